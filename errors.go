@@ -1,0 +1,72 @@
+package rbac
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Every error returned by this package and by the stores
+// wraps exactly one of them, so callers branch with errors.Is.
+var (
+	ErrNotFound         = errors.New("not found")
+	ErrExists           = errors.New("already exists")
+	ErrInvalid          = errors.New("invalid")
+	ErrCycle            = errors.New("cycle")
+	ErrConflict         = errors.New("conflict")
+	ErrForbidden        = errors.New("forbidden")
+	ErrSeparationOfDuty = errors.New("separation of duty")
+	ErrTruncated        = errors.New("change log truncated")
+	ErrClosed           = errors.New("closed")
+)
+
+// Error describes what went wrong, on which entity, and where. Err is one
+// of the sentinel errors (possibly wrapping a cause), so errors.Is works.
+type Error struct {
+	Op    string     // the operation: "validate", "apply", "load", "check", ...
+	Kind  EntityKind // the kind of entity concerned, if any
+	ID    string     // the entity's key, if any
+	Where string     // source position such as "policy.yaml:12", if known
+	Msg   string     // what is wrong, lowercase, without the sentinel's text
+	Err   error      // a sentinel, or an error wrapping one
+}
+
+func (e *Error) Error() string {
+	var b []byte
+	if e.Where != "" {
+		b = append(b, e.Where...)
+		b = append(b, ": "...)
+	}
+	if e.Op != "" {
+		b = append(b, e.Op...)
+		b = append(b, ' ')
+	}
+	if e.Kind != "" {
+		b = append(b, e.Kind...)
+		if e.ID != "" {
+			b = append(b, ' ')
+			b = fmt.Appendf(b, "%q", e.ID)
+		}
+		b = append(b, ": "...)
+	} else if e.Op != "" {
+		b[len(b)-1] = ':'
+		b = append(b, ' ')
+	}
+	if e.Msg != "" {
+		b = append(b, e.Msg...)
+		if e.Err != nil {
+			b = append(b, " ("...)
+			b = append(b, e.Err.Error()...)
+			b = append(b, ')')
+		}
+	} else if e.Err != nil {
+		b = append(b, e.Err.Error()...)
+	}
+	return string(b)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// errorf builds an *Error. The message is formatted with fmt.Sprintf.
+func errorf(sentinel error, op string, kind EntityKind, id, format string, args ...any) *Error {
+	return &Error{Op: op, Kind: kind, ID: id, Msg: fmt.Sprintf(format, args...), Err: sentinel}
+}

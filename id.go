@@ -1,0 +1,62 @@
+package rbac
+
+import "fmt"
+
+// Identifier types. Every identifier is a case-sensitive string of 1 to
+// MaxIDLen characters from [A-Za-z0-9_.:@+/-].
+type (
+	UserID      string
+	RoleID      string
+	GroupID     string
+	WorkgroupID string
+	AccountType string
+	OrgSlug     string
+	Permission  string
+)
+
+// Revision numbers the states of a Store. Zero means "no revision".
+type Revision uint64
+
+// MaxIDLen is the longest identifier accepted anywhere.
+const MaxIDLen = 128
+
+// checkID reports why s is not a valid identifier, or nil.
+func checkID(s string) error {
+	if s == "" {
+		return fmt.Errorf("identifier is empty")
+	}
+	if len(s) > MaxIDLen {
+		return fmt.Errorf("identifier is %d bytes long, more than %d", len(s), MaxIDLen)
+	}
+	for i := 0; i < len(s); i++ {
+		if !idByte(s[i]) {
+			return fmt.Errorf("identifier %s has character %q at offset %d; allowed are A-Z a-z 0-9 _ . : @ + / -", quoteShort(s), s[i], i)
+		}
+	}
+	return nil
+}
+
+func idByte(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	switch c {
+	case '_', '.', ':', '@', '+', '/', '-':
+		return true
+	}
+	return false
+}
+
+// ValidID reports whether s is a well-formed identifier.
+func ValidID(s string) bool { return checkID(s) == nil }
+
+// quoteShort quotes s for an error message, cutting very long input so a
+// hostile value cannot flood logs.
+func quoteShort(s string) string {
+	const max = 64
+	if len(s) > max {
+		return fmt.Sprintf("%q…(%d bytes)", s[:max], len(s))
+	}
+	return fmt.Sprintf("%q", s)
+}

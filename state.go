@@ -1,0 +1,175 @@
+package rbac
+
+// state is a policy indexed by key: the authorizer's mutable source of
+// truth, guarded by the authorizer's write lock. Entities are stored by
+// value and never aliased with callers' data.
+type state struct {
+	rev            Revision
+	accountTypes   map[AccountType]AccountTypeDef
+	permissions    map[Permission]PermissionDef
+	roles          map[RoleID]Role
+	groups         map[GroupID]Group
+	workgroups     map[WorkgroupID]Workgroup
+	users          map[UserID]User
+	constraints    map[string]Constraint
+	ownershipRules map[string]OwnershipRule
+	ownerships     map[string]Ownership // by OwnershipKey
+}
+
+func newEmptyState() *state {
+	return &state{
+		accountTypes:   map[AccountType]AccountTypeDef{},
+		permissions:    map[Permission]PermissionDef{},
+		roles:          map[RoleID]Role{},
+		groups:         map[GroupID]Group{},
+		workgroups:     map[WorkgroupID]Workgroup{},
+		users:          map[UserID]User{},
+		constraints:    map[string]Constraint{},
+		ownershipRules: map[string]OwnershipRule{},
+		ownerships:     map[string]Ownership{},
+	}
+}
+
+// stateOf indexes p (which should be valid) without copying it twice.
+func stateOf(p *Policy, rev Revision) *state {
+	st := newEmptyState()
+	st.rev = rev
+	for _, e := range p.Entities() { // Entities clones
+		st.put(e)
+	}
+	return st
+}
+
+// get returns the entity of that kind and key, or nil.
+func (st *state) get(kind EntityKind, key string) Entity {
+	var e Entity
+	var ok bool
+	switch kind {
+	case EntityAccountType:
+		e, ok = st.accountTypes[AccountType(key)]
+	case EntityPermission:
+		e, ok = st.permissions[Permission(key)]
+	case EntityRole:
+		e, ok = st.roles[RoleID(key)]
+	case EntityGroup:
+		e, ok = st.groups[GroupID(key)]
+	case EntityWorkgroup:
+		e, ok = st.workgroups[WorkgroupID(key)]
+	case EntityUser:
+		e, ok = st.users[UserID(key)]
+	case EntityConstraint:
+		e, ok = st.constraints[key]
+	case EntityOwnershipRule:
+		e, ok = st.ownershipRules[key]
+	case EntityOwnership:
+		e, ok = st.ownerships[key]
+	}
+	if !ok {
+		return nil
+	}
+	return e
+}
+
+// put stores e (the caller passes a value it no longer aliases).
+func (st *state) put(e Entity) {
+	switch v := e.(type) {
+	case AccountTypeDef:
+		st.accountTypes[v.ID] = v
+	case PermissionDef:
+		st.permissions[v.Name] = v
+	case Role:
+		st.roles[v.ID] = v
+	case Group:
+		st.groups[v.ID] = v
+	case Workgroup:
+		st.workgroups[v.ID] = v
+	case User:
+		st.users[v.ID] = v
+	case Constraint:
+		st.constraints[v.Name] = v
+	case OwnershipRule:
+		st.ownershipRules[v.Kind] = v
+	case Ownership:
+		st.ownerships[OwnershipKey(v.Kind, v.ID)] = v
+	}
+}
+
+// remove deletes the entity of that kind and key, if present.
+func (st *state) remove(kind EntityKind, key string) {
+	switch kind {
+	case EntityAccountType:
+		delete(st.accountTypes, AccountType(key))
+	case EntityPermission:
+		delete(st.permissions, Permission(key))
+	case EntityRole:
+		delete(st.roles, RoleID(key))
+	case EntityGroup:
+		delete(st.groups, GroupID(key))
+	case EntityWorkgroup:
+		delete(st.workgroups, WorkgroupID(key))
+	case EntityUser:
+		delete(st.users, UserID(key))
+	case EntityConstraint:
+		delete(st.constraints, key)
+	case EntityOwnershipRule:
+		delete(st.ownershipRules, key)
+	case EntityOwnership:
+		delete(st.ownerships, key)
+	}
+}
+
+// applyChange performs one change without any check.
+func (st *state) applyChange(c Change) {
+	if c.After == nil {
+		st.remove(c.Kind, c.Key)
+		return
+	}
+	st.put(CloneEntity(c.After))
+}
+
+// undo reverts changes applied by applyChange, newest first, using their
+// Before images.
+func (st *state) undo(changes []Change) {
+	for i := len(changes) - 1; i >= 0; i-- {
+		c := changes[i]
+		if c.Before == nil {
+			st.remove(c.Kind, c.Key)
+		} else {
+			st.put(CloneEntity(c.Before))
+		}
+	}
+}
+
+// policy returns the state as a Policy, sorted by key so that output is
+// deterministic.
+func (st *state) policy() *Policy {
+	p := &Policy{}
+	for _, k := range sortedKeys(st.accountTypes) {
+		p.AccountTypes = append(p.AccountTypes, st.accountTypes[k].Clone())
+	}
+	for _, k := range sortedKeys(st.permissions) {
+		p.Permissions = append(p.Permissions, st.permissions[k].Clone())
+	}
+	for _, k := range sortedKeys(st.roles) {
+		p.Roles = append(p.Roles, st.roles[k].Clone())
+	}
+	for _, k := range sortedKeys(st.groups) {
+		p.Groups = append(p.Groups, st.groups[k].Clone())
+	}
+	for _, k := range sortedKeys(st.workgroups) {
+		p.Workgroups = append(p.Workgroups, st.workgroups[k].Clone())
+	}
+	for _, k := range sortedKeys(st.users) {
+		p.Users = append(p.Users, st.users[k].Clone())
+	}
+	for _, k := range sortedKeys(st.constraints) {
+		p.Constraints = append(p.Constraints, st.constraints[k].Clone())
+	}
+	for _, k := range sortedKeys(st.ownershipRules) {
+		p.OwnershipRules = append(p.OwnershipRules, st.ownershipRules[k].Clone())
+	}
+	for _, k := range sortedKeys(st.ownerships) {
+		p.Ownerships = append(p.Ownerships, st.ownerships[k].Clone())
+	}
+	return p
+}

@@ -1,0 +1,248 @@
+package rbac
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Store persists a policy and its change log. Stores only persist: every
+// rule of the model (containment, cycles, account types, scopes, ownership,
+// separation of duty, cascades) is enforced by this package before a change
+// set reaches a store. Use Authorizer.Apply or Import to write; call
+// Store.Apply directly only with change sets that they produced.
+//
+// Every method is safe for concurrent use, honours ctx, and returns
+// ErrClosed after Close.
+type Store interface {
+	// Load returns the whole state at one revision. The policy is the
+	// caller's to keep (no aliasing); it has no Tests.
+	Load(ctx context.Context) (*Policy, Revision, error)
+
+	// Apply writes the change set atomically, all or nothing, at the next
+	// revision, and returns that revision. If cs.Expect is not zero and is
+	// not the current revision, nothing is written and the error wraps
+	// ErrConflict. Deleting an entity that does not exist wraps ErrNotFound;
+	// a malformed change (see Change.Validate) or an empty set wraps
+	// ErrInvalid. The store records each change's Before image itself.
+	Apply(ctx context.Context, cs ChangeSet) (Revision, error)
+
+	// Changes returns the change sets after the given revision, in order,
+	// with their Before images. If the log no longer reaches back to
+	// after+1 the error wraps ErrTruncated: reload with Load.
+	Changes(ctx context.Context, after Revision) ([]ChangeSet, error)
+
+	// Wait returns the current revision once it is greater than after, or
+	// ctx's error.
+	Wait(ctx context.Context, after Revision) (Revision, error)
+
+	// Close releases the store. Pending and later calls return ErrClosed.
+	Close() error
+}
+
+// ChangeSet is one atomic write: the unit of the change log and of the audit
+// trail.
+type ChangeSet struct {
+	Revision Revision  // assigned by the store
+	Expect   Revision  // if not zero: apply only if the store is at this revision
+	Time     time.Time // set by the store when zero
+	Actor    UserID    // who made the change (may be empty)
+	Reason   string    // why, for the audit trail
+	Changes  []Change
+}
+
+// Clone returns a deep copy.
+func (cs ChangeSet) Clone() ChangeSet {
+	out := cs
+	out.Changes = make([]Change, len(cs.Changes))
+	for i, c := range cs.Changes {
+		out.Changes[i] = c.Clone()
+	}
+	return out
+}
+
+// EntityKind names a kind of stored entity.
+type EntityKind string
+
+const (
+	EntityAccountType   EntityKind = "account_type"
+	EntityPermission    EntityKind = "permission"
+	EntityRole          EntityKind = "role"
+	EntityGroup         EntityKind = "group"
+	EntityWorkgroup     EntityKind = "workgroup"
+	EntityUser          EntityKind = "user"
+	EntityConstraint    EntityKind = "constraint"
+	EntityOwnershipRule EntityKind = "ownership_rule"
+	EntityOwnership     EntityKind = "ownership"
+)
+
+// EntityKinds lists every kind, in dependency order (an entity refers only
+// to kinds listed before it, workgroups and roles also to themselves).
+var EntityKinds = []EntityKind{
+	EntityPermission, EntityRole, EntityAccountType, EntityWorkgroup, EntityGroup,
+	EntityUser, EntityConstraint, EntityOwnershipRule, EntityOwnership,
+}
+
+// Entity is one of AccountTypeDef, PermissionDef, Role, Group, Workgroup,
+// User, Constraint, OwnershipRule and Ownership (values, not pointers).
+type Entity interface {
+	EntityKind() EntityKind
+	EntityKey() string
+	cloneEntity() Entity
+}
+
+func (a AccountTypeDef) EntityKind() EntityKind { return EntityAccountType }
+func (d PermissionDef) EntityKind() EntityKind  { return EntityPermission }
+func (r Role) EntityKind() EntityKind           { return EntityRole }
+func (g Group) EntityKind() EntityKind          { return EntityGroup }
+func (w Workgroup) EntityKind() EntityKind      { return EntityWorkgroup }
+func (u User) EntityKind() EntityKind           { return EntityUser }
+func (c Constraint) EntityKind() EntityKind     { return EntityConstraint }
+func (r OwnershipRule) EntityKind() EntityKind  { return EntityOwnershipRule }
+func (o Ownership) EntityKind() EntityKind      { return EntityOwnership }
+
+func (a AccountTypeDef) EntityKey() string { return string(a.ID) }
+func (d PermissionDef) EntityKey() string  { return string(d.Name) }
+func (r Role) EntityKey() string           { return string(r.ID) }
+func (g Group) EntityKey() string          { return string(g.ID) }
+func (w Workgroup) EntityKey() string      { return string(w.ID) }
+func (u User) EntityKey() string           { return string(u.ID) }
+func (c Constraint) EntityKey() string     { return c.Name }
+func (r OwnershipRule) EntityKey() string  { return r.Kind }
+func (o Ownership) EntityKey() string      { return OwnershipKey(o.Kind, o.ID) }
+
+func (a AccountTypeDef) cloneEntity() Entity { return a.Clone() }
+func (d PermissionDef) cloneEntity() Entity  { return d.Clone() }
+func (r Role) cloneEntity() Entity           { return r.Clone() }
+func (g Group) cloneEntity() Entity          { return g.Clone() }
+func (w Workgroup) cloneEntity() Entity      { return w.Clone() }
+func (u User) cloneEntity() Entity           { return u.Clone() }
+func (c Constraint) cloneEntity() Entity     { return c.Clone() }
+func (r OwnershipRule) cloneEntity() Entity  { return r.Clone() }
+func (o Ownership) cloneEntity() Entity      { return o.Clone() }
+
+// CloneEntity returns a deep copy of e (nil for nil).
+func CloneEntity(e Entity) Entity {
+	if e == nil {
+		return nil
+	}
+	return e.cloneEntity()
+}
+
+// Change puts (creates or wholly replaces) or deletes one entity.
+type Change struct {
+	Kind   EntityKind
+	Key    string // the entity's key: its ID, a constraint's Name, a rule's Kind, or OwnershipKey
+	After  Entity // the new value; nil deletes
+	Before Entity // the value before the change, nil if absent; recorded by the store
+	// Cascade marks a change that the package added because another change
+	// in the same set removed something it referred to.
+	Cascade bool
+}
+
+// IsDelete reports whether the change deletes its entity.
+func (c Change) IsDelete() bool { return c.After == nil }
+
+// Clone returns a deep copy.
+func (c Change) Clone() Change {
+	c.After = CloneEntity(c.After)
+	c.Before = CloneEntity(c.Before)
+	return c
+}
+
+func (c Change) String() string {
+	op := "put"
+	if c.IsDelete() {
+		op = "delete"
+	}
+	return fmt.Sprintf("%s %s %q", op, c.Kind, c.Key)
+}
+
+// Validate checks the change's shape: a known kind, a well-formed key, and an
+// After (if any) of that kind with that key. It does not check the change
+// against a policy; Authorizer.Apply does.
+func (c Change) Validate() error {
+	known := false
+	for _, k := range EntityKinds {
+		known = known || k == c.Kind
+	}
+	if !known {
+		return &Error{Op: "change", Kind: c.Kind, ID: c.Key, Msg: fmt.Sprintf("unknown entity kind %s", quoteShort(string(c.Kind))), Err: ErrInvalid}
+	}
+	if err := checkKey(c.Kind, c.Key); err != nil {
+		return &Error{Op: "change", Kind: c.Kind, ID: c.Key, Msg: err.Error(), Err: ErrInvalid}
+	}
+	if c.After != nil {
+		if c.After.EntityKind() != c.Kind || c.After.EntityKey() != c.Key {
+			return &Error{Op: "change", Kind: c.Kind, ID: c.Key, Msg: fmt.Sprintf("the value is %s %q, not the change's key", c.After.EntityKind(), c.After.EntityKey()), Err: ErrInvalid}
+		}
+	}
+	return nil
+}
+
+// checkKey checks an entity key; constraint names follow the identifier
+// rules too, and an ownership key is "kind/id".
+func checkKey(kind EntityKind, key string) error {
+	switch kind {
+	case EntityOwnership:
+		k, id, ok := strings.Cut(key, "/")
+		if !ok {
+			return fmt.Errorf("ownership key %s is not \"kind/id\"", quoteShort(key))
+		}
+		if err := checkKind(k); err != nil {
+			return err
+		}
+		return checkID(id)
+	case EntityOwnershipRule:
+		return checkKind(key)
+	}
+	return checkID(key)
+}
+
+// checkKind checks a resource kind: an identifier without '/'.
+func checkKind(k string) error {
+	if err := checkID(k); err != nil {
+		return fmt.Errorf("resource kind: %v", err)
+	}
+	if strings.Contains(k, "/") {
+		return fmt.Errorf("resource kind %s contains '/'", quoteShort(k))
+	}
+	return nil
+}
+
+func put(e Entity) Change {
+	e = CloneEntity(e)
+	return Change{Kind: e.EntityKind(), Key: e.EntityKey(), After: e}
+}
+
+// Constructors of changes. Put* copies its argument.
+func PutAccountType(a AccountTypeDef) Change { return put(a) }
+func PutPermission(d PermissionDef) Change   { return put(d) }
+func PutRole(r Role) Change                  { return put(r) }
+func PutGroup(g Group) Change                { return put(g) }
+func PutWorkgroup(w Workgroup) Change        { return put(w) }
+func PutUser(u User) Change                  { return put(u) }
+func PutConstraint(c Constraint) Change      { return put(c) }
+func PutOwnershipRule(r OwnershipRule) Change {
+	return put(r)
+}
+func PutOwnership(o Ownership) Change { return put(o) }
+
+func DeleteAccountType(id AccountType) Change {
+	return Change{Kind: EntityAccountType, Key: string(id)}
+}
+func DeletePermission(name Permission) Change {
+	return Change{Kind: EntityPermission, Key: string(name)}
+}
+func DeleteRole(id RoleID) Change           { return Change{Kind: EntityRole, Key: string(id)} }
+func DeleteGroup(id GroupID) Change         { return Change{Kind: EntityGroup, Key: string(id)} }
+func DeleteWorkgroup(id WorkgroupID) Change { return Change{Kind: EntityWorkgroup, Key: string(id)} }
+func DeleteUser(id UserID) Change           { return Change{Kind: EntityUser, Key: string(id)} }
+func DeleteConstraint(name string) Change   { return Change{Kind: EntityConstraint, Key: name} }
+func DeleteOwnershipRule(kind string) Change {
+	return Change{Kind: EntityOwnershipRule, Key: kind}
+}
+func DeleteOwnership(kind, id string) Change {
+	return Change{Kind: EntityOwnership, Key: OwnershipKey(kind, id)}
+}
