@@ -1,0 +1,2 @@
+// Package bench compares rolegraph with Casbin and gorbac.
+package bench

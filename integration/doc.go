@@ -1,0 +1,2 @@
+// Package integration runs the store conformance suite against real databases.
+package integration
