@@ -1,0 +1,57 @@
+package memstore
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/rolegraph/rbac"
+)
+
+// Load returns a deep copy of the whole state and its revision. Each list of
+// the policy is sorted by key (byte order), so output is deterministic.
+func (s *Store) Load(ctx context.Context) (*rbac.Policy, rbac.Revision, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.check(ctx, "load"); err != nil {
+		return nil, 0, err
+	}
+	p := &rbac.Policy{}
+	for _, kind := range rbac.EntityKinds {
+		m := s.entities[kind]
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, strings.Compare)
+		for _, k := range keys {
+			addToPolicy(p, rbac.CloneEntity(m[k]))
+		}
+	}
+	return p, s.rev, nil
+}
+
+// addToPolicy appends e (which the caller no longer aliases) to p's list of
+// its kind.
+func addToPolicy(p *rbac.Policy, e rbac.Entity) {
+	switch v := e.(type) {
+	case rbac.AccountTypeDef:
+		p.AccountTypes = append(p.AccountTypes, v)
+	case rbac.PermissionDef:
+		p.Permissions = append(p.Permissions, v)
+	case rbac.Role:
+		p.Roles = append(p.Roles, v)
+	case rbac.Group:
+		p.Groups = append(p.Groups, v)
+	case rbac.Workgroup:
+		p.Workgroups = append(p.Workgroups, v)
+	case rbac.User:
+		p.Users = append(p.Users, v)
+	case rbac.Constraint:
+		p.Constraints = append(p.Constraints, v)
+	case rbac.OwnershipRule:
+		p.OwnershipRules = append(p.OwnershipRules, v)
+	case rbac.Ownership:
+		p.Ownerships = append(p.Ownerships, v)
+	}
+}
