@@ -1,0 +1,210 @@
+package rbac
+
+// Check decides a request against the snapshot. It is pure, takes no lock
+// and allocates nothing; Decision.Path is left empty (see Explain). A nil
+// snapshot denies everything.
+func (s *Snapshot) Check(req Request) Decision {
+	var ev evaluation
+	return s.evaluate(&req, &ev)
+}
+
+// evaluation records what evaluate found, for Explain.
+type evaluation struct {
+	user  *userRec
+	held  uint8 // scopes at which the active roles hold the permission
+	eff   uint8 // the same, with prerequisites
+	cover uint8 // scopes that cover the resource
+	sod   int   // violated dynamic constraint, or -1
+	rule  ownershipRule
+	ruled bool // an ownership rule applies
+}
+
+func (s *Snapshot) evaluate(req *Request, ev *evaluation) Decision {
+	ev.sod = -1
+	if s == nil || !validCheckedPermission(req.Permission) {
+		return Decision{Reason: ReasonInvalidRequest}
+	}
+	u, ok := s.users.Get(string(req.User))
+	if !ok || u == nil {
+		return Decision{Reason: ReasonUnknownUser}
+	}
+	ev.user = u
+	if u.user.Disabled {
+		return Decision{Reason: ReasonDisabled}
+	}
+	rt := s.roles
+	prof := u.prof
+	active := req.ActiveRoles != nil
+	if active {
+		for _, r := range req.ActiveRoles {
+			i, ok := rt.idx[r]
+			if !ok || !prof.roles.Has(int(i)) {
+				return Decision{Reason: ReasonRoleNotHeld}
+			}
+		}
+		if ev.sod = rt.violatedDynamic(req.ActiveRoles); ev.sod >= 0 {
+			return Decision{Reason: ReasonSeparationOfDuty}
+		}
+		ev.held, ev.eff = rt.activeHeld(req.ActiveRoles, req.Permission)
+	} else {
+		if prof.sod >= 0 {
+			ev.sod = int(prof.sod)
+			return Decision{Reason: ReasonSeparationOfDuty}
+		}
+		if e, ok := prof.perms[req.Permission]; ok {
+			ev.held, ev.eff = e.held, e.eff
+		} else {
+			ev.held = prof.wildcard(req.Permission)
+			ev.eff = ev.held
+		}
+	}
+	if ev.held == 0 {
+		return Decision{Reason: ReasonNoGrant}
+	}
+	if ev.eff == 0 {
+		return Decision{Reason: ReasonMissingPrerequisite}
+	}
+	res := req.Resource
+	if res == nil {
+		return Decision{Allowed: true, Scope: widest(ev.eff), Reason: ReasonGranted}
+	}
+	ev.cover = s.covering(u, res, ev.eff)
+	granted := ev.eff & ev.cover
+	if granted == 0 {
+		return Decision{Reason: ReasonOutOfScope}
+	}
+	scope := widest(granted)
+	if rule, ok := s.rules[res.Kind]; ok {
+		ev.rule, ev.ruled = rule, true
+		if !s.owns(u, res) && !s.bypasses(u, req, &rule) {
+			return Decision{Scope: scope, Reason: ReasonNotOwner}
+		}
+	}
+	return Decision{Allowed: true, Scope: scope, Reason: ReasonGranted}
+}
+
+// covering returns which of the scopes in want cover the resource.
+func (s *Snapshot) covering(u *userRec, res *Resource, want uint8) uint8 {
+	cover := scopeBit(ScopeAll)
+	if res.Inactive {
+		return cover
+	}
+	cover |= scopeBit(ScopeGlobal)
+	if want&scopeBit(ScopeMine) != 0 {
+		for _, a := range res.Assignees {
+			if a == u.user.ID {
+				cover |= scopeBit(ScopeMine)
+				break
+			}
+		}
+	}
+	if want&scopeBit(ScopeWorkgroup) != 0 && len(u.wgs) > 0 {
+		if _, ok := s.workgroupMatch(u, res); ok {
+			cover |= scopeBit(ScopeWorkgroup)
+		}
+	}
+	return cover
+}
+
+// workgroupMatch finds a resource workgroup under one of the user's.
+func (s *Snapshot) workgroupMatch(u *userRec, res *Resource) (pair [2]int32, ok bool) {
+	for _, w := range res.Workgroups {
+		x, known := s.wgs.idx[w]
+		if !known {
+			continue
+		}
+		for _, uw := range u.wgs {
+			if s.wgs.contains(uw, x) {
+				return [2]int32{uw, x}, true
+			}
+		}
+	}
+	return pair, false
+}
+
+// owns reports whether the user's org is among the resource's owners.
+func (s *Snapshot) owns(u *userRec, res *Resource) bool {
+	org := u.user.Org
+	if org == "" {
+		return false
+	}
+	for _, o := range s.ownersOf(res) {
+		if o == org {
+			return true
+		}
+	}
+	return false
+}
+
+// ownersOf returns the request's owners, or the stored ones when nil.
+func (s *Snapshot) ownersOf(res *Resource) []OrgSlug {
+	if res.Owners != nil {
+		return res.Owners
+	}
+	owners, _ := s.owners[res.Kind].Get(res.ID)
+	return owners
+}
+
+func (s *Snapshot) bypasses(u *userRec, req *Request, rule *ownershipRule) bool {
+	if req.ActiveRoles == nil {
+		return u.prof.bypass.Has(rule.idx)
+	}
+	_, eff := s.roles.activeHeld(req.ActiveRoles, rule.bypass)
+	return eff != 0
+}
+
+// activeHeld returns the scopes at which the active roles hold p, and the
+// scopes at which p is effective (every prerequisite held by them too).
+func (rt *roleTable) activeHeld(active []RoleID, p Permission) (held, eff uint8) {
+	for _, r := range active {
+		held |= rt.singleProfile(rt.idx[r]).held(p)
+	}
+	if held == 0 {
+		return 0, 0
+	}
+	for _, q := range rt.requires[p] {
+		var h uint8
+		for _, r := range active {
+			h |= rt.singleProfile(rt.idx[r]).held(q)
+		}
+		if h == 0 {
+			return held, 0
+		}
+	}
+	return held, held
+}
+
+// violatedDynamic returns the index of a dynamic constraint of which more
+// than Max roles are active (counting contained roles), or -1.
+func (rt *roleTable) violatedDynamic(active []RoleID) int {
+	for ci, dc := range rt.dynamic {
+		n := 0
+		for _, r := range dc.roles {
+			for _, a := range active {
+				if rt.closure[rt.idx[a]].Has(int(r)) {
+					n++
+					break
+				}
+			}
+		}
+		if n > dc.max {
+			return ci
+		}
+	}
+	return -1
+}
+
+// validCheckedPermission is checkPermission without allocating: a
+// well-formed identifier, no wildcard, no empty dotted segment.
+func validCheckedPermission(p Permission) bool {
+	if len(p) == 0 || len(p) > MaxIDLen || p[0] == '.' || p[len(p)-1] == '.' {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if !idByte(c) || (c == '.' && p[i-1] == '.') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,265 @@
+package rbac
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Explain decides req like Check and fills Decision.Path with the route
+// that granted access (user → group or account type → role → contained
+// role → grant → assignee, workgroup or owner), or for a denial the nearest
+// miss. Explain allocates; use Check on hot paths.
+func (s *Snapshot) Explain(req Request) Decision {
+	var ev evaluation
+	d := s.evaluate(&req, &ev)
+	d.Path = s.route(&req, &ev, d)
+	return d
+}
+
+func (s *Snapshot) route(req *Request, ev *evaluation, d Decision) []Step {
+	miss := func(format string, args ...any) Step {
+		return Step{Kind: StepMiss, Detail: fmt.Sprintf(format, args...)}
+	}
+	switch d.Reason {
+	case ReasonInvalidRequest:
+		if s == nil {
+			return []Step{miss("no snapshot")}
+		}
+		if err := checkPermission(req.Permission); err != nil {
+			return []Step{miss("invalid permission: %v", err)}
+		}
+		return []Step{miss("invalid request")}
+	case ReasonUnknownUser:
+		return []Step{miss("no user %s", quoteShort(string(req.User)))}
+	}
+	u := ev.user
+	user := Step{Kind: StepUser, ID: string(u.user.ID)}
+	switch d.Reason {
+	case ReasonDisabled:
+		return []Step{user, miss("user %s is disabled", u.user.ID)}
+	case ReasonRoleNotHeld:
+		for _, r := range req.ActiveRoles {
+			if i, ok := s.roles.idx[r]; !ok || !u.prof.roles.Has(int(i)) {
+				return []Step{user, miss("role %s is not authorized for %s", quoteShort(string(r)), u.user.ID)}
+			}
+		}
+	case ReasonSeparationOfDuty:
+		dc := s.roles.dynamic[ev.sod]
+		var names []string
+		for _, r := range dc.roles {
+			if s.activeHas(req, u, r) {
+				names = append(names, string(s.roles.roles[r].ID))
+			}
+		}
+		return []Step{user, {Kind: StepConstraint, ID: dc.name},
+			miss("roles %s are active at once; at most %d may be", strings.Join(names, ", "), dc.max)}
+	case ReasonNoGrant:
+		steps := []Step{user, miss("no active role of %s grants %s", u.user.ID, req.Permission)}
+		if others := s.rolesGranting(req.Permission, 3); len(others) > 0 {
+			steps = append(steps, miss("roles that grant it: %s", strings.Join(others, ", ")))
+		}
+		return steps
+	}
+
+	var want Scope
+	switch d.Reason {
+	case ReasonGranted, ReasonNotOwner:
+		want = d.Scope
+	case ReasonMissingPrerequisite:
+		want = widest(ev.held)
+	case ReasonOutOfScope:
+		want = widest(ev.eff)
+	}
+	steps := append([]Step{user}, s.grantRoute(req, u, want)...)
+	res := req.Resource
+	switch d.Reason {
+	case ReasonMissingPrerequisite:
+		var missing []string
+		for _, q := range s.roles.requires[req.Permission] {
+			if !s.activeHolds(req, u, q) {
+				missing = append(missing, string(q))
+			}
+		}
+		return append(steps, miss("%s requires %s, which %s does not hold", req.Permission, strings.Join(missing, ", "), u.user.ID))
+	case ReasonOutOfScope:
+		var why []string
+		for sc := ScopeAll; sc >= ScopeMine; sc-- {
+			if ev.eff&scopeBit(sc) == 0 {
+				continue
+			}
+			switch sc {
+			case ScopeGlobal:
+				why = append(why, fmt.Sprintf("holds %s@global, resource is inactive", req.Permission))
+			case ScopeWorkgroup:
+				why = append(why, fmt.Sprintf("holds %s@workgroup, resource workgroups [%s] are not in or under %s's workgroups [%s]",
+					req.Permission, joinIDs(res.Workgroups), u.user.ID, joinIDs(u.user.Workgroups)))
+			case ScopeMine:
+				if res.Inactive {
+					why = append(why, fmt.Sprintf("holds %s@mine, resource is inactive", req.Permission))
+				} else {
+					why = append(why, fmt.Sprintf("holds %s@mine, resource not assigned to %s", req.Permission, u.user.ID))
+				}
+			}
+		}
+		return append(steps, miss("%s", strings.Join(why, "; ")))
+	}
+	// Granted or not_owner: show how the scope covers the resource.
+	if res != nil {
+		switch d.Scope {
+		case ScopeMine:
+			steps = append(steps, Step{Kind: StepAssignee, ID: string(u.user.ID), Detail: "assigned to the resource"})
+		case ScopeWorkgroup:
+			if pair, ok := s.workgroupMatch(u, res); ok {
+				uw, x := s.workgroupID(pair[0]), s.workgroupID(pair[1])
+				detail := "resource in " + x
+				if uw != x {
+					detail += ", under " + uw
+				}
+				steps = append(steps, Step{Kind: StepWorkgroup, ID: uw, Detail: detail})
+			}
+		}
+	}
+	if !ev.ruled {
+		return steps
+	}
+	owners := s.ownersOf(res)
+	if d.Reason == ReasonNotOwner {
+		org := string(u.user.Org)
+		if org == "" {
+			org = "(none)"
+		}
+		return append(steps, miss("%s %s is owned by [%s]; %s's org is %s and the active roles lack the bypass %s",
+			res.Kind, quoteShort(res.ID), joinIDs(owners), u.user.ID, org, ev.rule.bypass))
+	}
+	if s.owns(u, res) {
+		return append(steps, Step{Kind: StepOwner, ID: string(u.user.Org), Detail: fmt.Sprintf("owners [%s]", joinIDs(owners))})
+	}
+	return append(steps, Step{Kind: StepBypass, ID: string(ev.rule.bypass)})
+}
+
+// grantRoute finds the shortest route from the user's role sources to a
+// grant of req.Permission at scope want, by breadth-first search.
+func (s *Snapshot) grantRoute(req *Request, u *userRec, want Scope) []Step {
+	rt := s.roles
+	type node struct {
+		role   int32
+		parent int // index in visited order, -1 for a source
+		origin []Step
+	}
+	var queue []node
+	seen := map[int32]bool{}
+	push := func(r RoleID, parent int, origin []Step) {
+		i, ok := rt.idx[r]
+		if !ok || seen[i] || !u.prof.roles.Has(int(i)) {
+			return
+		}
+		seen[i] = true
+		queue = append(queue, node{role: i, parent: parent, origin: origin})
+	}
+	if req.ActiveRoles != nil {
+		for _, r := range req.ActiveRoles {
+			push(r, -1, nil)
+		}
+	} else {
+		for _, r := range u.user.Roles {
+			push(r, -1, nil)
+		}
+		for _, g := range u.user.Groups {
+			for _, r := range s.src.groups[g].Roles {
+				push(r, -1, []Step{{Kind: StepGroup, ID: string(g)}})
+			}
+		}
+		if at, ok := s.src.accountTypes[u.user.AccountType]; ok {
+			for _, r := range at.DefaultRoles {
+				push(r, -1, []Step{{Kind: StepAccountType, ID: string(at.ID), Detail: "default role"}})
+			}
+		}
+	}
+	for qi := 0; qi < len(queue); qi++ {
+		n := queue[qi]
+		role := &rt.roles[n.role]
+		for _, g := range role.Grants {
+			if g.Scope != want || !g.Permission.Matches(req.Permission) {
+				continue
+			}
+			var chain []Step
+			for at := qi; at >= 0; at = queue[at].parent {
+				step := Step{Kind: StepRole, ID: string(rt.roles[queue[at].role].ID)}
+				if queue[at].parent == -1 && req.ActiveRoles != nil {
+					step.Detail = "active"
+				}
+				chain = append(chain, step)
+				if queue[at].parent == -1 {
+					chain = append(chain, reverse(queue[at].origin)...)
+				}
+			}
+			chain = reverse(chain)
+			grant := Step{Kind: StepGrant, ID: g.String()}
+			if g.Permission.IsWildcard() {
+				grant.Detail = "matches " + string(req.Permission)
+			}
+			return append(chain, grant)
+		}
+		for _, c := range role.Contains {
+			push(c, qi, nil)
+		}
+	}
+	return nil
+}
+
+func reverse(steps []Step) []Step {
+	out := make([]Step, len(steps))
+	for i, s := range steps {
+		out[len(steps)-1-i] = s
+	}
+	return out
+}
+
+// activeHas reports whether role r is active in the request.
+func (s *Snapshot) activeHas(req *Request, u *userRec, r int32) bool {
+	if req.ActiveRoles == nil {
+		return u.prof.roles.Has(int(r))
+	}
+	for _, a := range req.ActiveRoles {
+		if s.roles.closure[s.roles.idx[a]].Has(int(r)) {
+			return true
+		}
+	}
+	return false
+}
+
+// activeHolds reports whether the active roles hold p at some scope.
+func (s *Snapshot) activeHolds(req *Request, u *userRec, p Permission) bool {
+	if req.ActiveRoles == nil {
+		return u.prof.held(p) != 0
+	}
+	held, _ := s.roles.activeHeld(req.ActiveRoles, p)
+	return held != 0
+}
+
+// rolesGranting lists up to max roles whose own grants match p.
+func (s *Snapshot) rolesGranting(p Permission, max int) []string {
+	var out []string
+	for _, r := range s.roles.roles {
+		for _, g := range r.Grants {
+			if g.Permission.Matches(p) {
+				out = append(out, fmt.Sprintf("%s (%s)", r.ID, g))
+				break
+			}
+		}
+		if len(out) == max {
+			break
+		}
+	}
+	return out
+}
+
+func (s *Snapshot) workgroupID(i int32) string { return string(s.wgs.ids[i]) }
+
+func joinIDs[T ~string](ids []T) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = string(id)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,76 @@
+package compile
+
+import (
+	"math/bits"
+	"unsafe"
+)
+
+// Bits is a dense bitset over interned indexes.
+type Bits []uint64
+
+// NewBits returns a bitset able to hold n bits.
+func NewBits(n int) Bits { return make(Bits, (n+63)/64) }
+
+// Set sets bit i.
+func (b Bits) Set(i int) { b[i>>6] |= 1 << (uint(i) & 63) }
+
+// Clear clears bit i.
+func (b Bits) Clear(i int) { b[i>>6] &^= 1 << (uint(i) & 63) }
+
+// Has reports whether bit i is set; out-of-range bits are unset.
+func (b Bits) Has(i int) bool {
+	w := i >> 6
+	return i >= 0 && w < len(b) && b[w]&(1<<(uint(i)&63)) != 0
+}
+
+// Or sets every bit of o in b (b must be at least as long as o).
+func (b Bits) Or(o Bits) {
+	for i, w := range o {
+		b[i] |= w
+	}
+}
+
+// And keeps only the bits also set in o.
+func (b Bits) And(o Bits) {
+	for i := range b {
+		if i < len(o) {
+			b[i] &= o[i]
+		} else {
+			b[i] = 0
+		}
+	}
+}
+
+// Each calls f for each set bit, in increasing order.
+func (b Bits) Each(f func(i int)) {
+	for wi, w := range b {
+		for w != 0 {
+			tz := bits.TrailingZeros64(w)
+			f(wi*64 + tz)
+			w &= w - 1
+		}
+	}
+}
+
+// Count returns the number of set bits.
+func (b Bits) Count() int {
+	n := 0
+	for _, w := range b {
+		for w != 0 {
+			w &= w - 1
+			n++
+		}
+	}
+	return n
+}
+
+// Key returns the bitset as a string usable as a map key.
+func (b Bits) Key() string {
+	if len(b) == 0 {
+		return ""
+	}
+	return string(unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), len(b)*8))
+}
+
+// Clone returns a copy.
+func (b Bits) Clone() Bits { return append(Bits(nil), b...) }

@@ -1,0 +1,136 @@
+package rbac
+
+import (
+	"sync/atomic"
+
+	"github.com/rolegraph/rbac/internal/compile"
+)
+
+// Snapshot is the policy at one revision, compiled for checking. It is
+// immutable and safe for concurrent use; Check takes no lock and allocates
+// nothing.
+type Snapshot struct {
+	rev    Revision
+	users  *compile.ShardMap[*userRec]
+	roles  *roleTable
+	wgs    *workgroupTable
+	rules  map[string]ownershipRule                // by resource kind
+	owners map[string]*compile.ShardMap[[]OrgSlug] // stored owners: kind → id → owners
+	src    *sources
+}
+
+// Revision returns the store revision the snapshot reflects.
+func (s *Snapshot) Revision() Revision {
+	if s == nil {
+		return 0
+	}
+	return s.rev
+}
+
+// userRec is a compiled user.
+type userRec struct {
+	user User     // as stored, for explanations and reviews
+	prof *profile // shared with every user of the same authorized role set
+	wgs  []int32  // the user's workgroups, interned
+}
+
+// roleTable holds what depends on roles, the catalogue, constraints and
+// ownership rules; snapshots that differ only in users share it.
+type roleTable struct {
+	idx      map[RoleID]int32
+	roles    []Role
+	closure  []compile.Bits               // closure[i]: roles held by holding role i
+	allowed  map[AccountType]compile.Bits // roles open to an account type ("" = roles open to every type)
+	requires map[Permission][]Permission
+	catalog  []Permission // catalogued names, for wildcard expansion
+	dynamic  []dynamicConstraint
+	rules    []ownershipRule           // by rule index
+	single   []atomic.Pointer[profile] // lazily compiled profile of closure[i], for active-role requests
+}
+
+type dynamicConstraint struct {
+	name  string
+	roles []int32
+	max   int
+}
+
+type ownershipRule struct {
+	idx    int
+	kind   string
+	bypass Permission
+}
+
+// profile is the compiled permission table of one authorized role set.
+type profile struct {
+	roles  compile.Bits
+	perms  map[Permission]permEntry
+	wild   map[string]uint8 // wildcard grants: prefix with its dot ("client.") or "" for "*" → scope mask
+	sod    int32            // index of a violated dynamic constraint when every role is active, or -1
+	bypass compile.Bits     // ownership rules whose bypass the set holds effectively
+}
+
+// permEntry is a permission's scope masks: held by some grant, and
+// effective (held, with every prerequisite held too).
+type permEntry struct {
+	held, eff uint8
+}
+
+// workgroupTable numbers the workgroup forest in depth-first order: w is an
+// ancestor-or-self of x iff pre[w] <= pre[x] && post[x] <= post[w].
+type workgroupTable struct {
+	idx       map[WorkgroupID]int32
+	ids       []WorkgroupID
+	pre, post []int32
+}
+
+// sources keeps the entities needed to explain decisions and to review.
+type sources struct {
+	accountTypes map[AccountType]AccountTypeDef
+	groups       map[GroupID]Group
+	workgroups   map[WorkgroupID]Workgroup
+	permissions  map[Permission]PermissionDef
+	constraints  []Constraint
+}
+
+func scopeBit(s Scope) uint8 { return 1 << s }
+
+// widest returns the widest scope in a mask (all > global > workgroup > mine).
+func widest(mask uint8) Scope {
+	for s := ScopeAll; s >= ScopeMine; s-- {
+		if mask&scopeBit(s) != 0 {
+			return s
+		}
+	}
+	return ScopeNone
+}
+
+// heldIn returns the scopes at which prof's roles hold p.
+func (prof *profile) held(p Permission) uint8 {
+	if e, ok := prof.perms[p]; ok {
+		return e.held
+	}
+	return prof.wildcard(p)
+}
+
+// effective returns the scopes at which p is held with its prerequisites.
+// Names missing from perms are not catalogued (every catalogued name a
+// wildcard reaches is expanded at compile time), so they have none.
+func (prof *profile) effective(p Permission) uint8 {
+	if e, ok := prof.perms[p]; ok {
+		return e.eff
+	}
+	return prof.wildcard(p)
+}
+
+func (prof *profile) wildcard(p Permission) uint8 {
+	if len(prof.wild) == 0 {
+		return 0
+	}
+	m := prof.wild[""]
+	for i := len(p) - 1; i > 0; i-- {
+		if p[i] == '.' {
+			m |= prof.wild[string(p[:i+1])]
+		}
+	}
+	return m
+}
