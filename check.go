@@ -11,12 +11,11 @@ func (s *Snapshot) Check(req Request) Decision {
 // evaluation records what evaluate found, for Explain.
 type evaluation struct {
 	user  *userRec
-	held  uint8 // scopes at which the active roles hold the permission
-	eff   uint8 // the same, with prerequisites
-	cover uint8 // scopes that cover the resource
-	sod   int   // violated dynamic constraint, or -1
-	rule  ownershipRule
-	ruled bool // an ownership rule applies
+	held  uint8          // scopes at which the active roles hold the permission
+	eff   uint8          // the same, with prerequisites
+	cover uint8          // scopes that cover the resource
+	sod   int            // violated dynamic constraint, or -1
+	rule  *ownershipRule // the ownership rule that applies, if any
 }
 
 func (s *Snapshot) evaluate(req *Request, ev *evaluation) Decision {
@@ -34,18 +33,15 @@ func (s *Snapshot) evaluate(req *Request, ev *evaluation) Decision {
 	}
 	rt := s.roles
 	prof := u.prof
-	active := req.ActiveRoles != nil
-	if active {
-		for _, r := range req.ActiveRoles {
-			i, ok := rt.idx[r]
-			if !ok || !prof.roles.Has(int(i)) {
-				return Decision{Reason: ReasonRoleNotHeld}
-			}
+	if req.ActiveRoles != nil {
+		var act activeSet
+		if !act.resolve(rt, prof, req.ActiveRoles) {
+			return Decision{Reason: ReasonRoleNotHeld}
 		}
-		if ev.sod = rt.violatedDynamic(req.ActiveRoles); ev.sod >= 0 {
+		if ev.sod = rt.violatedDynamic(&act); ev.sod >= 0 {
 			return Decision{Reason: ReasonSeparationOfDuty}
 		}
-		ev.held, ev.eff = rt.activeHeld(req.ActiveRoles, req.Permission)
+		ev.held, ev.eff = rt.activeHeld(&act, req.Permission)
 	} else {
 		if prof.sod >= 0 {
 			ev.sod = int(prof.sod)
@@ -75,8 +71,8 @@ func (s *Snapshot) evaluate(req *Request, ev *evaluation) Decision {
 	}
 	scope := widest(granted)
 	if rule, ok := s.rules[res.Kind]; ok {
-		ev.rule, ev.ruled = rule, true
-		if !s.owns(u, res) && !s.bypasses(u, req, &rule) {
+		ev.rule = rule
+		if !s.owns(u, res) && !s.bypasses(u, req, rule) {
 			return Decision{Scope: scope, Reason: ReasonNotOwner}
 		}
 	}
@@ -141,7 +137,11 @@ func (s *Snapshot) ownersOf(res *Resource) []OrgSlug {
 	if res.Owners != nil {
 		return res.Owners
 	}
-	owners, _ := s.owners[res.Kind].Get(res.ID)
+	rule, ok := s.rules[res.Kind]
+	if !ok {
+		return nil
+	}
+	owners, _ := rule.owners.Get(res.ID)
 	return owners
 }
 
@@ -149,23 +149,64 @@ func (s *Snapshot) bypasses(u *userRec, req *Request, rule *ownershipRule) bool 
 	if req.ActiveRoles == nil {
 		return u.prof.bypass.Has(rule.idx)
 	}
-	_, eff := s.roles.activeHeld(req.ActiveRoles, rule.bypass)
+	var act activeSet
+	act.resolve(s.roles, u.prof, req.ActiveRoles)
+	_, eff := s.roles.activeHeld(&act, rule.bypass)
 	return eff != 0
+}
+
+// activeSet is the roles a request activates, interned. The first few are
+// kept in a fixed array so that resolving them does not allocate.
+type activeSet struct {
+	ids   []RoleID
+	fixed [8]int32
+}
+
+// resolve interns the active roles and reports whether each is authorized
+// by prof.
+func (a *activeSet) resolve(rt *roleTable, prof *profile, ids []RoleID) bool {
+	a.ids = ids
+	for n, r := range ids {
+		i, ok := rt.idx[r]
+		if !ok || !prof.roles.Has(int(i)) {
+			return false
+		}
+		if n < len(a.fixed) {
+			a.fixed[n] = i
+		}
+	}
+	return true
+}
+
+func (a *activeSet) len() int { return len(a.ids) }
+
+func (a *activeSet) at(rt *roleTable, n int) int32 {
+	if n < len(a.fixed) {
+		return a.fixed[n]
+	}
+	return rt.idx[a.ids[n]]
 }
 
 // activeHeld returns the scopes at which the active roles hold p, and the
 // scopes at which p is effective (every prerequisite held by them too).
-func (rt *roleTable) activeHeld(active []RoleID, p Permission) (held, eff uint8) {
-	for _, r := range active {
-		held |= rt.singleProfile(rt.idx[r]).held(p)
+func (rt *roleTable) activeHeld(act *activeSet, p Permission) (held, eff uint8) {
+	requires := false
+	for n := 0; n < act.len(); n++ {
+		prof := rt.singleProfile(act.at(rt, n))
+		if e, ok := prof.perms[p]; ok {
+			held |= e.held
+			requires = requires || e.requires
+		} else {
+			held |= prof.wildcard(p)
+		}
 	}
-	if held == 0 {
-		return 0, 0
+	if held == 0 || !requires {
+		return held, held
 	}
 	for _, q := range rt.requires[p] {
 		var h uint8
-		for _, r := range active {
-			h |= rt.singleProfile(rt.idx[r]).held(q)
+		for n := 0; n < act.len(); n++ {
+			h |= rt.singleProfile(act.at(rt, n)).held(q)
 		}
 		if h == 0 {
 			return held, 0
@@ -176,12 +217,12 @@ func (rt *roleTable) activeHeld(active []RoleID, p Permission) (held, eff uint8)
 
 // violatedDynamic returns the index of a dynamic constraint of which more
 // than Max roles are active (counting contained roles), or -1.
-func (rt *roleTable) violatedDynamic(active []RoleID) int {
+func (rt *roleTable) violatedDynamic(act *activeSet) int {
 	for ci, dc := range rt.dynamic {
 		n := 0
 		for _, r := range dc.roles {
-			for _, a := range active {
-				if rt.closure[rt.idx[a]].Has(int(r)) {
+			for k := 0; k < act.len(); k++ {
+				if rt.closure[act.at(rt, k)].Has(int(r)) {
 					n++
 					break
 				}

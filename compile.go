@@ -14,7 +14,7 @@ import (
 type compiler struct {
 	roles    *roleTable
 	wgs      *workgroupTable
-	rules    map[string]ownershipRule
+	rules    map[string]*ownershipRule
 	src      *sources
 	byKey    map[string]*profile // authorized role set → profile
 	bySource map[string]*profile // account type + direct roles + groups → profile
@@ -29,9 +29,17 @@ func compileFull(st *state) (*compiler, *Snapshot, error) {
 	}
 	c.roles = rt
 	c.wgs = compileWorkgroups(st)
-	c.rules = make(map[string]ownershipRule, len(rt.rules))
+	owners := map[string]map[string][]OrgSlug{}
+	for _, o := range st.ownerships {
+		if owners[o.Kind] == nil {
+			owners[o.Kind] = map[string][]OrgSlug{}
+		}
+		owners[o.Kind][o.ID] = o.Owners
+	}
+	c.rules = make(map[string]*ownershipRule, len(rt.rules))
 	for _, r := range rt.rules {
-		c.rules[r.kind] = r
+		r.owners = compile.NewOverlayMap(owners[r.kind])
+		c.rules[r.kind] = &r
 	}
 	c.src = &sources{
 		accountTypes: cloneMap(st.accountTypes),
@@ -46,18 +54,7 @@ func compileFull(st *state) (*compiler, *Snapshot, error) {
 	for id, u := range st.users {
 		users[string(id)] = c.compileUser(st, u)
 	}
-	owners := map[string]map[string][]OrgSlug{}
-	for _, o := range st.ownerships {
-		if owners[o.Kind] == nil {
-			owners[o.Kind] = map[string][]OrgSlug{}
-		}
-		owners[o.Kind][o.ID] = o.Owners
-	}
-	s := &Snapshot{rev: st.rev, users: compile.NewShardMap(users), roles: rt, wgs: c.wgs, rules: c.rules, src: c.src,
-		owners: make(map[string]*compile.ShardMap[[]OrgSlug], len(owners))}
-	for kind, m := range owners {
-		s.owners[kind] = compile.NewShardMap(m)
-	}
+	s := &Snapshot{rev: st.rev, users: compile.NewOverlayMap(users), roles: rt, wgs: c.wgs, rules: c.rules, src: c.src}
 	return c, s, nil
 }
 
@@ -80,7 +77,7 @@ func (c *compiler) compileIncremental(st *state, prev *Snapshot, changes []Chang
 	}
 	s := *prev
 	s.rev = st.rev
-	copiedOwners := false
+	copiedRules := false
 	for _, ch := range changes {
 		switch ch.Kind {
 		case EntityUser:
@@ -90,20 +87,20 @@ func (c *compiler) compileIncremental(st *state, prev *Snapshot, changes []Chang
 				s.users = s.users.With(ch.Key, nil, true)
 			}
 		case EntityOwnership:
-			if !copiedOwners {
-				s.owners = cloneMap(s.owners)
-				copiedOwners = true
-			}
 			kind, id, _ := strings.Cut(ch.Key, "/")
-			m := s.owners[kind]
-			if m == nil {
-				m = compile.NewShardMap[[]OrgSlug](nil)
+			old, ok := s.rules[kind]
+			if !ok {
+				continue // no rule for the kind: stored owners are not consulted
 			}
-			if o, ok := st.ownerships[ch.Key]; ok {
-				s.owners[kind] = m.With(id, o.Owners, false)
-			} else {
-				s.owners[kind] = m.With(id, nil, true)
+			if !copiedRules {
+				s.rules = cloneMap(s.rules)
+				copiedRules = true
 			}
+			rule := *old
+			o, ok := st.ownerships[ch.Key]
+			rule.owners = rule.owners.With(id, o.Owners, !ok)
+			s.rules[kind] = &rule
+			c.rules[kind] = &rule
 		}
 	}
 	return &s, true
@@ -331,6 +328,7 @@ func (rt *roleTable) buildProfile(set compile.Bits) *profile {
 			}
 			e := p.perms[g.Permission]
 			e.held |= bit
+			_, e.requires = rt.requires[g.Permission]
 			p.perms[g.Permission] = e
 		}
 	})
@@ -342,7 +340,8 @@ func (rt *roleTable) buildProfile(set compile.Bits) *profile {
 		for _, name := range rt.catalog {
 			if _, ok := p.perms[name]; !ok {
 				if m := p.wildcard(name); m != 0 {
-					p.perms[name] = permEntry{held: m}
+					_, req := rt.requires[name]
+					p.perms[name] = permEntry{held: m, requires: req}
 				}
 			}
 		}

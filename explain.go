@@ -119,7 +119,7 @@ func (s *Snapshot) route(req *Request, ev *evaluation, d Decision) []Step {
 			}
 		}
 	}
-	if !ev.ruled {
+	if ev.rule == nil {
 		return steps
 	}
 	owners := s.ownersOf(res)
@@ -233,7 +233,9 @@ func (s *Snapshot) activeHolds(req *Request, u *userRec, p Permission) bool {
 	if req.ActiveRoles == nil {
 		return u.prof.held(p) != 0
 	}
-	held, _ := s.roles.activeHeld(req.ActiveRoles, p)
+	var act activeSet
+	act.resolve(s.roles, u.prof, req.ActiveRoles)
+	held, _ := s.roles.activeHeld(&act, p)
 	return held != 0
 }
 

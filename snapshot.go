@@ -10,13 +10,12 @@ import (
 // immutable and safe for concurrent use; Check takes no lock and allocates
 // nothing.
 type Snapshot struct {
-	rev    Revision
-	users  *compile.ShardMap[*userRec]
-	roles  *roleTable
-	wgs    *workgroupTable
-	rules  map[string]ownershipRule                // by resource kind
-	owners map[string]*compile.ShardMap[[]OrgSlug] // stored owners: kind → id → owners
-	src    *sources
+	rev   Revision
+	users *compile.OverlayMap[*userRec]
+	roles *roleTable
+	wgs   *workgroupTable
+	rules map[string]*ownershipRule // by resource kind, with the stored owners of that kind
+	src   *sources
 }
 
 // Revision returns the store revision the snapshot reflects.
@@ -58,6 +57,7 @@ type ownershipRule struct {
 	idx    int
 	kind   string
 	bypass Permission
+	owners *compile.OverlayMap[[]OrgSlug] // stored owners by record id
 }
 
 // profile is the compiled permission table of one authorized role set.
@@ -73,6 +73,7 @@ type profile struct {
 // effective (held, with every prerequisite held too).
 type permEntry struct {
 	held, eff uint8
+	requires  bool // the permission has prerequisites
 }
 
 // workgroupTable numbers the workgroup forest in depth-first order: w is an
