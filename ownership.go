@@ -64,3 +64,78 @@ func FormatOwners(owners []OrgSlug) string {
 	}
 	return strings.Join(parts, ",")
 }
+
+// OwnersForNew returns the owners a new record of kind gets when user u
+// creates it, asking for requested (nil: no preference). A user without
+// the kind's bypass permission gets exactly their own org; asking for
+// anything else, or having no org, is ErrForbidden. A bypass holder gets
+// what they ask for, else their own org (else no owners). A kind without an
+// ownership rule is ErrNotFound; an unknown or disabled user ErrForbidden.
+func (s *Snapshot) OwnersForNew(u UserID, kind string, requested []OrgSlug) ([]OrgSlug, error) {
+	fail := func(sentinel error, format string, args ...any) ([]OrgSlug, error) {
+		return nil, &Error{Op: "owners for new", Kind: EntityOwnership, ID: kind, Msg: fmt.Sprintf(format, args...), Err: sentinel}
+	}
+	rec, rule, err := s.ownerContext(u, kind)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range requested {
+		if err := checkID(string(o)); err != nil {
+			return fail(ErrInvalid, "requested owner: %v", err)
+		}
+	}
+	org := rec.user.Org
+	if rec.prof.bypass.Has(rule.idx) {
+		if len(requested) > 0 {
+			return dedupeOwners(requested), nil
+		}
+		if org == "" {
+			return []OrgSlug{}, nil
+		}
+		return []OrgSlug{org}, nil
+	}
+	if org == "" {
+		return fail(ErrForbidden, "user %s has no org and lacks %s, so cannot own a new %s", u, rule.bypass, kind)
+	}
+	for _, o := range requested {
+		if o != org {
+			return fail(ErrForbidden, "user %s may not set owner %s: only holders of %s choose owners; a new %s gets the creator's org %s", u, o, rule.bypass, kind, org)
+		}
+	}
+	return []OrgSlug{org}, nil
+}
+
+// CanSetOwners reports whether u may change the owners of records of
+// kind: only holders of the kind's bypass permission may.
+func (s *Snapshot) CanSetOwners(u UserID, kind string) bool {
+	rec, rule, err := s.ownerContext(u, kind)
+	return err == nil && rec.prof.bypass.Has(rule.idx)
+}
+
+func (s *Snapshot) ownerContext(u UserID, kind string) (*userRec, *ownershipRule, error) {
+	if s == nil {
+		return nil, nil, &Error{Op: "owners", Msg: "no snapshot", Err: ErrInvalid}
+	}
+	rule, ok := s.rules[kind]
+	if !ok {
+		return nil, nil, &Error{Op: "owners", Kind: EntityOwnershipRule, ID: kind, Msg: "no ownership rule for this kind", Err: ErrNotFound}
+	}
+	rec, ok := s.users.Get(string(u))
+	if !ok || rec == nil {
+		return nil, nil, &Error{Op: "owners", Kind: EntityUser, ID: string(u), Msg: "unknown user", Err: ErrForbidden}
+	}
+	if rec.user.Disabled {
+		return nil, nil, &Error{Op: "owners", Kind: EntityUser, ID: string(u), Msg: "user is disabled", Err: ErrForbidden}
+	}
+	return rec, rule, nil
+}
+
+func dedupeOwners(in []OrgSlug) []OrgSlug {
+	out := make([]OrgSlug, 0, len(in))
+	for _, o := range in {
+		if !slices.Contains(out, o) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
