@@ -73,7 +73,7 @@ func (s *Snapshot) evaluate(req *Request, ev *evaluation) Decision {
 	if rule, ok := s.rules[res.Kind]; ok {
 		ev.rule = rule
 		if !s.owns(u, res) && !s.bypasses(u, req, rule) {
-			return Decision{Scope: scope, Reason: ReasonNotOwner}
+			return Decision{Reason: ReasonNotOwner}
 		}
 	}
 	return Decision{Allowed: true, Scope: scope, Reason: ReasonGranted}

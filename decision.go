@@ -49,7 +49,7 @@ const (
 // Decision is the answer to a Request. A denial is a value, not an error.
 type Decision struct {
 	Allowed bool
-	Scope   Scope  // the widest held scope that covers the resource (or, for a capability check, the widest held)
+	Scope   Scope  // when allowed: the widest held scope covering the resource (capability check: the widest held); ScopeNone when denied
 	Reason  Reason // ReasonGranted when allowed
 	Path    []Step // filled by Explain only
 }

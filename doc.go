@@ -44,9 +44,9 @@
 // wildcard permission), unknown_user, disabled, role_not_held,
 // separation_of_duty, no_grant (nothing matches), missing_prerequisite,
 // then, for a resource, out_of_scope (no held scope covers it) and
-// not_owner. Decision.Scope is the widest held scope that covers the
-// resource (order all > global > workgroup > mine); with no resource it is
-// the widest held scope.
+// not_owner. When allowed, Decision.Scope is the widest held scope that
+// covers the resource (order all > global > workgroup > mine), or with no
+// resource the widest held scope; a denial's Scope is always ScopeNone.
 //
 // Ownership applies when an OwnershipRule exists for Resource.Kind. The
 // owners are Resource.Owners, or when that is nil the stored Ownership of

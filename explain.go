@@ -63,8 +63,10 @@ func (s *Snapshot) route(req *Request, ev *evaluation, d Decision) []Step {
 
 	var want Scope
 	switch d.Reason {
-	case ReasonGranted, ReasonNotOwner:
+	case ReasonGranted:
 		want = d.Scope
+	case ReasonNotOwner:
+		want = widest(ev.eff & ev.cover)
 	case ReasonMissingPrerequisite:
 		want = widest(ev.held)
 	case ReasonOutOfScope:
@@ -105,7 +107,7 @@ func (s *Snapshot) route(req *Request, ev *evaluation, d Decision) []Step {
 	}
 	// Granted or not_owner: show how the scope covers the resource.
 	if res != nil {
-		switch d.Scope {
+		switch want {
 		case ScopeMine:
 			steps = append(steps, Step{Kind: StepAssignee, ID: string(u.user.ID), Detail: "assigned to the resource"})
 		case ScopeWorkgroup:
