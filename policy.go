@@ -64,15 +64,6 @@ func (p *Policy) Where(kind EntityKind, key string) string {
 	return p.where[entityRef{kind, key}]
 }
 
-func (p *Policy) setWhere(kind EntityKind, key, pos string) {
-	if p.where == nil {
-		p.where = make(map[entityRef]string)
-	}
-	if _, dup := p.where[entityRef{kind, key}]; !dup {
-		p.where[entityRef{kind, key}] = pos
-	}
-}
-
 // Clone returns a deep copy, positions included.
 func (p *Policy) Clone() *Policy {
 	if p == nil {
