@@ -1,0 +1,141 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/rolegraph/rbac"
+)
+
+// testAliasing checks that no memory is shared between a store and its
+// callers: mutating what was passed to Apply, or what Load and Changes
+// returned, must not change the store.
+func testAliasing(t *testing.T, newStore func(t *testing.T) rbac.Store) {
+	subtest(t, "Apply", newStore, func(t *testing.T, s rbac.Store) {
+		all := everyKind()
+		cs := rbac.ChangeSet{Actor: "a", Reason: "r", Changes: puts(all)}
+		rev, err := s.Apply(context.Background(), cs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The caller's set is not modified by the store...
+		if d := diffLog([]rbac.ChangeSet{{Actor: "a", Reason: "r", Changes: puts(all)}}, []rbac.ChangeSet{cs}); d != "" || cs.Revision != 0 {
+			t.Errorf("Apply modified the caller's change set (revision %d; -before +after):\n%s", cs.Revision, d)
+		}
+		// ...and the store does not see the caller's later edits.
+		for i := range cs.Changes {
+			scribble(cs.Changes[i].After)
+			cs.Changes[i] = rbac.DeleteUser("scribbled")
+		}
+		wantState(t, s, policyOf(all...), rev)
+		if d := diffLog([]rbac.ChangeSet{{Revision: rev, Actor: "a", Reason: "r", Changes: puts(all)}}, mustChanges(t, s, 0)); d != "" {
+			t.Errorf("Changes(0) after the caller edited its set: mismatch (-want +got):\n%s", d)
+		}
+	})
+
+	subtest(t, "Load", newStore, func(t *testing.T, s rbac.Store) {
+		all := everyKind()
+		rev := mustApply(t, s, puts(all)...)
+		p, _ := mustLoad(t, s)
+		scribblePolicy(p)
+		wantState(t, s, policyOf(all...), rev)
+	})
+
+	subtest(t, "Changes", newStore, func(t *testing.T, s rbac.Store) {
+		all := everyKind()
+		rev := mustApply(t, s, puts(all)...)
+		var replaced []rbac.Entity
+		for _, e := range all {
+			replaced = append(replaced, bareEntity(e))
+		}
+		rev = mustApply(t, s, puts(replaced)...)
+		want := mustChanges(t, s, 0)
+		wantCopy := make([]rbac.ChangeSet, len(want))
+		for i, cs := range want {
+			wantCopy[i] = cs.Clone()
+		}
+		for _, cs := range mustChanges(t, s, 0) {
+			for i := range cs.Changes {
+				scribble(cs.Changes[i].After)
+				scribble(cs.Changes[i].Before)
+				cs.Changes[i].Key = "scribbled"
+			}
+		}
+		if d := diffLog(wantCopy, mustChanges(t, s, 0)); d != "" {
+			t.Errorf("Changes(0) after the caller edited an earlier result: mismatch (-want +got):\n%s", d)
+		}
+		wantState(t, s, policyOf(replaced...), rev)
+	})
+}
+
+// scribble overwrites the first item of every list inside e, through the
+// memory the entity value shares with whoever else holds it.
+func scribble(e rbac.Entity) {
+	const x = "scribbled"
+	switch v := e.(type) {
+	case rbac.AccountTypeDef:
+		scribbleList(v.DefaultRoles, x)
+	case rbac.PermissionDef:
+		scribbleList(v.Requires, x)
+	case rbac.Role:
+		scribbleList(v.AccountTypes, x)
+		scribbleList(v.Contains, x)
+		scribbleList(v.Grants, rbac.Grant{Permission: x, Scope: rbac.ScopeAll})
+	case rbac.Group:
+		scribbleList(v.Roles, x)
+		scribbleList(v.Managers, x)
+	case rbac.User:
+		scribbleList(v.Roles, x)
+		scribbleList(v.Groups, x)
+		scribbleList(v.Workgroups, x)
+	case rbac.Constraint:
+		scribbleList(v.Roles, x)
+	case rbac.Ownership:
+		scribbleList(v.Owners, x)
+	}
+}
+
+func scribbleList[T any](list []T, v T) {
+	if len(list) > 0 {
+		list[0] = v
+	}
+}
+
+// scribblePolicy changes every entity of p in place, its fields and its
+// lists.
+func scribblePolicy(p *rbac.Policy) {
+	for i := range p.AccountTypes {
+		scribble(p.AccountTypes[i])
+		p.AccountTypes[i].Title = "scribbled"
+	}
+	for i := range p.Permissions {
+		scribble(p.Permissions[i])
+		p.Permissions[i].Title = "scribbled"
+	}
+	for i := range p.Roles {
+		scribble(p.Roles[i])
+		p.Roles[i].Title = "scribbled"
+	}
+	for i := range p.Groups {
+		scribble(p.Groups[i])
+		p.Groups[i].Name = "scribbled"
+	}
+	for i := range p.Workgroups {
+		p.Workgroups[i].Name = "scribbled"
+	}
+	for i := range p.Users {
+		scribble(p.Users[i])
+		p.Users[i].Disabled = !p.Users[i].Disabled
+	}
+	for i := range p.Constraints {
+		scribble(p.Constraints[i])
+		p.Constraints[i].Max++
+	}
+	for i := range p.OwnershipRules {
+		p.OwnershipRules[i].Bypass = "scribbled"
+	}
+	for i := range p.Ownerships {
+		scribble(p.Ownerships[i])
+	}
+	p.Users = append(p.Users[:0], rbac.User{ID: "scribbled"})
+}

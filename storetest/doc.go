@@ -1,0 +1,42 @@
+// Package storetest checks that an rbac.Store keeps the Store contract.
+// Every store of this module (memstore, sqlstore on each database) runs the
+// same suite; a third-party store can run it from its own tests:
+//
+//	func TestContract(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) rbac.Store { return newEmptyStore(t) })
+//		storetest.RunModel(t, func(t *testing.T) rbac.Store { return newEmptyStore(t) })
+//	}
+//
+// Run holds the contract tests, one subtest per behaviour, each on a fresh
+// store. RunModel is a property test: random change sets, loads and log
+// reads against a deliberately naive model (a map and a slice), checking
+// after every step that the store and the model agree. Its number of runs is
+// rapid's: -rapid.checks (or RAPID_CHECKS), default 100.
+//
+// # What the suite assumes
+//
+// The suite is behavioural: it uses only the Store methods (and Prune, see
+// Pruner). Beyond the Store documentation it pins down what every store of
+// this module does and what the authorizer relies on:
+//
+//   - newStore returns a fresh, empty store at revision zero each call, and
+//     registers its own cleanup. The suite closes stores it is done with.
+//   - Stores only persist. Entities written by the suite are structurally
+//     valid (Change.Validate) but need not satisfy the model's rules: they
+//     may refer to entities that do not exist, and they are deleted in any
+//     order. Lists inside an entity never repeat an item.
+//   - Every field round-trips, and lists inside an entity keep their order
+//     (the first owner of a record matters, and a policy written back to a
+//     file must not churn). Identifiers are case-sensitive: "Alice" and
+//     "alice" are two entities. Free text may hold any UTF-8 except NUL.
+//   - Load's lists may come in any order; the suite sorts them by key.
+//   - Failed writes consume no revision: revisions seen by readers are
+//     1, 2, 3... without gaps.
+//   - ChangeSet.Time is kept to the second at least; a zero Time is replaced
+//     by the time of the write. Expect is not part of the log.
+//   - Changes(after) with after at or beyond the current revision returns
+//     no change sets and no error.
+//   - A cancelled context makes Load, Apply, Changes and Wait fail with an
+//     error that errors.Is matches to ctx.Err(), and Apply then writes
+//     nothing. Close may be called twice.
+package storetest
