@@ -20,3 +20,7 @@ func TestContract(t *testing.T) {
 
 // memstore implements the optional pruning the suite tests.
 var _ storetest.Pruner = (*memstore.Store)(nil)
+
+func TestModel(t *testing.T) {
+	storetest.RunModel(t, newStore)
+}

@@ -1,7 +1,11 @@
 package storetest
 
 import (
-	"github.com/google/go-cmp/cmp"
+	"cmp"
+	"slices"
+	"strings"
+
+	gocmp "github.com/google/go-cmp/cmp"
 
 	"github.com/rolegraph/rbac"
 )
@@ -42,6 +46,14 @@ func (m model) policy() *rbac.Policy {
 	return sorted(policyOf(all...))
 }
 
+// sortModelKeys sorts keys by kind, then key, so that draws from a map are
+// reproducible.
+func sortModelKeys(keys []modelKey) {
+	slices.SortFunc(keys, func(a, b modelKey) int {
+		return cmp.Or(strings.Compare(string(a.kind), string(b.kind)), strings.Compare(a.key, b.key))
+	})
+}
+
 func diffEntity(want, got rbac.Entity) string {
-	return cmp.Diff(want, got, cmpOptions)
+	return gocmp.Diff(want, got, cmpOptions)
 }
