@@ -65,3 +65,23 @@ func ExampleStore_Wait() {
 	// Output:
 	// woke at revision 1
 }
+
+func ExampleStore_Prune() {
+	ctx := context.Background()
+	store := memstore.New()
+	defer store.Close()
+	for _, id := range []rbac.UserID{"ann", "bea", "cid"} {
+		store.Apply(ctx, rbac.ChangeSet{Changes: []rbac.Change{rbac.PutUser(rbac.User{ID: id})}})
+	}
+
+	// Keep the log from revision 3 on: followers at revision 2 or later
+	// can still catch up; older ones must reload.
+	store.Prune(ctx, 2)
+	_, err := store.Changes(ctx, 1)
+	fmt.Println("follower at 1:", errors.Is(err, rbac.ErrTruncated))
+	log, err := store.Changes(ctx, 2)
+	fmt.Println("follower at 2:", len(log), "change set,", err)
+	// Output:
+	// follower at 1: true
+	// follower at 2: 1 change set, <nil>
+}

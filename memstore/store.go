@@ -75,8 +75,8 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Revision returns the current revision (zero for an empty store, or after
-// Close).
+// Revision returns the current revision, zero for a new store. Unlike
+// Load, it is cheap and works after Close.
 func (s *Store) Revision() rbac.Revision {
 	s.mu.RLock()
 	defer s.mu.RUnlock()

@@ -43,12 +43,12 @@ func testAliasing(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 
 	subtest(t, "Changes", newStore, func(t *testing.T, s rbac.Store) {
 		all := everyKind()
-		rev := mustApply(t, s, puts(all)...)
+		mustApply(t, s, puts(all)...)
 		var replaced []rbac.Entity
 		for _, e := range all {
 			replaced = append(replaced, bareEntity(e))
 		}
-		rev = mustApply(t, s, puts(replaced)...)
+		rev := mustApply(t, s, puts(replaced)...)
 		want := mustChanges(t, s, 0)
 		wantCopy := make([]rbac.ChangeSet, len(want))
 		for i, cs := range want {

@@ -165,7 +165,7 @@ func applyRetrying(ctx context.Context, s rbac.Store, cs rbac.ChangeSet, optimis
 			continue
 		}
 		if err == nil && rev != cur+1 {
-			return rev, fmt.Errorf("Apply with Expect %d returned revision %d, want %d", cur, rev, cur+1)
+			return rev, fmt.Errorf("apply with Expect %d returned revision %d, want %d", cur, rev, cur+1)
 		}
 		return rev, err
 	}

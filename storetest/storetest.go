@@ -98,6 +98,9 @@ func wantState(t testing.TB, s rbac.Store, want *rbac.Policy, rev rbac.Revision)
 	if d := diffPolicy(want, got); d != "" {
 		t.Errorf("Load: policy mismatch (-want +got):\n%s", d)
 	}
+	if len(got.Tests) != 0 {
+		t.Errorf("Load: the policy has %d tests; stores never hold tests", len(got.Tests))
+	}
 }
 
 // policyOf builds a policy holding the entities.
