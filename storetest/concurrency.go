@@ -16,7 +16,7 @@ func testConcurrency(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 		hammer(t, s, 8, 20, false)
 	})
 	subtest(t, "OptimisticWriters", newStore, func(t *testing.T, s rbac.Store) {
-		hammer(t, s, 4, 10, true)
+		hammer(t, s, 8, 10, true)
 	})
 }
 
@@ -108,14 +108,45 @@ func hammer(t *testing.T, s rbac.Store, writers, sets int, optimistic bool) {
 			}
 		}()
 	}
+	// A follower, as an authorizer follows its store: Wait, then Changes.
+	// It must see every set, none twice, and reach the last revision.
+	n := writers*sets + 1
+	followed := make(chan rbac.Revision, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(ctx, patience)
+		defer cancel()
+		var at rbac.Revision
+		defer func() { followed <- at }()
+		for at < rbac.Revision(n) {
+			if _, err := s.Wait(ctx, at); err != nil {
+				t.Errorf("follower: Wait(%d): %v", at, err)
+				return
+			}
+			log, err := s.Changes(ctx, at)
+			if err != nil {
+				t.Errorf("follower: Changes(%d): %v", at, err)
+				return
+			}
+			for _, cs := range log {
+				if cs.Revision != at+1 {
+					t.Errorf("follower: Changes after %d: revision %d follows %d", at, cs.Revision, at)
+					return
+				}
+				at = cs.Revision
+			}
+		}
+	}()
+
 	wg.Wait()
 	close(done)
 	readers.Wait()
+	if at := <-followed; at != rbac.Revision(n) && !t.Failed() {
+		t.Errorf("follower stopped at revision %d, want %d", at, n)
+	}
 	if t.Failed() {
 		return
 	}
 
-	n := writers*sets + 1
 	slices.Sort(revs)
 	want := make([]rbac.Revision, n-1)
 	for i := range want {
