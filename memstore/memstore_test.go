@@ -91,3 +91,32 @@ func TestPruneAndRevision(t *testing.T) {
 		t.Errorf("Revision after Close = %d, want 4", got)
 	}
 }
+
+// Load's lists come sorted by key in byte order, whatever the order of
+// writes, so that output built from them is deterministic.
+func TestLoadIsSorted(t *testing.T) {
+	ctx := context.Background()
+	s := memstore.New()
+	defer s.Close()
+	_, err := s.Apply(ctx, rbac.ChangeSet{Changes: []rbac.Change{
+		rbac.PutUser(rbac.User{ID: "b"}), rbac.PutUser(rbac.User{ID: "a"}), rbac.PutUser(rbac.User{ID: "B"}),
+		rbac.PutOwnership(rbac.Ownership{Kind: "doc", ID: "2"}), rbac.PutOwnership(rbac.Ownership{Kind: "Doc", ID: "9"}),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _, err := s.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, u := range p.Users {
+		got = append(got, string(u.ID))
+	}
+	for _, o := range p.Ownerships {
+		got = append(got, rbac.OwnershipKey(o.Kind, o.ID))
+	}
+	if d := cmp.Diff([]string{"B", "a", "b", "Doc/9", "doc/2"}, got); d != "" {
+		t.Errorf("Load order (-want +got):\n%s", d)
+	}
+}

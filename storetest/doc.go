@@ -11,7 +11,9 @@
 // store. RunModel is a property test: random change sets, loads and log
 // reads against a deliberately naive model (a map and a slice), checking
 // after every step that the store and the model agree. Its number of runs is
-// rapid's: -rapid.checks (or RAPID_CHECKS), default 100.
+// rapid's: -rapid.checks (or RAPID_CHECKS), default 100, each on its own
+// store of about 30 steps; where a fresh store is costly (a database per
+// store), run fewer, e.g. -rapid.checks=20.
 //
 // # What the suite assumes
 //
@@ -36,6 +38,8 @@
 //     by the time of the write. Expect is not part of the log.
 //   - Changes(after) with after at or beyond the current revision returns
 //     no change sets and no error.
+//   - Wait blocks until a write: one that returns within 50ms with no write
+//     fails. The suite never waits more than 20s for anything.
 //   - A cancelled context makes Load, Apply, Changes and Wait fail with an
 //     error that errors.Is matches to ctx.Err(), and Apply then writes
 //     nothing. Close may be called twice.
