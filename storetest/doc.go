@@ -26,7 +26,8 @@
 //   - Stores only persist. Entities written by the suite are structurally
 //     valid (Change.Validate) but need not satisfy the model's rules: they
 //     may refer to entities that do not exist, and they are deleted in any
-//     order. Lists inside an entity never repeat an item.
+//     order. Lists inside an entity never repeat an item, and group names
+//     are unique even ignoring case.
 //   - Every field round-trips, and lists inside an entity keep their order
 //     (the first owner of a record matters, and a policy written back to a
 //     file must not churn). Identifiers are case-sensitive: "Alice" and
