@@ -216,6 +216,6 @@ func (r Role) Clone() Role {
 }
 
 // allows reports whether a user of account type t may hold the role.
-func (r *Role) allows(t AccountType) bool {
+func (r Role) allows(t AccountType) bool {
 	return len(r.AccountTypes) == 0 || slices.Contains(r.AccountTypes, t)
 }

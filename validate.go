@@ -1,7 +1,574 @@
 package rbac
 
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/rolegraph/rbac/internal/compile"
+)
+
+// BuiltinPermissionPrefix marks the permissions of the package's own
+// administration (rbac.roles.manage, ...). They are always known: a policy
+// with a catalogue need not catalogue them.
+const BuiltinPermissionPrefix = "rbac."
+
 // Validate checks every invariant of the model and reports every violation,
-// joined with errors.Join, each naming the entity and its file:line.
+// joined with errors.Join, each an *Error naming the entity, its file:line
+// when loaded from YAML, and why. errors.Is finds each sentinel.
 func (p *Policy) Validate() error {
-	return nil // replaced by the validation work in progress
+	errs := p.duplicates()
+	errs = append(errs, stateOf(p, 0).validate(p.Where)...)
+	return errors.Join(errs...)
+}
+
+// duplicates reports keys defined twice, which indexing would hide.
+func (p *Policy) duplicates() []error {
+	var errs []error
+	seen := map[entityRef]bool{}
+	for _, e := range p.Entities() {
+		ref := entityRef{e.EntityKind(), e.EntityKey()}
+		if seen[ref] {
+			errs = append(errs, &Error{Op: "validate", Kind: ref.kind, ID: ref.key, Where: p.Where(ref.kind, ref.key),
+				Msg: "defined more than once", Err: ErrExists})
+		}
+		seen[ref] = true
+	}
+	return errs
+}
+
+// validator collects violations of one state.
+type validator struct {
+	st    *state
+	where func(EntityKind, string) string
+	errs  []error
+}
+
+func (v *validator) add(sentinel error, kind EntityKind, key, format string, args ...any) {
+	e := &Error{Op: "validate", Kind: kind, ID: key, Msg: fmt.Sprintf(format, args...), Err: sentinel}
+	if v.where != nil {
+		e.Where = v.where(kind, key)
+	}
+	v.errs = append(v.errs, e)
+}
+
+// validate checks the whole state; where gives source positions (may be
+// nil). It walks every graph iteratively.
+func (st *state) validate(where func(EntityKind, string) string) []error {
+	v := &validator{st: st, where: where}
+	v.accountTypes()
+	v.permissions()
+	v.roles()
+	v.groups()
+	v.workgroups()
+	v.users()
+	v.constraints()
+	v.ownership()
+	return v.errs
+}
+
+func (v *validator) id(kind EntityKind, key, what, id string) bool {
+	if err := checkID(id); err != nil {
+		v.add(ErrInvalid, kind, key, "%s: %v", what, err)
+		return false
+	}
+	return true
+}
+
+// typesDeclared reports whether the policy declares account types.
+func (v *validator) typesDeclared() bool { return len(v.st.accountTypes) > 0 }
+
+// accountType checks a reference to an account type.
+func (v *validator) accountType(kind EntityKind, key string, t AccountType) {
+	if t == "" {
+		return
+	}
+	if !v.typesDeclared() {
+		v.add(ErrInvalid, kind, key, "account type %q is set but the policy declares no account types", t)
+		return
+	}
+	if _, ok := v.st.accountTypes[t]; !ok {
+		v.add(ErrNotFound, kind, key, "unknown account type %q", t)
+	}
+}
+
+// openTo reports whether role r may be held by users of type t ("" for a
+// group or user without a type: the role must be open to every type).
+func (v *validator) openTo(r Role, t AccountType) bool {
+	if t == "" {
+		return len(r.AccountTypes) == 0
+	}
+	return r.allows(t)
+}
+
+func (v *validator) accountTypes() {
+	for _, id := range sortedKeys(v.st.accountTypes) {
+		at := v.st.accountTypes[id]
+		v.id(EntityAccountType, string(id), "id", string(id))
+		for _, r := range at.DefaultRoles {
+			role, ok := v.st.roles[r]
+			switch {
+			case !ok:
+				v.add(ErrNotFound, EntityAccountType, string(id), "default role %q does not exist", r)
+			case !role.allows(id):
+				v.add(ErrInvalid, EntityAccountType, string(id), "default role %q is closed to account type %q (it allows %s)", r, id, joinIDs(role.AccountTypes))
+			}
+		}
+	}
+}
+
+func (v *validator) catalogued(p Permission) bool {
+	if len(v.st.permissions) == 0 || strings.HasPrefix(string(p), BuiltinPermissionPrefix) {
+		return true
+	}
+	_, ok := v.st.permissions[p]
+	return ok
+}
+
+func (v *validator) permissions() {
+	for _, name := range sortedKeys(v.st.permissions) {
+		d := v.st.permissions[name]
+		if err := checkPermission(name); err != nil {
+			v.add(ErrInvalid, EntityPermission, string(name), "%v", err)
+		}
+		for _, q := range d.Requires {
+			switch {
+			case q == name:
+				v.add(ErrInvalid, EntityPermission, string(name), "requires itself")
+			case checkPermission(q) != nil:
+				v.add(ErrInvalid, EntityPermission, string(name), "requires %v", checkPermission(q))
+			case !v.catalogued(q):
+				v.add(ErrNotFound, EntityPermission, string(name), "requires %q, which is not in the catalogue", q)
+			}
+		}
+	}
+}
+
+func (v *validator) roles() {
+	st := v.st
+	for _, id := range sortedKeys(st.roles) {
+		r := st.roles[id]
+		key := string(id)
+		v.id(EntityRole, key, "id", key)
+		for _, t := range r.AccountTypes {
+			if !v.typesDeclared() {
+				v.add(ErrInvalid, EntityRole, key, "account type %q is set but the policy declares no account types", t)
+			} else if _, ok := st.accountTypes[t]; !ok {
+				v.add(ErrNotFound, EntityRole, key, "unknown account type %q", t)
+			}
+		}
+		for _, c := range r.Contains {
+			inner, ok := st.roles[c]
+			switch {
+			case c == id:
+				v.add(ErrCycle, EntityRole, key, "contains itself")
+			case !ok:
+				v.add(ErrNotFound, EntityRole, key, "contains %q, which does not exist", c)
+			default:
+				v.containedTypes(r, inner)
+			}
+		}
+		for _, g := range r.Grants {
+			if err := checkGrantPermission(g.Permission); err != nil {
+				v.add(ErrInvalid, EntityRole, key, "grant %q: %v", g.Permission, err)
+				continue
+			}
+			if g.Scope < ScopeMine || g.Scope > ScopeAll {
+				v.add(ErrInvalid, EntityRole, key, "grant %q has no valid scope", g.Permission)
+			}
+			v.grantCatalogued(key, g.Permission)
+		}
+	}
+	v.roleCycles()
+}
+
+// containedTypes checks that a contained role allows every account type
+// its container allows.
+func (v *validator) containedTypes(outer, inner Role) {
+	if len(inner.AccountTypes) == 0 {
+		return
+	}
+	types := outer.AccountTypes
+	if len(types) == 0 {
+		types = sortedKeys(v.st.accountTypes)
+		if len(types) == 0 {
+			return
+		}
+	}
+	for _, t := range types {
+		if !inner.allows(t) {
+			v.add(ErrInvalid, EntityRole, string(outer.ID), "contains %q, which is closed to account type %q that %q allows", inner.ID, t, outer.ID)
+			return
+		}
+	}
+}
+
+func (v *validator) grantCatalogued(role string, p Permission) {
+	if len(v.st.permissions) == 0 || p == "*" || strings.HasPrefix(string(p), BuiltinPermissionPrefix) {
+		return
+	}
+	if p.IsWildcard() {
+		for name := range v.st.permissions {
+			if p.Matches(name) {
+				return
+			}
+		}
+		v.add(ErrNotFound, EntityRole, role, "grant %q matches no catalogued permission", p)
+		return
+	}
+	if _, ok := v.st.permissions[p]; !ok {
+		v.add(ErrNotFound, EntityRole, role, "grant %q is not in the permission catalogue", p)
+	}
+}
+
+// roleCycles reports each containment cycle once, with its path. Nodes
+// that Kahn's algorithm cannot order lie on or behind a cycle.
+func (v *validator) roleCycles() {
+	st := v.st
+	ids := sortedKeys(st.roles)
+	idx := make(map[RoleID]int, len(ids))
+	for i, id := range ids {
+		idx[id] = i
+	}
+	edges := make([][]int, len(ids))
+	pending := make([]int, len(ids))
+	parents := make([][]int, len(ids))
+	for i, id := range ids {
+		for _, c := range st.roles[id].Contains {
+			if j, ok := idx[c]; ok && j != i {
+				edges[i] = append(edges[i], j)
+				parents[j] = append(parents[j], i)
+				pending[i]++
+			}
+		}
+	}
+	var ready []int
+	for i := range ids {
+		if pending[i] == 0 {
+			ready = append(ready, i)
+		}
+	}
+	done := make([]bool, len(ids))
+	for len(ready) > 0 {
+		i := ready[len(ready)-1]
+		ready = ready[:len(ready)-1]
+		done[i] = true
+		for _, p := range parents[i] {
+			if pending[p]--; pending[p] == 0 {
+				ready = append(ready, p)
+			}
+		}
+	}
+	reported := make([]bool, len(ids))
+	for start := range ids {
+		if done[start] || reported[start] {
+			continue
+		}
+		// Follow edges into unfinished nodes until one repeats: that loop
+		// is a cycle.
+		pos := map[int]int{}
+		var path []int
+		at := start
+		for {
+			if p, seen := pos[at]; seen {
+				path = path[p:]
+				break
+			}
+			pos[at] = len(path)
+			path = append(path, at)
+			next := -1
+			for _, c := range edges[at] {
+				if !done[c] {
+					next = c
+					break
+				}
+			}
+			at = next
+		}
+		names := make([]string, 0, len(path)+1)
+		first := path[0]
+		for _, n := range path {
+			reported[n] = true
+			if ids[n] < ids[first] {
+				first = n
+			}
+		}
+		// Start the printed cycle at its smallest id, for stable messages.
+		k := slices.Index(path, first)
+		for i := 0; i < len(path); i++ {
+			names = append(names, string(ids[path[(k+i)%len(path)]]))
+		}
+		names = append(names, string(ids[first]))
+		v.add(ErrCycle, EntityRole, string(ids[first]), "containment cycle %s", strings.Join(names, " → "))
+		// Nodes merely behind this cycle are reported through it.
+		for _, n := range path {
+			done[n] = true
+		}
+		v.markBehind(done, parents, path)
+	}
+}
+
+// markBehind marks as done every node that reaches the given ones, so that
+// a role containing a cycle is not reported as a cycle of its own.
+func (v *validator) markBehind(done []bool, parents [][]int, from []int) {
+	stack := append([]int(nil), from...)
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, p := range parents[n] {
+			if !done[p] {
+				done[p] = true
+				stack = append(stack, p)
+			}
+		}
+	}
+}
+
+func (v *validator) groups() {
+	st := v.st
+	names := map[string]GroupID{}
+	for _, id := range sortedKeys(st.groups) {
+		g := st.groups[id]
+		key := string(id)
+		v.id(EntityGroup, key, "id", key)
+		if strings.TrimSpace(g.Name) == "" {
+			v.add(ErrInvalid, EntityGroup, key, "name is empty")
+		} else if other, dup := names[strings.ToLower(g.Name)]; dup {
+			v.add(ErrExists, EntityGroup, key, "name %q is already used by group %q (names are compared case-insensitively)", g.Name, other)
+		} else {
+			names[strings.ToLower(g.Name)] = id
+		}
+		v.accountType(EntityGroup, key, g.AccountType)
+		seen := map[RoleID]bool{}
+		for _, r := range g.Roles {
+			role, ok := st.roles[r]
+			switch {
+			case seen[r]:
+				v.add(ErrExists, EntityGroup, key, "role %q is listed twice", r)
+			case !ok:
+				v.add(ErrNotFound, EntityGroup, key, "role %q does not exist", r)
+			case !v.openTo(role, g.AccountType):
+				v.add(ErrInvalid, EntityGroup, key, "role %q is closed to the group's account type %s", r, typeName(g.AccountType))
+			}
+			seen[r] = true
+		}
+		for _, m := range g.Managers {
+			if _, ok := st.users[m]; !ok {
+				v.add(ErrNotFound, EntityGroup, key, "manager %q is not a user", m)
+			}
+		}
+	}
+}
+
+func typeName(t AccountType) string {
+	if t == "" {
+		return "(none: roles must be open to every type)"
+	}
+	return fmt.Sprintf("%q", t)
+}
+
+func (v *validator) workgroups() {
+	st := v.st
+	state := map[WorkgroupID]uint8{} // 1: on the current walk, 2: known acyclic
+	for _, id := range sortedKeys(st.workgroups) {
+		w := st.workgroups[id]
+		key := string(id)
+		v.id(EntityWorkgroup, key, "id", key)
+		if w.Parent != "" {
+			if _, ok := st.workgroups[w.Parent]; !ok {
+				v.add(ErrNotFound, EntityWorkgroup, key, "parent %q does not exist", w.Parent)
+			} else if w.Parent == id {
+				v.add(ErrCycle, EntityWorkgroup, key, "is its own parent")
+			}
+		}
+		// Walk up the parents; meeting a node of this walk is a cycle.
+		var walk []WorkgroupID
+		at := id
+		for at != "" && state[at] == 0 {
+			state[at] = 1
+			walk = append(walk, at)
+			parent := st.workgroups[at].Parent
+			if _, ok := st.workgroups[parent]; !ok || parent == at {
+				break
+			}
+			at = parent
+			if state[at] == 1 {
+				i := slices.Index(walk, at)
+				cycle := append(slices.Clone(walk[i:]), at)
+				v.add(ErrCycle, EntityWorkgroup, string(at), "parent cycle %s", joinArrows(cycle))
+				break
+			}
+		}
+		for _, w := range walk {
+			state[w] = 2
+		}
+	}
+}
+
+func joinArrows[T ~string](ids []T) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = string(id)
+	}
+	return strings.Join(parts, " → ")
+}
+
+func (v *validator) users() {
+	st := v.st
+	for _, id := range sortedKeys(st.users) {
+		u := st.users[id]
+		key := string(id)
+		v.id(EntityUser, key, "id", key)
+		v.accountType(EntityUser, key, u.AccountType)
+		if u.Org != "" {
+			v.id(EntityUser, key, "org", string(u.Org))
+		}
+		seenRole := map[RoleID]bool{}
+		for _, r := range u.Roles {
+			role, ok := st.roles[r]
+			switch {
+			case seenRole[r]:
+				v.add(ErrExists, EntityUser, key, "role %q is assigned twice", r)
+			case !ok:
+				v.add(ErrNotFound, EntityUser, key, "role %q does not exist", r)
+			case !v.openTo(role, u.AccountType) && !(u.AccountType == "" && !v.typesDeclared()):
+				v.add(ErrInvalid, EntityUser, key, "role %q is closed to the user's account type %s", r, typeName(u.AccountType))
+			}
+			seenRole[r] = true
+		}
+		seenGroup := map[GroupID]bool{}
+		for _, g := range u.Groups {
+			group, ok := st.groups[g]
+			switch {
+			case seenGroup[g]:
+				v.add(ErrExists, EntityUser, key, "group %q is listed twice", g)
+			case !ok:
+				v.add(ErrNotFound, EntityUser, key, "group %q does not exist", g)
+			case group.AccountType != "" && group.AccountType != u.AccountType:
+				v.add(ErrInvalid, EntityUser, key, "may not join group %q: it is for account type %q, the user is %s", g, group.AccountType, typeName(u.AccountType))
+			}
+			seenGroup[g] = true
+		}
+		for _, w := range u.Workgroups {
+			if _, ok := st.workgroups[w]; !ok {
+				v.add(ErrNotFound, EntityUser, key, "workgroup %q does not exist", w)
+			}
+		}
+	}
+}
+
+func (v *validator) constraints() {
+	st := v.st
+	var static []Constraint
+	for _, name := range sortedKeys(st.constraints) {
+		c := st.constraints[name]
+		v.id(EntityConstraint, name, "name", name)
+		ok := true
+		seen := map[RoleID]bool{}
+		for _, r := range c.Roles {
+			if _, exists := st.roles[r]; !exists {
+				v.add(ErrNotFound, EntityConstraint, name, "role %q does not exist", r)
+				ok = false
+			} else if seen[r] {
+				v.add(ErrInvalid, EntityConstraint, name, "role %q is listed twice", r)
+				ok = false
+			}
+			seen[r] = true
+		}
+		if len(c.Roles) < 2 {
+			v.add(ErrInvalid, EntityConstraint, name, "needs at least two roles, has %d", len(c.Roles))
+			ok = false
+		}
+		if c.Max < 1 || c.Max >= len(c.Roles) {
+			v.add(ErrInvalid, EntityConstraint, name, "max is %d; it must be at least 1 and less than the number of roles (%d)", c.Max, len(c.Roles))
+			ok = false
+		}
+		if ok && !c.Dynamic {
+			static = append(static, c)
+		}
+	}
+	if len(static) > 0 {
+		v.staticSoD(static)
+	}
+}
+
+// staticSoD checks that no user is authorized for more than Max of a
+// static constraint's roles.
+func (v *validator) staticSoD(cons []Constraint) {
+	st := v.st
+	ids := sortedKeys(st.roles)
+	idx := make(map[RoleID]int32, len(ids))
+	for i, id := range ids {
+		idx[id] = int32(i)
+	}
+	edges := make([][]int32, len(ids))
+	for i, id := range ids {
+		for _, c := range st.roles[id].Contains {
+			if j, ok := idx[c]; ok {
+				edges[i] = append(edges[i], j)
+			}
+		}
+	}
+	closure, err := compile.Closure(len(ids), edges)
+	if err != nil {
+		return // cycles are reported already; authorization is undefined
+	}
+	for _, uid := range sortedKeys(st.users) {
+		u := st.users[uid]
+		set := compile.NewBits(len(ids))
+		add := func(r RoleID) {
+			if j, ok := idx[r]; ok {
+				set.Or(closure[j])
+			}
+		}
+		for _, r := range u.Roles {
+			add(r)
+		}
+		for _, g := range u.Groups {
+			for _, r := range st.groups[g].Roles {
+				add(r)
+			}
+		}
+		if u.AccountType != "" {
+			for _, r := range st.accountTypes[u.AccountType].DefaultRoles {
+				add(r)
+			}
+		}
+		for _, c := range cons {
+			var held []string
+			for _, r := range c.Roles {
+				if j, ok := idx[r]; ok && set.Has(int(j)) && st.roles[r].allows(u.AccountType) {
+					held = append(held, string(r))
+				}
+			}
+			if len(held) > c.Max {
+				v.add(ErrSeparationOfDuty, EntityUser, string(uid), "is authorized for %s; constraint %q allows at most %d of them", strings.Join(held, ", "), c.Name, c.Max)
+			}
+		}
+	}
+}
+
+func (v *validator) ownership() {
+	st := v.st
+	for _, kind := range sortedKeys(st.ownershipRules) {
+		r := st.ownershipRules[kind]
+		if err := checkKind(kind); err != nil {
+			v.add(ErrInvalid, EntityOwnershipRule, kind, "%v", err)
+		}
+		if err := checkPermission(r.Bypass); err != nil {
+			v.add(ErrInvalid, EntityOwnershipRule, kind, "bypass: %v", err)
+		} else if !v.catalogued(r.Bypass) {
+			v.add(ErrNotFound, EntityOwnershipRule, kind, "bypass %q is not in the permission catalogue", r.Bypass)
+		}
+	}
+	for _, key := range sortedKeys(st.ownerships) {
+		o := st.ownerships[key]
+		if err := checkKey(EntityOwnership, key); err != nil {
+			v.add(ErrInvalid, EntityOwnership, key, "%v", err)
+		}
+		for _, org := range o.Owners {
+			v.id(EntityOwnership, key, "owner", string(org))
+		}
+	}
 }

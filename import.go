@@ -1,0 +1,65 @@
+package rbac
+
+import (
+	"context"
+	"errors"
+	"reflect"
+)
+
+// Import makes the store hold exactly policy p (its tests excepted): one
+// change set that puts what is new or different and deletes what p does
+// not have, written only if p is valid and the store did not move
+// meanwhile (it retries a few times if it did). It returns the store's
+// revision afterwards; when nothing differs, nothing is written.
+func Import(ctx context.Context, s Store, p *Policy) (Revision, error) {
+	if err := p.Validate(); err != nil {
+		return 0, err
+	}
+	for attempt := 0; ; attempt++ {
+		cur, rev, err := s.Load(ctx)
+		if err != nil {
+			return 0, err
+		}
+		have := map[entityRef]Entity{}
+		for _, e := range cur.Entities() {
+			have[entityRef{e.EntityKind(), e.EntityKey()}] = e
+		}
+		want := map[entityRef]bool{}
+		var changes []Change
+		for _, e := range p.Entities() {
+			ref := entityRef{e.EntityKind(), e.EntityKey()}
+			want[ref] = true
+			if old, ok := have[ref]; !ok || !sameEntity(old, e) {
+				changes = append(changes, put(e))
+			}
+		}
+		for _, e := range cur.Entities() {
+			if !want[entityRef{e.EntityKind(), e.EntityKey()}] {
+				changes = append(changes, Change{Kind: e.EntityKind(), Key: e.EntityKey()})
+			}
+		}
+		if len(changes) == 0 {
+			return rev, nil
+		}
+		next, err := s.Apply(ctx, ChangeSet{Expect: rev, Reason: "import", Changes: changes})
+		if err == nil || !errors.Is(err, ErrConflict) || attempt >= 5 {
+			return next, err
+		}
+	}
+}
+
+// sameEntity compares two entities, taking nil and empty lists as equal.
+func sameEntity(a, b Entity) bool {
+	return reflect.DeepEqual(emptyAsNil(a), emptyAsNil(b))
+}
+
+func emptyAsNil(e Entity) any {
+	v := reflect.New(reflect.TypeOf(e)).Elem()
+	v.Set(reflect.ValueOf(e))
+	for i := 0; i < v.NumField(); i++ {
+		if f := v.Field(i); f.Kind() == reflect.Slice && f.Len() == 0 {
+			f.Set(reflect.Zero(f.Type()))
+		}
+	}
+	return v.Interface()
+}

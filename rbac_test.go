@@ -1,0 +1,258 @@
+package rbac_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rolegraph/rbac"
+	"github.com/rolegraph/rbac/memstore"
+)
+
+const authzPolicy = `
+roles:
+  - {id: viewer, grants: [doc.read]}
+  - {id: writer, contains: [viewer], grants: [doc.write]}
+  - {id: admin, contains: [writer], grants: ["*@all"]}
+users:
+  - {id: alice, roles: [writer]}
+  - {id: bob, roles: [viewer]}
+`
+
+func newAuthorizer(t *testing.T, policy string, opts ...rbac.Option) (*rbac.Authorizer, *memstore.Store) {
+	t.Helper()
+	ctx := context.Background()
+	p, err := rbac.LoadPolicy(strings.NewReader(policy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := memstore.New()
+	if _, err := rbac.Import(ctx, store, p); err != nil {
+		t.Fatal(err)
+	}
+	a, err := rbac.New(ctx, store, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a, store
+}
+
+func allowed(t *testing.T, a *rbac.Authorizer, user rbac.UserID, perm rbac.Permission) bool {
+	t.Helper()
+	d, err := a.Check(context.Background(), rbac.Request{User: user, Permission: perm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.Allowed
+}
+
+func TestApplyIsVisibleWhenItReturns(t *testing.T) {
+	a, _ := newAuthorizer(t, authzPolicy)
+	if allowed(t, a, "bob", "doc.write") {
+		t.Fatal("bob writes before the change")
+	}
+	rev, err := a.Apply(context.Background(), rbac.ChangeSet{Reason: "promote", Changes: []rbac.Change{
+		rbac.PutUser(rbac.User{ID: "bob", Roles: []rbac.RoleID{"writer"}}),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Snapshot().Revision(); got != rev {
+		t.Errorf("snapshot at %d after Apply returned %d", got, rev)
+	}
+	if !allowed(t, a, "bob", "doc.write") {
+		t.Error("bob cannot write after the change")
+	}
+}
+
+func TestApplyRejectsInvalidChangesAndWritesNothing(t *testing.T) {
+	a, store := newAuthorizer(t, authzPolicy)
+	before := store.Revision()
+	tests := []struct {
+		reason string
+		cs     rbac.ChangeSet
+		want   error
+	}{
+		{"a containment cycle", rbac.ChangeSet{Changes: []rbac.Change{
+			rbac.PutRole(rbac.Role{ID: "viewer", Contains: []rbac.RoleID{"admin"}, Grants: []rbac.Grant{{Permission: "doc.read", Scope: rbac.ScopeGlobal}}}),
+		}}, rbac.ErrCycle},
+		{"an unknown role", rbac.ChangeSet{Changes: []rbac.Change{
+			rbac.PutUser(rbac.User{ID: "carol", Roles: []rbac.RoleID{"nope"}}),
+		}}, rbac.ErrNotFound},
+		{"a valid change then an invalid one", rbac.ChangeSet{Changes: []rbac.Change{
+			rbac.PutUser(rbac.User{ID: "carol", Roles: []rbac.RoleID{"viewer"}}),
+			rbac.PutUser(rbac.User{ID: "dave", Roles: []rbac.RoleID{"nope"}}),
+		}}, rbac.ErrNotFound},
+		{"deleting what is not there", rbac.ChangeSet{Changes: []rbac.Change{rbac.DeleteUser("zed")}}, rbac.ErrNotFound},
+		{"an empty change set", rbac.ChangeSet{}, rbac.ErrInvalid},
+		{"an Expect the store is not at", rbac.ChangeSet{Expect: before + 1, Changes: []rbac.Change{
+			rbac.PutUser(rbac.User{ID: "carol"}),
+		}}, rbac.ErrConflict},
+	}
+	for _, tt := range tests {
+		_, err := a.Apply(context.Background(), tt.cs)
+		if !errors.Is(err, tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.reason, err, tt.want)
+		}
+	}
+	if got := store.Revision(); got != before {
+		t.Errorf("store moved from %d to %d", before, got)
+	}
+	if allowed(t, a, "carol", "doc.read") {
+		t.Error("carol exists after rejected change sets")
+	}
+}
+
+func TestDeleteCascadesAndIsAudited(t *testing.T) {
+	a, store := newAuthorizer(t, authzPolicy)
+	ctx := context.Background()
+	rev, err := a.Apply(ctx, rbac.ChangeSet{Actor: "ops", Reason: "retire writer", Changes: []rbac.Change{rbac.DeleteRole("writer")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if allowed(t, a, "alice", "doc.read") {
+		t.Error("alice still reads through a deleted role")
+	}
+	sets, err := store.Changes(ctx, rev-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sets) != 1 || sets[0].Actor != "ops" || sets[0].Reason != "retire writer" {
+		t.Fatalf("change log: %+v", sets)
+	}
+	var touched []string
+	for _, c := range sets[0].Changes {
+		touched = append(touched, c.String())
+		if c.Before == nil {
+			t.Errorf("%v has no before-image", c)
+		}
+	}
+	want := []string{`put role "admin"`, `put user "alice"`, `delete role "writer"`}
+	if diff := cmp.Diff(want, touched); diff != "" {
+		t.Errorf("cascade (-want +got):\n%s", diff)
+	}
+}
+
+func TestAuthorizersOnOneStoreConverge(t *testing.T) {
+	a, store := newAuthorizer(t, authzPolicy)
+	ctx := context.Background()
+	b, err := rbac.New(ctx, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			writer := a
+			if w%2 == 1 {
+				writer = b
+			}
+			for i := 0; i < 10; i++ {
+				u := rbac.User{ID: rbac.UserID(fmt.Sprintf("u%d-%d", w, i)), Roles: []rbac.RoleID{"viewer"}}
+				if _, err := writer.Apply(ctx, rbac.ChangeSet{Changes: []rbac.Change{rbac.PutUser(u)}}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	final := store.Revision()
+	for _, x := range []*rbac.Authorizer{a, b} {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		d, err := x.Check(ctx, rbac.Request{User: "u3-9", Permission: "doc.read", AtLeast: final})
+		cancel()
+		if err != nil || !d.Allowed {
+			t.Errorf("after %d: %v, %v", final, d, err)
+		}
+	}
+}
+
+func TestAtLeastWaitsForAnotherWriter(t *testing.T) {
+	a, store := newAuthorizer(t, authzPolicy, rbac.WithoutFollow())
+	ctx := context.Background()
+	b, err := rbac.New(ctx, store, rbac.WithoutFollow())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	rev, err := b.Apply(ctx, rbac.ChangeSet{Changes: []rbac.Change{rbac.PutUser(rbac.User{ID: "carol", Roles: []rbac.RoleID{"viewer"}})}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := a.Snapshot().Check(rbac.Request{User: "carol", Permission: "doc.read"}); d.Allowed {
+		t.Fatal("a saw b's write without following")
+	}
+	d, err := a.Check(ctx, rbac.Request{User: "carol", Permission: "doc.read", AtLeast: rev})
+	if err != nil || !d.Allowed {
+		t.Errorf("read-your-writes: %v, %v", d, err)
+	}
+	// A revision the store never reaches ends with the context.
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if d, err := a.Check(short, rbac.Request{User: "carol", Permission: "doc.read", AtLeast: rev + 100}); err == nil || d.Allowed {
+		t.Errorf("waiting for the future: %v, %v", d, err)
+	}
+}
+
+func TestApplyRetriesAfterAnotherWriterUnlessExpectIsSet(t *testing.T) {
+	a, store := newAuthorizer(t, authzPolicy, rbac.WithoutFollow())
+	ctx := context.Background()
+	b, err := rbac.New(ctx, store, rbac.WithoutFollow())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if _, err := b.Apply(ctx, rbac.ChangeSet{Changes: []rbac.Change{rbac.PutUser(rbac.User{ID: "carol"})}}); err != nil {
+		t.Fatal(err)
+	}
+	// a is behind: without Expect it catches up and succeeds.
+	if _, err := a.Apply(ctx, rbac.ChangeSet{Changes: []rbac.Change{rbac.PutUser(rbac.User{ID: "dave"})}}); err != nil {
+		t.Fatalf("retry after conflict: %v", err)
+	}
+	// b is now behind; with an explicit stale Expect it must fail.
+	stale := b.Snapshot().Revision()
+	if _, err := b.Apply(ctx, rbac.ChangeSet{Expect: stale, Changes: []rbac.Change{rbac.PutUser(rbac.User{ID: "erin"})}}); !errors.Is(err, rbac.ErrConflict) {
+		t.Fatalf("stale Expect: %v", err)
+	}
+}
+
+func TestCloseStopsTheAuthorizer(t *testing.T) {
+	a, _ := newAuthorizer(t, authzPolicy)
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if _, err := a.Apply(context.Background(), rbac.ChangeSet{Changes: []rbac.Change{rbac.PutUser(rbac.User{ID: "x"})}}); !errors.Is(err, rbac.ErrClosed) {
+		t.Errorf("Apply after Close: %v", err)
+	}
+	// The last snapshot still answers.
+	if d := a.Snapshot().Check(rbac.Request{User: "alice", Permission: "doc.read"}); !d.Allowed {
+		t.Errorf("snapshot after Close: %v", d)
+	}
+}
+
+func TestNewRejectsAnInvalidStore(t *testing.T) {
+	store := memstore.New()
+	// Written behind the package's back: a user with an unknown role.
+	if _, err := store.Apply(context.Background(), rbac.ChangeSet{Changes: []rbac.Change{
+		rbac.PutUser(rbac.User{ID: "alice", Roles: []rbac.RoleID{"ghost"}}),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rbac.New(context.Background(), store); !errors.Is(err, rbac.ErrNotFound) {
+		t.Errorf("New on an invalid store: %v", err)
+	}
+}
