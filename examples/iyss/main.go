@@ -1,0 +1,95 @@
+// Command iyss shows One IYSS's permission catalogue: sections whose
+// "select all" box is a wildcard grant, deprecated and sensitive
+// permissions, and Client Merge, which needs Youth Justice permissions too.
+//
+// policy.yaml is a copy of testdata/seeds/one_iyss.yaml.
+package main
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/rolegraph/rbac"
+	"github.com/rolegraph/rbac/memstore"
+)
+
+//go:embed policy.yaml
+var policyYAML []byte
+
+func main() {
+	if err := run(os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "iyss:", err)
+		os.Exit(1)
+	}
+}
+
+func run(w io.Writer) error {
+	ctx := context.Background()
+	p, err := rbac.LoadPolicy(bytes.NewReader(policyYAML))
+	if err != nil {
+		return err
+	}
+
+	// The catalogue is data: an admin screen lists it by section, with the
+	// warnings.
+	sections := map[string]int{}
+	var order []string
+	var deprecated, sensitive int
+	for _, d := range p.Permissions {
+		if sections[d.Section] == 0 {
+			order = append(order, d.Section)
+		}
+		sections[d.Section]++
+		if d.Deprecated != "" {
+			deprecated++
+		}
+		if d.Sensitive != "" {
+			sensitive++
+		}
+	}
+	fmt.Fprintf(w, "%d permissions in %d sections (%d deprecated, %d sensitive)\n", len(p.Permissions), len(order), deprecated, sensitive)
+	for _, d := range p.Permissions {
+		if d.Name == "client_merge.merge" {
+			fmt.Fprintf(w, "%s (%s) requires %v\n  warning: %.80s...\n\n", d.Title, d.Section, d.Requires, d.Sensitive)
+		}
+	}
+
+	store := memstore.New()
+	defer store.Close()
+	if _, err := rbac.Import(ctx, store, p); err != nil {
+		return err
+	}
+	a, err := rbac.New(ctx, store)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	questions := []struct {
+		text string
+		req  rbac.Request
+	}{
+		{"a youth worker (all of Client Add/Change/Delete) adds a family contact",
+			rbac.Request{User: "wanda_worker", Permission: "client.personal_family_contacts.add"}},
+		{"the same youth worker adds substance misuse data (another section)",
+			rbac.Request{User: "wanda_worker", Permission: "substance_misuse.add"}},
+		{"a team manager uses the deprecated Templates and Paras",
+			rbac.Request{User: "tariq_manager", Permission: "admin_manager.templates_and_paras"}},
+		{"a system administrator without Youth Justice permissions merges clients",
+			rbac.Request{User: "simon_sysadmin", Permission: "client_merge.merge"}},
+		{"a system administrator with Youth Justice permissions merges clients",
+			rbac.Request{User: "yara_sysadmin_yj", Permission: "client_merge.merge"}},
+	}
+	for _, q := range questions {
+		d, err := a.Explain(ctx, q.req)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s\n  %s\n", q.text, d)
+	}
+	return nil
+}
