@@ -329,3 +329,11 @@ func (a *Authorizer) touchSynced() {
 	st.Synced, st.LastError = time.Now(), nil
 	a.status.Store(&st)
 }
+
+// Policy returns a copy of the policy the authorizer currently holds,
+// sorted by key: what Import would need to recreate it elsewhere.
+func (a *Authorizer) Policy() (*Policy, Revision) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.st.policy(), a.st.rev
+}

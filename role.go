@@ -126,11 +126,11 @@ func (g *Grant) UnmarshalText(b []byte) error {
 // checkPermission checks a permission name that may not be a wildcard: a
 // checked permission, a catalogue entry, a prerequisite, a bypass.
 func checkPermission(p Permission) error {
+	if strings.Contains(string(p), "*") {
+		return fmt.Errorf("permission %s is a wildcard, which is only allowed in a grant", quoteShort(string(p)))
+	}
 	if err := checkID(string(p)); err != nil {
 		return err
-	}
-	if p == "*" || strings.HasSuffix(string(p), ".*") || strings.Contains(string(p), "*") {
-		return fmt.Errorf("permission %s is a wildcard, which is only allowed in a grant", quoteShort(string(p)))
 	}
 	return checkDots(p)
 }
