@@ -1,0 +1,166 @@
+package integration
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
+
+	"github.com/rolegraph/rbac/sqlstore"
+)
+
+// A database under test: how to get a fresh, empty one.
+type database struct {
+	name    string
+	dialect sqlstore.Dialect
+	// open returns a handle on a new empty database, dropped at the end of
+	// the test. Its second result is the DSN, for listeners.
+	open func(t testing.TB) (*sql.DB, string)
+}
+
+const (
+	postgresEnv = "RBAC_TEST_POSTGRES_DSN"
+	mysqlEnv    = "RBAC_TEST_MYSQL_DSN"
+	requireEnv  = "RBAC_TEST_REQUIRE_DBS"
+)
+
+// forEachDatabase runs f in a subtest per database: SQLite always,
+// PostgreSQL and MariaDB when their DSN is set. A missing DSN skips the
+// subtest, or fails it if RBAC_TEST_REQUIRE_DBS=1.
+func forEachDatabase(t *testing.T, f func(t *testing.T, db database)) {
+	for _, db := range []database{
+		{"SQLite", sqlstore.SQLite, openSQLite},
+		{"Postgres", sqlstore.Postgres, openPostgres},
+		{"MariaDB", sqlstore.MySQL, openMySQL},
+	} {
+		t.Run(db.name, func(t *testing.T) {
+			switch db.dialect {
+			case sqlstore.Postgres:
+				needEnv(t, postgresEnv, "postgres://postgres@127.0.0.1:5432/postgres")
+			case sqlstore.MySQL:
+				needEnv(t, mysqlEnv, "root@tcp(127.0.0.1:3306)/")
+			}
+			f(t, db)
+		})
+	}
+}
+
+func needEnv(t *testing.T, name, example string) {
+	t.Helper()
+	if os.Getenv(name) != "" {
+		return
+	}
+	msg := fmt.Sprintf("%s is not set; to test against this database, set it to an admin DSN such as %q (tests create and drop their own databases), or run .ci/run", name, example)
+	if os.Getenv(requireEnv) == "1" {
+		t.Fatal(msg + " (" + requireEnv + "=1 requires every database)")
+	}
+	t.Skip(msg)
+}
+
+// sqliteDSN is the DSN the README recommends for modernc.org/sqlite.
+func sqliteDSN(path string) string {
+	return "file:" + path + "?_pragma=busy_timeout(5000)&_txlock=immediate"
+}
+
+func openSQLite(t testing.TB) (*sql.DB, string) {
+	dsn := sqliteDSN(filepath.Join(t.TempDir(), "rbac.db"))
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, dsn
+}
+
+var dbSeq atomic.Int64
+
+func freshName() string {
+	return fmt.Sprintf("rbac_test_%d_%d", os.Getpid(), dbSeq.Add(1))
+}
+
+var (
+	pgAdminOnce sync.Once
+	pgAdmin     *sql.DB
+	pgAdminErr  error
+)
+
+func openPostgres(t testing.TB) (*sql.DB, string) {
+	pgAdminOnce.Do(func() { pgAdmin, pgAdminErr = sql.Open("pgx", os.Getenv(postgresEnv)) })
+	if pgAdminErr != nil {
+		t.Fatal(pgAdminErr)
+	}
+	name := freshName()
+	ctx := context.Background()
+	if _, err := pgAdmin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("creating the test database: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := pgAdmin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("dropping the test database: %v", err)
+		}
+	})
+	cfg, err := pgx.ParseConfig(os.Getenv(postgresEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Database = name
+	db := stdlib.OpenDB(*cfg)
+	t.Cleanup(func() { db.Close() })
+	return db, stdlib.RegisterConnConfig(cfg)
+}
+
+var (
+	myAdminOnce sync.Once
+	myAdmin     *sql.DB
+	myAdminErr  error
+)
+
+func openMySQL(t testing.TB) (*sql.DB, string) {
+	myAdminOnce.Do(func() { myAdmin, myAdminErr = sql.Open("mysql", os.Getenv(mysqlEnv)) })
+	if myAdminErr != nil {
+		t.Fatal(myAdminErr)
+	}
+	name := freshName()
+	ctx := context.Background()
+	if _, err := myAdmin.ExecContext(ctx, "CREATE DATABASE "+name+" CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
+		t.Fatalf("creating the test database: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := myAdmin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name); err != nil {
+			t.Errorf("dropping the test database: %v", err)
+		}
+	})
+	cfg, err := mysql.ParseDSN(os.Getenv(mysqlEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DBName = name
+	dsn := cfg.FormatDSN()
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, dsn
+}
+
+// newStore opens a store on a fresh database.
+func newStore(t testing.TB, db database, opts ...sqlstore.Option) *sqlstore.Store {
+	t.Helper()
+	h, _ := db.open(t)
+	s, err := sqlstore.New(context.Background(), h, db.dialect, opts...)
+	if err != nil {
+		t.Fatalf("sqlstore.New: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}

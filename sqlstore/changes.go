@@ -1,0 +1,134 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/rolegraph/rbac"
+)
+
+// Changes returns the change sets after the given revision, oldest first,
+// read in one snapshot. If after is the current revision or beyond, the
+// result is empty. If Prune dropped change sets the caller has not seen,
+// the error wraps rbac.ErrTruncated: reload with Load.
+func (s *Store) Changes(ctx context.Context, after rbac.Revision) ([]rbac.ChangeSet, error) {
+	if err := s.enter(ctx, "changes"); err != nil {
+		return nil, err
+	}
+	var out []rbac.ChangeSet
+	err := s.inTx(ctx, false, func(q querier) error {
+		out = nil
+		rev, horizon, err := s.readRevision(ctx, q)
+		if err != nil {
+			return err
+		}
+		if after < horizon {
+			return &rbac.Error{Op: "changes", Msg: fmt.Sprintf("change sets up to revision %d were pruned; asked for those after %d", horizon, after), Err: rbac.ErrTruncated}
+		}
+		if after >= rev {
+			return nil
+		}
+		out, err = s.readLog(ctx, q, after)
+		return err
+	})
+	if err != nil {
+		return nil, s.wrap(ctx, "changes", err)
+	}
+	return out, nil
+}
+
+func (s *Store) readLog(ctx context.Context, q querier, after rbac.Revision) ([]rbac.ChangeSet, error) {
+	rows, err := q.QueryContext(ctx, s.dialect.rebind("SELECT revision, time_ns, actor, reason FROM rbac_changes WHERE revision > ? ORDER BY revision"), int64(after))
+	if err != nil {
+		return nil, err
+	}
+	var out []rbac.ChangeSet
+	index := make(map[rbac.Revision]int)
+	for rows.Next() {
+		var rev, ns int64
+		var actor, reason string
+		if err := rows.Scan(&rev, &ns, &actor, &reason); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		index[rbac.Revision(rev)] = len(out)
+		out = append(out, rbac.ChangeSet{Revision: rbac.Revision(rev), Time: time.Unix(0, ns), Actor: rbac.UserID(actor), Reason: reason})
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i, cs := range out {
+		if want := after + rbac.Revision(i) + 1; cs.Revision != want {
+			return nil, &rbac.Error{Op: "changes", Msg: fmt.Sprintf("the change log has no revision %d", want), Err: rbac.ErrTruncated}
+		}
+	}
+
+	rows, err = q.QueryContext(ctx, s.dialect.rebind("SELECT revision, kind, entity_key, is_cascade, before_json, after_json FROM rbac_change_items WHERE revision > ? ORDER BY revision, pos"), int64(after))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rev int64
+		var kind, key string
+		var cascade bool
+		var before, afterImg sql.NullString
+		if err := rows.Scan(&rev, &kind, &key, &cascade, &before, &afterImg); err != nil {
+			return nil, err
+		}
+		i, ok := index[rbac.Revision(rev)]
+		if !ok {
+			continue // written after the change sets were read: not ours
+		}
+		c := rbac.Change{Kind: rbac.EntityKind(kind), Key: key, Cascade: cascade}
+		if c.Before, err = decodeEntity(c.Kind, before); err == nil {
+			c.After, err = decodeEntity(c.Kind, afterImg)
+		}
+		if err != nil {
+			return nil, &rbac.Error{Op: "changes", Kind: c.Kind, ID: key, Msg: fmt.Sprintf("revision %d: bad image: %v", rev, err), Err: rbac.ErrInvalid}
+		}
+		out[i].Changes = append(out[i].Changes, c)
+	}
+	return out, rows.Err()
+}
+
+// Prune drops the change sets with revisions up to and including through
+// (at most the current revision) and records the new horizon in the
+// database, for every Store on it. Afterwards Changes(after) with after
+// below the horizon wraps rbac.ErrTruncated. Pruning at or below the
+// horizon does nothing. Load and Apply are unaffected.
+func (s *Store) Prune(ctx context.Context, through rbac.Revision) error {
+	if err := s.enter(ctx, "prune"); err != nil {
+		return err
+	}
+	err := s.write(ctx, func(q querier) error {
+		// Lock the revision row first, as writers do.
+		if _, err := q.ExecContext(ctx, "UPDATE rbac_revision SET horizon = horizon WHERE id = 1"); err != nil {
+			return err
+		}
+		rev, horizon, err := s.readRevision(ctx, q)
+		if err != nil {
+			return err
+		}
+		through := min(through, rev)
+		if through <= horizon {
+			return nil
+		}
+		for _, stmt := range []string{
+			"DELETE FROM rbac_change_items WHERE revision <= ?",
+			"DELETE FROM rbac_changes WHERE revision <= ?",
+			"UPDATE rbac_revision SET horizon = ? WHERE id = 1",
+		} {
+			if _, err := q.ExecContext(ctx, s.dialect.rebind(stmt), int64(through)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return s.wrap(ctx, "prune", err)
+}

@@ -1,0 +1,284 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/rolegraph/rbac"
+)
+
+// querier is what both a *sql.Tx and a *sql.Conn (inside a transaction
+// begun by hand, for SQLite) offer.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// keyFilter renders "WHERE <keys> IN (...)" for n keys of the table.
+func keyFilter(keyCols []string, n int) string {
+	var b strings.Builder
+	b.WriteString(" WHERE ")
+	if len(keyCols) == 1 {
+		b.WriteString(keyCols[0])
+		b.WriteString(" IN (")
+		for i := range n {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('?')
+		}
+		b.WriteByte(')')
+		return b.String()
+	}
+	b.WriteByte('(')
+	b.WriteString(strings.Join(keyCols, ", "))
+	b.WriteString(") IN (")
+	tuple := "(" + strings.Repeat("?, ", len(keyCols)-1) + "?)"
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(tuple)
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+func keyArgs(keys [][]string) []any {
+	var args []any
+	for _, k := range keys {
+		for _, v := range k {
+			args = append(args, v)
+		}
+	}
+	return args
+}
+
+// chunks calls f with consecutive pieces of keys of at most maxRows.
+func chunks(keys [][]string, f func([][]string) error) error {
+	for len(keys) > 0 {
+		n := min(len(keys), maxRows)
+		if err := f(keys[:n]); err != nil {
+			return err
+		}
+		keys = keys[n:]
+	}
+	return nil
+}
+
+// readRecords reads the records of a table: all of them ordered by key if
+// keys is nil, else those with the given keys (in no particular order).
+func (s *Store) readRecords(ctx context.Context, q querier, t *entityTable, keys [][]string) ([]record, error) {
+	var recs []record
+	index := make(map[string]int)
+	if keys == nil {
+		if err := s.readParents(ctx, q, t, "", nil, &recs, index); err != nil {
+			return nil, err
+		}
+		for i := range t.lists {
+			if err := s.readList(ctx, q, t, i, "", nil, recs, index); err != nil {
+				return nil, err
+			}
+		}
+		return recs, nil
+	}
+	err := chunks(keys, func(part [][]string) error {
+		return s.readParents(ctx, q, t, keyFilter(t.keys, len(part)), keyArgs(part), &recs, index)
+	})
+	if err != nil || len(recs) == 0 {
+		return recs, err
+	}
+	found := make([][]string, len(recs))
+	for i, r := range recs {
+		found[i] = r.key
+	}
+	for i, l := range t.lists {
+		err := chunks(found, func(part [][]string) error {
+			return s.readList(ctx, q, t, i, keyFilter(l.keys, len(part)), keyArgs(part), recs, index)
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return recs, nil
+}
+
+func (s *Store) readParents(ctx context.Context, q querier, t *entityTable, where string, args []any, recs *[]record, index map[string]int) error {
+	cols := append([]string(nil), t.keys...)
+	for _, c := range t.cols {
+		cols = append(cols, c.name)
+	}
+	query := "SELECT " + strings.Join(cols, ", ") + " FROM " + t.name + where + " ORDER BY " + strings.Join(t.keys, ", ")
+	rows, err := q.QueryContext(ctx, s.dialect.rebind(query), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	nk := len(t.keys)
+	for rows.Next() {
+		key := make([]string, nk)
+		dest := make([]any, 0, len(cols))
+		for i := range key {
+			dest = append(dest, &key[i])
+		}
+		vals := make([]any, len(t.cols))
+		texts := make([]string, len(t.cols))
+		ints := make([]int64, len(t.cols))
+		bools := make([]bool, len(t.cols))
+		for i, c := range t.cols {
+			switch c.typ {
+			case textCol:
+				dest = append(dest, &texts[i])
+			case intCol:
+				dest = append(dest, &ints[i])
+			case boolCol:
+				dest = append(dest, &bools[i])
+			}
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		for i, c := range t.cols {
+			switch c.typ {
+			case textCol:
+				vals[i] = texts[i]
+			case intCol:
+				vals[i] = ints[i]
+			case boolCol:
+				vals[i] = bools[i]
+			}
+		}
+		index[keyString(key)] = len(*recs)
+		*recs = append(*recs, record{key: key, vals: vals, lists: make([][]string, len(t.lists))})
+	}
+	return rows.Err()
+}
+
+// readList appends the items of list table i to the records they belong
+// to. Rows come ordered by parent and pos, so consecutive rows of one
+// parent skip the index lookup.
+func (s *Store) readList(ctx context.Context, q querier, t *entityTable, i int, where string, args []any, recs []record, index map[string]int) error {
+	l := t.lists[i]
+	cols := append(append([]string(nil), l.keys...), l.cols...)
+	query := "SELECT " + strings.Join(cols, ", ") + " FROM " + l.name + where + " ORDER BY " + strings.Join(l.keys, ", ") + ", pos"
+	rows, err := q.QueryContext(ctx, s.dialect.rebind(query), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	nk, nv := len(l.keys), len(l.cols)
+	buf := make([]string, nk+nv)
+	dest := make([]any, nk+nv)
+	for j := range buf {
+		dest[j] = &buf[j]
+	}
+	last, at := "", -1
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		k := buf[0]
+		if nk == 2 {
+			k = rbac.OwnershipKey(buf[0], buf[1])
+		}
+		if k != last || at < 0 {
+			j, ok := index[k]
+			if !ok {
+				at = -1
+				continue // an orphan row: its parent is not being read
+			}
+			last, at = k, j
+		}
+		recs[at].lists[i] = append(recs[at].lists[i], buf[nk:]...)
+	}
+	return rows.Err()
+}
+
+// deleteRecords deletes the entities with the given keys and their lists.
+func (s *Store) deleteRecords(ctx context.Context, q querier, t *entityTable, keys [][]string) error {
+	return chunks(keys, func(part [][]string) error {
+		args := keyArgs(part)
+		for _, l := range t.lists {
+			if _, err := q.ExecContext(ctx, s.dialect.rebind("DELETE FROM "+l.name+keyFilter(l.keys, len(part))), args...); err != nil {
+				return err
+			}
+		}
+		_, err := q.ExecContext(ctx, s.dialect.rebind("DELETE FROM "+t.name+keyFilter(t.keys, len(part))), args...)
+		return err
+	})
+}
+
+// insertRecords inserts records (whose keys are absent) and their lists,
+// with multi-row INSERTs.
+func (s *Store) insertRecords(ctx context.Context, q querier, t *entityTable, recs []record) error {
+	cols := append([]string(nil), t.keys...)
+	for _, c := range t.cols {
+		cols = append(cols, c.name)
+	}
+	var rows [][]any
+	for _, r := range recs {
+		row := make([]any, 0, len(cols))
+		for _, k := range r.key {
+			row = append(row, k)
+		}
+		rows = append(rows, append(row, r.vals...))
+	}
+	if err := s.insertRows(ctx, q, t.name, cols, rows); err != nil {
+		return err
+	}
+	for i, l := range t.lists {
+		lcols := append(append(append([]string(nil), l.keys...), "pos"), l.cols...)
+		var lrows [][]any
+		nv := len(l.cols)
+		for _, r := range recs {
+			items := r.lists[i]
+			for pos := 0; pos*nv < len(items); pos++ {
+				row := make([]any, 0, len(lcols))
+				for _, k := range r.key {
+					row = append(row, k)
+				}
+				row = append(row, pos)
+				for _, v := range items[pos*nv : (pos+1)*nv] {
+					row = append(row, v)
+				}
+				lrows = append(lrows, row)
+			}
+		}
+		if err := s.insertRows(ctx, q, l.name, lcols, lrows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertRows inserts rows into table with as few statements as the
+// placeholder limits allow.
+func (s *Store) insertRows(ctx context.Context, q querier, table string, cols []string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	per := max(1, min(maxRows, maxParams/len(cols)))
+	tuple := "(" + strings.Repeat("?, ", len(cols)-1) + "?)"
+	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
+	for len(rows) > 0 {
+		n := min(len(rows), per)
+		var b strings.Builder
+		b.Grow(len(head) + n*(len(tuple)+2))
+		b.WriteString(head)
+		args := make([]any, 0, n*len(cols))
+		for i, r := range rows[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(tuple)
+			args = append(args, r...)
+		}
+		if _, err := q.ExecContext(ctx, s.dialect.rebind(b.String()), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}

@@ -1,0 +1,266 @@
+package sqlstore
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rolegraph/rbac"
+)
+
+// colType is the Go type a scalar column is read into.
+type colType int
+
+const (
+	textCol colType = iota
+	intCol
+	boolCol
+)
+
+type column struct {
+	name string
+	typ  colType
+}
+
+// listTable holds one list of an entity: its rows are (the parent's key
+// columns, pos, values...), pos keeping the list's order.
+type listTable struct {
+	name string
+	keys []string // the parent's key, under this table's column names
+	cols []string // the values of one item (text)
+}
+
+// entityTable maps one entity kind to its table and its list tables.
+type entityTable struct {
+	kind  rbac.EntityKind
+	name  string
+	keys  []string // one column, or kind and id for ownership
+	cols  []column // the scalar fields after the key
+	lists []listTable
+	// toRecord and fromRecord convert between the entity and its rows.
+	toRecord   func(rbac.Entity) record
+	fromRecord func(record) (rbac.Entity, error)
+}
+
+// record is an entity as rows: its key, its scalar values (string, int64
+// or bool, in cols order) and each list flattened (len(cols) strings per
+// item).
+type record struct {
+	key   []string
+	vals  []any
+	lists [][]string
+}
+
+// keyString joins a record's key the way rbac.Entity.EntityKey does.
+func keyString(key []string) string {
+	if len(key) == 2 {
+		return rbac.OwnershipKey(key[0], key[1])
+	}
+	return key[0]
+}
+
+// splitKey splits an entity key into the key columns of its table.
+func (t *entityTable) splitKey(key string) []string {
+	if len(t.keys) == 2 {
+		k, id, _ := strings.Cut(key, "/")
+		return []string{k, id}
+	}
+	return []string{key}
+}
+
+func strs[T ~string](in []T) []string {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, v := range in {
+		out[i] = string(v)
+	}
+	return out
+}
+
+func ids[T ~string](in []string) []T {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]T, len(in))
+	for i, v := range in {
+		out[i] = T(v)
+	}
+	return out
+}
+
+// scopeText and parseScope store a grant's scope by name, readable in SQL.
+func scopeText(s rbac.Scope) string {
+	if s == rbac.ScopeNone {
+		return ""
+	}
+	return s.String()
+}
+
+func parseScope(s string) (rbac.Scope, error) {
+	if s == "" {
+		return rbac.ScopeNone, nil
+	}
+	return rbac.ParseScope(s)
+}
+
+func one(name string) []string { return []string{name} }
+
+var entityTables = []*entityTable{
+	{
+		kind: rbac.EntityPermission, name: "rbac_permissions", keys: one("name"),
+		cols:  []column{{"title", textCol}, {"section", textCol}, {"description", textCol}, {"deprecated", textCol}, {"sensitive_warning", textCol}},
+		lists: []listTable{{"rbac_permission_requires", one("permission"), one("requires")}},
+		toRecord: func(e rbac.Entity) record {
+			d := e.(rbac.PermissionDef)
+			return record{one(string(d.Name)), []any{d.Title, d.Section, d.Description, d.Deprecated, d.Sensitive}, [][]string{strs(d.Requires)}}
+		},
+		fromRecord: func(r record) (rbac.Entity, error) {
+			return rbac.PermissionDef{
+				Name: rbac.Permission(r.key[0]), Title: r.vals[0].(string), Section: r.vals[1].(string),
+				Description: r.vals[2].(string), Deprecated: r.vals[3].(string), Sensitive: r.vals[4].(string),
+				Requires: ids[rbac.Permission](r.lists[0]),
+			}, nil
+		},
+	},
+	{
+		kind: rbac.EntityRole, name: "rbac_roles", keys: one("id"),
+		cols: []column{{"title", textCol}, {"description", textCol}},
+		lists: []listTable{
+			{"rbac_role_account_types", one("role_id"), one("account_type")},
+			{"rbac_role_contains", one("role_id"), one("contains_id")},
+			{"rbac_role_grants", one("role_id"), []string{"permission", "scope"}},
+		},
+		toRecord: func(e rbac.Entity) record {
+			r := e.(rbac.Role)
+			var grants []string
+			for _, g := range r.Grants {
+				grants = append(grants, string(g.Permission), scopeText(g.Scope))
+			}
+			return record{one(string(r.ID)), []any{r.Title, r.Description}, [][]string{strs(r.AccountTypes), strs(r.Contains), grants}}
+		},
+		fromRecord: func(r record) (rbac.Entity, error) {
+			role := rbac.Role{
+				ID: rbac.RoleID(r.key[0]), Title: r.vals[0].(string), Description: r.vals[1].(string),
+				AccountTypes: ids[rbac.AccountType](r.lists[0]), Contains: ids[rbac.RoleID](r.lists[1]),
+			}
+			if g := r.lists[2]; len(g) > 0 {
+				role.Grants = make([]rbac.Grant, 0, len(g)/2)
+				for i := 0; i+1 < len(g); i += 2 {
+					sc, err := parseScope(g[i+1])
+					if err != nil {
+						return nil, fmt.Errorf("role %q, grant of %q: %w", role.ID, g[i], err)
+					}
+					role.Grants = append(role.Grants, rbac.Grant{Permission: rbac.Permission(g[i]), Scope: sc})
+				}
+			}
+			return role, nil
+		},
+	},
+	{
+		kind: rbac.EntityAccountType, name: "rbac_account_types", keys: one("id"),
+		cols:  []column{{"title", textCol}},
+		lists: []listTable{{"rbac_account_type_default_roles", one("account_type"), one("role_id")}},
+		toRecord: func(e rbac.Entity) record {
+			a := e.(rbac.AccountTypeDef)
+			return record{one(string(a.ID)), []any{a.Title}, [][]string{strs(a.DefaultRoles)}}
+		},
+		fromRecord: func(r record) (rbac.Entity, error) {
+			return rbac.AccountTypeDef{ID: rbac.AccountType(r.key[0]), Title: r.vals[0].(string), DefaultRoles: ids[rbac.RoleID](r.lists[0])}, nil
+		},
+	},
+	{
+		kind: rbac.EntityWorkgroup, name: "rbac_workgroups", keys: one("id"),
+		cols: []column{{"name", textCol}, {"parent", textCol}},
+		toRecord: func(e rbac.Entity) record {
+			w := e.(rbac.Workgroup)
+			return record{one(string(w.ID)), []any{w.Name, string(w.Parent)}, nil}
+		},
+		fromRecord: func(r record) (rbac.Entity, error) {
+			return rbac.Workgroup{ID: rbac.WorkgroupID(r.key[0]), Name: r.vals[0].(string), Parent: rbac.WorkgroupID(r.vals[1].(string))}, nil
+		},
+	},
+	{
+		kind: rbac.EntityGroup, name: "rbac_groups", keys: one("id"),
+		cols: []column{{"name", textCol}, {"description", textCol}, {"account_type", textCol}},
+		lists: []listTable{
+			{"rbac_group_roles", one("group_id"), one("role_id")},
+			{"rbac_group_managers", one("group_id"), one("user_id")},
+		},
+		toRecord: func(e rbac.Entity) record {
+			g := e.(rbac.Group)
+			return record{one(string(g.ID)), []any{g.Name, g.Description, string(g.AccountType)}, [][]string{strs(g.Roles), strs(g.Managers)}}
+		},
+		fromRecord: func(r record) (rbac.Entity, error) {
+			return rbac.Group{
+				ID: rbac.GroupID(r.key[0]), Name: r.vals[0].(string), Description: r.vals[1].(string),
+				AccountType: rbac.AccountType(r.vals[2].(string)),
+				Roles:       ids[rbac.RoleID](r.lists[0]), Managers: ids[rbac.UserID](r.lists[1]),
+			}, nil
+		},
+	},
+	{
+		kind: rbac.EntityUser, name: "rbac_users", keys: one("id"),
+		cols: []column{{"account_type", textCol}, {"org", textCol}, {"disabled", boolCol}},
+		lists: []listTable{
+			{"rbac_user_roles", one("user_id"), one("role_id")},
+			{"rbac_user_groups", one("user_id"), one("group_id")},
+			{"rbac_user_workgroups", one("user_id"), one("workgroup_id")},
+		},
+		toRecord: func(e rbac.Entity) record {
+			u := e.(rbac.User)
+			return record{one(string(u.ID)), []any{string(u.AccountType), string(u.Org), u.Disabled}, [][]string{strs(u.Roles), strs(u.Groups), strs(u.Workgroups)}}
+		},
+		fromRecord: func(r record) (rbac.Entity, error) {
+			return rbac.User{
+				ID: rbac.UserID(r.key[0]), AccountType: rbac.AccountType(r.vals[0].(string)), Org: rbac.OrgSlug(r.vals[1].(string)),
+				Disabled: r.vals[2].(bool),
+				Roles:    ids[rbac.RoleID](r.lists[0]), Groups: ids[rbac.GroupID](r.lists[1]), Workgroups: ids[rbac.WorkgroupID](r.lists[2]),
+			}, nil
+		},
+	},
+	{
+		kind: rbac.EntityConstraint, name: "rbac_constraints", keys: one("name"),
+		cols:  []column{{"max_roles", intCol}, {"is_dynamic", boolCol}},
+		lists: []listTable{{"rbac_constraint_roles", one("constraint_name"), one("role_id")}},
+		toRecord: func(e rbac.Entity) record {
+			c := e.(rbac.Constraint)
+			return record{one(c.Name), []any{int64(c.Max), c.Dynamic}, [][]string{strs(c.Roles)}}
+		},
+		fromRecord: func(r record) (rbac.Entity, error) {
+			return rbac.Constraint{Name: r.key[0], Max: int(r.vals[0].(int64)), Dynamic: r.vals[1].(bool), Roles: ids[rbac.RoleID](r.lists[0])}, nil
+		},
+	},
+	{
+		kind: rbac.EntityOwnershipRule, name: "rbac_ownership_rules", keys: one("kind"),
+		cols: []column{{"bypass", textCol}},
+		toRecord: func(e rbac.Entity) record {
+			o := e.(rbac.OwnershipRule)
+			return record{one(o.Kind), []any{string(o.Bypass)}, nil}
+		},
+		fromRecord: func(r record) (rbac.Entity, error) {
+			return rbac.OwnershipRule{Kind: r.key[0], Bypass: rbac.Permission(r.vals[0].(string))}, nil
+		},
+	},
+	{
+		kind: rbac.EntityOwnership, name: "rbac_ownerships", keys: []string{"kind", "id"},
+		lists: []listTable{{"rbac_ownership_owners", []string{"kind", "id"}, one("org")}},
+		toRecord: func(e rbac.Entity) record {
+			o := e.(rbac.Ownership)
+			return record{[]string{o.Kind, o.ID}, nil, [][]string{strs(o.Owners)}}
+		},
+		fromRecord: func(r record) (rbac.Entity, error) {
+			return rbac.Ownership{Kind: r.key[0], ID: r.key[1], Owners: ids[rbac.OrgSlug](r.lists[0])}, nil
+		},
+	},
+}
+
+// tableOf returns the table of an entity kind.
+func tableOf(kind rbac.EntityKind) *entityTable {
+	for _, t := range entityTables {
+		if t.kind == kind {
+			return t
+		}
+	}
+	return nil
+}
