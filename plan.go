@@ -48,7 +48,7 @@ func (st *state) plan(cs ChangeSet) (ChangeSet, error) {
 		}
 		do(c)
 	}
-	if errs := st.validate(nil); len(errs) > 0 {
+	if errs := st.validateChanged(out.Changes); len(errs) > 0 {
 		return ChangeSet{}, &Error{Op: "apply", Msg: fmt.Sprintf("the change set would leave the policy invalid (%d problems)", len(errs)), Err: errors.Join(errs...)}
 	}
 	return out, nil

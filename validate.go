@@ -415,46 +415,140 @@ func joinArrows[T ~string](ids []T) string {
 }
 
 func (v *validator) users() {
+	for _, id := range sortedKeys(v.st.users) {
+		v.user(v.st.users[id])
+	}
+}
+
+func (v *validator) user(u User) {
 	st := v.st
-	for _, id := range sortedKeys(st.users) {
-		u := st.users[id]
-		key := string(id)
-		v.id(EntityUser, key, "id", key)
-		v.accountType(EntityUser, key, u.AccountType)
-		if u.Org != "" {
-			v.id(EntityUser, key, "org", string(u.Org))
+	key := string(u.ID)
+	v.id(EntityUser, key, "id", key)
+	v.accountType(EntityUser, key, u.AccountType)
+	if u.Org != "" {
+		v.id(EntityUser, key, "org", string(u.Org))
+	}
+	seenRole := map[RoleID]bool{}
+	for _, r := range u.Roles {
+		role, ok := st.roles[r]
+		switch {
+		case seenRole[r]:
+			v.add(ErrExists, EntityUser, key, "role %q is assigned twice", r)
+		case !ok:
+			v.add(ErrNotFound, EntityUser, key, "role %q does not exist", r)
+		case !v.openTo(role, u.AccountType):
+			v.add(ErrInvalid, EntityUser, key, "role %q is closed to the user's account type %s", r, typeName(u.AccountType))
 		}
-		seenRole := map[RoleID]bool{}
-		for _, r := range u.Roles {
-			role, ok := st.roles[r]
-			switch {
-			case seenRole[r]:
-				v.add(ErrExists, EntityUser, key, "role %q is assigned twice", r)
-			case !ok:
-				v.add(ErrNotFound, EntityUser, key, "role %q does not exist", r)
-			case !v.openTo(role, u.AccountType) && !(u.AccountType == "" && !v.typesDeclared()):
-				v.add(ErrInvalid, EntityUser, key, "role %q is closed to the user's account type %s", r, typeName(u.AccountType))
+		seenRole[r] = true
+	}
+	seenGroup := map[GroupID]bool{}
+	for _, g := range u.Groups {
+		group, ok := st.groups[g]
+		switch {
+		case seenGroup[g]:
+			v.add(ErrExists, EntityUser, key, "group %q is listed twice", g)
+		case !ok:
+			v.add(ErrNotFound, EntityUser, key, "group %q does not exist", g)
+		case group.AccountType != "" && group.AccountType != u.AccountType:
+			v.add(ErrInvalid, EntityUser, key, "may not join group %q: it is for account type %q, the user is %s", g, group.AccountType, typeName(u.AccountType))
+		}
+		seenGroup[g] = true
+	}
+	for _, w := range u.Workgroups {
+		if _, ok := st.workgroups[w]; !ok {
+			v.add(ErrNotFound, EntityUser, key, "workgroup %q does not exist", w)
+		}
+	}
+}
+
+// validateChanged checks a state after changes that touch only users and
+// stored ownership: those entities, and static separation of duty for
+// those users, are all such changes can break. Anything else is validated
+// whole.
+func (st *state) validateChanged(changes []Change) []error {
+	for _, c := range changes {
+		if c.Kind != EntityUser && c.Kind != EntityOwnership {
+			return st.validate(nil)
+		}
+	}
+	v := &validator{st: st}
+	var users []User
+	for _, c := range changes {
+		switch c.Kind {
+		case EntityUser:
+			if u, ok := st.users[UserID(c.Key)]; ok {
+				v.user(u)
+				users = append(users, u)
 			}
-			seenRole[r] = true
-		}
-		seenGroup := map[GroupID]bool{}
-		for _, g := range u.Groups {
-			group, ok := st.groups[g]
-			switch {
-			case seenGroup[g]:
-				v.add(ErrExists, EntityUser, key, "group %q is listed twice", g)
-			case !ok:
-				v.add(ErrNotFound, EntityUser, key, "group %q does not exist", g)
-			case group.AccountType != "" && group.AccountType != u.AccountType:
-				v.add(ErrInvalid, EntityUser, key, "may not join group %q: it is for account type %q, the user is %s", g, group.AccountType, typeName(u.AccountType))
-			}
-			seenGroup[g] = true
-		}
-		for _, w := range u.Workgroups {
-			if _, ok := st.workgroups[w]; !ok {
-				v.add(ErrNotFound, EntityUser, key, "workgroup %q does not exist", w)
+		case EntityOwnership:
+			if o, ok := st.ownerships[c.Key]; ok {
+				v.ownershipEntry(c.Key, o)
 			}
 		}
+	}
+	var static []Constraint
+	for _, name := range sortedKeys(st.constraints) {
+		if c := st.constraints[name]; !c.Dynamic {
+			static = append(static, c)
+		}
+	}
+	for _, u := range users {
+		for _, c := range static {
+			v.checkStatic(u, c, st.authorizedByWalk(u))
+		}
+	}
+	return v.errs
+}
+
+// authorizedByWalk returns the roles a user is authorized for, by an
+// iterative walk over containment with a visited set.
+func (st *state) authorizedByWalk(u User) map[RoleID]bool {
+	seen := map[RoleID]bool{}
+	var stack []RoleID
+	push := func(r RoleID) {
+		if _, ok := st.roles[r]; ok && !seen[r] {
+			seen[r] = true
+			stack = append(stack, r)
+		}
+	}
+	for _, r := range u.Roles {
+		push(r)
+	}
+	for _, g := range u.Groups {
+		for _, r := range st.groups[g].Roles {
+			push(r)
+		}
+	}
+	if u.AccountType != "" {
+		for _, r := range st.accountTypes[u.AccountType].DefaultRoles {
+			push(r)
+		}
+	}
+	for len(stack) > 0 {
+		r := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, c := range st.roles[r].Contains {
+			push(c)
+		}
+	}
+	for r := range seen {
+		if !st.roles[r].allows(u.AccountType) {
+			delete(seen, r)
+		}
+	}
+	return seen
+}
+
+// checkStatic reports a user authorized for more than Max of c's roles.
+func (v *validator) checkStatic(u User, c Constraint, authorized map[RoleID]bool) {
+	var held []string
+	for _, r := range c.Roles {
+		if authorized[r] {
+			held = append(held, string(r))
+		}
+	}
+	if len(held) > c.Max {
+		v.add(ErrSeparationOfDuty, EntityUser, string(u.ID), "is authorized for %s; constraint %q allows at most %d of them", strings.Join(held, ", "), c.Name, c.Max)
 	}
 }
 
@@ -535,16 +629,14 @@ func (v *validator) staticSoD(cons []Constraint) {
 				add(r)
 			}
 		}
+		authorized := map[RoleID]bool{}
+		set.Each(func(i int) {
+			if r := ids[i]; st.roles[r].allows(u.AccountType) {
+				authorized[r] = true
+			}
+		})
 		for _, c := range cons {
-			var held []string
-			for _, r := range c.Roles {
-				if j, ok := idx[r]; ok && set.Has(int(j)) && st.roles[r].allows(u.AccountType) {
-					held = append(held, string(r))
-				}
-			}
-			if len(held) > c.Max {
-				v.add(ErrSeparationOfDuty, EntityUser, string(uid), "is authorized for %s; constraint %q allows at most %d of them", strings.Join(held, ", "), c.Name, c.Max)
-			}
+			v.checkStatic(u, c, authorized)
 		}
 	}
 }
@@ -563,12 +655,15 @@ func (v *validator) ownership() {
 		}
 	}
 	for _, key := range sortedKeys(st.ownerships) {
-		o := st.ownerships[key]
-		if err := checkKey(EntityOwnership, key); err != nil {
-			v.add(ErrInvalid, EntityOwnership, key, "%v", err)
-		}
-		for _, org := range o.Owners {
-			v.id(EntityOwnership, key, "owner", string(org))
-		}
+		v.ownershipEntry(key, st.ownerships[key])
+	}
+}
+
+func (v *validator) ownershipEntry(key string, o Ownership) {
+	if err := checkKey(EntityOwnership, key); err != nil {
+		v.add(ErrInvalid, EntityOwnership, key, "%v", err)
+	}
+	for _, org := range o.Owners {
+		v.id(EntityOwnership, key, "owner", string(org))
 	}
 }
