@@ -304,3 +304,12 @@ func BenchmarkIncrementalUserChange(b *testing.B) {
 		i++
 	}
 }
+
+func TestExplainInactiveUnderWorkgroup(t *testing.T) {
+	snap := compileText(t, enginePolicy)
+	got := snap.Explain(Request{User: "alice", Permission: "evaluation.read", Resource: &Resource{Kind: "evaluation", Workgroups: []WorkgroupID{"leeds"}, Inactive: true}}).String()
+	want := "denied (out_of_scope): user alice → group permitting → role eval_workgroup → grant evaluation.read@workgroup: holds evaluation.read@workgroup, resource is inactive; holds evaluation.read@mine, resource is inactive"
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

@@ -93,8 +93,12 @@ func (s *Snapshot) route(req *Request, ev *evaluation, d Decision) []Step {
 			case ScopeGlobal:
 				why = append(why, fmt.Sprintf("holds %s@global, resource is inactive", req.Permission))
 			case ScopeWorkgroup:
-				why = append(why, fmt.Sprintf("holds %s@workgroup, resource workgroups [%s] are not in or under %s's workgroups [%s]",
-					req.Permission, joinIDs(res.Workgroups), u.user.ID, joinIDs(u.user.Workgroups)))
+				if res.Inactive {
+					why = append(why, fmt.Sprintf("holds %s@workgroup, resource is inactive", req.Permission))
+				} else {
+					why = append(why, fmt.Sprintf("holds %s@workgroup, resource workgroups [%s] are not in or under %s's workgroups [%s]",
+						req.Permission, joinIDs(res.Workgroups), u.user.ID, joinIDs(u.user.Workgroups)))
+				}
 			case ScopeMine:
 				if res.Inactive {
 					why = append(why, fmt.Sprintf("holds %s@mine, resource is inactive", req.Permission))
