@@ -246,3 +246,15 @@ func DeleteOwnershipRule(kind string) Change {
 func DeleteOwnership(kind, id string) Change {
 	return Change{Kind: EntityOwnership, Key: OwnershipKey(kind, id)}
 }
+
+// PutAccountTypeDef is PutAccountType, named after the type it takes.
+func PutAccountTypeDef(a AccountTypeDef) Change { return put(a) }
+
+// PutPermissionDef is PutPermission, named after the type it takes.
+func PutPermissionDef(d PermissionDef) Change { return put(d) }
+
+// DeleteAccountTypeDef is DeleteAccountType.
+func DeleteAccountTypeDef(id AccountType) Change { return DeleteAccountType(id) }
+
+// DeletePermissionDef is DeletePermission.
+func DeletePermissionDef(name Permission) Change { return DeletePermission(name) }
