@@ -34,10 +34,11 @@ type Authorizer struct {
 
 // Status reports how current an authorizer is.
 type Status struct {
-	Revision  Revision  // the revision of the current snapshot
-	Synced    time.Time // when the authorizer last caught up with its store
-	LastError error     // the last error met while following the store, nil once it recovers
-	ErrorTime time.Time // when LastError happened
+	Revision  Revision      // the revision of the current snapshot
+	Synced    time.Time     // when the authorizer last confirmed it was up to date with its store
+	Lag       time.Duration // time since Synced: how stale the snapshot may be
+	LastError error         // the last error met while following the store, nil once it recovers
+	ErrorTime time.Time     // when LastError happened
 }
 
 // Option configures New.
@@ -47,6 +48,7 @@ type options struct {
 	follow     bool
 	retryDelay time.Duration
 	maxRetries int
+	heartbeat  time.Duration
 }
 
 // WithoutFollow stops the authorizer from following the store in the
@@ -58,6 +60,10 @@ func WithoutFollow() Option { return func(o *options) { o.follow = false } }
 // before trying again (default 200ms).
 func WithRetryDelay(d time.Duration) Option { return func(o *options) { o.retryDelay = d } }
 
+// WithHeartbeat sets how often an idle follower confirms with the store
+// that it is up to date, which keeps Status.Lag meaningful (default 1s).
+func WithHeartbeat(d time.Duration) Option { return func(o *options) { o.heartbeat = d } }
+
 // WithMaxRetries bounds how often Apply retries after a conflict with
 // another writer when the caller did not ask for a revision (default 30,
 // with jittered exponential backoff).
@@ -66,7 +72,7 @@ func WithMaxRetries(n int) Option { return func(o *options) { o.maxRetries = n }
 // New loads the store, compiles it and, unless WithoutFollow, follows it
 // until Close. It fails if the stored policy is not valid.
 func New(ctx context.Context, s Store, opts ...Option) (*Authorizer, error) {
-	o := options{follow: true, retryDelay: 200 * time.Millisecond, maxRetries: 30}
+	o := options{follow: true, retryDelay: 200 * time.Millisecond, maxRetries: 30, heartbeat: time.Second}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -94,7 +100,13 @@ func New(ctx context.Context, s Store, opts ...Option) (*Authorizer, error) {
 func (a *Authorizer) Snapshot() *Snapshot { return a.snap.Load() }
 
 // Status reports the current revision and the health of following.
-func (a *Authorizer) Status() Status { return *a.status.Load() }
+func (a *Authorizer) Status() Status {
+	st := *a.status.Load()
+	if !st.Synced.IsZero() {
+		st.Lag = time.Since(st.Synced)
+	}
+	return st
+}
 
 // Check decides req on the current snapshot, after waiting (bounded by
 // ctx) until the authorizer has seen req.AtLeast. The error is non-nil only
@@ -222,8 +234,15 @@ func (a *Authorizer) follow(ctx context.Context) {
 	defer close(a.done)
 	for {
 		rev := a.snap.Load().rev
-		_, err := a.store.Wait(ctx, rev)
-		if err == nil {
+		wctx, cancel := context.WithTimeout(ctx, a.opts.heartbeat)
+		_, err := a.store.Wait(wctx, rev)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		// A quiet heartbeat still syncs: Changes is a round trip that
+		// proves the store is reachable and nothing was missed.
+		if err == nil || wctx.Err() != nil {
 			a.mu.Lock()
 			err = a.syncLocked(ctx)
 			a.mu.Unlock()

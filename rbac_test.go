@@ -316,3 +316,89 @@ func BenchmarkApplyOneUserLarge(b *testing.B) {
 		i++
 	}
 }
+
+// flakyStore fails every call while down is set, as a database does when
+// it is stopped.
+type flakyStore struct {
+	rbac.Store
+	mu   sync.Mutex
+	down bool
+}
+
+func (f *flakyStore) fail() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.down {
+		return errors.New("connection refused")
+	}
+	return nil
+}
+
+func (f *flakyStore) setDown(d bool) { f.mu.Lock(); f.down = d; f.mu.Unlock() }
+
+func (f *flakyStore) Changes(ctx context.Context, after rbac.Revision) ([]rbac.ChangeSet, error) {
+	if err := f.fail(); err != nil {
+		return nil, err
+	}
+	return f.Store.Changes(ctx, after)
+}
+
+func (f *flakyStore) Wait(ctx context.Context, after rbac.Revision) (rbac.Revision, error) {
+	if err := f.fail(); err != nil {
+		return 0, err
+	}
+	return f.Store.Wait(ctx, after)
+}
+
+func TestFollowerSurvivesAnOutageAndReportsIt(t *testing.T) {
+	ctx := context.Background()
+	p, err := rbac.LoadPolicy(strings.NewReader(authzPolicy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := memstore.New()
+	if _, err := rbac.Import(ctx, mem, p); err != nil {
+		t.Fatal(err)
+	}
+	flaky := &flakyStore{Store: mem}
+	a, err := rbac.New(ctx, flaky, rbac.WithHeartbeat(10*time.Millisecond), rbac.WithRetryDelay(5*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	flaky.setDown(true)
+	// Another writer keeps writing to the store while this replica cannot
+	// reach it.
+	rev, err := mem.Apply(ctx, rbac.ChangeSet{Changes: []rbac.Change{rbac.PutUser(rbac.User{ID: "carol", Roles: []rbac.RoleID{"viewer"}})}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for a.Status().LastError == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the outage was never reported")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	st := a.Status()
+	if st.Revision >= rev {
+		t.Fatalf("status %+v during the outage", st)
+	}
+	// The last snapshot still answers.
+	if !a.Snapshot().Check(rbac.Request{User: "alice", Permission: "doc.read"}).Allowed {
+		t.Error("no answers during the outage")
+	}
+	flaky.setDown(false)
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	d, err := a.Check(wctx, rbac.Request{User: "carol", Permission: "doc.read", AtLeast: rev})
+	if err != nil || !d.Allowed {
+		t.Fatalf("after recovery: %v, %v", d, err)
+	}
+	for a.Status().LastError != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("status never recovered: %+v", a.Status())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
