@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"flag"
+	"os"
 	"testing"
 
 	"github.com/rolegraph/rbac"
@@ -17,7 +19,20 @@ func TestContract(t *testing.T) {
 	})
 }
 
+// modelChecks is the number of rapid runs per database, unless
+// -rapid.checks or RAPID_CHECKS says otherwise: each run needs a fresh
+// database (~0.3s on PostgreSQL and MariaDB), and the model itself is
+// checked 100 times against memstore; here it checks the SQL mapping.
+const modelChecks = "25"
+
 func TestModel(t *testing.T) {
+	setByUser := os.Getenv("RAPID_CHECKS") != ""
+	flag.Visit(func(f *flag.Flag) { setByUser = setByUser || f.Name == "rapid.checks" })
+	if !setByUser {
+		old := flag.Lookup("rapid.checks").Value.String()
+		flag.Set("rapid.checks", modelChecks)
+		defer flag.Set("rapid.checks", old)
+	}
 	forEachDatabase(t, func(t *testing.T, db database) {
 		storetest.RunModel(t, func(t *testing.T) rbac.Store { return newStore(t, db) })
 	})

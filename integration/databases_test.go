@@ -22,9 +22,9 @@ import (
 type database struct {
 	name    string
 	dialect sqlstore.Dialect
-	// open returns a handle on a new empty database, dropped at the end of
-	// the test. Its second result is the DSN, for listeners.
-	open func(t testing.TB) (*sql.DB, string)
+	// open returns a handle on a new empty database and its DSN. The
+	// database is dropped by release, which the test's cleanup also calls.
+	open func(t testing.TB) (db *sql.DB, dsn string, release func())
 }
 
 const (
@@ -71,14 +71,35 @@ func sqliteDSN(path string) string {
 	return "file:" + path + "?_pragma=busy_timeout(5000)&_txlock=immediate"
 }
 
-func openSQLite(t testing.TB) (*sql.DB, string) {
-	dsn := sqliteDSN(filepath.Join(t.TempDir(), "rbac.db"))
+func openSQLite(t testing.TB) (*sql.DB, string, func()) {
+	dir, err := os.MkdirTemp(t.TempDir(), "db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsn := sqliteDSN(filepath.Join(dir, "rbac.db"))
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
-	return db, dsn
+	return db, dsn, releaser(t, func() error {
+		db.Close()
+		return os.RemoveAll(dir)
+	})
+}
+
+// releaser returns a function that runs release once, also at the end of
+// the test.
+func releaser(t testing.TB, release func() error) func() {
+	var once sync.Once
+	f := func() {
+		once.Do(func() {
+			if err := release(); err != nil {
+				t.Errorf("releasing the test database: %v", err)
+			}
+		})
+	}
+	t.Cleanup(f)
+	return f
 }
 
 var dbSeq atomic.Int64
@@ -93,7 +114,7 @@ var (
 	pgAdminErr  error
 )
 
-func openPostgres(t testing.TB) (*sql.DB, string) {
+func openPostgres(t testing.TB) (*sql.DB, string, func()) {
 	pgAdminOnce.Do(func() { pgAdmin, pgAdminErr = sql.Open("pgx", os.Getenv(postgresEnv)) })
 	if pgAdminErr != nil {
 		t.Fatal(pgAdminErr)
@@ -103,19 +124,17 @@ func openPostgres(t testing.TB) (*sql.DB, string) {
 	if _, err := pgAdmin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
 		t.Fatalf("creating the test database: %v", err)
 	}
-	t.Cleanup(func() {
-		if _, err := pgAdmin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("dropping the test database: %v", err)
-		}
-	})
 	cfg, err := pgx.ParseConfig(os.Getenv(postgresEnv))
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.Database = name
 	db := stdlib.OpenDB(*cfg)
-	t.Cleanup(func() { db.Close() })
-	return db, stdlib.RegisterConnConfig(cfg)
+	return db, cfg.ConnString(), releaser(t, func() error {
+		db.Close()
+		_, err := pgAdmin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		return err
+	})
 }
 
 var (
@@ -124,7 +143,7 @@ var (
 	myAdminErr  error
 )
 
-func openMySQL(t testing.TB) (*sql.DB, string) {
+func openMySQL(t testing.TB) (*sql.DB, string, func()) {
 	myAdminOnce.Do(func() { myAdmin, myAdminErr = sql.Open("mysql", os.Getenv(mysqlEnv)) })
 	if myAdminErr != nil {
 		t.Fatal(myAdminErr)
@@ -134,11 +153,6 @@ func openMySQL(t testing.TB) (*sql.DB, string) {
 	if _, err := myAdmin.ExecContext(ctx, "CREATE DATABASE "+name+" CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
 		t.Fatalf("creating the test database: %v", err)
 	}
-	t.Cleanup(func() {
-		if _, err := myAdmin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name); err != nil {
-			t.Errorf("dropping the test database: %v", err)
-		}
-	})
 	cfg, err := mysql.ParseDSN(os.Getenv(mysqlEnv))
 	if err != nil {
 		t.Fatal(err)
@@ -149,18 +163,37 @@ func openMySQL(t testing.TB) (*sql.DB, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
-	return db, dsn
+	return db, dsn, releaser(t, func() error {
+		db.Close()
+		_, err := myAdmin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name)
+		return err
+	})
+}
+
+// ownedStore is a store on a test database of its own: closing it drops
+// the database, so that a property test's hundred stores do not pile up
+// connections.
+type ownedStore struct {
+	*sqlstore.Store
+	release func()
+}
+
+func (s ownedStore) Close() error {
+	err := s.Store.Close()
+	s.release()
+	return err
 }
 
 // newStore opens a store on a fresh database.
-func newStore(t testing.TB, db database, opts ...sqlstore.Option) *sqlstore.Store {
+func newStore(t testing.TB, db database, opts ...sqlstore.Option) ownedStore {
 	t.Helper()
-	h, _ := db.open(t)
+	h, _, release := db.open(t)
 	s, err := sqlstore.New(context.Background(), h, db.dialect, opts...)
 	if err != nil {
+		release()
 		t.Fatalf("sqlstore.New: %v", err)
 	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	o := ownedStore{s, release}
+	t.Cleanup(func() { o.Close() })
+	return o
 }

@@ -259,9 +259,14 @@ func (s *Store) insertRows(ctx context.Context, q querier, table string, cols []
 	if len(rows) == 0 {
 		return nil
 	}
-	per := max(1, min(maxRows, maxParams/len(cols)))
 	tuple := "(" + strings.Repeat("?, ", len(cols)-1) + "?)"
 	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
+	if s.dialect == SQLite {
+		// In process, a prepared one-row INSERT beats parsing big
+		// multi-row statements; there are no round trips to save.
+		return s.insertPrepared(ctx, q, head+tuple, rows)
+	}
+	per := max(1, min(maxRows, maxParams/len(cols)))
 	for len(rows) > 0 {
 		n := min(len(rows), per)
 		var b strings.Builder
@@ -279,6 +284,33 @@ func (s *Store) insertRows(ctx context.Context, q querier, table string, cols []
 			return err
 		}
 		rows = rows[n:]
+	}
+	return nil
+}
+
+type preparer interface {
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+func (s *Store) insertPrepared(ctx context.Context, q querier, query string, rows [][]any) error {
+	p, ok := q.(preparer)
+	if !ok || len(rows) < 4 {
+		for _, r := range rows {
+			if _, err := q.ExecContext(ctx, query, r...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	stmt, err := p.PrepareContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, r := range rows {
+		if _, err := stmt.ExecContext(ctx, r...); err != nil {
+			return err
+		}
 	}
 	return nil
 }
