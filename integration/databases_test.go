@@ -5,14 +5,15 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"net/url"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
+	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 
 	"github.com/rolegraph/rbac/sqlstore"
@@ -25,6 +26,9 @@ type database struct {
 	// open returns a handle on a new empty database and its DSN. The
 	// database is dropped by release, which the test's cleanup also calls.
 	open func(t testing.TB) (db *sql.DB, dsn string, release func())
+	// connect opens another handle on a database that open returned, as
+	// another replica would.
+	connect func(t testing.TB, dsn string) *sql.DB
 }
 
 const (
@@ -38,9 +42,9 @@ const (
 // subtest, or fails it if RBAC_TEST_REQUIRE_DBS=1.
 func forEachDatabase(t *testing.T, f func(t *testing.T, db database)) {
 	for _, db := range []database{
-		{"SQLite", sqlstore.SQLite, openSQLite},
-		{"Postgres", sqlstore.Postgres, openPostgres},
-		{"MariaDB", sqlstore.MySQL, openMySQL},
+		{"SQLite", sqlstore.SQLite, openSQLite, connector("sqlite")},
+		{"Postgres", sqlstore.Postgres, openPostgres, connector("pgx")},
+		{"MariaDB", sqlstore.MySQL, openMySQL, connector("mysql")},
 	} {
 		t.Run(db.name, func(t *testing.T) {
 			switch db.dialect {
@@ -124,17 +128,40 @@ func openPostgres(t testing.TB) (*sql.DB, string, func()) {
 	if _, err := pgAdmin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
 		t.Fatalf("creating the test database: %v", err)
 	}
-	cfg, err := pgx.ParseConfig(os.Getenv(postgresEnv))
+	dsn := postgresDSN(t, os.Getenv(postgresEnv), name)
+	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Database = name
-	db := stdlib.OpenDB(*cfg)
-	return db, cfg.ConnString(), releaser(t, func() error {
+	return db, dsn, releaser(t, func() error {
 		db.Close()
 		_, err := pgAdmin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 		return err
 	})
+}
+
+// postgresDSN returns the admin DSN with another database.
+func postgresDSN(t testing.TB, admin, name string) string {
+	if strings.HasPrefix(admin, "postgres://") || strings.HasPrefix(admin, "postgresql://") {
+		u, err := url.Parse(admin)
+		if err != nil {
+			t.Fatalf("%s: %v", postgresEnv, err)
+		}
+		u.Path = "/" + name
+		return u.String()
+	}
+	return admin + " dbname=" + name
+}
+
+func connector(driver string) func(t testing.TB, dsn string) *sql.DB {
+	return func(t testing.TB, dsn string) *sql.DB {
+		db, err := sql.Open(driver, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
 }
 
 var (
