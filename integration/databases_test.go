@@ -41,11 +41,7 @@ const (
 // PostgreSQL and MariaDB when their DSN is set. A missing DSN skips the
 // subtest, or fails it if RBAC_TEST_REQUIRE_DBS=1.
 func forEachDatabase(t *testing.T, f func(t *testing.T, db database)) {
-	for _, db := range []database{
-		{"SQLite", sqlstore.SQLite, openSQLite, connector("sqlite")},
-		{"Postgres", sqlstore.Postgres, openPostgres, connector("pgx")},
-		{"MariaDB", sqlstore.MySQL, openMySQL, connector("mysql")},
-	} {
+	for _, db := range databases() {
 		t.Run(db.name, func(t *testing.T) {
 			switch db.dialect {
 			case sqlstore.Postgres:
@@ -56,6 +52,25 @@ func forEachDatabase(t *testing.T, f func(t *testing.T, db database)) {
 			f(t, db)
 		})
 	}
+}
+
+func databases() []database {
+	return []database{
+		{"SQLite", sqlstore.SQLite, openSQLite, connector("sqlite")},
+		{"Postgres", sqlstore.Postgres, openPostgres, connector("pgx")},
+		{"MariaDB", sqlstore.MySQL, openMySQL, connector("mysql")},
+	}
+}
+
+// available reports whether the database is configured.
+func (db database) available() bool {
+	switch db.dialect {
+	case sqlstore.Postgres:
+		return os.Getenv(postgresEnv) != ""
+	case sqlstore.MySQL:
+		return os.Getenv(mysqlEnv) != ""
+	}
+	return true
 }
 
 func needEnv(t *testing.T, name, example string) {
