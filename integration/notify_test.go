@@ -123,7 +123,9 @@ func BenchmarkPropagation(b *testing.B) {
 				for i := 0; b.Loop(); i++ {
 					woke := make(chan time.Time, 1)
 					go func(after rbac.Revision) {
-						follower.Wait(ctx, after)
+						if _, err := follower.Wait(ctx, after); err != nil {
+							b.Error(err)
+						}
 						woke <- time.Now()
 					}(rbac.Revision(i))
 					// The follower is waiting; commit at a random phase of its poll.
