@@ -44,7 +44,7 @@ func (e *Error) Error() string {
 		b = append(b, e.Kind...)
 		if e.ID != "" {
 			b = append(b, ' ')
-			b = fmt.Appendf(b, "%q", e.ID)
+			b = append(b, quoteShort(e.ID)...)
 		}
 		b = append(b, ": "...)
 	} else if e.Op != "" {

@@ -245,7 +245,14 @@ func loadPolicy(r io.Reader, name string, validate bool) (*Policy, error) {
 		return nil, &Error{Op: "load policy", Where: name, Msg: fmt.Sprintf("file is larger than %d bytes", MaxPolicyBytes), Err: ErrInvalid}
 	}
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	nodes := yaml.NewDecoder(bytes.NewReader(data))
+	if err := nodes.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
+		return nil, yamlError(name, err)
+	}
+	var second yaml.Node
+	if err := nodes.Decode(&second); err == nil {
+		return nil, &Error{Op: "load policy", Where: fmt.Sprintf("%s:%d", name, second.Line), Msg: "more than one YAML document", Err: ErrInvalid}
+	} else if !errors.Is(err, io.EOF) {
 		return nil, yamlError(name, err)
 	}
 	if err := checkNodes(&root, name); err != nil {

@@ -1,9 +1,12 @@
 package rbac
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Scope says how far a grant reaches over records. Scopes are partially
@@ -108,6 +111,35 @@ func ParseGrant(s string) (Grant, error) {
 		return Grant{}, &Error{Op: "parse grant", Msg: fmt.Sprintf("grant %s: %v", quoteShort(s), err), Err: ErrInvalid}
 	}
 	return g, nil
+}
+
+// UnmarshalYAML reads a grant from a policy file, keeping the line in the
+// error.
+func (g *Grant) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: a grant is a string such as \"evaluation.read@mine\"", n.Line)
+	}
+	v, err := ParseGrant(n.Value)
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return fmt.Errorf("line %d: %s", n.Line, e.Msg)
+		}
+		return fmt.Errorf("line %d: %v", n.Line, err)
+	}
+	*g = v
+	return nil
+}
+
+// UnmarshalYAML reads a scope from a policy file, keeping the line in the
+// error.
+func (s *Scope) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseScope(n.Value)
+	if err != nil || n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: unknown scope %s; want mine, workgroup, global or all", n.Line, quoteShort(n.Value))
+	}
+	*s = v
+	return nil
 }
 
 // MarshalText writes "permission@scope".
