@@ -1,8 +1,6 @@
 package integration
 
 import (
-	"flag"
-	"os"
 	"testing"
 
 	"github.com/rolegraph/rbac"
@@ -26,13 +24,7 @@ func TestContract(t *testing.T) {
 const modelChecks = "25"
 
 func TestModel(t *testing.T) {
-	setByUser := os.Getenv("RAPID_CHECKS") != ""
-	flag.Visit(func(f *flag.Flag) { setByUser = setByUser || f.Name == "rapid.checks" })
-	if !setByUser {
-		old := flag.Lookup("rapid.checks").Value.String()
-		flag.Set("rapid.checks", modelChecks)
-		defer flag.Set("rapid.checks", old)
-	}
+	fewerChecks(t)
 	forEachDatabase(t, func(t *testing.T, db database) {
 		storetest.RunModel(t, func(t *testing.T) rbac.Store { return newStore(t, db) })
 	})

@@ -7,6 +7,8 @@
 -- entities (the rbac package checks references before it writes); child rows
 -- belong to their parent row. Every table is created only if absent, so the
 -- file can be re-run after an interruption (it also runs in one transaction).
+-- Tables are WITHOUT ROWID, clustered by their key: Load reads each list
+-- table in (parent, pos) order, which is then a sequential scan.
 CREATE TABLE IF NOT EXISTS rbac_revision (
     id INTEGER NOT NULL PRIMARY KEY,
     rev BIGINT NOT NULL,
@@ -22,7 +24,7 @@ CREATE TABLE IF NOT EXISTS rbac_permissions (
     deprecated TEXT NOT NULL,
     sensitive_warning TEXT NOT NULL,
     PRIMARY KEY (name)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS rbac_permission_requires (
     permission TEXT NOT NULL,
@@ -30,14 +32,14 @@ CREATE TABLE IF NOT EXISTS rbac_permission_requires (
     requires TEXT NOT NULL,
     PRIMARY KEY (permission, pos),
     FOREIGN KEY (permission) REFERENCES rbac_permissions (name) ON DELETE CASCADE
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS rbac_roles (
     id TEXT NOT NULL,
     title TEXT NOT NULL,
     description TEXT NOT NULL,
     PRIMARY KEY (id)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS rbac_role_account_types (
     role_id TEXT NOT NULL,
@@ -45,7 +47,7 @@ CREATE TABLE IF NOT EXISTS rbac_role_account_types (
     account_type TEXT NOT NULL,
     PRIMARY KEY (role_id, pos),
     FOREIGN KEY (role_id) REFERENCES rbac_roles (id) ON DELETE CASCADE
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS rbac_role_contains (
     role_id TEXT NOT NULL,
@@ -53,7 +55,7 @@ CREATE TABLE IF NOT EXISTS rbac_role_contains (
     contains_id TEXT NOT NULL,
     PRIMARY KEY (role_id, pos),
     FOREIGN KEY (role_id) REFERENCES rbac_roles (id) ON DELETE CASCADE
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS rbac_role_grants (
     role_id TEXT NOT NULL,
@@ -62,13 +64,13 @@ CREATE TABLE IF NOT EXISTS rbac_role_grants (
     scope TEXT NOT NULL,
     PRIMARY KEY (role_id, pos),
     FOREIGN KEY (role_id) REFERENCES rbac_roles (id) ON DELETE CASCADE
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS rbac_account_types (
     id TEXT NOT NULL,
     title TEXT NOT NULL,
     PRIMARY KEY (id)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS rbac_account_type_default_roles (
     account_type TEXT NOT NULL,
@@ -76,14 +78,14 @@ CREATE TABLE IF NOT EXISTS rbac_account_type_default_roles (
     role_id TEXT NOT NULL,
     PRIMARY KEY (account_type, pos),
     FOREIGN KEY (account_type) REFERENCES rbac_account_types (id) ON DELETE CASCADE
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS rbac_workgroups (
     id TEXT NOT NULL,
     name TEXT NOT NULL,
     parent TEXT NOT NULL,
     PRIMARY KEY (id)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS rbac_groups (
     id TEXT NOT NULL,
@@ -91,7 +93,7 @@ CREATE TABLE IF NOT EXISTS rbac_groups (
     description TEXT NOT NULL,
     account_type TEXT NOT NULL,
     PRIMARY KEY (id)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS rbac_group_roles (
     group_id TEXT NOT NULL,
@@ -99,7 +101,7 @@ CREATE TABLE IF NOT EXISTS rbac_group_roles (
     role_id TEXT NOT NULL,
     PRIMARY KEY (group_id, pos),
     FOREIGN KEY (group_id) REFERENCES rbac_groups (id) ON DELETE CASCADE
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS rbac_group_managers (
     group_id TEXT NOT NULL,
@@ -107,7 +109,7 @@ CREATE TABLE IF NOT EXISTS rbac_group_managers (
     user_id TEXT NOT NULL,
     PRIMARY KEY (group_id, pos),
     FOREIGN KEY (group_id) REFERENCES rbac_groups (id) ON DELETE CASCADE
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS rbac_users (
     id TEXT NOT NULL,
@@ -115,7 +117,7 @@ CREATE TABLE IF NOT EXISTS rbac_users (
     org TEXT NOT NULL,
     disabled INTEGER NOT NULL,
     PRIMARY KEY (id)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS rbac_user_roles (
     user_id TEXT NOT NULL,
@@ -123,7 +125,7 @@ CREATE TABLE IF NOT EXISTS rbac_user_roles (
     role_id TEXT NOT NULL,
     PRIMARY KEY (user_id, pos),
     FOREIGN KEY (user_id) REFERENCES rbac_users (id) ON DELETE CASCADE
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS rbac_user_groups (
     user_id TEXT NOT NULL,
@@ -131,7 +133,7 @@ CREATE TABLE IF NOT EXISTS rbac_user_groups (
     group_id TEXT NOT NULL,
     PRIMARY KEY (user_id, pos),
     FOREIGN KEY (user_id) REFERENCES rbac_users (id) ON DELETE CASCADE
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS rbac_user_workgroups (
     user_id TEXT NOT NULL,
@@ -139,14 +141,14 @@ CREATE TABLE IF NOT EXISTS rbac_user_workgroups (
     workgroup_id TEXT NOT NULL,
     PRIMARY KEY (user_id, pos),
     FOREIGN KEY (user_id) REFERENCES rbac_users (id) ON DELETE CASCADE
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS rbac_constraints (
     name TEXT NOT NULL,
     max_roles INTEGER NOT NULL,
     is_dynamic INTEGER NOT NULL,
     PRIMARY KEY (name)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS rbac_constraint_roles (
     constraint_name TEXT NOT NULL,
@@ -154,19 +156,19 @@ CREATE TABLE IF NOT EXISTS rbac_constraint_roles (
     role_id TEXT NOT NULL,
     PRIMARY KEY (constraint_name, pos),
     FOREIGN KEY (constraint_name) REFERENCES rbac_constraints (name) ON DELETE CASCADE
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS rbac_ownership_rules (
     kind TEXT NOT NULL,
     bypass TEXT NOT NULL,
     PRIMARY KEY (kind)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS rbac_ownerships (
     kind TEXT NOT NULL,
     id TEXT NOT NULL,
     PRIMARY KEY (kind, id)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS rbac_ownership_owners (
     kind TEXT NOT NULL,
@@ -175,7 +177,7 @@ CREATE TABLE IF NOT EXISTS rbac_ownership_owners (
     org TEXT NOT NULL,
     PRIMARY KEY (kind, id, pos),
     FOREIGN KEY (kind, id) REFERENCES rbac_ownerships (kind, id) ON DELETE CASCADE
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS rbac_changes (
     revision INTEGER NOT NULL,
@@ -183,7 +185,7 @@ CREATE TABLE IF NOT EXISTS rbac_changes (
     actor TEXT NOT NULL,
     reason TEXT NOT NULL,
     PRIMARY KEY (revision)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS rbac_change_items (
     revision INTEGER NOT NULL,
@@ -195,7 +197,7 @@ CREATE TABLE IF NOT EXISTS rbac_change_items (
     after_json TEXT,
     PRIMARY KEY (revision, pos),
     FOREIGN KEY (revision) REFERENCES rbac_changes (revision) ON DELETE CASCADE
-);
+) WITHOUT ROWID;
 
 CREATE INDEX IF NOT EXISTS rbac_role_contains_contains_id_idx ON rbac_role_contains (contains_id);
 CREATE INDEX IF NOT EXISTS rbac_role_grants_permission_idx ON rbac_role_grants (permission);
