@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"path"
 	"slices"
 	"strconv"
@@ -266,10 +267,22 @@ func migrateSQLite(ctx context.Context, conn *sql.Conn, migs []migration) (err e
 	if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
 		return err
 	}
-	// An in-memory database reports "memory" and cannot use WAL.
-	if mode != "wal" && mode != "memory" {
-		if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
+	// An in-memory database reports "memory" and cannot use WAL. The
+	// switch needs an exclusive lock, and SQLite answers SQLITE_BUSY at
+	// once, without the busy timeout, when waiting could deadlock (several
+	// processes starting together): retry for a while.
+	for attempt := 0; mode != "wal" && mode != "memory"; attempt++ {
+		err := conn.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode)
+		if err == nil {
+			break
+		}
+		if classify(SQLite, err) != classRetry || attempt >= 500 {
 			return fmt.Errorf("switching to WAL: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(1+rand.IntN(20)) * time.Millisecond):
 		}
 	}
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
