@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -18,15 +19,21 @@ import (
 // unless -rapid.checks or RAPID_CHECKS was given: each run needs a fresh
 // database.
 func fewerChecks(t *testing.T) {
-	setByUser := os.Getenv("RAPID_CHECKS") != ""
-	flag.Visit(func(f *flag.Flag) { setByUser = setByUser || f.Name == "rapid.checks" })
-	if setByUser {
+	if checksSetByUser() {
 		return
 	}
 	old := flag.Lookup("rapid.checks").Value.String()
 	flag.Set("rapid.checks", modelChecks)
 	t.Cleanup(func() { flag.Set("rapid.checks", old) })
 }
+
+// checksSetByUser is decided once, before fewerChecks sets the flag
+// itself (after which flag.Visit would report it as set).
+var checksSetByUser = sync.OnceValue(func() bool {
+	set := os.Getenv("RAPID_CHECKS") != ""
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "rapid.checks" })
+	return set
+})
 
 // Small id spaces, so that random changes refer to each other, collide
 // and sometimes make cycles or dangling references (which Apply refuses on
