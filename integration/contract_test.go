@@ -24,7 +24,7 @@ func TestContract(t *testing.T) {
 const modelChecks = "25"
 
 func TestModel(t *testing.T) {
-	fewerChecks(t)
+	fewerChecks(t, modelChecks)
 	forEachDatabase(t, func(t *testing.T, db database) {
 		storetest.RunModel(t, func(t *testing.T) rbac.Store { return newStore(t, db) })
 	})

@@ -128,31 +128,73 @@ func freshName() string {
 }
 
 var (
-	pgAdminOnce sync.Once
-	pgAdmin     *sql.DB
-	pgAdminErr  error
+	pgAdmin    *sql.DB
+	pgAdminErr error
+)
+
+// PostgreSQL tests share one database per test binary, created on first
+// use and dropped by TestMain; each store gets a schema of its own (the
+// DSN's search_path), which is ten times quicker than CREATE DATABASE.
+var (
+	pgShared     *sql.DB
+	pgSharedName string
+	pgSharedErr  error
+	pgSharedOnce sync.Once
 )
 
 func openPostgres(t testing.TB) (*sql.DB, string, func()) {
-	pgAdminOnce.Do(func() { pgAdmin, pgAdminErr = sql.Open("pgx", os.Getenv(postgresEnv)) })
-	if pgAdminErr != nil {
-		t.Fatal(pgAdminErr)
+	pgSharedOnce.Do(func() {
+		pgAdmin, pgAdminErr = sql.Open("pgx", os.Getenv(postgresEnv))
+		if pgSharedErr = pgAdminErr; pgSharedErr != nil {
+			return
+		}
+		pgSharedName = freshName()
+		if _, pgSharedErr = pgAdmin.Exec("CREATE DATABASE " + pgSharedName); pgSharedErr != nil {
+			return
+		}
+		pgShared, pgSharedErr = sql.Open("pgx", postgresDSN(t, os.Getenv(postgresEnv), pgSharedName))
+	})
+	if pgSharedErr != nil {
+		t.Fatalf("creating the test database: %v", pgSharedErr)
 	}
-	name := freshName()
+	schema := freshName()
 	ctx := context.Background()
-	if _, err := pgAdmin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("creating the test database: %v", err)
+	if _, err := pgShared.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("creating the test schema: %v", err)
 	}
-	dsn := postgresDSN(t, os.Getenv(postgresEnv), name)
+	dsn := withSearchPath(postgresDSN(t, os.Getenv(postgresEnv), pgSharedName), schema)
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return db, dsn, releaser(t, func() error {
 		db.Close()
-		_, err := pgAdmin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		_, err := pgShared.ExecContext(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
 		return err
 	})
+}
+
+func withSearchPath(dsn, schema string) string {
+	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return dsn + " search_path=" + schema
+}
+
+// TestMain drops the shared PostgreSQL test database.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if pgShared != nil {
+		pgShared.Close()
+		if _, err := pgAdmin.Exec("DROP DATABASE IF EXISTS " + pgSharedName + " WITH (FORCE)"); err != nil {
+			fmt.Fprintln(os.Stderr, "dropping the test database:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 // postgresDSN returns the admin DSN with another database.

@@ -15,15 +15,15 @@ import (
 	"github.com/rolegraph/rbac/memstore"
 )
 
-// fewerChecks lowers rapid's number of runs to modelChecks for this test,
+// fewerChecks lowers rapid's number of runs to checks for this test,
 // unless -rapid.checks or RAPID_CHECKS was given: each run needs a fresh
 // database.
-func fewerChecks(t *testing.T) {
+func fewerChecks(t *testing.T, checks string) {
 	if checksSetByUser() {
 		return
 	}
 	old := flag.Lookup("rapid.checks").Value.String()
-	flag.Set("rapid.checks", modelChecks)
+	flag.Set("rapid.checks", checks)
 	t.Cleanup(func() { flag.Set("rapid.checks", old) })
 }
 
@@ -118,7 +118,7 @@ func drawRequest(t *rapid.T) rbac.Request {
 // and one on sqlstore: the same errors, the same revisions, and the same
 // decision on every random request.
 func TestDifferential(t *testing.T) {
-	fewerChecks(t)
+	fewerChecks(t, "15")
 	forEachDatabase(t, func(t *testing.T, db database) {
 		var applied, allowed int // across runs: the test must exercise something
 		rapid.Check(t, func(rt *rapid.T) {
