@@ -42,7 +42,16 @@ func Import(ctx context.Context, s Store, p *Policy) (Revision, error) {
 			return rev, nil
 		}
 		next, err := s.Apply(ctx, ChangeSet{Expect: rev, Reason: "import", Changes: changes})
-		if err == nil || !errors.Is(err, ErrConflict) || attempt >= 5 {
+		switch {
+		case err == nil && next == rev+1:
+			return next, nil
+		case err == nil && attempt < 5:
+			// Expect 0 cannot say "the store is empty": someone wrote
+			// before this first write. Diff again until the store holds p.
+			continue
+		case err == nil:
+			return next, &Error{Op: "import", Msg: "other writers kept changing the store", Err: ErrConflict}
+		case !errors.Is(err, ErrConflict) || attempt >= 5:
 			return next, err
 		}
 	}

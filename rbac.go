@@ -177,6 +177,11 @@ func (a *Authorizer) Apply(ctx context.Context, cs ChangeSet) (Revision, error) 
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	// Validate against what other replicas have already written, not only
+	// against what this one has seen: one round trip per write.
+	if err := a.syncLocked(ctx); err != nil {
+		return 0, err
+	}
 	for attempt := 0; ; attempt++ {
 		if cs.Expect != 0 && cs.Expect != a.st.rev {
 			if err := a.syncLocked(ctx); err != nil {
@@ -190,11 +195,25 @@ func (a *Authorizer) Apply(ctx context.Context, cs ChangeSet) (Revision, error) 
 		if err != nil {
 			return 0, err
 		}
-		planned.Expect = a.st.rev
+		prev := a.st.rev
+		planned.Expect = prev
 		rev, err := a.store.Apply(ctx, planned)
 		if err == nil {
 			planned.Revision = rev
-			a.applyLocked([]ChangeSet{planned})
+			if rev == prev+1 {
+				a.applyLocked([]ChangeSet{planned})
+				return rev, nil
+			}
+			// Expect 0 cannot say "the store is empty": another writer
+			// got in before this first write. Replay the log in order.
+			if err := a.syncLocked(ctx); err != nil {
+				return rev, err
+			}
+			if errs := a.st.validate(nil); len(errs) > 0 {
+				err := &Error{Op: "apply", Msg: fmt.Sprintf("revision %d was written concurrently with the store's first write and the result is not valid", rev), Err: errors.Join(errs...)}
+				a.setError(err)
+				return rev, err
+			}
 			return rev, nil
 		}
 		if !errors.Is(err, ErrConflict) || cs.Expect != 0 || attempt >= a.opts.maxRetries {

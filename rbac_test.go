@@ -402,3 +402,35 @@ func TestFollowerSurvivesAnOutageAndReportsIt(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestReplicasStartingOnAnEmptyStore: a replica that has seen nothing
+// (revision 0) must not skip another replica's first write, and must
+// validate its own write against it.
+func TestReplicasStartingOnAnEmptyStore(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	a, err := rbac.New(ctx, store, rbac.WithoutFollow())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := rbac.New(ctx, store, rbac.WithoutFollow())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if _, err := a.Apply(ctx, rbac.ChangeSet{Changes: []rbac.Change{rbac.PutRole(rbac.Role{ID: "viewer", Grants: []rbac.Grant{{Permission: "doc.read", Scope: rbac.ScopeGlobal}}})}}); err != nil {
+		t.Fatal(err)
+	}
+	// b has not seen the role, yet its write refers to it.
+	rev, err := b.Apply(ctx, rbac.ChangeSet{Changes: []rbac.Change{rbac.PutUser(rbac.User{ID: "alice", Roles: []rbac.RoleID{"viewer"}})}})
+	if err != nil {
+		t.Fatalf("b's write: %v", err)
+	}
+	if rev != 2 || b.Snapshot().Revision() != 2 {
+		t.Fatalf("b wrote %d and is at %d, want 2 and 2", rev, b.Snapshot().Revision())
+	}
+	if !b.Snapshot().Check(rbac.Request{User: "alice", Permission: "doc.read"}).Allowed {
+		t.Error("b skipped a's write")
+	}
+}
