@@ -54,7 +54,7 @@ func compileFull(st *state) (*compiler, *Snapshot, error) {
 	for id, u := range st.users {
 		users[string(id)] = c.compileUser(st, u)
 	}
-	s := &Snapshot{rev: st.rev, users: compile.NewOverlayMap(users), roles: rt, wgs: c.wgs, rules: c.rules, src: c.src}
+	s := &Snapshot{rev: st.rev, users: compile.NewOverlayMap(users), roles: rt, wgs: c.wgs, rules: c.rules, src: c.src, review: &reviewIndex{}}
 	return c, s, nil
 }
 
@@ -77,6 +77,7 @@ func (c *compiler) compileIncremental(st *state, prev *Snapshot, changes []Chang
 	}
 	s := *prev
 	s.rev = st.rev
+	s.review = &reviewIndex{}
 	copiedRules := false
 	for _, ch := range changes {
 		switch ch.Kind {

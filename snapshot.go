@@ -1,6 +1,7 @@
 package rbac
 
 import (
+	"sync"
 	"sync/atomic"
 
 	"github.com/rolegraph/rbac/internal/compile"
@@ -10,12 +11,13 @@ import (
 // immutable and safe for concurrent use; Check takes no lock and allocates
 // nothing.
 type Snapshot struct {
-	rev   Revision
-	users *compile.OverlayMap[*userRec]
-	roles *roleTable
-	wgs   *workgroupTable
-	rules map[string]*ownershipRule // by resource kind, with the stored owners of that kind
-	src   *sources
+	rev    Revision
+	users  *compile.OverlayMap[*userRec]
+	roles  *roleTable
+	wgs    *workgroupTable
+	rules  map[string]*ownershipRule // by resource kind, with the stored owners of that kind
+	src    *sources
+	review *reviewIndex // built on first use by the review functions
 }
 
 // Revision returns the store revision the snapshot reflects.
@@ -134,4 +136,12 @@ func (prof *profile) wildcard(p Permission) uint8 {
 		}
 	}
 	return m
+}
+
+// reviewIndex groups users by profile so that "who holds X" visits each
+// distinct role set once instead of every user.
+type reviewIndex struct {
+	once     sync.Once
+	profiles []*profile
+	users    [][]UserID // users[i] hold profiles[i], sorted
 }

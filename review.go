@@ -1,0 +1,221 @@
+package rbac
+
+import (
+	"cmp"
+	"slices"
+)
+
+// The review functions answer NIST RBAC's review questions on a snapshot:
+// who has what, and through what. They allocate; they are not for the
+// check path.
+
+// RoleSource says why a user holds a role.
+type RoleSource struct {
+	Role RoleID
+	From string // "direct", "group", "account_type" or "contains"
+	Via  string // the group, account type or containing role; "" for direct
+}
+
+// ScopedPermission is a permission (or a wildcard pattern such as
+// "client.*") held at a scope.
+type ScopedPermission struct {
+	Permission Permission
+	Scope      Scope
+}
+
+// Holder is a user holding a permission at a scope.
+type Holder struct {
+	User  UserID
+	Scope Scope
+}
+
+// RolesOf lists the roles authorized for user u with where each comes
+// from; a role reached several ways is listed once per way. Unknown user:
+// nil.
+func (s *Snapshot) RolesOf(u UserID) []RoleSource {
+	rec, ok := s.users.Get(string(u))
+	if !ok || rec == nil {
+		return nil
+	}
+	var out []RoleSource
+	seen := map[RoleSource]bool{}
+	add := func(src RoleSource) bool {
+		i, known := s.roles.idx[src.Role]
+		if !known || !rec.prof.roles.Has(int(i)) || seen[src] {
+			return false
+		}
+		seen[src] = true
+		out = append(out, src)
+		return true
+	}
+	var work []RoleID
+	for _, r := range rec.user.Roles {
+		if add(RoleSource{Role: r, From: "direct"}) {
+			work = append(work, r)
+		}
+	}
+	for _, g := range rec.user.Groups {
+		for _, r := range s.src.groups[g].Roles {
+			if add(RoleSource{Role: r, From: "group", Via: string(g)}) {
+				work = append(work, r)
+			}
+		}
+	}
+	if at, ok := s.src.accountTypes[rec.user.AccountType]; ok && rec.user.AccountType != "" {
+		for _, r := range at.DefaultRoles {
+			if add(RoleSource{Role: r, From: "account_type", Via: string(at.ID)}) {
+				work = append(work, r)
+			}
+		}
+	}
+	expanded := map[RoleID]bool{}
+	for len(work) > 0 {
+		r := work[len(work)-1]
+		work = work[:len(work)-1]
+		if expanded[r] {
+			continue
+		}
+		expanded[r] = true
+		for _, c := range s.roles.roles[s.roles.idx[r]].Contains {
+			add(RoleSource{Role: c, From: "contains", Via: string(r)})
+			work = append(work, c)
+		}
+	}
+	slices.SortFunc(out, func(a, b RoleSource) int {
+		return cmp.Or(cmp.Compare(a.Role, b.Role), cmp.Compare(a.From, b.From), cmp.Compare(a.Via, b.Via))
+	})
+	return out
+}
+
+// PermissionsOf lists what user u holds with all roles active, each
+// permission once at its widest scope, wildcard grants as their pattern;
+// permissions missing a prerequisite are left out. Disabled or unknown
+// users hold nothing.
+func (s *Snapshot) PermissionsOf(u UserID) []ScopedPermission {
+	rec, ok := s.users.Get(string(u))
+	if !ok || rec == nil || rec.user.Disabled || rec.prof.sod >= 0 {
+		return nil
+	}
+	return rec.prof.permissions()
+}
+
+func (p *profile) permissions() []ScopedPermission {
+	var out []ScopedPermission
+	for name, e := range p.perms {
+		if e.eff != 0 {
+			out = append(out, ScopedPermission{Permission: name, Scope: widest(e.eff)})
+		}
+	}
+	for prefix, mask := range p.wild {
+		out = append(out, ScopedPermission{Permission: Permission(prefix + "*"), Scope: widest(mask)})
+	}
+	slices.SortFunc(out, func(a, b ScopedPermission) int { return cmp.Compare(a.Permission, b.Permission) })
+	return out
+}
+
+func (s *Snapshot) index() *reviewIndex {
+	ix := s.review
+	ix.once.Do(func() {
+		pos := map[*profile]int{}
+		s.users.Range(func(_ string, rec *userRec) bool {
+			if rec == nil || rec.user.Disabled {
+				return true
+			}
+			i, ok := pos[rec.prof]
+			if !ok {
+				i = len(ix.profiles)
+				pos[rec.prof] = i
+				ix.profiles = append(ix.profiles, rec.prof)
+				ix.users = append(ix.users, nil)
+			}
+			ix.users[i] = append(ix.users[i], rec.user.ID)
+			return true
+		})
+		for _, us := range ix.users {
+			slices.Sort(us)
+		}
+	})
+	return ix
+}
+
+// UsersWith lists the enabled users who hold permission p with all their
+// roles active, with the widest scope each holds it at, sorted by user.
+// It visits each distinct role set once, not each user.
+func (s *Snapshot) UsersWith(p Permission) []Holder {
+	ix := s.index()
+	var out []Holder
+	for i, prof := range ix.profiles {
+		if prof.sod >= 0 {
+			continue
+		}
+		if eff := prof.effective(p); eff != 0 {
+			for _, u := range ix.users[i] {
+				out = append(out, Holder{User: u, Scope: widest(eff)})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Holder) int { return cmp.Compare(a.User, b.User) })
+	return out
+}
+
+// UsersWithRole lists the enabled users authorized for role r, sorted.
+func (s *Snapshot) UsersWithRole(r RoleID) []UserID {
+	i, ok := s.roles.idx[r]
+	if !ok {
+		return nil
+	}
+	ix := s.index()
+	var out []UserID
+	for k, prof := range ix.profiles {
+		if prof.roles.Has(int(i)) {
+			out = append(out, ix.users[k]...)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// GroupsOf lists the groups user u is a member of.
+func (s *Snapshot) GroupsOf(u UserID) []GroupID {
+	rec, ok := s.users.Get(string(u))
+	if !ok || rec == nil {
+		return nil
+	}
+	out := slices.Clone(rec.user.Groups)
+	slices.Sort(out)
+	return out
+}
+
+// MembersOf lists the members of group g, sorted.
+func (s *Snapshot) MembersOf(g GroupID) []UserID {
+	var out []UserID
+	s.users.Range(func(_ string, rec *userRec) bool {
+		if rec != nil && slices.Contains(rec.user.Groups, g) {
+			out = append(out, rec.user.ID)
+		}
+		return true
+	})
+	slices.Sort(out)
+	return out
+}
+
+// ReviewItem is one line of an access review: a sensitive or deprecated
+// permission and who holds it.
+type ReviewItem struct {
+	Permission PermissionDef
+	Holders    []Holder
+}
+
+// AccessReview lists every sensitive or deprecated catalogued permission
+// with its holders, for the periodic review the seed systems ask for.
+func (s *Snapshot) AccessReview() []ReviewItem {
+	var out []ReviewItem
+	for _, name := range sortedKeys(s.src.permissions) {
+		d := s.src.permissions[name]
+		if d.Sensitive == "" && d.Deprecated == "" {
+			continue
+		}
+		out = append(out, ReviewItem{Permission: d.Clone(), Holders: s.UsersWith(name)})
+	}
+	return out
+}

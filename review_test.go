@@ -1,0 +1,102 @@
+package rbac
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestReviewFunctions(t *testing.T) {
+	snap := compileText(t, enginePolicy)
+	if diff := cmp.Diff([]RoleSource{
+		{Role: "eval_mine", From: "direct"},
+		{Role: "eval_workgroup", From: "group", Via: "permitting"},
+	}, snap.RolesOf("alice")); diff != "" {
+		t.Errorf("RolesOf(alice) (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]RoleSource{
+		{Role: "client_section", From: "direct"},
+		{Role: "gds_editor", From: "direct"},
+		{Role: "places_editor", From: "contains", Via: "gds_editor"},
+		{Role: "yj", From: "direct"},
+	}, snap.RolesOf("carol")); diff != "" {
+		t.Errorf("RolesOf(carol) (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]RoleSource{{Role: "probation", From: "account_type", Via: "delius"}}, snap.RolesOf("dan")); diff != "" {
+		t.Errorf("RolesOf(dan) (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]ScopedPermission{
+		{Permission: "evaluation.read", Scope: ScopeWorkgroup},
+		{Permission: "evaluation.update", Scope: ScopeMine},
+	}, snap.PermissionsOf("alice")); diff != "" {
+		t.Errorf("PermissionsOf(alice) (-want +got):\n%s", diff)
+	}
+	// bob holds client.* but not the prerequisite of client.merge: the
+	// wildcard is listed as a pattern, client.merge is not effective.
+	if diff := cmp.Diff([]ScopedPermission{
+		{Permission: "client.*", Scope: ScopeGlobal},
+		{Permission: "client.add", Scope: ScopeGlobal},
+		{Permission: "places.edit", Scope: ScopeGlobal},
+	}, snap.PermissionsOf("bob")); diff != "" {
+		t.Errorf("PermissionsOf(bob) (-want +got):\n%s", diff)
+	}
+	if got := snap.PermissionsOf("frank"); got != nil {
+		t.Errorf("a disabled user holds %v", got)
+	}
+	if got := snap.PermissionsOf("erin"); got != nil {
+		t.Errorf("a user in breach of a dynamic constraint with every role active holds %v", got)
+	}
+	if diff := cmp.Diff([]Holder{{"alice", ScopeWorkgroup}, {"root", ScopeAll}}, snap.UsersWith("evaluation.read")); diff != "" {
+		t.Errorf("UsersWith(evaluation.read) (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]Holder{{"carol", ScopeGlobal}, {"root", ScopeAll}}, snap.UsersWith("client.merge")); diff != "" {
+		t.Errorf("UsersWith(client.merge) (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]UserID{"bob", "carol"}, snap.UsersWithRole("places_editor")); diff != "" {
+		t.Errorf("UsersWithRole (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]UserID{"alice"}, snap.MembersOf("permitting")); diff != "" {
+		t.Errorf("MembersOf (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]GroupID{"permitting"}, snap.GroupsOf("alice")); diff != "" {
+		t.Errorf("GroupsOf (-want +got):\n%s", diff)
+	}
+	review := snap.AccessReview()
+	if len(review) != 1 || review[0].Permission.Name != "client.merge" || len(review[0].Holders) != 2 {
+		t.Errorf("AccessReview: %+v", review)
+	}
+}
+
+// TestUsersWithMatchesCheck: UsersWith must list exactly the users whose
+// capability check is allowed, at the same scope.
+func TestUsersWithMatchesCheck(t *testing.T) {
+	snap := compileText(t, enginePolicy)
+	for _, p := range []Permission{"evaluation.read", "client.add", "client.merge", "places.edit", "probation.view", "cat.suggest", "x.y"} {
+		var want []Holder
+		for _, u := range []UserID{"alice", "bob", "carol", "dan", "erin", "frank", "root"} {
+			if d := snap.Check(Request{User: u, Permission: p}); d.Allowed {
+				want = append(want, Holder{u, d.Scope})
+			}
+		}
+		if diff := cmp.Diff(want, snap.UsersWith(p)); diff != "" {
+			t.Errorf("UsersWith(%s) (-check +UsersWith):\n%s", p, diff)
+		}
+	}
+}
+
+func BenchmarkUsersWith100k(b *testing.B) {
+	_, snap, err := compileFull(largeState())
+	if err != nil {
+		b.Fatal(err)
+	}
+	snap.UsersWith("data1.read") // build the index once
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if got := snap.UsersWith(Permission("data" + strconv.Itoa(i%10000) + ".read")); len(got) != 10 {
+			b.Fatalf("%d holders", len(got))
+		}
+		i++
+	}
+}
