@@ -424,4 +424,3 @@ func actorHolds(s *rbac.Snapshot, actor rbac.UserID, g rbac.ScopedPermission) bo
 func managesAll(s *rbac.Snapshot, actor rbac.UserID) bool {
 	return actor == "grace"
 }
-
