@@ -3,6 +3,7 @@ package rbac_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -385,6 +386,7 @@ func TestAdminProperties(t *testing.T) {
 					}
 				}
 			}
+			slices.SortFunc(diffs, func(a, b rbac.UserImpact) int { return strings.Compare(string(a.User), string(b.User)) })
 			if diff := cmp.Diff(diffs, preview); diff != "" {
 				t.Fatalf("Preview differs from PermissionsOf before and after (-diff +preview):\n%s", diff)
 			}
