@@ -41,7 +41,7 @@ func Import(ctx context.Context, s Store, p *Policy) (Revision, error) {
 		if len(changes) == 0 {
 			return rev, nil
 		}
-		next, err := s.Apply(ctx, ChangeSet{Expect: rev, Reason: "import", Changes: changes})
+		next, err := s.Apply(ctx, ChangeSet{Expect: rev, Actor: System, Reason: "import", Changes: changes})
 		switch {
 		case err == nil && next == rev+1:
 			return next, nil
