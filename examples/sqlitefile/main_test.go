@@ -28,7 +28,7 @@ imported policy.yaml at revision 1
 may alice approve c7 in Leeds? denied (no_grant): user alice: no active role of alice grants case.approve: roles that grant it: supervisor (case.approve@workgroup)
 promoted alice at revision 2; now: allowed (granted, workgroup): user alice → role supervisor → grant case.approve@workgroup → workgroup leeds (resource in leeds)
 audit trail:
-  r1 by nobody in particular, 6 change(s): "import"
+  r1 by rbac.system, 6 change(s): "import"
   r2 by carol, 1 change(s): "alice leads Leeds now"
     put user "alice", replacing {ID:alice AccountType: Org: Roles:[case_worker] Groups:[] Workgroups:[leeds] Disabled:false}
 `
@@ -36,7 +36,7 @@ audit trail:
 const secondRun = `the file is at revision 2
 may alice approve c7 in Leeds? allowed (granted, workgroup): user alice → role supervisor → grant case.approve@workgroup → workgroup leeds (resource in leeds)
 audit trail:
-  r1 by nobody in particular, 6 change(s): "import"
+  r1 by rbac.system, 6 change(s): "import"
   r2 by carol, 1 change(s): "alice leads Leeds now"
     put user "alice", replacing {ID:alice AccountType: Org: Roles:[case_worker] Groups:[] Workgroups:[leeds] Disabled:false}
 `
