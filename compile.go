@@ -265,15 +265,19 @@ func sourceKey(st *state, u User) string {
 	var b strings.Builder
 	b.WriteString(string(u.AccountType))
 	b.WriteByte(0)
-	roles := slices.Clone(u.Roles)
-	slices.Sort(roles)
+	roles := u.Roles
+	if !slices.IsSorted(roles) {
+		roles = slices.Sorted(slices.Values(roles))
+	}
 	for _, r := range roles {
 		b.WriteString(string(r))
 		b.WriteByte(1)
 	}
 	b.WriteByte(0)
-	groups := slices.Clone(u.Groups)
-	slices.Sort(groups)
+	groups := u.Groups
+	if !slices.IsSorted(groups) {
+		groups = slices.Sorted(slices.Values(groups))
+	}
 	for _, g := range groups {
 		if _, ok := st.groups[g]; ok {
 			b.WriteString(string(g))

@@ -306,7 +306,7 @@ func (a *Authorizer) reloadLocked(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	st := stateOf(p, rev)
+	st := stateOwning(p, rev) // Load's policy is ours to keep
 	if errs := st.validate(p.Where); len(errs) > 0 {
 		return &Error{Op: "load", Msg: fmt.Sprintf("the stored policy at revision %d is not valid", rev), Err: errors.Join(errs...)}
 	}

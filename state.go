@@ -30,12 +30,52 @@ func newEmptyState() *state {
 	}
 }
 
-// stateOf indexes p (which should be valid) without copying it twice.
+// stateOf indexes a copy of p.
 func stateOf(p *Policy, rev Revision) *state {
-	st := newEmptyState()
-	st.rev = rev
-	for _, e := range p.Entities() { // Entities clones
-		st.put(e)
+	return stateOwning(p.Clone(), rev)
+}
+
+// stateOwning indexes p itself, which the caller hands over (a policy
+// fresh from Store.Load): no copy.
+func stateOwning(p *Policy, rev Revision) *state {
+	st := &state{
+		rev:            rev,
+		accountTypes:   make(map[AccountType]AccountTypeDef, len(p.AccountTypes)),
+		permissions:    make(map[Permission]PermissionDef, len(p.Permissions)),
+		roles:          make(map[RoleID]Role, len(p.Roles)),
+		groups:         make(map[GroupID]Group, len(p.Groups)),
+		workgroups:     make(map[WorkgroupID]Workgroup, len(p.Workgroups)),
+		users:          make(map[UserID]User, len(p.Users)),
+		constraints:    make(map[string]Constraint, len(p.Constraints)),
+		ownershipRules: make(map[string]OwnershipRule, len(p.OwnershipRules)),
+		ownerships:     make(map[string]Ownership, len(p.Ownerships)),
+	}
+	for _, v := range p.AccountTypes {
+		st.accountTypes[v.ID] = v
+	}
+	for _, v := range p.Permissions {
+		st.permissions[v.Name] = v
+	}
+	for _, v := range p.Roles {
+		st.roles[v.ID] = v
+	}
+	for _, v := range p.Groups {
+		st.groups[v.ID] = v
+	}
+	for _, v := range p.Workgroups {
+		st.workgroups[v.ID] = v
+	}
+	for _, v := range p.Users {
+		st.users[v.ID] = v
+	}
+	for _, v := range p.Constraints {
+		st.constraints[v.Name] = v
+	}
+	for _, v := range p.OwnershipRules {
+		st.ownershipRules[v.Kind] = v
+	}
+	for _, v := range p.Ownerships {
+		st.ownerships[OwnershipKey(v.Kind, v.ID)] = v
 	}
 	return st
 }
