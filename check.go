@@ -47,7 +47,7 @@ func (s *Snapshot) evaluate(req *Request, ev *evaluation) Decision {
 			ev.sod = int(prof.sod)
 			return Decision{Reason: ReasonSeparationOfDuty}
 		}
-		if e, ok := prof.perms[req.Permission]; ok {
+		if e, ok := prof.lookup(req.Permission); ok {
 			ev.held, ev.eff = e.held, e.eff
 		} else {
 			ev.held = prof.wildcard(req.Permission)
@@ -193,7 +193,7 @@ func (rt *roleTable) activeHeld(act *activeSet, p Permission) (held, eff uint8) 
 	requires := false
 	for n := 0; n < act.len(); n++ {
 		prof := rt.singleProfile(act.at(rt, n))
-		if e, ok := prof.perms[p]; ok {
+		if e, ok := prof.lookup(p); ok {
 			held |= e.held
 			requires = requires || e.requires
 		} else {

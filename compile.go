@@ -373,6 +373,12 @@ func (rt *roleTable) buildProfile(set compile.Bits) *profile {
 			break
 		}
 	}
+	if len(p.perms) <= maxSmall {
+		p.small = make([]permKV, 0, len(p.perms))
+		for name, e := range p.perms {
+			p.small = append(p.small, permKV{name, e})
+		}
+	}
 	p.bypass = compile.NewBits(len(rt.rules))
 	for _, r := range rt.rules {
 		if p.effective(r.bypass) != 0 {

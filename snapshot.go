@@ -66,9 +66,32 @@ type ownershipRule struct {
 type profile struct {
 	roles  compile.Bits
 	perms  map[Permission]permEntry
+	small  []permKV         // perms again when there are few: a scan beats hashing
 	wild   map[string]uint8 // wildcard grants: prefix with its dot ("client.") or "" for "*" → scope mask
 	sod    int32            // index of a violated dynamic constraint when every role is active, or -1
 	bypass compile.Bits     // ownership rules whose bypass the set holds effectively
+}
+
+type permKV struct {
+	name Permission
+	e    permEntry
+}
+
+// maxSmall is the largest permission table also kept as a slice.
+const maxSmall = 4
+
+// lookup finds p's entry.
+func (prof *profile) lookup(p Permission) (permEntry, bool) {
+	if prof.small != nil || len(prof.perms) == 0 {
+		for i := range prof.small {
+			if prof.small[i].name == p {
+				return prof.small[i].e, true
+			}
+		}
+		return permEntry{}, false
+	}
+	e, ok := prof.perms[p]
+	return e, ok
 }
 
 // permEntry is a permission's scope masks: held by some grant, and
@@ -109,7 +132,7 @@ func widest(mask uint8) Scope {
 
 // heldIn returns the scopes at which prof's roles hold p.
 func (prof *profile) held(p Permission) uint8 {
-	if e, ok := prof.perms[p]; ok {
+	if e, ok := prof.lookup(p); ok {
 		return e.held
 	}
 	return prof.wildcard(p)
@@ -119,7 +142,7 @@ func (prof *profile) held(p Permission) uint8 {
 // Names missing from perms are not catalogued (every catalogued name a
 // wildcard reaches is expanded at compile time), so they have none.
 func (prof *profile) effective(p Permission) uint8 {
-	if e, ok := prof.perms[p]; ok {
+	if e, ok := prof.lookup(p); ok {
 		return e.eff
 	}
 	return prof.wildcard(p)
