@@ -1,5 +1,10 @@
 package rbac
 
+import (
+	"cmp"
+	"slices"
+)
+
 // state is a policy indexed by key: the authorizer's mutable source of
 // truth, guarded by the authorizer's write lock. Entities are stored by
 // value and never aliased with callers' data.
@@ -212,4 +217,14 @@ func (st *state) policy() *Policy {
 		p.Ownerships = append(p.Ownerships, st.ownerships[k].Clone())
 	}
 	return p
+}
+
+// sortedKeys returns m's keys in order, for deterministic output.
+func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
