@@ -209,25 +209,8 @@ func migrateInTx(ctx context.Context, conn *sql.Conn, d Dialect, migs []migratio
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, versionTableDDL(d)); err != nil {
+	if err := runMigrations(ctx, tx, d, migs); err != nil {
 		return err
-	}
-	done, err := applied(ctx, tx, d, migs)
-	if err != nil {
-		return err
-	}
-	for _, m := range migs {
-		if done[m.version] {
-			continue
-		}
-		for _, stmt := range statements(m.sql) {
-			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				return fmt.Errorf("migration %s: %w", m.name, err)
-			}
-		}
-		if err := recordVersion(ctx, tx, d, m); err != nil {
-			return err
-		}
 	}
 	return tx.Commit()
 }
@@ -235,10 +218,16 @@ func migrateInTx(ctx context.Context, conn *sql.Conn, d Dialect, migs []migratio
 // migrateMySQL migrates MariaDB/MySQL, statement by statement (each DDL
 // commits); the version is recorded after its migration's statements.
 func migrateMySQL(ctx context.Context, conn *sql.Conn, migs []migration) error {
-	if _, err := conn.ExecContext(ctx, versionTableDDL(MySQL)); err != nil {
+	return runMigrations(ctx, conn, MySQL, migs)
+}
+
+// runMigrations creates the version table and applies, in order, the
+// migrations not yet recorded, recording each after its statements.
+func runMigrations(ctx context.Context, q querier, d Dialect, migs []migration) error {
+	if _, err := q.ExecContext(ctx, versionTableDDL(d)); err != nil {
 		return err
 	}
-	done, err := applied(ctx, conn, MySQL, migs)
+	done, err := applied(ctx, q, d, migs)
 	if err != nil {
 		return err
 	}
@@ -247,11 +236,11 @@ func migrateMySQL(ctx context.Context, conn *sql.Conn, migs []migration) error {
 			continue
 		}
 		for _, stmt := range statements(m.sql) {
-			if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			if _, err := q.ExecContext(ctx, stmt); err != nil {
 				return fmt.Errorf("migration %s: %w", m.name, err)
 			}
 		}
-		if err := recordVersion(ctx, conn, MySQL, m); err != nil {
+		if err := recordVersion(ctx, q, d, m); err != nil {
 			return err
 		}
 	}
