@@ -79,13 +79,13 @@ func (ad *Admin) Apply(ctx context.Context, reason string, changes ...Change) (R
 
 // evaluation of a change set before it is written.
 type changeEvaluation struct {
-	rev     Revision
-	before  *Snapshot
-	after   *Snapshot
-	planned ChangeSet
+	rev      Revision
+	before   *Snapshot
+	after    *Snapshot
+	expanded ChangeSet
 }
 
-// evaluate plans cs against the current state and compiles the result,
+// evaluate expands cs with its cascades against the current state and compiles the result,
 // leaving the state as it was.
 func (a *Authorizer) evaluate(ctx context.Context, cs ChangeSet) (*changeEvaluation, error) {
 	if a.closed.Load() {
@@ -96,19 +96,19 @@ func (a *Authorizer) evaluate(ctx context.Context, cs ChangeSet) (*changeEvaluat
 	if err := a.syncLocked(ctx); err != nil {
 		return nil, err
 	}
-	planned, err := a.st.plan(cs)
+	expanded, err := a.st.withCascades(cs)
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range planned.Changes {
+	for _, c := range expanded.Changes {
 		a.st.applyChange(c)
 	}
 	_, after, err := compileFull(a.st)
-	a.st.undo(planned.Changes)
+	a.st.undo(expanded.Changes)
 	if err != nil {
 		return nil, err
 	}
-	return &changeEvaluation{rev: a.st.rev, before: a.snap.Load(), after: after, planned: planned}, nil
+	return &changeEvaluation{rev: a.st.rev, before: a.snap.Load(), after: after, expanded: expanded}, nil
 }
 
 // withBefore returns copies of changes with Before set from the current
@@ -138,7 +138,7 @@ func (ad *Admin) authorize(ev *changeEvaluation, reason string) error {
 	}
 	before := ev.before
 	escalate := ad.holds(before, PermEscalate)
-	for _, c := range ev.planned.Changes {
+	for _, c := range ev.expanded.Changes {
 		if c.Cascade {
 			continue // implied by the change that caused it, which is judged
 		}

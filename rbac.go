@@ -191,17 +191,17 @@ func (a *Authorizer) Apply(ctx context.Context, cs ChangeSet) (Revision, error) 
 				return 0, &Error{Op: "apply", Msg: fmt.Sprintf("expected revision %d, store is at %d", cs.Expect, a.st.rev), Err: ErrConflict}
 			}
 		}
-		planned, err := a.st.plan(cs)
+		expanded, err := a.st.withCascades(cs)
 		if err != nil {
 			return 0, err
 		}
 		prev := a.st.rev
-		planned.Expect = prev
-		rev, err := a.store.Apply(ctx, planned)
+		expanded.Expect = prev
+		rev, err := a.store.Apply(ctx, expanded)
 		if err == nil {
-			planned.Revision = rev
+			expanded.Revision = rev
 			if rev == prev+1 {
-				a.applyLocked([]ChangeSet{planned})
+				a.applyLocked([]ChangeSet{expanded})
 				return rev, nil
 			}
 			// Expect 0 cannot say "the store is empty": another writer
