@@ -47,7 +47,7 @@ func newCluster(t *testing.T, db database, n int, opts ...sqlstore.Option) *clus
 	return c
 }
 
-// sync brings every replica up to date, so that their writes are planned
+// sync brings every replica up to date, so that their writes are validated
 // against the current policy.
 func (c *cluster) sync(t *testing.T) {
 	t.Helper()
