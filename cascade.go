@@ -7,10 +7,10 @@ import (
 )
 
 // withCascades turns a requested change set into the one to write: every
-// well-formed, deletions expanded with the changes they cascade to (marked
-// Cascade and placed before the deletion), Before images filled from the
-// state, and the result valid as a whole. The state is the same after withCascades
-// returns, whether it succeeds or not.
+// change well-formed, deletions expanded with the changes they cascade to
+// (marked Cascade and placed before the deletion), Before images filled
+// from the state, and the result valid as a whole. The state is the same
+// after withCascades returns, whether it succeeds or not.
 func (st *state) withCascades(cs ChangeSet) (ChangeSet, error) {
 	if len(cs.Changes) == 0 {
 		return ChangeSet{}, &Error{Op: "apply", Msg: "the change set is empty", Err: ErrInvalid}
