@@ -181,6 +181,24 @@ func (st *state) cascade(c Change) ([]Change, error) {
 				Msg: fmt.Sprintf("cannot delete: still used by users [%s], groups [%s], roles [%s]; move them to another account type first",
 					firstFew(users), firstFew(groups), firstFew(roles))}
 		}
+	case EntityResourceKind:
+		// Deleting a kind that a rule or stored owners name is refused
+		// rather than cascaded: dropping an ownership rule would open
+		// every record of the kind.
+		var used []string
+		if _, ok := st.ownershipRules[c.Key]; ok {
+			used = append(used, "its ownership rule")
+		}
+		for _, k := range sortedKeys(st.ownerships) {
+			if st.ownerships[k].Kind == c.Key {
+				used = append(used, "stored owners of "+k)
+				break
+			}
+		}
+		if len(used) > 0 {
+			return nil, &Error{Op: "apply", Kind: EntityResourceKind, ID: c.Key, Err: ErrInvalid,
+				Msg: fmt.Sprintf("cannot delete: still used by %s; delete them first", joinIDs(used))}
+		}
 	}
 	return out, nil
 }

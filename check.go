@@ -1,5 +1,7 @@
 package rbac
 
+import "strings"
+
 // Check decides a request against the snapshot. It is pure, takes no lock
 // and allocates nothing; Decision.Path is left empty (see Explain). A nil
 // snapshot denies everything.
@@ -23,12 +25,41 @@ func (s *Snapshot) evaluate(req *Request, ev *evaluation) Decision {
 	if s == nil || !validCheckedPermission(req.Permission) {
 		return Decision{Reason: ReasonInvalidRequest}
 	}
+	if res := req.Resource; res != nil && s.roles.kinds != nil {
+		if _, ok := s.roles.kinds[res.Kind]; !ok {
+			return Decision{Reason: ReasonInvalidRequest}
+		}
+	}
+	if req.ActiveRoles != nil && s.roles.uncatalogued(req.Permission) {
+		return Decision{Reason: ReasonInvalidRequest}
+	}
+	if p := req.Principal; p != nil {
+		// The principal's record lives on this stack: decide keeps no
+		// pointer to it, so a cached principal allocates nothing.
+		var rec userRec
+		if r := s.resolvePrincipal(p, &rec); r != "" {
+			return Decision{Reason: r}
+		}
+		return s.decide(req, &rec, ev)
+	}
 	u, ok := s.users.Get(string(req.User))
 	if !ok || u == nil {
+		if s.roles.uncatalogued(req.Permission) {
+			return Decision{Reason: ReasonInvalidRequest}
+		}
 		return Decision{Reason: ReasonUnknownUser}
 	}
 	ev.user = u
+	return s.decide(req, u, ev)
+}
+
+// decide evaluates a request for a known, valid user. It keeps no pointer
+// to u (which may live on the caller's stack).
+func (s *Snapshot) decide(req *Request, u *userRec, ev *evaluation) Decision {
 	if u.user.Disabled {
+		if s.roles.uncatalogued(req.Permission) {
+			return Decision{Reason: ReasonInvalidRequest}
+		}
 		return Decision{Reason: ReasonDisabled}
 	}
 	rt := s.roles
@@ -44,12 +75,21 @@ func (s *Snapshot) evaluate(req *Request, ev *evaluation) Decision {
 		ev.held, ev.eff = rt.activeHeld(&act, req.Permission)
 	} else {
 		if prof.sod >= 0 {
+			if rt.uncatalogued(req.Permission) {
+				return Decision{Reason: ReasonInvalidRequest}
+			}
 			ev.sod = int(prof.sod)
 			return Decision{Reason: ReasonSeparationOfDuty}
 		}
 		if e, ok := prof.lookup(req.Permission); ok {
 			ev.held, ev.eff = e.held, e.eff
 		} else {
+			// Every catalogued name a profile reaches is in its table, so
+			// only a miss can be a name outside the catalogue, which no
+			// grant, not even "*", may match.
+			if rt.uncatalogued(req.Permission) {
+				return Decision{Reason: ReasonInvalidRequest}
+			}
 			ev.held = prof.wildcard(req.Permission)
 			ev.eff = ev.held
 		}
@@ -94,7 +134,7 @@ func (s *Snapshot) covering(u *userRec, res *Resource, want uint8) uint8 {
 			}
 		}
 	}
-	if want&scopeBit(ScopeWorkgroup) != 0 && len(u.wgs) > 0 {
+	if want&scopeBit(ScopeWorkgroup) != 0 && (len(u.wgs) > 0 || u.principal) {
 		if _, ok := s.workgroupMatch(u, res); ok {
 			cover |= scopeBit(ScopeWorkgroup)
 		}
@@ -107,6 +147,16 @@ func (s *Snapshot) workgroupMatch(u *userRec, res *Resource) (pair [2]int32, ok 
 	for _, w := range res.Workgroups {
 		x, known := s.wgs.idx[w]
 		if !known {
+			continue
+		}
+		if u.principal {
+			// A principal's workgroups are interned per request (they
+			// were checked to exist), so that its record needs no slice.
+			for _, pw := range u.user.Workgroups {
+				if uw := s.wgs.idx[pw]; s.wgs.contains(uw, x) {
+					return [2]int32{uw, x}, true
+				}
+			}
 			continue
 		}
 		for _, uw := range u.wgs {
@@ -248,4 +298,14 @@ func validCheckedPermission(p Permission) bool {
 		}
 	}
 	return true
+}
+
+// uncatalogued reports whether the policy has a permission catalogue that
+// does not know p. Built-in administration permissions are always known.
+func (rt *roleTable) uncatalogued(p Permission) bool {
+	if rt.known == nil || strings.HasPrefix(string(p), BuiltinPermissionPrefix) {
+		return false
+	}
+	_, ok := rt.known[p]
+	return !ok
 }

@@ -50,11 +50,12 @@ func compileFull(st *state) (*compiler, *Snapshot, error) {
 	for _, k := range sortedKeys(st.constraints) {
 		c.src.constraints = append(c.src.constraints, st.constraints[k])
 	}
+	c.src.kinds = sortedKeys(st.kinds)
 	users := make(map[string]*userRec, len(st.users))
 	for id, u := range st.users {
 		users[string(id)] = c.compileUser(st, u)
 	}
-	s := &Snapshot{rev: st.rev, users: compile.NewOverlayMap(users), roles: rt, wgs: c.wgs, rules: c.rules, src: c.src, review: &reviewIndex{}}
+	s := &Snapshot{rev: st.rev, users: compile.NewOverlayMap(users), roles: rt, wgs: c.wgs, rules: c.rules, src: c.src, review: &reviewIndex{}, principals: newPrincipalCache()}
 	return c, s, nil
 }
 
@@ -151,6 +152,18 @@ func compileRoles(st *state) (*roleTable, error) {
 		rt.catalog = append(rt.catalog, name)
 		if req := st.permissions[name].Requires; len(req) > 0 {
 			rt.requires[name] = req
+		}
+	}
+	if len(rt.catalog) > 0 {
+		rt.known = make(map[Permission]struct{}, len(rt.catalog))
+		for _, name := range rt.catalog {
+			rt.known[name] = struct{}{}
+		}
+	}
+	if len(st.kinds) > 0 {
+		rt.kinds = make(map[string]struct{}, len(st.kinds))
+		for name := range st.kinds {
+			rt.kinds[name] = struct{}{}
 		}
 	}
 	for _, name := range sortedKeys(st.constraints) {

@@ -15,7 +15,16 @@ type Resource struct {
 
 // Request asks whether User may use Permission on Resource.
 type Request struct {
-	User UserID `yaml:"user"`
+	User UserID `yaml:"user,omitempty"`
+	// Principal, when set, is the user as an identity provider vouches
+	// for it (a verified token's claims): User is ignored and nothing is
+	// looked up in the store. Its account type, org, roles, groups and
+	// workgroups are used as given and checked against the snapshot: an
+	// unknown id or a role closed to its account type is invalid_request,
+	// a static separation-of-duty violation separation_of_duty. Profiles
+	// of principals are cached by role set, so a repeated principal
+	// checks without allocating.
+	Principal *User `yaml:"principal,omitempty"`
 	// ActiveRoles are the roles the user acts in for this request (HMPPS:
 	// the role chosen from the menu). Nil means every authorized role is
 	// active. Each listed role must be authorized for the user (otherwise

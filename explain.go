@@ -12,6 +12,10 @@ import (
 func (s *Snapshot) Explain(req Request) Decision {
 	var ev evaluation
 	d := s.evaluate(&req, &ev)
+	if req.Principal != nil && s != nil {
+		rec, _, _ := s.principalRecord(req.Principal)
+		ev.user = rec
+	}
 	d.Path = s.route(&req, &ev, d)
 	return d
 }
@@ -28,12 +32,36 @@ func (s *Snapshot) route(req *Request, ev *evaluation, d Decision) []Step {
 		if err := checkPermission(req.Permission); err != nil {
 			return []Step{miss("invalid permission: %v", err)}
 		}
+		if res := req.Resource; res != nil && s.roles.kinds != nil {
+			if _, ok := s.roles.kinds[res.Kind]; !ok {
+				return []Step{miss("resource kind %s is not declared%s", quoteShort(res.Kind), didYouMean(res.Kind, s.src.kinds))}
+			}
+		}
+		if s.roles.uncatalogued(req.Permission) {
+			return []Step{miss("permission %s is not in the catalogue%s", quoteShort(string(req.Permission)), didYouMean(req.Permission, s.roles.catalog))}
+		}
+		if req.Principal != nil {
+			if _, _, why := s.principalRecord(req.Principal); why != "" {
+				return []Step{miss("%s", why)}
+			}
+		}
 		return []Step{miss("invalid request")}
+	case ReasonSeparationOfDuty:
+		if req.Principal != nil && ev.sod < 0 {
+			_, _, why := s.principalRecord(req.Principal)
+			return []Step{{Kind: StepUser, ID: string(req.Principal.ID), Detail: "principal"}, miss("%s", why)}
+		}
 	case ReasonUnknownUser:
 		return []Step{miss("no user %s", quoteShort(string(req.User)))}
 	}
 	u := ev.user
+	if u == nil {
+		return []Step{miss("%s", d.Reason)}
+	}
 	user := Step{Kind: StepUser, ID: string(u.user.ID)}
+	if u.principal {
+		user.Detail = "principal"
+	}
 	switch d.Reason {
 	case ReasonDisabled:
 		return []Step{user, miss("user %s is disabled", u.user.ID)}
@@ -55,8 +83,14 @@ func (s *Snapshot) route(req *Request, ev *evaluation, d Decision) []Step {
 			miss("roles %s are active at once; at most %d may be", strings.Join(names, ", "), dc.max)}
 	case ReasonNoGrant:
 		steps := []Step{user, miss("no active role of %s grants %s", u.user.ID, req.Permission)}
-		if others := s.rolesGranting(req.Permission, 3); len(others) > 0 {
+		if others := s.rolesGranting(req.Permission, u.user.AccountType, 3); len(others) > 0 {
 			steps = append(steps, miss("roles that grant it: %s", strings.Join(others, ", ")))
+		} else if at := u.user.AccountType; at != "" {
+			steps = append(steps, miss("no role open to account type %s grants it", at))
+		} else if len(s.src.accountTypes) > 0 {
+			steps = append(steps, miss("no role open to users without an account type grants it"))
+		} else {
+			steps = append(steps, miss("no role grants it"))
 		}
 		return steps
 	}
@@ -245,10 +279,19 @@ func (s *Snapshot) activeHolds(req *Request, u *userRec, p Permission) bool {
 	return held != 0
 }
 
-// rolesGranting lists up to max roles whose own grants match p.
-func (s *Snapshot) rolesGranting(p Permission, max int) []string {
+// rolesGranting lists up to max roles whose own grants match p and that a
+// user of account type t may hold: a hint naming a role the user can
+// never be given would mislead.
+func (s *Snapshot) rolesGranting(p Permission, t AccountType, max int) []string {
 	var out []string
-	for _, r := range s.roles.roles {
+	open, ok := s.roles.allowed[t]
+	if !ok {
+		open = s.roles.allowed[""]
+	}
+	for i, r := range s.roles.roles {
+		if !open.Has(i) {
+			continue
+		}
 		for _, g := range r.Grants {
 			if g.Permission.Matches(p) {
 				out = append(out, fmt.Sprintf("%s (%s)", r.ID, g))

@@ -23,6 +23,7 @@ type Policy struct {
 	Workgroups     []Workgroup      `yaml:"workgroups,omitempty"`
 	Users          []User           `yaml:"users,omitempty"`
 	Constraints    []Constraint     `yaml:"constraints,omitempty"`
+	Kinds          []Kind           `yaml:"kinds,omitempty"`
 	OwnershipRules []OwnershipRule  `yaml:"ownership,omitempty"`
 	Ownerships     []Ownership      `yaml:"owners,omitempty"`
 	// Tests are expectations run by policytest and the CLI; they are never
@@ -77,6 +78,7 @@ func (p *Policy) Clone() *Policy {
 		Workgroups:     cloneAll(p.Workgroups),
 		Users:          cloneAll(p.Users),
 		Constraints:    cloneAll(p.Constraints),
+		Kinds:          cloneAll(p.Kinds),
 		OwnershipRules: cloneAll(p.OwnershipRules),
 		Ownerships:     cloneAll(p.Ownerships),
 	}
@@ -106,6 +108,10 @@ func cloneAll[T interface{ Clone() T }](in []T) []T {
 
 func (r Request) clone() Request {
 	r.ActiveRoles = append([]RoleID(nil), r.ActiveRoles...)
+	if r.Principal != nil {
+		u := r.Principal.Clone()
+		r.Principal = &u
+	}
 	if r.Resource != nil {
 		res := *r.Resource
 		res.Owners = append([]OrgSlug(nil), res.Owners...)
@@ -149,6 +155,10 @@ func (p *Policy) Entities() []Entity {
 			}
 		case EntityConstraint:
 			for _, v := range p.Constraints {
+				add(v)
+			}
+		case EntityResourceKind:
+			for _, v := range p.Kinds {
 				add(v)
 			}
 		case EntityOwnershipRule:
@@ -220,6 +230,7 @@ func (p *Policy) merge(q *Policy) {
 	p.Workgroups = append(p.Workgroups, q.Workgroups...)
 	p.Users = append(p.Users, q.Users...)
 	p.Constraints = append(p.Constraints, q.Constraints...)
+	p.Kinds = append(p.Kinds, q.Kinds...)
 	p.OwnershipRules = append(p.OwnershipRules, q.OwnershipRules...)
 	p.Ownerships = append(p.Ownerships, q.Ownerships...)
 	p.Tests = append(p.Tests, q.Tests...)
@@ -337,6 +348,7 @@ var sectionKinds = map[string]EntityKind{
 	"workgroups":    EntityWorkgroup,
 	"users":         EntityUser,
 	"constraints":   EntityConstraint,
+	"kinds":         EntityResourceKind,
 	"ownership":     EntityOwnershipRule,
 	"owners":        EntityOwnership,
 }
@@ -381,6 +393,8 @@ func recordPositions(p *Policy, root *yaml.Node, name string) {
 				key = fields["name"]
 			case EntityOwnershipRule:
 				key = fields["kind"]
+			case EntityResourceKind:
+				key = fields["name"]
 			case EntityOwnership:
 				key = OwnershipKey(fields["kind"], fields["id"])
 			default:

@@ -23,6 +23,9 @@ type ScopedPermission struct {
 	Scope      Scope
 }
 
+// String prints the permission as a grant is written, "client.add@global".
+func (p ScopedPermission) String() string { return string(p.Permission) + "@" + p.Scope.String() }
+
 // Holder is a user holding a permission at a scope.
 type Holder struct {
 	User  UserID
@@ -37,6 +40,46 @@ func (s *Snapshot) RolesOf(u UserID) []RoleSource {
 	if !ok || rec == nil {
 		return nil
 	}
+	return s.rolesOf(rec)
+}
+
+// RolesOfPrincipal is RolesOf for a principal (Request.Principal). A
+// principal the snapshot refuses is an ErrInvalid error (or
+// ErrSeparationOfDuty) naming the unknown id or the violated constraint.
+func (s *Snapshot) RolesOfPrincipal(p User) ([]RoleSource, error) {
+	rec, err := s.principalForReview(&p)
+	if err != nil {
+		return nil, err
+	}
+	return s.rolesOf(rec), nil
+}
+
+// PermissionsOfPrincipal is PermissionsOf for a principal; a disabled
+// principal holds nothing. Errors as RolesOfPrincipal.
+func (s *Snapshot) PermissionsOfPrincipal(p User) ([]ScopedPermission, error) {
+	rec, err := s.principalForReview(&p)
+	if err != nil {
+		return nil, err
+	}
+	if rec.user.Disabled || rec.prof.sod >= 0 {
+		return nil, nil
+	}
+	return rec.prof.permissions(), nil
+}
+
+func (s *Snapshot) principalForReview(p *User) (*userRec, error) {
+	rec, reason, why := s.principalRecord(p)
+	if rec != nil {
+		return rec, nil
+	}
+	sentinel := ErrInvalid
+	if reason == ReasonSeparationOfDuty {
+		sentinel = ErrSeparationOfDuty
+	}
+	return nil, &Error{Op: "review", Kind: EntityUser, ID: string(p.ID), Msg: why, Err: sentinel}
+}
+
+func (s *Snapshot) rolesOf(rec *userRec) []RoleSource {
 	var out []RoleSource
 	seen := map[RoleSource]bool{}
 	add := func(src RoleSource) bool {
@@ -142,6 +185,9 @@ func (s *Snapshot) index() *reviewIndex {
 // roles active, with the widest scope each holds it at, sorted by user.
 // It visits each distinct role set once, not each user.
 func (s *Snapshot) UsersWith(p Permission) []Holder {
+	if s.roles.uncatalogued(p) {
+		return nil // no grant, not even "*", reaches a name outside the catalogue
+	}
 	ix := s.index()
 	var out []Holder
 	for i, prof := range ix.profiles {

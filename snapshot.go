@@ -18,6 +18,10 @@ type Snapshot struct {
 	rules  map[string]*ownershipRule // by resource kind, with the stored owners of that kind
 	src    *sources
 	review *reviewIndex // built on first use by the review functions
+	// principals caches the profiles of request principals; shared by
+	// snapshots that differ only in users and owners (entries remember
+	// the role table and sources they were computed from).
+	principals *principalCache
 }
 
 // Revision returns the store revision the snapshot reflects.
@@ -33,6 +37,9 @@ type userRec struct {
 	user User     // as stored, for explanations and reviews
 	prof *profile // shared with every user of the same authorized role set
 	wgs  []int32  // the user's workgroups, interned
+	// principal marks a Request.Principal's record: its workgroups are
+	// interned on use (wgs is nil).
+	principal bool
 }
 
 // roleTable holds what depends on roles, the catalogue, constraints and
@@ -43,7 +50,9 @@ type roleTable struct {
 	closure  []compile.Bits               // closure[i]: roles held by holding role i
 	allowed  map[AccountType]compile.Bits // roles open to an account type ("" = roles open to every type)
 	requires map[Permission][]Permission
-	catalog  []Permission // catalogued names, for wildcard expansion
+	catalog  []Permission            // catalogued names, for wildcard expansion
+	known    map[Permission]struct{} // the catalogue as a set; nil without one
+	kinds    map[string]struct{}     // declared resource kinds; nil when none are
 	dynamic  []dynamicConstraint
 	rules    []ownershipRule           // by rule index
 	single   []atomic.Pointer[profile] // lazily compiled profile of closure[i], for active-role requests
@@ -116,6 +125,7 @@ type sources struct {
 	workgroups   map[WorkgroupID]Workgroup
 	permissions  map[Permission]PermissionDef
 	constraints  []Constraint
+	kinds        []string // declared resource kinds, sorted
 }
 
 func scopeBit(s Scope) uint8 { return 1 << s }

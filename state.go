@@ -17,6 +17,7 @@ type state struct {
 	workgroups     map[WorkgroupID]Workgroup
 	users          map[UserID]User
 	constraints    map[string]Constraint
+	kinds          map[string]Kind
 	ownershipRules map[string]OwnershipRule
 	ownerships     map[string]Ownership // by OwnershipKey
 }
@@ -30,6 +31,7 @@ func newEmptyState() *state {
 		workgroups:     map[WorkgroupID]Workgroup{},
 		users:          map[UserID]User{},
 		constraints:    map[string]Constraint{},
+		kinds:          map[string]Kind{},
 		ownershipRules: map[string]OwnershipRule{},
 		ownerships:     map[string]Ownership{},
 	}
@@ -52,6 +54,7 @@ func stateOwning(p *Policy, rev Revision) *state {
 		workgroups:     make(map[WorkgroupID]Workgroup, len(p.Workgroups)),
 		users:          make(map[UserID]User, len(p.Users)),
 		constraints:    make(map[string]Constraint, len(p.Constraints)),
+		kinds:          make(map[string]Kind, len(p.Kinds)),
 		ownershipRules: make(map[string]OwnershipRule, len(p.OwnershipRules)),
 		ownerships:     make(map[string]Ownership, len(p.Ownerships)),
 	}
@@ -75,6 +78,9 @@ func stateOwning(p *Policy, rev Revision) *state {
 	}
 	for _, v := range p.Constraints {
 		st.constraints[v.Name] = v
+	}
+	for _, v := range p.Kinds {
+		st.kinds[v.Name] = v
 	}
 	for _, v := range p.OwnershipRules {
 		st.ownershipRules[v.Kind] = v
@@ -104,6 +110,8 @@ func (st *state) get(kind EntityKind, key string) Entity {
 		e, ok = st.users[UserID(key)]
 	case EntityConstraint:
 		e, ok = st.constraints[key]
+	case EntityResourceKind:
+		e, ok = st.kinds[key]
 	case EntityOwnershipRule:
 		e, ok = st.ownershipRules[key]
 	case EntityOwnership:
@@ -132,6 +140,8 @@ func (st *state) put(e Entity) {
 		st.users[v.ID] = v
 	case Constraint:
 		st.constraints[v.Name] = v
+	case Kind:
+		st.kinds[v.Name] = v
 	case OwnershipRule:
 		st.ownershipRules[v.Kind] = v
 	case Ownership:
@@ -156,6 +166,8 @@ func (st *state) remove(kind EntityKind, key string) {
 		delete(st.users, UserID(key))
 	case EntityConstraint:
 		delete(st.constraints, key)
+	case EntityResourceKind:
+		delete(st.kinds, key)
 	case EntityOwnershipRule:
 		delete(st.ownershipRules, key)
 	case EntityOwnership:
@@ -209,6 +221,9 @@ func (st *state) policy() *Policy {
 	}
 	for _, k := range sortedKeys(st.constraints) {
 		p.Constraints = append(p.Constraints, st.constraints[k].Clone())
+	}
+	for _, k := range sortedKeys(st.kinds) {
+		p.Kinds = append(p.Kinds, st.kinds[k].Clone())
 	}
 	for _, k := range sortedKeys(st.ownershipRules) {
 		p.OwnershipRules = append(p.OwnershipRules, st.ownershipRules[k].Clone())

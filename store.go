@@ -81,11 +81,11 @@ const (
 // to kinds listed before it, workgroups and roles also to themselves).
 var EntityKinds = []EntityKind{
 	EntityPermission, EntityRole, EntityAccountType, EntityWorkgroup, EntityGroup,
-	EntityUser, EntityConstraint, EntityOwnershipRule, EntityOwnership,
+	EntityUser, EntityConstraint, EntityResourceKind, EntityOwnershipRule, EntityOwnership,
 }
 
 // Entity is one of AccountTypeDef, PermissionDef, Role, Group, Workgroup,
-// User, Constraint, OwnershipRule and Ownership (values, not pointers).
+// User, Constraint, Kind, OwnershipRule and Ownership (values, not pointers).
 type Entity interface {
 	EntityKind() EntityKind
 	EntityKey() string
@@ -194,7 +194,7 @@ func checkKey(kind EntityKind, key string) error {
 			return err
 		}
 		return checkID(id)
-	case EntityOwnershipRule:
+	case EntityOwnershipRule, EntityResourceKind:
 		return checkKind(key)
 	}
 	return checkID(key)

@@ -64,6 +64,7 @@ func (st *state) validate(where func(EntityKind, string) string) []error {
 	v.workgroups()
 	v.users()
 	v.constraints()
+	v.kinds()
 	v.ownership()
 	return v.errs
 }
@@ -650,6 +651,7 @@ func (v *validator) ownership() {
 		if err := checkKind(kind); err != nil {
 			v.add(ErrInvalid, EntityOwnershipRule, kind, "%v", err)
 		}
+		v.declaredKind(EntityOwnershipRule, kind, kind)
 		if err := checkPermission(r.Bypass); err != nil {
 			v.add(ErrInvalid, EntityOwnershipRule, kind, "bypass: %v", err)
 		} else if !v.catalogued(r.Bypass) {
@@ -664,8 +666,28 @@ func (v *validator) ownership() {
 func (v *validator) ownershipEntry(key string, o Ownership) {
 	if err := checkKey(EntityOwnership, key); err != nil {
 		v.add(ErrInvalid, EntityOwnership, key, "%v", err)
+	} else {
+		v.declaredKind(EntityOwnership, key, o.Kind)
 	}
 	for _, org := range o.Owners {
 		v.id(EntityOwnership, key, "owner", string(org))
+	}
+}
+
+func (v *validator) kinds() {
+	for _, name := range sortedKeys(v.st.kinds) {
+		if err := checkKind(name); err != nil {
+			v.add(ErrInvalid, EntityResourceKind, name, "%v", err)
+		}
+	}
+}
+
+// declaredKind checks that kind is declared, when the policy declares kinds.
+func (v *validator) declaredKind(entity EntityKind, key, kind string) {
+	if len(v.st.kinds) == 0 {
+		return
+	}
+	if _, ok := v.st.kinds[kind]; !ok {
+		v.add(ErrNotFound, entity, key, "resource kind %s is not declared under kinds%s", quoteShort(kind), didYouMean(kind, sortedKeys(v.st.kinds)))
 	}
 }

@@ -49,6 +49,8 @@ func addToPolicy(p *rbac.Policy, e rbac.Entity) {
 		p.Users = append(p.Users, v)
 	case rbac.Constraint:
 		p.Constraints = append(p.Constraints, v)
+	case rbac.Kind:
+		p.Kinds = append(p.Kinds, v)
 	case rbac.OwnershipRule:
 		p.OwnershipRules = append(p.OwnershipRules, v)
 	case rbac.Ownership:

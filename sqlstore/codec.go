@@ -66,6 +66,8 @@ func decodeEntity(kind rbac.EntityKind, s sql.NullString) (rbac.Entity, error) {
 		return decodeAs[rbac.User](data)
 	case rbac.EntityConstraint:
 		return decodeAs[rbac.Constraint](data)
+	case rbac.EntityResourceKind:
+		return decodeAs[rbac.Kind](data)
 	case rbac.EntityOwnershipRule:
 		return decodeAs[rbac.OwnershipRule](data)
 	case rbac.EntityOwnership:

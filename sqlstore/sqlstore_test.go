@@ -132,6 +132,7 @@ func TestRecordsAndImages(t *testing.T) {
 		rbac.Group{ID: "g", Name: "G", Description: "d", AccountType: "a", Roles: []rbac.RoleID{"r"}, Managers: []rbac.UserID{"m"}},
 		rbac.User{ID: "u", AccountType: "a", Org: "o", Roles: []rbac.RoleID{"r"}, Groups: []rbac.GroupID{"g"}, Workgroups: []rbac.WorkgroupID{"w"}, Disabled: true},
 		rbac.Constraint{Name: "c", Roles: []rbac.RoleID{"a", "b"}, Max: 1, Dynamic: true},
+		rbac.Kind{Name: "doc", Title: "Document"},
 		rbac.OwnershipRule{Kind: "doc", Bypass: "doc.all"},
 		rbac.Ownership{Kind: "doc", ID: "a/b", Owners: []rbac.OrgSlug{"z", "a"}},
 	}

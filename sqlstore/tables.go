@@ -232,6 +232,18 @@ var entityTables = []*entityTable{
 		},
 	},
 	{
+		// Added by migration 0003.
+		kind: rbac.EntityResourceKind, name: "rbac_kinds", keys: one("name"),
+		cols: []column{{"title", textCol}},
+		toRecord: func(e rbac.Entity) record {
+			k := e.(rbac.Kind)
+			return record{one(k.Name), []any{k.Title}, nil}
+		},
+		fromRecord: func(r record) (rbac.Entity, error) {
+			return rbac.Kind{Name: r.key[0], Title: r.vals[0].(string)}, nil
+		},
+	},
+	{
 		kind: rbac.EntityOwnershipRule, name: "rbac_ownership_rules", keys: one("kind"),
 		cols: []column{{"bypass", textCol}},
 		toRecord: func(e rbac.Entity) record {

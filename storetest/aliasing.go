@@ -131,6 +131,9 @@ func scribblePolicy(p *rbac.Policy) {
 		scribble(p.Constraints[i])
 		p.Constraints[i].Max++
 	}
+	for i := range p.Kinds {
+		p.Kinds[i].Title = "scribbled"
+	}
 	for i := range p.OwnershipRules {
 		p.OwnershipRules[i].Bypass = "scribbled"
 	}

@@ -83,7 +83,7 @@ func testIDs(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 		var all []rbac.Entity
 		for _, kind := range rbac.EntityKinds {
 			switch kind {
-			case rbac.EntityOwnershipRule:
+			case rbac.EntityOwnershipRule, rbac.EntityResourceKind:
 				all = append(all, withKey(kind, noSlash))
 			case rbac.EntityOwnership:
 				// The longest kind and id, the id full of slashes.

@@ -114,6 +114,8 @@ func bareEntity(e rbac.Entity) rbac.Entity {
 		return rbac.User{ID: v.ID}
 	case rbac.Constraint:
 		return rbac.Constraint{Name: v.Name}
+	case rbac.Kind:
+		return rbac.Kind{Name: v.Name}
 	case rbac.OwnershipRule:
 		return rbac.OwnershipRule{Kind: v.Kind}
 	case rbac.Ownership:

@@ -58,7 +58,7 @@ var (
 
 func drawKey(t *rapid.T, kind rbac.EntityKind) string {
 	switch kind {
-	case rbac.EntityOwnershipRule:
+	case rbac.EntityOwnershipRule, rbac.EntityResourceKind:
 		return rapid.SampledFrom(modelKinds).Draw(t, "rule kind")
 	case rbac.EntityOwnership:
 		return rapid.SampledFrom(modelKinds).Draw(t, "record kind") + "/" + rapid.SampledFrom(modelIDs).Draw(t, "record id")
@@ -122,6 +122,8 @@ func drawEntity(t *rapid.T, kind rbac.EntityKind, key string) rbac.Entity {
 		}
 	case rbac.EntityConstraint:
 		return rbac.Constraint{Name: key, Roles: drawList[rbac.RoleID](t, "roles"), Max: rapid.IntRange(0, 3).Draw(t, "max"), Dynamic: rapid.Bool().Draw(t, "dynamic")}
+	case rbac.EntityResourceKind:
+		return rbac.Kind{Name: key, Title: drawText(t, "title")}
 	case rbac.EntityOwnershipRule:
 		return rbac.OwnershipRule{Kind: key, Bypass: rbac.Permission(rapid.SampledFrom(modelIDs).Draw(t, "bypass"))}
 	case rbac.EntityOwnership:

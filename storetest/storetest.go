@@ -122,6 +122,8 @@ func policyOf(entities ...rbac.Entity) *rbac.Policy {
 			p.Users = append(p.Users, v)
 		case rbac.Constraint:
 			p.Constraints = append(p.Constraints, v)
+		case rbac.Kind:
+			p.Kinds = append(p.Kinds, v)
 		case rbac.OwnershipRule:
 			p.OwnershipRules = append(p.OwnershipRules, v)
 		case rbac.Ownership:
@@ -143,6 +145,7 @@ func sorted(p *rbac.Policy) *rbac.Policy {
 	sortByKey(q.Workgroups)
 	sortByKey(q.Users)
 	sortByKey(q.Constraints)
+	sortByKey(q.Kinds)
 	sortByKey(q.OwnershipRules)
 	sortByKey(q.Ownerships)
 	return q

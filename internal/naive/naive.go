@@ -18,10 +18,37 @@ func Evaluate(p *rbac.Policy, req rbac.Request) rbac.Decision {
 	if !validPermission(string(req.Permission)) {
 		return deny(rbac.ReasonInvalidRequest)
 	}
+	// Declared kinds: a request about another kind is invalid.
+	if req.Resource != nil && len(p.Kinds) > 0 {
+		declared := false
+		for _, k := range p.Kinds {
+			declared = declared || k.Name == req.Resource.Kind
+		}
+		if !declared {
+			return deny(rbac.ReasonInvalidRequest)
+		}
+	}
+	// A catalogue: a permission outside it is invalid (rbac.* is built in).
+	if len(p.Permissions) > 0 && !strings.HasPrefix(string(req.Permission), "rbac.") {
+		known := false
+		for _, d := range p.Permissions {
+			known = known || d.Name == req.Permission
+		}
+		if !known {
+			return deny(rbac.ReasonInvalidRequest)
+		}
+	}
 	var user *rbac.User
-	for i := range p.Users {
-		if p.Users[i].ID == req.User {
-			user = &p.Users[i]
+	if req.Principal != nil {
+		if r := principalProblem(p, req.Principal); r != "" {
+			return deny(r)
+		}
+		user = req.Principal
+	} else {
+		for i := range p.Users {
+			if p.Users[i].ID == req.User {
+				user = &p.Users[i]
+			}
 		}
 	}
 	if user == nil {
@@ -260,6 +287,73 @@ func parentOf(p *rbac.Policy, id rbac.WorkgroupID) rbac.WorkgroupID {
 	for _, w := range p.Workgroups {
 		if w.ID == id {
 			return w.Parent
+		}
+	}
+	return ""
+}
+
+// principalProblem checks a principal as a stored user is validated:
+// every id known, every role and group open to its account type, no
+// static constraint exceeded.
+func principalProblem(p *rbac.Policy, u *rbac.User) rbac.Reason {
+	bad := rbac.ReasonInvalidRequest
+	if !rbac.ValidID(string(u.ID)) || (u.Org != "" && !rbac.ValidID(string(u.Org))) {
+		return bad
+	}
+	if u.AccountType != "" {
+		found := false
+		for _, at := range p.AccountTypes {
+			found = found || at.ID == u.AccountType
+		}
+		if !found {
+			return bad
+		}
+	}
+	for _, r := range u.Roles {
+		role := findRole(p, r)
+		if role == nil {
+			return bad
+		}
+		open := len(role.AccountTypes) == 0
+		for _, t := range role.AccountTypes {
+			open = open || (u.AccountType != "" && t == u.AccountType)
+		}
+		if !open {
+			return bad
+		}
+	}
+	for _, g := range u.Groups {
+		found := false
+		for _, group := range p.Groups {
+			if group.ID == g {
+				found = true
+				if group.AccountType != "" && group.AccountType != u.AccountType {
+					return bad
+				}
+			}
+		}
+		if !found {
+			return bad
+		}
+	}
+	for _, w := range u.Workgroups {
+		if !workgroupExists(p, w) {
+			return bad
+		}
+	}
+	authorized := authorizedRoles(p, u)
+	for _, c := range p.Constraints {
+		if c.Dynamic {
+			continue
+		}
+		n := 0
+		for _, r := range c.Roles {
+			if authorized[r] {
+				n++
+			}
+		}
+		if n > c.Max {
+			return rbac.ReasonSeparationOfDuty
 		}
 	}
 	return ""

@@ -147,6 +147,9 @@ func genPolicy(t *rapid.T) *rbac.Policy {
 			}
 		}
 	}
+	if rapid.Bool().Draw(t, "kinds?") {
+		p.Kinds = []rbac.Kind{{Name: "svc"}, {Name: "doc", Title: "Document"}}
+	}
 	// A static constraint the drawn users happen to violate is dropped:
 	// the generator wants valid policies, and Validate is tested elsewhere.
 	if err := p.Validate(); err != nil && len(p.Constraints) > 0 && !p.Constraints[0].Dynamic {
@@ -183,8 +186,11 @@ func genRequest(t *rapid.T, p *rbac.Policy) rbac.Request {
 			}
 		}
 	}
+	if rapid.IntRange(0, 2).Draw(t, "principal?") == 0 {
+		req.Principal = genPrincipal(t, p)
+	}
 	if rapid.IntRange(0, 3).Draw(t, "resource?") > 0 {
-		res := &rbac.Resource{Kind: rapid.SampledFrom([]string{"svc", "svc", "doc"}).Draw(t, "kind"), ID: rapid.SampledFrom([]string{"1", "2", "3"}).Draw(t, "id"),
+		res := &rbac.Resource{Kind: rapid.SampledFrom([]string{"svc", "svc", "doc", "svcs"}).Draw(t, "kind"), ID: rapid.SampledFrom([]string{"1", "2", "3"}).Draw(t, "id"),
 			Inactive: rapid.IntRange(0, 3).Draw(t, "inactive") == 0}
 		if rapid.Bool().Draw(t, "owners?") {
 			res.Owners = []rbac.OrgSlug{}
@@ -337,4 +343,40 @@ func roleIDs(p *rbac.Policy) []rbac.RoleID {
 		out = append(out, r.ID)
 	}
 	return out
+}
+
+// genPrincipal draws a principal as a token might carry it: mostly a
+// user's own claims, now and then with an unknown or closed role, a group
+// of another account type, an unknown workgroup or account type.
+func genPrincipal(t *rapid.T, p *rbac.Policy) *rbac.User {
+	u := rapid.SampledFrom(p.Users).Draw(t, "principal of").Clone()
+	u.ID = rbac.UserID(rapid.SampledFrom([]string{string(u.ID), "tok1"}).Draw(t, "principal id"))
+	u.Disabled = rapid.IntRange(0, 9).Draw(t, "principal disabled") == 0
+	var types []rbac.AccountType
+	for _, at := range p.AccountTypes {
+		types = append(types, at.ID)
+	}
+	if rapid.IntRange(0, 4).Draw(t, "other type?") == 0 {
+		u.AccountType = rapid.SampledFrom(append(types, "", "martian")).Draw(t, "principal type")
+	}
+	if rapid.IntRange(0, 2).Draw(t, "other roles?") == 0 {
+		u.Roles = nil
+		for _, r := range append([]rbac.Role{{ID: "nope"}}, p.Roles...) {
+			if rapid.IntRange(0, 4).Draw(t, "principal role") == 0 {
+				u.Roles = append(u.Roles, r.ID)
+			}
+		}
+	}
+	if rapid.IntRange(0, 3).Draw(t, "other groups?") == 0 {
+		u.Groups = nil
+		for _, g := range append([]rbac.Group{{ID: "nogroup"}}, p.Groups...) {
+			if rapid.IntRange(0, 2).Draw(t, "principal group") == 0 {
+				u.Groups = append(u.Groups, g.ID)
+			}
+		}
+	}
+	if rapid.IntRange(0, 5).Draw(t, "unknown workgroup?") == 0 {
+		u.Workgroups = append(u.Workgroups, "nowhere")
+	}
+	return &u
 }

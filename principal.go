@@ -1,0 +1,254 @@
+package rbac
+
+import (
+	"fmt"
+	"hash/maphash"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/rolegraph/rbac/internal/compile"
+)
+
+// A principal is a user that the service vouches for (Request.Principal):
+// an identity provider issued its roles, so it is not looked up in the
+// store. What it claims is checked against the snapshot on every request;
+// the expensive part — the authorized role set, its permission table and
+// its static constraints — depends only on the account type, roles and
+// groups, and is cached.
+
+// principalSlots is the number of entries of a snapshot's principal
+// cache. The cache is direct-mapped: a principal whose slot holds another
+// one is compiled again (a few microseconds) and takes the slot over, so
+// memory stays bounded whatever the tokens.
+const principalSlots = 1024
+
+// principalCache is a bounded, lock-free cache of principal profiles.
+type principalCache struct {
+	seed  maphash.Seed
+	slots [principalSlots]atomic.Pointer[principalEntry]
+
+	mu    sync.Mutex
+	bySet map[string]*profile // authorized role set → profile, so equal sets share one
+}
+
+func newPrincipalCache() *principalCache {
+	return &principalCache{seed: maphash.MakeSeed(), bySet: map[string]*profile{}}
+}
+
+// principalEntry is what a principal's account type, roles and groups
+// compile to on one role table.
+type principalEntry struct {
+	roles  *roleTable
+	src    *sources
+	at     AccountType
+	ids    []RoleID
+	groups []GroupID
+
+	prof    *profile // nil when reason is set
+	reason  Reason   // "" when valid, else invalid_request or separation_of_duty
+	problem string   // why, for Explain
+}
+
+func (c *principalCache) slot(p *User) *atomic.Pointer[principalEntry] {
+	h := maphash.String(c.seed, string(p.AccountType))
+	for _, r := range p.Roles {
+		h = h*31 ^ maphash.String(c.seed, string(r))
+	}
+	h = h*31 ^ 0x9e3779b97f4a7c15
+	for _, g := range p.Groups {
+		h = h*31 ^ maphash.String(c.seed, string(g))
+	}
+	return &c.slots[h%principalSlots]
+}
+
+func (e *principalEntry) matches(s *Snapshot, p *User) bool {
+	return e.roles == s.roles && e.src == s.src && e.at == p.AccountType &&
+		slices.Equal(e.ids, p.Roles) && slices.Equal(e.groups, p.Groups)
+}
+
+// principalEntry returns the compiled form of p's account type, roles and
+// groups, from the cache when it can.
+func (s *Snapshot) principalEntry(p *User) *principalEntry {
+	c := s.principals
+	if c == nil {
+		return s.compilePrincipal(p, nil)
+	}
+	slot := c.slot(p)
+	if e := slot.Load(); e != nil && e.matches(s, p) {
+		return e
+	}
+	e := s.compilePrincipal(p, c)
+	slot.Store(e)
+	return e
+}
+
+// resolvePrincipal checks p against the snapshot and fills rec with its
+// record. It returns "" when p may be decided on, else the reason to deny.
+// It keeps no pointer to rec or p.
+func (s *Snapshot) resolvePrincipal(p *User, rec *userRec) Reason {
+	if !validIDBytes(string(p.ID)) || (p.Org != "" && !validIDBytes(string(p.Org))) {
+		return ReasonInvalidRequest
+	}
+	e := s.principalEntry(p)
+	if e.reason == ReasonInvalidRequest {
+		return e.reason
+	}
+	for _, w := range p.Workgroups {
+		if _, ok := s.wgs.idx[w]; !ok {
+			return ReasonInvalidRequest
+		}
+	}
+	if e.reason != "" {
+		return e.reason
+	}
+	rec.user = *p
+	rec.prof = e.prof
+	rec.principal = true
+	return ""
+}
+
+// principalRecord returns p's record, or why p is refused (Explain and
+// the review functions; allocates).
+func (s *Snapshot) principalRecord(p *User) (*userRec, Reason, string) {
+	if s == nil {
+		return nil, ReasonInvalidRequest, "no snapshot"
+	}
+	if err := checkID(string(p.ID)); err != nil {
+		return nil, ReasonInvalidRequest, fmt.Sprintf("principal id: %v", err)
+	}
+	if p.Org != "" {
+		if err := checkID(string(p.Org)); err != nil {
+			return nil, ReasonInvalidRequest, fmt.Sprintf("principal %s: org: %v", p.ID, err)
+		}
+	}
+	e := s.principalEntry(p)
+	if e.reason == ReasonInvalidRequest {
+		return nil, e.reason, fmt.Sprintf("principal %s: %s", p.ID, e.problem)
+	}
+	for _, w := range p.Workgroups {
+		if _, ok := s.wgs.idx[w]; !ok {
+			return nil, ReasonInvalidRequest, fmt.Sprintf("principal %s: unknown workgroup %s%s", p.ID, quoteShort(string(w)), didYouMean(w, s.wgs.ids))
+		}
+	}
+	if e.reason != "" {
+		return nil, e.reason, fmt.Sprintf("principal %s: %s", p.ID, e.problem)
+	}
+	rec := &userRec{user: p.Clone(), prof: e.prof, principal: true}
+	return rec, "", ""
+}
+
+// compilePrincipal validates an account type, roles and groups as the
+// validator validates a stored user, and compiles their profile.
+func (s *Snapshot) compilePrincipal(p *User, c *principalCache) *principalEntry {
+	e := &principalEntry{roles: s.roles, src: s.src, at: p.AccountType, ids: slices.Clone(p.Roles), groups: slices.Clone(p.Groups)}
+	invalid := func(format string, args ...any) *principalEntry {
+		e.reason, e.problem = ReasonInvalidRequest, fmt.Sprintf(format, args...)
+		return e
+	}
+	rt, src := s.roles, s.src
+	at := p.AccountType
+	var atDef AccountTypeDef
+	if at != "" {
+		if len(src.accountTypes) == 0 {
+			return invalid("account type %s is set but the policy declares no account types", quoteShort(string(at)))
+		}
+		def, ok := src.accountTypes[at]
+		if !ok {
+			return invalid("unknown account type %s%s", quoteShort(string(at)), didYouMean(at, sortedKeys(src.accountTypes)))
+		}
+		atDef = def
+	}
+	set := compile.NewBits(len(rt.roles))
+	add := func(r RoleID) {
+		if j, ok := rt.idx[r]; ok {
+			set.Or(rt.closure[j])
+		}
+	}
+	for _, r := range p.Roles {
+		j, ok := rt.idx[r]
+		if !ok {
+			return invalid("unknown role %s%s", quoteShort(string(r)), didYouMean(r, roleIDs(rt)))
+		}
+		role := &rt.roles[j]
+		if (at == "" && len(role.AccountTypes) > 0) || (at != "" && !role.allows(at)) {
+			return invalid("role %s is closed to account type %s (it allows %s)", r, typeName(at), joinIDs(role.AccountTypes))
+		}
+		add(r)
+	}
+	for _, g := range p.Groups {
+		group, ok := src.groups[g]
+		if !ok {
+			return invalid("unknown group %s%s", quoteShort(string(g)), didYouMean(g, sortedKeys(src.groups)))
+		}
+		if group.AccountType != "" && group.AccountType != at {
+			return invalid("may not be in group %s: it is for account type %q, the principal is %s", g, group.AccountType, typeName(at))
+		}
+		for _, r := range group.Roles {
+			add(r)
+		}
+	}
+	for _, r := range atDef.DefaultRoles {
+		add(r)
+	}
+	if allowed, ok := rt.allowed[at]; ok {
+		set.And(allowed)
+	} else {
+		set.And(rt.allowed[""])
+	}
+	for _, con := range src.constraints {
+		if con.Dynamic {
+			continue
+		}
+		var held []string
+		for _, r := range con.Roles {
+			if j, ok := rt.idx[r]; ok && set.Has(int(j)) {
+				held = append(held, string(r))
+			}
+		}
+		if len(held) > con.Max {
+			e.reason = ReasonSeparationOfDuty
+			e.problem = fmt.Sprintf("is authorized for %s; constraint %q allows at most %d of them", strings.Join(held, ", "), con.Name, con.Max)
+			return e
+		}
+	}
+	if c == nil {
+		e.prof = rt.buildProfile(set)
+		return e
+	}
+	key := set.Key()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prof, ok := c.bySet[key]; ok && prof != nil {
+		e.prof = prof
+		return e
+	}
+	e.prof = rt.buildProfile(set)
+	if len(c.bySet) >= principalSlots {
+		clear(c.bySet) // bounded: start again rather than grow
+	}
+	c.bySet[key] = e.prof
+	return e
+}
+
+func roleIDs(rt *roleTable) []RoleID {
+	out := make([]RoleID, len(rt.roles))
+	for i := range rt.roles {
+		out[i] = rt.roles[i].ID
+	}
+	return out
+}
+
+// validIDBytes is checkID without allocating.
+func validIDBytes(s string) bool {
+	if len(s) == 0 || len(s) > MaxIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !idByte(s[i]) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,67 @@
+package rbac_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rolegraph/rbac"
+)
+
+// casePolicy is the service of issue 10 (as in kind_test.go).
+const casePolicy = `
+account_types:
+  - {id: council, title: Council user}
+  - {id: dwp, title: DWP user}
+permissions:
+  - {name: case.read}
+  - {name: case.create}
+  - {name: case.all_orgs}
+roles:
+  - {id: caseworker, grants: [case.read, case.create]}
+  - {id: dwp_only, account_types: [dwp], grants: [case.read]}
+  - {id: superuser, grants: ["*@all"]}
+users:
+  - {id: colin, account_type: council, org: council, roles: [caseworker]}
+  - {id: root, account_type: dwp, org: dwp, roles: [superuser]}
+kinds:
+  - {name: case, title: Case}
+ownership:
+  - {kind: case, bypass: case.all_orgs}
+owners:
+  - {kind: case, id: "7", owners: [dwp]}
+`
+
+func TestKindsThroughAnAuthorizer(t *testing.T) {
+	ctx := context.Background()
+	a, _ := newAuthorizer(t, casePolicy)
+	// A kind that a rule uses cannot be deleted: the rule would stop
+	// protecting its records.
+	_, err := a.Apply(ctx, rbac.ChangeSet{Changes: []rbac.Change{rbac.DeleteKind("case")}})
+	if !errors.Is(err, rbac.ErrInvalid) || !strings.Contains(err.Error(), "its ownership rule") {
+		t.Fatalf("deleting a used kind: %v, want ErrInvalid naming the rule", err)
+	}
+	// Declaring a new kind takes effect at once.
+	req := rbac.Request{User: "colin", Permission: "case.read", Resource: &rbac.Resource{Kind: "letter", ID: "1"}}
+	if d, _ := a.Check(ctx, req); d.Reason != rbac.ReasonInvalidRequest {
+		t.Fatalf("undeclared kind: %v", d)
+	}
+	if _, err := a.Apply(ctx, rbac.ChangeSet{Changes: []rbac.Change{rbac.PutKind(rbac.Kind{Name: "letter", Title: "Letter"})}}); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := a.Check(ctx, req); !d.Allowed {
+		t.Fatalf("declared kind: %v", d)
+	}
+	p, _ := a.Policy()
+	if diff := cmp.Diff([]rbac.Kind{{Name: "case", Title: "Case"}, {Name: "letter", Title: "Letter"}}, p.Kinds); diff != "" {
+		t.Errorf("kinds (-want +got):\n%s", diff)
+	}
+	// Unused kinds can go; the last one going makes kinds free-form again,
+	// which needs the rule gone first.
+	if _, err := a.Apply(ctx, rbac.ChangeSet{Changes: []rbac.Change{rbac.DeleteKind("letter")}}); err != nil {
+		t.Fatal(err)
+	}
+}
