@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/rolegraph/rbac"
 	"github.com/rolegraph/rbac/memstore"
@@ -64,7 +65,11 @@ func run(w io.Writer) error {
 		return err
 	}
 	for _, ui := range impact {
-		fmt.Fprintf(w, "preview: %s gains %v\n", ui.User, ui.Gained)
+		gained := make([]string, len(ui.Gained))
+		for i, p := range ui.Gained {
+			gained[i] = p.String()
+		}
+		fmt.Fprintf(w, "preview: %s gains %s\n", ui.User, strings.Join(gained, ", "))
 	}
 	_, err = sam.Apply(ctx, "", grant)
 	fmt.Fprintln(w, "without a reason:", err)

@@ -15,7 +15,7 @@ func TestRun(t *testing.T) {
 	want := `petra adds eve: allowed (granted, global)
 petra adds ian: admin user "petra": put user "ian" needs rbac.users.manage (forbidden)
 petra assigns a role: admin user "petra": put user "eve" needs rbac.users.manage (forbidden)
-preview: ian gains [{referral.approve global} {referral.read global}]
+preview: ian gains referral.approve@global, referral.read@global
 without a reason: admin user "sam": the change lets ian reach sensitive permission referral.approve; give a reason (forbidden)
 ian approves: allowed (granted, global)
 history: revision 1 by rbac.system: "import"

@@ -20,7 +20,7 @@ func TestRun(t *testing.T) {
 const want = `pat (Delius) views a probation case: the probation role comes with the account
   allowed (granted, global): user pat_probation → account_type delius (default role) → role probation → grant probation.case.view@global
 omar (DPS) views a probation case
-  denied (no_grant): user omar_officer: no active role of omar_officer grants probation.case.view: roles that grant it: probation (probation.case.view@global)
+  denied (no_grant): user omar_officer: no active role of omar_officer grants probation.case.view: no role open to account type nomis grants it
 PC Morgan (external) views prisoner details through the West Police group
   allowed (granted, global): user pc_morgan → group west_police → role police_viewer → grant prisoner.view@global
 mia holds suggest and approve; with both active she may do nothing

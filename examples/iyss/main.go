@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/rolegraph/rbac"
 	"github.com/rolegraph/rbac/memstore"
@@ -54,7 +55,7 @@ func run(w io.Writer) error {
 	fmt.Fprintf(w, "%d permissions in %d sections (%d deprecated, %d sensitive)\n", len(p.Permissions), len(order), deprecated, sensitive)
 	for _, d := range p.Permissions {
 		if d.Name == "client_merge.merge" {
-			fmt.Fprintf(w, "%s (%s) requires %v\n  warning: %.80s...\n\n", d.Title, d.Section, d.Requires, d.Sensitive)
+			fmt.Fprintf(w, "%s (%s) requires %s\n  warning: %s\n\n", d.Title, d.Section, joinIDs(d.Requires), wrap(d.Sensitive, 72, "           "))
 		}
 	}
 
@@ -92,4 +93,34 @@ func run(w io.Writer) error {
 		fmt.Fprintf(w, "%s\n  %s\n", q.text, d)
 	}
 	return nil
+}
+
+func joinIDs[T ~string](ids []T) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = string(id)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// wrap breaks text into lines of at most width bytes at spaces (a longer
+// word stays whole), indenting every line after the first.
+func wrap(text string, width int, indent string) string {
+	var b strings.Builder
+	line := 0
+	for i, word := range strings.Fields(text) {
+		if i > 0 {
+			if line+1+len(word) > width {
+				b.WriteString("\n")
+				b.WriteString(indent)
+				line = 0
+			} else {
+				b.WriteByte(' ')
+				line++
+			}
+		}
+		b.WriteString(word)
+		line += len(word)
+	}
+	return b.String()
 }

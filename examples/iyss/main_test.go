@@ -18,8 +18,14 @@ func TestRun(t *testing.T) {
 }
 
 const want = `248 permissions in 15 sections (25 deprecated, 23 sensitive)
-Client Merge (Client Merge) requires [windows.system_admin yj.case_notification.view]
-  warning: As this gives permission to merge data and make IYSS client records inactive, th...
+Client Merge (Client Merge) requires windows.system_admin, yj.case_notification.view
+  warning: As this gives permission to merge data and make IYSS client records
+           inactive, the Client Merge permission should only be granted to One IYSS
+           System Administrators who have responsibility for and understanding of
+           system maintenance. As it grants the ability to identify young people
+           known to the Youth Justice Service, it should only be granted to One
+           IYSS System Administrators who have relevant Youth Justice Service
+           permissions or consent.
 
 a youth worker (all of Client Add/Change/Delete) adds a family contact
   allowed (granted, global): user wanda_worker → role youth_worker → grant client.*@global (matches client.personal_family_contacts.add)

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/rolegraph/rbac"
 	"github.com/rolegraph/rbac/memstore"
@@ -110,7 +111,11 @@ func run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\ncopied %q to %q with roles %v (revision %d)\n", base.Name, copied.Name, copied.Roles, rev)
+	roles := make([]string, len(copied.Roles))
+	for i, r := range copied.Roles {
+		roles[i] = string(r)
+	}
+	fmt.Fprintf(w, "\ncopied %q to %q with roles %s (revision %d)\n", base.Name, copied.Name, strings.Join(roles, ", "), rev)
 	if err := ask("Paula updates an inspection", rbac.Request{User: "paula", Permission: "inspection.update", AtLeast: rev}); err != nil {
 		return err
 	}
@@ -127,7 +132,11 @@ func run(w io.Writer) error {
 	}
 	for _, u := range after.Users {
 		if u.ID == "paula" {
-			fmt.Fprintf(w, "\ndeleted the copy (revision %d); paula's groups are now %v\n", rev, u.Groups)
+			groups := "paula is in no group any more"
+			if len(u.Groups) > 0 {
+				groups = fmt.Sprintf("paula is still in %d groups", len(u.Groups))
+			}
+			fmt.Fprintf(w, "\ndeleted the copy (revision %d); %s\n", rev, groups)
 		}
 	}
 	return ask("Paula, in no group now, reads e1", rbac.Request{User: "paula", Permission: "evaluation.read", AtLeast: rev,

@@ -34,11 +34,11 @@ Carla, in Permitting Staff and Compliance Staff, updates an inspection
 Paula updates an inspection
   denied (no_grant): user paula: no active role of paula grants inspection.update: roles that grant it: compliance (inspection.update@global)
 
-copied "Permitting Staff" to "Permitting Staff With Inspections" with roles [permitting evaluations_manager_mine compliance] (revision 2)
+copied "Permitting Staff" to "Permitting Staff With Inspections" with roles permitting, evaluations_manager_mine, compliance (revision 2)
 Paula updates an inspection
   allowed (granted, global): user paula → group permitting_staff_inspections → role compliance → grant inspection.update@global
 
-deleted the copy (revision 3); paula's groups are now []
+deleted the copy (revision 3); paula is in no group any more
 Paula, in no group now, reads e1
   denied (no_grant): user paula: no active role of paula grants evaluation.read: roles that grant it: evaluations_administrator (evaluation.read@all), evaluations_manager_global (evaluation.read@global), evaluations_manager_mine (evaluation.read@mine)
 `

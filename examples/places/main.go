@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/rolegraph/rbac"
 	"github.com/rolegraph/rbac/memstore"
@@ -51,7 +52,7 @@ func run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "legacy field parsed: %v, written back: %q\n\n", owners, rbac.FormatOwners(owners))
+	fmt.Fprintf(w, "legacy field parsed as %d owners, %s; written back as %q\n\n", len(owners), strings.Join(strings.Split(rbac.FormatOwners(owners), ","), " and "), rbac.FormatOwners(owners))
 
 	service := func(id string) *rbac.Resource { return &rbac.Resource{Kind: "service", ID: id} }
 	questions := []struct {

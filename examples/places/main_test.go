@@ -17,7 +17,7 @@ func TestRun(t *testing.T) {
 	}
 }
 
-const want = `legacy field parsed: [department-for-education hm-revenue-customs], written back: "department-for-education,hm-revenue-customs"
+const want = `legacy field parsed as 2 owners, department-for-education and hm-revenue-customs; written back as "department-for-education,hm-revenue-customs"
 
 Dana (DfE) edits register-offices, owned by DfE and HMRC
   allowed (granted, global): user dana_dfe → role imminence_editor → grant service.edit@global → owner department-for-education (owners [department-for-education, hm-revenue-customs])

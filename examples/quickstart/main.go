@@ -53,7 +53,11 @@ func run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "may alice read c1? %v (scope %v)\n\n", d.Allowed, d.Scope)
+	answer := "no"
+	if d.Allowed {
+		answer = "yes, at scope " + d.Scope.String()
+	}
+	fmt.Fprintf(w, "may alice read c1? %s\n\n", answer)
 
 	// Explain answers the same question and says why.
 	questions := []struct {

@@ -17,7 +17,7 @@ func TestRun(t *testing.T) {
 	}
 }
 
-const want = `may alice read c1? true (scope mine)
+const want = `may alice read c1? yes, at scope mine
 
 alice reads c1, assigned to her
   allowed (granted, mine): user alice → group north_team → role case_worker → grant case.read@mine → assignee alice (assigned to the resource)

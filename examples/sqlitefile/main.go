@@ -1,7 +1,16 @@
-// Command sqlitefile keeps its policy in a SQLite file. The first run
-// creates the file, migrates it and imports policy.yaml; every run then
-// asks a question, promotes alice if she is not yet a supervisor, and
-// prints the audit trail, which survives between runs with the policy.
+// Command sqlitefile keeps its policy in a SQLite file. A run on a new
+// file migrates it and imports policy.yaml; every run then asks a
+// question, promotes alice if she is not yet a supervisor, and prints the
+// audit trail.
+//
+// By default the file is created in a fresh temporary directory and
+// removed at the end, so every run prints the same thing and nothing is
+// written into the repository:
+//
+//	go run ./sqlitefile
+//
+// With -db the file is kept: a second run finds the policy, the promotion
+// and the audit trail that the first left there, and says so.
 //
 //	go run ./sqlitefile -db /tmp/policy.db
 package main
@@ -15,6 +24,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	_ "modernc.org/sqlite" // pure Go SQLite driver, registered as "sqlite"
 
@@ -26,8 +37,17 @@ import (
 var policyYAML []byte
 
 func main() {
-	path := flag.String("db", "policy.db", "the SQLite file holding the policy")
+	path := flag.String("db", "", "the SQLite file holding the policy, kept between runs (default: a temporary file, removed at the end)")
 	flag.Parse()
+	if *path == "" {
+		dir, err := os.MkdirTemp("", "sqlitefile-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "sqlitefile:", err)
+			os.Exit(1)
+		}
+		defer os.RemoveAll(dir)
+		*path = filepath.Join(dir, "policy.db")
+	}
 	if err := run(os.Stdout, *path); err != nil {
 		fmt.Fprintln(os.Stderr, "sqlitefile:", err)
 		os.Exit(1)
@@ -55,7 +75,11 @@ func run(w io.Writer, path string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "the file is at revision %d\n", rev)
+	if rev == 0 {
+		fmt.Fprintln(w, "a new policy file")
+	} else {
+		fmt.Fprintf(w, "the policy file is at revision %d, left by an earlier run\n", rev)
+	}
 	if rev == 0 {
 		p, err := rbac.LoadPolicy(bytes.NewReader(policyYAML))
 		if err != nil {
@@ -94,7 +118,7 @@ func run(w io.Writer, path string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "promoted alice at revision %d; now: %v\n", rev, d)
+		fmt.Fprintf(w, "promoted alice at revision %d; now %v\n", rev, d)
 	}
 
 	// The change log is the audit trail: who, why, and each change with
@@ -109,12 +133,62 @@ func run(w io.Writer, path string) error {
 		if who == "" {
 			who = "nobody in particular"
 		}
-		fmt.Fprintf(w, "  r%d by %s, %d change(s): %q\n", cs.Revision, who, len(cs.Changes), cs.Reason)
+		fmt.Fprintf(w, "  revision %d by %s, %s: %q\n", cs.Revision, who, plural(len(cs.Changes), "change"), cs.Reason)
 		for _, c := range cs.Changes {
 			if c.Before != nil {
-				fmt.Fprintf(w, "    %v, replacing %+v\n", c, c.Before)
+				fmt.Fprintf(w, "    %s\n", describe(c))
 			}
 		}
 	}
 	return nil
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// describe says what a change did to a user in words, field by field;
+// other entities are named.
+func describe(c rbac.Change) string {
+	before, ok1 := c.Before.(rbac.User)
+	after, ok2 := c.After.(rbac.User)
+	if !ok1 || !ok2 {
+		return c.String()
+	}
+	var parts []string
+	field := func(name, was, now string) {
+		if was != now {
+			parts = append(parts, fmt.Sprintf("%s %s → %s", name, orNone(was), orNone(now)))
+		}
+	}
+	field("account type", string(before.AccountType), string(after.AccountType))
+	field("org", string(before.Org), string(after.Org))
+	field("roles", list(before.Roles), list(after.Roles))
+	field("groups", list(before.Groups), list(after.Groups))
+	field("workgroups", list(before.Workgroups), list(after.Workgroups))
+	if before.Disabled != after.Disabled {
+		parts = append(parts, map[bool]string{true: "disabled", false: "enabled"}[after.Disabled])
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("user %s: unchanged", after.ID)
+	}
+	return fmt.Sprintf("user %s: %s", after.ID, strings.Join(parts, "; "))
+}
+
+func list[T ~string](ids []T) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = string(id)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
 }
