@@ -26,6 +26,7 @@ type Authorizer struct {
 	comp *compiler
 
 	status atomic.Pointer[Status]
+	obs    observer
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -49,6 +50,7 @@ type options struct {
 	retryDelay time.Duration
 	maxRetries int
 	heartbeat  time.Duration
+	obs        observeOptions // observe.go
 }
 
 // WithoutFollow stops the authorizer from following the store in the
@@ -72,7 +74,8 @@ func WithMaxRetries(n int) Option { return func(o *options) { o.maxRetries = n }
 // New loads the store, compiles it and, unless WithoutFollow, follows it
 // until Close. It fails if the stored policy is not valid.
 func New(ctx context.Context, s Store, opts ...Option) (*Authorizer, error) {
-	o := options{follow: true, retryDelay: 200 * time.Millisecond, maxRetries: 30, heartbeat: time.Second}
+	o := options{follow: true, retryDelay: 200 * time.Millisecond, maxRetries: 30, heartbeat: time.Second,
+		obs: observeOptions{lagWarning: DefaultLagWarning, slowCompile: DefaultSlowCompile}}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -110,22 +113,30 @@ func (a *Authorizer) Status() Status {
 
 // Check decides req on the current snapshot, after waiting (bounded by
 // ctx) until the authorizer has seen req.AtLeast. The error is non-nil only
-// when the wait fails; the decision is then a denial.
+// when no decision could be made: the wait ended (the error wraps ctx's
+// error, e.g. context.DeadlineExceeded) or the authorizer is closed
+// (ErrClosed). The decision is then the zero Decision: not allowed, with
+// an empty Reason, which means "not decided" — it is not a denial reason
+// and must be handled as an error (HTTP 503, say), never shown as one.
 func (a *Authorizer) Check(ctx context.Context, req Request) (Decision, error) {
 	s, err := a.atLeast(ctx, req.AtLeast)
 	if err != nil {
-		return Decision{Reason: ReasonInvalidRequest}, err
+		return Decision{}, err
 	}
-	return s.Check(req), nil
+	d := s.Check(req)
+	a.decided(ctx, req, d)
+	return d, nil
 }
 
 // Explain is Check with the route of the decision in Decision.Path.
 func (a *Authorizer) Explain(ctx context.Context, req Request) (Decision, error) {
 	s, err := a.atLeast(ctx, req.AtLeast)
 	if err != nil {
-		return Decision{Reason: ReasonInvalidRequest}, err
+		return Decision{}, err
 	}
-	return s.Explain(req), nil
+	d := s.Explain(req)
+	a.decided(ctx, req, d)
+	return d, nil
 }
 
 // Sync catches up with the store now and returns the new revision.
@@ -166,12 +177,8 @@ func (a *Authorizer) atLeast(ctx context.Context, rev Revision) (*Snapshot, erro
 	}
 }
 
-// Apply validates cs against the current policy, adds the changes that
-// deletions cascade to, and writes it to the store atomically. When
-// cs.Expect is zero and another writer got there first, Apply catches up
-// and tries again; when it is not zero, a stale Expect is ErrConflict. The
-// returned revision is visible in Snapshot when Apply returns.
-func (a *Authorizer) Apply(ctx context.Context, cs ChangeSet) (Revision, error) {
+// apply is Apply (observe.go) without the observing.
+func (a *Authorizer) apply(ctx context.Context, cs ChangeSet) (Revision, error) {
 	if a.closed.Load() {
 		return 0, &Error{Op: "apply", Err: ErrClosed}
 	}
@@ -284,6 +291,7 @@ func (a *Authorizer) setError(err error) {
 	st := *a.status.Load()
 	st.LastError, st.ErrorTime = err, time.Now()
 	a.status.Store(&st)
+	a.followFailed(err)
 }
 
 // syncLocked applies the store's change log since the current revision,
@@ -310,12 +318,14 @@ func (a *Authorizer) reloadLocked(ctx context.Context) error {
 	if errs := st.validate(p.Where); len(errs) > 0 {
 		return &Error{Op: "load", Msg: fmt.Sprintf("the stored policy at revision %d is not valid", rev), Err: errors.Join(errs...)}
 	}
+	start := time.Now()
 	comp, snap, err := compileFull(st)
 	if err != nil {
 		return err
 	}
 	a.st, a.comp = st, comp
 	a.publish(snap)
+	a.compiled(start, snap.rev, true)
 	return nil
 }
 
@@ -337,8 +347,10 @@ func (a *Authorizer) applyLocked(sets []ChangeSet) {
 		a.touchSynced()
 		return
 	}
+	start := time.Now()
 	if snap, ok := a.comp.compileIncremental(a.st, a.snap.Load(), changed); ok {
 		a.publish(snap)
+		a.compiled(start, snap.rev, false)
 		return
 	}
 	comp, snap, err := compileFull(a.st)
@@ -350,6 +362,7 @@ func (a *Authorizer) applyLocked(sets []ChangeSet) {
 	}
 	a.comp = comp
 	a.publish(snap)
+	a.compiled(start, snap.rev, true)
 }
 
 func (a *Authorizer) publish(s *Snapshot) {
@@ -357,6 +370,7 @@ func (a *Authorizer) publish(s *Snapshot) {
 	st := *a.status.Load()
 	st.Revision, st.Synced, st.LastError = s.rev, time.Now(), nil
 	a.status.Store(&st)
+	a.followOK(s.rev)
 	ch := make(chan struct{})
 	old := a.notify.Swap(&ch)
 	close(*old)
@@ -366,6 +380,7 @@ func (a *Authorizer) touchSynced() {
 	st := *a.status.Load()
 	st.Synced, st.LastError = time.Now(), nil
 	a.status.Store(&st)
+	a.followOK(st.Revision)
 }
 
 // Policy returns a copy of the policy the authorizer currently holds,
