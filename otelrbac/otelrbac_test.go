@@ -94,7 +94,7 @@ func TestMetricsFromAnInMemoryReader(t *testing.T) {
 	for _, dp := range got["rbac.checks"].(metricdata.Sum[int64]).DataPoints {
 		reason, _ := dp.Attributes.Value("rbac.reason")
 		allowed, _ := dp.Attributes.Value("rbac.allowed")
-		checks[reason.AsString()+"/"+allowed.Emit()] = dp.Value
+		checks[reason.AsString()+"/"+allowed.String()] = dp.Value
 	}
 	if diff := cmp.Diff(map[string]int64{"granted/true": 2, "no_grant/false": 1, "invalid_request/false": 1}, checks); diff != "" {
 		t.Errorf("rbac.checks (-want +got):\n%s", diff)
