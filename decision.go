@@ -5,9 +5,15 @@ import "strings"
 // Resource describes the record a request is about. The caller fills it
 // from its own data; nothing here is looked up except stored ownership.
 type Resource struct {
-	Kind       string        `yaml:"kind,omitempty"`
-	ID         string        `yaml:"id,omitempty"`
-	Owners     []OrgSlug     `yaml:"owners,omitempty"`     // nil: use the stored Ownership of (Kind, ID)
+	Kind string `yaml:"kind,omitempty"`
+	ID   string `yaml:"id,omitempty"`
+	// Owners are the record's owning organisations, when the caller
+	// knows them. Nil (StoredOwners) means "use the Ownership stored for
+	// (Kind, ID)"; a non-nil empty list (Orgs()) means "owned by nobody",
+	// which only the kind's bypass permission reaches. Orgs and
+	// ParseOwners never return nil, so a record whose owners field is
+	// empty is never mistaken for one whose owners are stored.
+	Owners     []OrgSlug     `yaml:"owners,omitempty"`
 	Assignees  []UserID      `yaml:"assignees,omitempty"`  // processors, task assignees, team members
 	Workgroups []WorkgroupID `yaml:"workgroups,omitempty"` // the record's workgroups
 	Inactive   bool          `yaml:"inactive,omitempty"`   // closed, archived: only ScopeAll reaches it

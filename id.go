@@ -60,3 +60,50 @@ func quoteShort(s string) string {
 	}
 	return fmt.Sprintf("%q", s)
 }
+
+// Typed lists from plain strings (claims, form values, database columns),
+// so that a service never writes a conversion loop. Each returns nil for
+// no arguments, except Orgs: see there.
+
+// Users converts ids to UserIDs.
+func Users(ids ...string) []UserID { return convert[UserID](ids) }
+
+// Roles converts ids to RoleIDs.
+func Roles(ids ...string) []RoleID { return convert[RoleID](ids) }
+
+// Groups converts ids to GroupIDs.
+func Groups(ids ...string) []GroupID { return convert[GroupID](ids) }
+
+// Workgroups converts ids to WorkgroupIDs.
+func Workgroups(ids ...string) []WorkgroupID { return convert[WorkgroupID](ids) }
+
+// Permissions converts names to Permissions.
+func Permissions(names ...string) []Permission { return convert[Permission](names) }
+
+// Orgs converts slugs to the owners of a record. It never returns nil:
+// Orgs() is "owned by nobody" (only holders of the bypass permission
+// reach the record), not "look up the stored owners", which is what a nil
+// Resource.Owners means. Use StoredOwners to say that explicitly.
+func Orgs(slugs ...string) []OrgSlug {
+	out := make([]OrgSlug, len(slugs))
+	for i, s := range slugs {
+		out[i] = OrgSlug(s)
+	}
+	return out
+}
+
+// StoredOwners is the Resource.Owners that asks for the owners stored
+// with Ownership for the record's kind and id: nil. It exists so that
+// code says which one it means.
+func StoredOwners() []OrgSlug { return nil }
+
+func convert[T ~string](in []string) []T {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]T, len(in))
+	for i, s := range in {
+		out[i] = T(s)
+	}
+	return out
+}

@@ -38,9 +38,10 @@ func OwnershipKey(kind, id string) string { return kind + "/" + id }
 
 // ParseOwners reads the comma-separated legacy owners field ("hmrc, dfe").
 // Spaces around slugs are ignored, empty items and duplicates are dropped in
-// order; a malformed slug is an error naming it.
+// order; a malformed slug is an error naming it. An empty field is an
+// empty, non-nil list: a record owned by nobody (see Resource.Owners).
 func ParseOwners(s string) ([]OrgSlug, error) {
-	var out []OrgSlug
+	out := []OrgSlug{}
 	for i, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
