@@ -73,12 +73,51 @@ func FormatOwners(owners []OrgSlug) string {
 // what they ask for, else their own org (else no owners). A kind without an
 // ownership rule is ErrNotFound; an unknown or disabled user ErrForbidden.
 func (s *Snapshot) OwnersForNew(u UserID, kind string, requested []OrgSlug) ([]OrgSlug, error) {
-	fail := func(sentinel error, format string, args ...any) ([]OrgSlug, error) {
-		return nil, &Error{Op: "owners for new", Kind: EntityOwnership, ID: kind, Msg: fmt.Sprintf(format, args...), Err: sentinel}
-	}
 	rec, rule, err := s.ownerContext(u, kind)
 	if err != nil {
 		return nil, err
+	}
+	return ownersForNew(rec, rule, kind, requested)
+}
+
+// OwnersForNewPrincipal is OwnersForNew for a principal
+// (Request.Principal); a principal the snapshot refuses is ErrForbidden.
+func (s *Snapshot) OwnersForNewPrincipal(p User, kind string, requested []OrgSlug) ([]OrgSlug, error) {
+	rec, rule, err := s.principalOwnerContext(&p, kind)
+	if err != nil {
+		return nil, err
+	}
+	return ownersForNew(rec, rule, kind, requested)
+}
+
+// CanSetOwnersPrincipal is CanSetOwners for a principal.
+func (s *Snapshot) CanSetOwnersPrincipal(p User, kind string) bool {
+	rec, rule, err := s.principalOwnerContext(&p, kind)
+	return err == nil && rec.prof.bypass.Has(rule.idx)
+}
+
+func (s *Snapshot) principalOwnerContext(p *User, kind string) (*userRec, *ownershipRule, error) {
+	if s == nil {
+		return nil, nil, &Error{Op: "owners", Msg: "no snapshot", Err: ErrInvalid}
+	}
+	rule, ok := s.rules[kind]
+	if !ok {
+		return nil, nil, &Error{Op: "owners", Kind: EntityOwnershipRule, ID: kind, Msg: "no ownership rule for this kind", Err: ErrNotFound}
+	}
+	rec, _, why := s.principalRecord(p)
+	if rec == nil {
+		return nil, nil, &Error{Op: "owners", Kind: EntityUser, ID: string(p.ID), Msg: why, Err: ErrForbidden}
+	}
+	if rec.user.Disabled {
+		return nil, nil, &Error{Op: "owners", Kind: EntityUser, ID: string(p.ID), Msg: "principal is disabled", Err: ErrForbidden}
+	}
+	return rec, rule, nil
+}
+
+func ownersForNew(rec *userRec, rule *ownershipRule, kind string, requested []OrgSlug) ([]OrgSlug, error) {
+	u := rec.user.ID
+	fail := func(sentinel error, format string, args ...any) ([]OrgSlug, error) {
+		return nil, &Error{Op: "owners for new", Kind: EntityOwnership, ID: kind, Msg: fmt.Sprintf(format, args...), Err: sentinel}
 	}
 	for _, o := range requested {
 		if err := checkID(string(o)); err != nil {

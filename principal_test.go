@@ -215,3 +215,29 @@ func BenchmarkCheckPrincipal(b *testing.B) {
 		})
 	}
 }
+
+func TestOwnersForNewPrincipal(t *testing.T) {
+	snap := compileText(t, casePolicy)
+	council := User{ID: "tok", AccountType: "council", Org: "council", Roles: []RoleID{"caseworker"}}
+	got, err := snap.OwnersForNewPrincipal(council, "case", nil)
+	if err != nil || !cmp.Equal(got, []OrgSlug{"council"}) {
+		t.Errorf("a council principal's new case: %v, %v", got, err)
+	}
+	if _, err := snap.OwnersForNewPrincipal(council, "case", Orgs("dwp")); !errors.Is(err, ErrForbidden) {
+		t.Errorf("asking for another org: %v, want ErrForbidden", err)
+	}
+	if snap.CanSetOwnersPrincipal(council, "case") {
+		t.Error("a caseworker may set owners")
+	}
+	root := User{ID: "tok2", AccountType: "dwp", Org: "dwp", Roles: []RoleID{"superuser"}}
+	if got, err := snap.OwnersForNewPrincipal(root, "case", Orgs("a", "b")); err != nil || !cmp.Equal(got, []OrgSlug{"a", "b"}) {
+		t.Errorf("the bypass holder chooses: %v, %v", got, err)
+	}
+	if !snap.CanSetOwnersPrincipal(root, "case") {
+		t.Error("the bypass holder may not set owners")
+	}
+	council.Roles = []RoleID{"dwp_only"} // closed to council
+	if _, err := snap.OwnersForNewPrincipal(council, "case", nil); !errors.Is(err, ErrForbidden) || !strings.Contains(err.Error(), "closed to account type") {
+		t.Errorf("an invalid principal: %v", err)
+	}
+}
