@@ -1,0 +1,195 @@
+package rbachttp
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/rolegraph/rbac"
+)
+
+// Identity is who makes an HTTP request: a user stored in the policy, or
+// a principal that the service vouches for (a verified token's claims).
+// When Principal is set, User is ignored.
+type Identity struct {
+	User      rbac.UserID
+	Principal *rbac.User
+}
+
+// ID returns the principal's id, or the user's.
+func (id Identity) ID() rbac.UserID {
+	if id.Principal != nil {
+		return id.Principal.ID
+	}
+	return id.User
+}
+
+// IdentifyFunc finds who makes the request: from a session, a header, a
+// verified token. An error answers 401 Unauthorized.
+type IdentifyFunc func(*http.Request) (Identity, error)
+
+// ResourceFunc describes the record a request is about, from the URL and
+// the service's own data. It returns nil for a capability check (a create,
+// say). An error wrapping ErrNoRecord answers 404, any other 500.
+type ResourceFunc func(*http.Request) (*rbac.Resource, error)
+
+// ErrNoRecord is what a ResourceFunc returns when the record does not
+// exist. The answer is then 404, as it is for a record the user may not
+// see, so that the two cannot be told apart.
+var ErrNoRecord = errors.New("no such record")
+
+// Guard authorizes HTTP requests with an Authorizer. Its zero value is not
+// usable: set Authorizer and Identify. A Guard is safe for concurrent use
+// once built; do not change its fields while it serves.
+type Guard struct {
+	Authorizer *rbac.Authorizer
+	Identify   IdentifyFunc
+
+	// Status maps a denial's reason to an HTTP status; nil uses
+	// DefaultStatus.
+	Status func(rbac.Reason) int
+	// Logger, when set, logs every denial at info level with its
+	// explanation, and every error at error level.
+	Logger *slog.Logger
+	// Deny writes a denial or an error response; nil writes the status
+	// text. It must not reveal more than the status does.
+	Deny func(w http.ResponseWriter, r *http.Request, status int)
+	// AtLeast, when set, gives the revision a request must see (read your
+	// own writes across replicas: the revision an earlier write returned,
+	// kept in a cookie, say). Waiting for it is bounded by the request's
+	// context; when that ends first the answer is 503.
+	AtLeast func(*http.Request) rbac.Revision
+}
+
+// DefaultStatus answers 404 Not Found for out_of_scope and not_owner, so
+// that a user cannot learn that a record they may not see exists, and 403
+// Forbidden for every other denial.
+func DefaultStatus(reason rbac.Reason) int {
+	switch reason {
+	case rbac.ReasonOutOfScope, rbac.ReasonNotOwner:
+		return http.StatusNotFound
+	}
+	return http.StatusForbidden
+}
+
+type ctxKey int
+
+const (
+	decisionKey ctxKey = iota
+	identityKey
+)
+
+// DecisionFrom returns the decision that Require made for this request.
+func DecisionFrom(ctx context.Context) (rbac.Decision, bool) {
+	d, ok := ctx.Value(decisionKey).(rbac.Decision)
+	return d, ok
+}
+
+// IdentityFrom returns who Require found makes this request.
+func IdentityFrom(ctx context.Context) (Identity, bool) {
+	id, ok := ctx.Value(identityKey).(Identity)
+	return id, ok
+}
+
+// Require wraps next so that it runs only if the request's identity may
+// use perm on the record that resource describes (nil resource func: a
+// capability check). next finds the decision and the identity in the
+// request's context. Answers: 401 when Identify fails; 404 when the
+// record does not exist; the mapped status for a denial; 503 when no
+// decision could be made in time (the context ended, or the authorizer is
+// closed); 500 for any other error.
+func (g *Guard) Require(perm rbac.Permission, resource ResourceFunc, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d, id, status := g.decide(r, perm, resource)
+		if status != 0 {
+			g.deny(w, r, status)
+			return
+		}
+		ctx := context.WithValue(r.Context(), identityKey, id)
+		ctx = context.WithValue(ctx, decisionKey, d)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// decide returns the decision, or the status to answer with instead.
+func (g *Guard) decide(r *http.Request, perm rbac.Permission, resource ResourceFunc) (rbac.Decision, Identity, int) {
+	ctx := r.Context()
+	id, err := g.Identify(r)
+	if err != nil {
+		g.logError(ctx, "rbachttp: identify", err, r)
+		return rbac.Decision{}, id, http.StatusUnauthorized
+	}
+	req := rbac.Request{User: id.User, Principal: id.Principal, Permission: perm}
+	if g.AtLeast != nil {
+		req.AtLeast = g.AtLeast(r)
+	}
+	if resource != nil {
+		res, err := resource(r)
+		if errors.Is(err, ErrNoRecord) {
+			return rbac.Decision{}, id, http.StatusNotFound
+		}
+		if err != nil {
+			g.logError(ctx, "rbachttp: describe the resource", err, r)
+			return rbac.Decision{}, id, http.StatusInternalServerError
+		}
+		req.Resource = res
+	}
+	d, err := g.Authorizer.Check(ctx, req)
+	if err != nil {
+		g.logError(ctx, "rbachttp: check", err, r)
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, rbac.ErrClosed) {
+			return d, id, http.StatusServiceUnavailable
+		}
+		return d, id, http.StatusInternalServerError
+	}
+	if !d.Allowed {
+		status := g.status(d.Reason)
+		g.logDenial(ctx, r, req, status)
+		return d, id, status
+	}
+	return d, id, 0
+}
+
+func (g *Guard) status(reason rbac.Reason) int {
+	if g.Status != nil {
+		return g.Status(reason)
+	}
+	return DefaultStatus(reason)
+}
+
+func (g *Guard) deny(w http.ResponseWriter, r *http.Request, status int) {
+	if g.Deny != nil {
+		g.Deny(w, r, status)
+		return
+	}
+	http.Error(w, http.StatusText(status), status)
+}
+
+// logDenial logs why: the explanation is computed only for a logger, and
+// on the current snapshot (so it is not counted again by a decision log).
+func (g *Guard) logDenial(ctx context.Context, r *http.Request, req rbac.Request, status int) {
+	if g.Logger == nil {
+		return
+	}
+	d := g.Authorizer.Snapshot().Explain(req)
+	g.Logger.LogAttrs(ctx, slog.LevelInfo, "rbachttp: denied",
+		slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.String("user", string(identityID(req))), slog.String("permission", string(req.Permission)),
+		slog.String("reason", string(d.Reason)), slog.Int("status", status),
+		slog.String("explanation", d.String()))
+}
+
+func identityID(req rbac.Request) rbac.UserID {
+	if req.Principal != nil {
+		return req.Principal.ID
+	}
+	return req.User
+}
+
+func (g *Guard) logError(ctx context.Context, msg string, err error, r *http.Request) {
+	if g.Logger == nil {
+		return
+	}
+	g.Logger.LogAttrs(ctx, slog.LevelError, msg, slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
+}
