@@ -26,7 +26,7 @@ const principalSlots = 1024
 
 // principalCache is a bounded, lock-free cache of principal profiles.
 type principalCache struct {
-	seed  maphash.Seed
+	seed  uint64
 	slots [principalSlots]atomic.Pointer[principalEntry]
 
 	mu    sync.Mutex
@@ -34,7 +34,7 @@ type principalCache struct {
 }
 
 func newPrincipalCache() *principalCache {
-	return &principalCache{seed: maphash.MakeSeed(), bySet: map[string]*profile{}}
+	return &principalCache{seed: maphash.Comparable(maphash.MakeSeed(), 0) | 1, bySet: map[string]*profile{}}
 }
 
 // principalEntry is what a principal's account type, roles and groups
@@ -51,16 +51,26 @@ type principalEntry struct {
 	problem string   // why, for Explain
 }
 
+// slot hashes the account type, roles and groups with FNV-1a, seeded per
+// cache so that crafted claims cannot aim at one slot across processes;
+// a collision only costs a recompile.
 func (c *principalCache) slot(p *User) *atomic.Pointer[principalEntry] {
-	h := maphash.String(c.seed, string(p.AccountType))
+	h := c.seed
+	add := func(s string) {
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint64(s[i])) * 1099511628211
+		}
+		h = (h ^ 0xff) * 1099511628211 // ids never hold 0xff: a separator
+	}
+	add(string(p.AccountType))
 	for _, r := range p.Roles {
-		h = h*31 ^ maphash.String(c.seed, string(r))
+		add(string(r))
 	}
-	h = h*31 ^ 0x9e3779b97f4a7c15
+	h = (h ^ 0xfe) * 1099511628211
 	for _, g := range p.Groups {
-		h = h*31 ^ maphash.String(c.seed, string(g))
+		add(string(g))
 	}
-	return &c.slots[h%principalSlots]
+	return &c.slots[(h^h>>32)%principalSlots]
 }
 
 func (e *principalEntry) matches(s *Snapshot, p *User) bool {
