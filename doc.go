@@ -14,7 +14,9 @@
 // records of the user's workgroups and their descendants. An OwnershipRule
 // makes records of a kind owned by organisations (OrgSlug), with a bypass
 // permission. A Constraint limits how many of a set of roles a user may be
-// authorized for (static) or have active in one request (dynamic).
+// authorized for (static) or have active in one request (dynamic). A Kind
+// declares a kind of record; once any is declared, requests, ownership
+// rules and stored owners must name declared kinds.
 //
 // # Semantics
 //
@@ -41,7 +43,10 @@
 // missing_prerequisite. Prerequisites are not transitive.
 //
 // Evaluation order, first failure wins: invalid_request (malformed or
-// wildcard permission), unknown_user, disabled, role_not_held,
+// wildcard permission; a resource kind that is not declared when kinds
+// are; a permission outside the catalogue when there is one — such a name
+// matches no grant, not even "*"; a principal the snapshot does not
+// accept), unknown_user, disabled, role_not_held,
 // separation_of_duty, no_grant (nothing matches), missing_prerequisite,
 // then, for a resource, out_of_scope (no held scope covers it) and
 // not_owner. When allowed, Decision.Scope is the widest held scope that
@@ -53,6 +58,26 @@
 // (Kind, ID), or none. Access then also needs the user's (non-empty) Org
 // among the owners, or the rule's Bypass permission held (effective, at any
 // scope) by the active roles; "*" holds every bypass.
+//
+// # Principals
+//
+// Request.Principal carries a user that the service vouches for — the
+// claims of a verified token whose identity provider issues roles — instead
+// of a UserID to look up. Its account type, org, roles, groups and
+// workgroups are used as given, after the same checks a stored user passes:
+// an unknown id, a role closed to the account type or a group of another
+// account type is invalid_request, more roles than a static Constraint
+// allows is separation_of_duty. A principal's profile is compiled once per
+// snapshot and role set and cached (bounded, lock-free), so a repeated
+// principal checks without allocating. Explain, RolesOfPrincipal,
+// PermissionsOfPrincipal and OwnersForNewPrincipal accept principals too.
+//
+// # Observing
+//
+// WithLogger logs store errors, recoveries, stale snapshots, slow compiles
+// and every change set written; WithDecisionLog sees each decision of
+// Authorizer.Check and Explain; WithObserver feeds metrics (the otelrbac
+// module adapts it to OpenTelemetry). Snapshot.Check has no hooks.
 //
 // # Concurrency and the check path
 //

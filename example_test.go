@@ -110,3 +110,33 @@ ownership:
 	// true
 	// hmrc,dfe
 }
+
+// A service whose identity provider issues roles checks the claims of a
+// verified token as a principal: nothing is looked up in the store, and a
+// claim the policy does not know denies.
+func ExampleRequest_principal() {
+	policy, _ := rbac.LoadPolicy(strings.NewReader(`
+account_types:
+  - {id: council}
+roles:
+  - {id: caseworker, grants: [case.read]}
+kinds:
+  - {name: case}
+`))
+	store := memstore.New()
+	ctx := context.Background()
+	rbac.Import(ctx, store, policy)
+	authz, _ := rbac.New(ctx, store)
+	defer authz.Close()
+	snap := authz.Snapshot()
+
+	claims := &rbac.User{ID: "colin", AccountType: "council", Roles: rbac.Roles("caseworker")}
+	fmt.Println(snap.Check(rbac.Request{Principal: claims, Permission: "case.read", Resource: &rbac.Resource{Kind: "case", ID: "1"}}))
+	fmt.Println(snap.Explain(rbac.Request{Principal: claims, Permission: "case.read", Resource: &rbac.Resource{Kind: "cases", ID: "1"}}))
+	claims.Roles = rbac.Roles("casewroker")
+	fmt.Println(snap.Explain(rbac.Request{Principal: claims, Permission: "case.read"}))
+	// Output:
+	// allowed (granted, global)
+	// denied (invalid_request): resource kind "cases" is not declared (did you mean "case"?)
+	// denied (invalid_request): principal colin: unknown role "casewroker" (did you mean "caseworker"?)
+}
