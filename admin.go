@@ -91,25 +91,40 @@ type adminWrite struct {
 	reason    string // for the audit trail
 	ownReason string // the actor's own words, for the sensitivity rule
 	changes   []Change
-	expect    Revision // judge and write only at this revision (0: at the current one, retrying)
+	// build, if set, makes the changes from the current snapshot under the
+	// write lock (read-modify-write): what it read cannot change before
+	// the write, except by another replica, which is a conflict.
+	build func(s *Snapshot) ([]Change, error)
 	// precheck runs after the rights, under the write lock, before the
 	// model is validated (Revert: nothing it touched has changed since).
 	precheck func(st *state) error
 }
 
 func (ad *Admin) apply(ctx context.Context, w adminWrite) (Revision, error) {
-	if err := checkAdminInput("admin", w.reason, w.changes); err != nil {
-		return 0, err
+	if w.build == nil {
+		if err := checkAdminInput("admin", w.reason, w.changes); err != nil {
+			return 0, err
+		}
+	} else if err := checkText("the reason", w.reason); err != nil {
+		return 0, &Error{Op: "admin", Msg: err.Error(), Err: ErrInvalid}
 	}
+	// One administrative write at a time per authorizer: judging and
+	// writing are two steps, and writers of one replica would otherwise
+	// invalidate each other's judgements.
+	ad.a.adminMu.Lock()
+	defer ad.a.adminMu.Unlock()
 	for attempt := 0; ; attempt++ {
-		ev, err := ad.a.evaluate(ctx, w.expect, ChangeSet{Actor: ad.actor, Reason: w.reason, Changes: w.changes}, ad.rulesFor(w))
+		ev, err := ad.a.evaluate(ctx, ChangeSet{Actor: ad.actor, Reason: w.reason, Changes: w.changes}, ad.rulesFor(w))
 		if err != nil {
 			return 0, err
 		}
-		rev, err := ad.a.Apply(ctx, ChangeSet{Expect: ev.rev, Actor: ad.actor, Reason: w.reason, Changes: w.changes})
-		if errors.Is(err, ErrConflict) && w.expect == 0 && attempt < maxJudgeAttempts {
-			backoff(ctx, attempt)
-			continue // someone changed the model meanwhile: judge again
+		rev, err := ad.a.Apply(ctx, ChangeSet{Expect: ev.rev, Actor: ad.actor, Reason: w.reason, Changes: ev.requested})
+		if errors.Is(err, ErrConflict) {
+			if attempt < maxJudgeAttempts {
+				backoff(ctx, attempt)
+				continue // another replica changed the model meanwhile: read and judge again
+			}
+			err = &Error{Op: "admin", Msg: fmt.Sprintf("other writers kept changing the model; gave up after %d attempts", attempt+1), Err: err}
 		}
 		return rev, err
 	}
@@ -118,7 +133,7 @@ func (ad *Admin) apply(ctx context.Context, w adminWrite) (Revision, error) {
 // backoff sleeps a random time that grows with attempt, so that writers
 // retrying on the same entity spread out.
 func backoff(ctx context.Context, attempt int) {
-	wait := time.Duration(rand.Int64N(int64(100*time.Microsecond) << min(attempt, 6)))
+	wait := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 5)))
 	select {
 	case <-ctx.Done():
 	case <-time.After(wait):
@@ -129,15 +144,17 @@ func backoff(ctx context.Context, attempt int) {
 func (ad *Admin) rulesFor(w adminWrite) evaluationRules {
 	if ad.actor == System {
 		return evaluationRules{
+			build:    w.build,
 			precheck: w.precheck,
 			judge:    func(ev *changeEvaluation) error { return refuseEmptyWrite(ev.expanded.Changes) },
 		}
 	}
 	var rights *actorRights
 	return evaluationRules{
-		rights: func(st *state, before *Snapshot) error {
+		build: w.build,
+		rights: func(st *state, before *Snapshot, changes []Change) error {
 			var err error
-			rights, err = ad.rights(st, before, w.changes)
+			rights, err = ad.rights(st, before, changes)
 			return err
 		},
 		precheck: w.precheck,
@@ -163,7 +180,8 @@ func refuseEmptyWrite(changes []Change) error {
 
 // changeEvaluation is a change set compiled, but not written.
 type changeEvaluation struct {
-	rev      Revision
+	rev       Revision
+	requested []Change // the changes asked for (built, for a read-modify-write)
 	before   *Snapshot
 	after    *Snapshot
 	expanded ChangeSet
@@ -174,15 +192,16 @@ type changeEvaluation struct {
 // is revealed), precheck, then — once the change set is expanded, valid and
 // compiled — judge.
 type evaluationRules struct {
-	rights   func(st *state, before *Snapshot) error
+	build    func(s *Snapshot) ([]Change, error)
+	rights   func(st *state, before *Snapshot, changes []Change) error
 	precheck func(st *state) error
 	judge    func(ev *changeEvaluation) error
 }
 
-// evaluate expands cs with its cascades against the current state (which
-// must be at expect, if not zero), compiles the result and runs the rules,
+// evaluate expands cs (or the changes rules.build makes) with its cascades
+// against the current state, compiles the result and runs the rules,
 // leaving the state as it was.
-func (a *Authorizer) evaluate(ctx context.Context, expect Revision, cs ChangeSet, rules evaluationRules) (*changeEvaluation, error) {
+func (a *Authorizer) evaluate(ctx context.Context, cs ChangeSet, rules evaluationRules) (*changeEvaluation, error) {
 	if a.closed.Load() {
 		return nil, &Error{Op: "admin", Err: ErrClosed}
 	}
@@ -192,13 +211,20 @@ func (a *Authorizer) evaluate(ctx context.Context, expect Revision, cs ChangeSet
 		return nil, err
 	}
 	before := a.snap.Load()
-	if rules.rights != nil {
-		if err := rules.rights(a.st, before); err != nil {
+	if rules.build != nil {
+		changes, err := rules.build(before)
+		if err != nil {
 			return nil, err
 		}
+		if err := checkAdminInput("admin", "", changes); err != nil {
+			return nil, err
+		}
+		cs.Changes = changes
 	}
-	if expect != 0 && expect != a.st.rev {
-		return nil, &Error{Op: "admin", Msg: fmt.Sprintf("read at revision %d, the model is at %d", expect, a.st.rev), Err: ErrConflict}
+	if rules.rights != nil {
+		if err := rules.rights(a.st, before, cs.Changes); err != nil {
+			return nil, err
+		}
 	}
 	if rules.precheck != nil {
 		if err := rules.precheck(a.st); err != nil {
@@ -217,7 +243,7 @@ func (a *Authorizer) evaluate(ctx context.Context, expect Revision, cs ChangeSet
 	if err != nil {
 		return nil, err
 	}
-	ev := &changeEvaluation{rev: a.st.rev, before: before, after: after, expanded: expanded}
+	ev := &changeEvaluation{rev: a.st.rev, requested: cs.Changes, before: before, after: after, expanded: expanded}
 	if rules.judge != nil {
 		if err := rules.judge(ev); err != nil {
 			return nil, err

@@ -166,13 +166,19 @@ func TestEveryAttackOfIssue8IsRefused(t *testing.T) {
 			attack: apply("ursula", "", one(rbac.PutUser(rbac.User{ID: "newp", AccountType: "delius"}))), want: rbac.ErrForbidden, mention: "case.write",
 			control: apply("ursula", "", one(rbac.PutUser(rbac.User{ID: "newp", AccountType: "internal"})))},
 		{name: "re-enabling a disabled administrator",
-			attack: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("ursula").EnableUser(ctx, "", "oldadmin"); return err }, want: rbac.ErrForbidden, mention: "oldadmin",
-			control: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("ursula").EnableUser(ctx, "", "oldreader"); return err }},
+			attack: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("ursula").EnableUser(ctx, "", "oldadmin")
+				return err
+			}, want: rbac.ErrForbidden, mention: "oldadmin",
+			control: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("ursula").EnableUser(ctx, "", "oldreader")
+				return err
+			}},
 		{name: "deleting a dynamic separation-of-duty constraint",
 			attack: apply("rita", "", one(rbac.DeleteConstraint("suggest-vs-approve"))), want: rbac.ErrForbidden, mention: "rbac.escalate",
 			control: apply("sam", "", one(rbac.DeleteConstraint("suggest-vs-approve")))},
 		{name: "loosening a constraint (static to dynamic)",
-			attack:  apply("rita", "", one(rbac.PutConstraint(rbac.Constraint{Name: "merge-vs-export", Dynamic: true, Max: 1, Roles: []rbac.RoleID{"merger", "exporter"}}))), want: rbac.ErrForbidden, mention: "dynamic",
+			attack: apply("rita", "", one(rbac.PutConstraint(rbac.Constraint{Name: "merge-vs-export", Dynamic: true, Max: 1, Roles: []rbac.RoleID{"merger", "exporter"}}))), want: rbac.ErrForbidden, mention: "dynamic",
 			control: apply("rita", "", one(rbac.PutConstraint(rbac.Constraint{Name: "suggest-vs-approve", Dynamic: false, Max: 1, Roles: []rbac.RoleID{"suggester", "approver"}})))},
 		{name: "removing a prerequisite",
 			attack: apply("rita", "", func(a *rbac.Authorizer) []rbac.Change {
@@ -214,24 +220,54 @@ func TestEveryAttackOfIssue8IsRefused(t *testing.T) {
 
 		// Delegation.
 		{name: "a group manager adds himself to the group he manages",
-			attack: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("grace").AddMember(ctx, "", "partners", "grace"); return err }, want: rbac.ErrForbidden, mention: "manager",
-			control: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("grace").AddMember(ctx, "", "partners", "ext1"); return err }},
+			attack: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("grace").AddMember(ctx, "", "partners", "grace")
+				return err
+			}, want: rbac.ErrForbidden, mention: "manager",
+			control: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("grace").AddMember(ctx, "", "partners", "ext1")
+				return err
+			}},
 		{name: "a disabled manager keeps managing",
-			attack: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("gwen").AddMember(ctx, "", "partners", "ext1"); return err }, want: rbac.ErrForbidden, mention: "disabled",
-			control: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("grace").AddMember(ctx, "", "partners", "ext1"); return err }},
+			attack: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("gwen").AddMember(ctx, "", "partners", "ext1")
+				return err
+			}, want: rbac.ErrForbidden, mention: "disabled",
+			control: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("grace").AddMember(ctx, "", "partners", "ext1")
+				return err
+			}},
 		{name: "a groups manager appoints himself manager of a powerful group",
-			attack: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("gina").AddGroupManager(ctx, "", "powerful", "gina"); return err }, want: rbac.ErrForbidden, mention: "delegates",
-			control: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("gina").AddGroupManager(ctx, "", "readers", "gina"); return err }},
+			attack: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("gina").AddGroupManager(ctx, "", "powerful", "gina")
+				return err
+			}, want: rbac.ErrForbidden, mention: "delegates",
+			control: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("gina").AddGroupManager(ctx, "", "readers", "gina")
+				return err
+			}},
 		{name: "a groups manager appoints an accomplice manager of a powerful group",
-			attack: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("gina").AddGroupManager(ctx, "", "powerful", "int1"); return err }, want: rbac.ErrForbidden, mention: "delegates",
-			control: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("gina").AddGroupManager(ctx, "", "readers", "int1"); return err }},
+			attack: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("gina").AddGroupManager(ctx, "", "powerful", "int1")
+				return err
+			}, want: rbac.ErrForbidden, mention: "delegates",
+			control: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("gina").AddGroupManager(ctx, "", "readers", "int1")
+				return err
+			}},
 		{name: "a manager appointed (by escalation) joins the group himself",
 			setup: func(ctx context.Context, a *rbac.Authorizer) error {
 				_, err := a.Admin("sam").AddGroupManager(ctx, "", "powerful", "gina")
 				return err
 			},
-			attack: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("gina").AddMember(ctx, "", "powerful", "gina"); return err }, want: rbac.ErrForbidden, mention: "manager",
-			control: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("gina").AddMember(ctx, "", "powerful", "int1"); return err }},
+			attack: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("gina").AddMember(ctx, "", "powerful", "gina")
+				return err
+			}, want: rbac.ErrForbidden, mention: "manager",
+			control: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("gina").AddMember(ctx, "", "powerful", "int1")
+				return err
+			}},
 		{name: "a roles manager makes a managed group confer more",
 			attack: apply("rita", "", func(a *rbac.Authorizer) []rbac.Change {
 				return []rbac.Change{rbac.PutRole(rbac.Role{ID: "partner", AccountTypes: []rbac.AccountType{"external"}, Grants: []rbac.Grant{{Permission: "case.read", Scope: rbac.ScopeMine}, {Permission: "case.write", Scope: rbac.ScopeGlobal}}})}
@@ -278,14 +314,26 @@ func TestEveryAttackOfIssue8IsRefused(t *testing.T) {
 			attack: apply("olly", "", one(rbac.PutOwnership(rbac.Ownership{Kind: "service", ID: "s2", Owners: []rbac.OrgSlug{"hmrc"}}))), want: rbac.ErrForbidden, mention: "places.edit",
 			control: apply("ed", "", one(rbac.PutOwnership(rbac.Ownership{Kind: "service", ID: "s2", Owners: []rbac.OrgSlug{"dfe"}})))},
 		{name: "an agency administrator manages a user outside his workgroups",
-			attack: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("nora").AssignRole(ctx, "", "bob", "case_reader"); return err }, want: rbac.ErrForbidden, mention: "workgroup",
-			control: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("nora").AssignRole(ctx, "", "leo", "case_reader"); return err }},
+			attack: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("nora").AssignRole(ctx, "", "bob", "case_reader")
+				return err
+			}, want: rbac.ErrForbidden, mention: "workgroup",
+			control: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("nora").AssignRole(ctx, "", "leo", "case_reader")
+				return err
+			}},
 		{name: "an agency administrator moves his user to another agency",
 			attack: apply("nora", "", userEdit("leo", func(u *rbac.User) { u.Workgroups = []rbac.WorkgroupID{"bristol"} })), want: rbac.ErrForbidden, mention: "workgroup",
 			control: apply("nora", "", userEdit("leo", func(u *rbac.User) { u.Workgroups = []rbac.WorkgroupID{"north"} }))},
 		{name: "an admin permission held at mine confers nothing",
-			attack: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("minnie").AssignRole(ctx, "", "int1", "case_reader"); return err }, want: rbac.ErrForbidden, mention: "rbac.users.manage",
-			control: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("ursula").AssignRole(ctx, "", "int1", "case_reader"); return err }},
+			attack: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("minnie").AssignRole(ctx, "", "int1", "case_reader")
+				return err
+			}, want: rbac.ErrForbidden, mention: "rbac.users.manage",
+			control: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("ursula").AssignRole(ctx, "", "int1", "case_reader")
+				return err
+			}},
 
 		// Leaks and bad input.
 		{name: "an outsider previews who would hold what",
@@ -345,22 +393,22 @@ func TestEveryAttackOfIssue8IsRefused(t *testing.T) {
 				return err
 			}},
 		{name: "a change whose value has the wrong type, by an actor without rights",
-			attack:  apply("olly", "", one(rbac.Change{Kind: rbac.EntityUser, Key: "x", After: rbac.Role{ID: "x"}})), want: rbac.ErrInvalid, mention: "rbac.role,",
+			attack: apply("olly", "", one(rbac.Change{Kind: rbac.EntityUser, Key: "x", After: rbac.Role{ID: "x"}})), want: rbac.ErrInvalid, mention: "rbac.role,",
 			control: apply("sam", "", one(rbac.PutUser(rbac.User{ID: "x", AccountType: "internal"})))},
 		{name: "a change whose value is a pointer",
-			attack:  apply("olly", "", one(rbac.Change{Kind: rbac.EntityUser, Key: "x", After: &rbac.User{ID: "x"}})), want: rbac.ErrInvalid, mention: "*rbac.user,",
+			attack: apply("olly", "", one(rbac.Change{Kind: rbac.EntityUser, Key: "x", After: &rbac.User{ID: "x"}})), want: rbac.ErrInvalid, mention: "*rbac.user,",
 			control: apply("sam", "", one(rbac.PutUser(rbac.User{ID: "x", AccountType: "internal"})))},
 		{name: "a change whose value is a nil pointer",
-			attack:  apply("olly", "", one(rbac.Change{Kind: rbac.EntityOwnership, Key: "service/x", After: (*rbac.Ownership)(nil)})), want: rbac.ErrInvalid, mention: "*rbac.ownership,",
+			attack: apply("olly", "", one(rbac.Change{Kind: rbac.EntityOwnership, Key: "service/x", After: (*rbac.Ownership)(nil)})), want: rbac.ErrInvalid, mention: "*rbac.ownership,",
 			control: apply("ed", "", one(rbac.PutOwnership(rbac.Ownership{Kind: "service", ID: "x", Owners: []rbac.OrgSlug{"dfe"}})))},
 		{name: "NUL in a reason",
 			attack: apply("sam", "a\x00b", userEdit("int1", setRoles("case_reader"))), want: rbac.ErrInvalid, mention: "nul",
 			control: apply("sam", "ab", userEdit("int1", setRoles("case_reader")))},
 		{name: "invalid UTF-8 in a role title",
-			attack:  apply("sam", "", one(rbac.PutRole(rbac.Role{ID: "r9", Title: "caf\xe9"}))), want: rbac.ErrInvalid, mention: "utf-8",
+			attack: apply("sam", "", one(rbac.PutRole(rbac.Role{ID: "r9", Title: "caf\xe9"}))), want: rbac.ErrInvalid, mention: "utf-8",
 			control: apply("sam", "", one(rbac.PutRole(rbac.Role{ID: "r9", Title: "café"})))},
 		{name: "NUL in a group name",
-			attack:  apply("sam", "", one(rbac.PutGroup(rbac.Group{ID: "g9", Name: "G\x009", AccountType: "internal"}))), want: rbac.ErrInvalid, mention: "nul",
+			attack: apply("sam", "", one(rbac.PutGroup(rbac.Group{ID: "g9", Name: "G\x009", AccountType: "internal"}))), want: rbac.ErrInvalid, mention: "nul",
 			control: apply("sam", "", one(rbac.PutGroup(rbac.Group{ID: "g9", Name: "G9", AccountType: "internal"})))},
 		{name: "a 10 KB id inside an entity",
 			attack: func(ctx context.Context, a *rbac.Authorizer) error {
@@ -372,34 +420,70 @@ func TestEveryAttackOfIssue8IsRefused(t *testing.T) {
 			}, want: rbac.ErrInvalid, mention: "bytes",
 			control: apply("sam", "", one(rbac.PutUser(rbac.User{ID: "x", AccountType: "internal", Roles: []rbac.RoleID{"case_reader"}})))},
 		{name: "a user with the id rbac.system",
-			attack:  apply("sam", "", one(rbac.PutUser(rbac.User{ID: rbac.System, AccountType: "internal"}))), want: rbac.ErrInvalid, mention: "reserved",
+			attack: apply("sam", "", one(rbac.PutUser(rbac.User{ID: rbac.System, AccountType: "internal"}))), want: rbac.ErrInvalid, mention: "reserved",
 			control: apply("sam", "", one(rbac.PutUser(rbac.User{ID: "system", AccountType: "internal"})))},
 		{name: "a user with an id starting rbac.",
-			attack:  apply("sam", "", one(rbac.PutUser(rbac.User{ID: "rbac.admin", AccountType: "internal"}))), want: rbac.ErrInvalid, mention: "reserved",
+			attack: apply("sam", "", one(rbac.PutUser(rbac.User{ID: "rbac.admin", AccountType: "internal"}))), want: rbac.ErrInvalid, mention: "reserved",
 			control: apply("sam", "", one(rbac.PutUser(rbac.User{ID: "rbacadmin", AccountType: "internal"})))},
 
 		// No empty writes.
 		{name: "removing a member who is not one",
-			attack: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("sam").RemoveMember(ctx, "", "readers", "int1"); return err }, want: rbac.ErrNotFound, mention: "not in group",
-			control: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("sam").AddMember(ctx, "", "readers", "int1"); return err }},
+			attack: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("sam").RemoveMember(ctx, "", "readers", "int1")
+				return err
+			}, want: rbac.ErrNotFound, mention: "not in group",
+			control: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("sam").AddMember(ctx, "", "readers", "int1")
+				return err
+			}},
 		{name: "unassigning a role the user lacks",
-			attack: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("sam").UnassignRole(ctx, "", "int1", "case_reader"); return err }, want: rbac.ErrNotFound, mention: "does not hold",
-			control: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("sam").UnassignRole(ctx, "", "ed", "editor"); return err }},
+			attack: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("sam").UnassignRole(ctx, "", "int1", "case_reader")
+				return err
+			}, want: rbac.ErrNotFound, mention: "does not hold",
+			control: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("sam").UnassignRole(ctx, "", "ed", "editor")
+				return err
+			}},
 		{name: "removing a group role the group lacks",
-			attack: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("sam").RemoveGroupRole(ctx, "", "readers", "power"); return err }, want: rbac.ErrNotFound, mention: "does not have",
-			control: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("sam").RemoveGroupRole(ctx, "", "readers", "case_reader"); return err }},
+			attack: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("sam").RemoveGroupRole(ctx, "", "readers", "power")
+				return err
+			}, want: rbac.ErrNotFound, mention: "does not have",
+			control: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("sam").RemoveGroupRole(ctx, "", "readers", "case_reader")
+				return err
+			}},
 		{name: "removing a manager who is not one",
-			attack: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("sam").RemoveGroupManager(ctx, "", "readers", "gina"); return err }, want: rbac.ErrNotFound, mention: "does not manage",
-			control: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("sam").RemoveGroupManager(ctx, "", "partners", "gwen"); return err }},
+			attack: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("sam").RemoveGroupManager(ctx, "", "readers", "gina")
+				return err
+			}, want: rbac.ErrNotFound, mention: "does not manage",
+			control: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("sam").RemoveGroupManager(ctx, "", "partners", "gwen")
+				return err
+			}},
 		{name: "removing a containment that is not there",
-			attack: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("sam").RemoveContains(ctx, "", "power", "case_reader"); return err }, want: rbac.ErrNotFound, mention: "does not contain",
-			control: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("sam").AddContains(ctx, "", "power", "case_reader"); return err }},
+			attack: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("sam").RemoveContains(ctx, "", "power", "case_reader")
+				return err
+			}, want: rbac.ErrNotFound, mention: "does not contain",
+			control: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("sam").AddContains(ctx, "", "power", "case_reader")
+				return err
+			}},
 		{name: "putting a user exactly as it is",
 			attack: apply("sam", "", userEdit("int1", func(*rbac.User) {})), want: rbac.ErrExists, mention: "nothing to change",
 			control: apply("sam", "", userEdit("int1", setRoles("case_reader")))},
 		{name: "disabling a disabled user",
-			attack: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("sam").DisableUser(ctx, "", "oldadmin"); return err }, want: rbac.ErrExists, mention: "already disabled",
-			control: func(ctx context.Context, a *rbac.Authorizer) error { _, err := a.Admin("sam").DisableUser(ctx, "", "int1"); return err }},
+			attack: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("sam").DisableUser(ctx, "", "oldadmin")
+				return err
+			}, want: rbac.ErrExists, mention: "already disabled",
+			control: func(ctx context.Context, a *rbac.Authorizer) error {
+				_, err := a.Admin("sam").DisableUser(ctx, "", "int1")
+				return err
+			}},
 	}
 	for _, at := range attacks {
 		t.Run(at.name, func(t *testing.T) {

@@ -2,7 +2,6 @@ package rbac
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -17,22 +16,12 @@ import (
 // checked before the entity is looked up, so that an actor without them
 // learns nothing about the model.
 
-// update writes the changes build makes from snapshot s, judged at exactly
-// s's revision, and retries from a fresh snapshot on ErrConflict.
+// update writes the changes build makes from the current snapshot, read,
+// judged and written with nothing of this authorizer's in between; another
+// replica's write in between is a conflict, and build runs again on what
+// it wrote.
 func (ad *Admin) update(ctx context.Context, reason string, build func(s *Snapshot) ([]Change, error)) (Revision, error) {
-	for attempt := 0; ; attempt++ {
-		s := ad.a.Snapshot()
-		changes, err := build(s)
-		if err != nil {
-			return 0, err
-		}
-		rev, err := ad.apply(ctx, adminWrite{reason: reason, ownReason: reason, changes: changes, expect: s.rev})
-		if errors.Is(err, ErrConflict) && attempt < maxJudgeAttempts {
-			backoff(ctx, attempt)
-			continue
-		}
-		return rev, err
-	}
+	return ad.apply(ctx, adminWrite{reason: reason, ownReason: reason, build: build})
 }
 
 // mayTry is the rights check of a convenience method, before the entity is

@@ -25,12 +25,12 @@ func (ad *Admin) Preview(ctx context.Context, changes ...Change) ([]UserImpact, 
 	}
 	var rules evaluationRules
 	if ad.actor != System {
-		rules.rights = func(st *state, before *Snapshot) error {
+		rules.rights = func(st *state, before *Snapshot, changes []Change) error {
 			_, err := ad.rights(st, before, changes)
 			return err
 		}
 	}
-	ev, err := ad.a.evaluate(ctx, 0, ChangeSet{Actor: ad.actor, Changes: changes}, rules)
+	ev, err := ad.a.evaluate(ctx, ChangeSet{Actor: ad.actor, Changes: changes}, rules)
 	if err != nil {
 		return nil, err
 	}
