@@ -182,9 +182,9 @@ func refuseEmptyWrite(changes []Change) error {
 type changeEvaluation struct {
 	rev       Revision
 	requested []Change // the changes asked for (built, for a read-modify-write)
-	before   *Snapshot
-	after    *Snapshot
-	expanded ChangeSet
+	before    *Snapshot
+	after     *Snapshot
+	expanded  ChangeSet
 }
 
 // evaluationRules are the checks evaluate runs, in order, under the write
