@@ -101,7 +101,6 @@ func (c *compiler) compileIncremental(st *state, prev *Snapshot, changes []Chang
 			o, ok := st.ownerships[ch.Key]
 			rule.owners = rule.owners.With(id, o.Owners, !ok)
 			s.rules[kind] = &rule
-			c.rules[kind] = &rule
 		}
 	}
 	return &s, true
@@ -167,7 +166,8 @@ func compileRoles(st *state) (*roleTable, error) {
 		rt.dynamic = append(rt.dynamic, dc)
 	}
 	for i, kind := range sortedKeys(st.ownershipRules) {
-		rt.rules = append(rt.rules, ownershipRule{idx: i, kind: kind, bypass: st.ownershipRules[kind].Bypass})
+		rule := st.ownershipRules[kind]
+		rt.rules = append(rt.rules, ownershipRule{idx: i, kind: kind, bypass: rule.Bypass, create: rule.Create})
 	}
 	return rt, nil
 }

@@ -14,17 +14,32 @@ type UserImpact struct {
 }
 
 // Preview returns, for every user whose permissions would change, the
-// (permission, scope) pairs gained and lost, without writing anything.
-// The escalation and sensitivity rules use the same computation.
+// (permission, scope) pairs gained and lost with every role active, without
+// writing anything. The actor needs the rights to make the changes (checked
+// first, before anything about the model is revealed); the escalation and
+// sensitivity rules are not applied, so that an administrator can see what
+// a refused change would have done.
 func (ad *Admin) Preview(ctx context.Context, changes ...Change) ([]UserImpact, error) {
-	ev, err := ad.a.evaluate(ctx, ChangeSet{Actor: ad.actor, Changes: changes})
+	if err := checkAdminInput("preview", "", changes); err != nil {
+		return nil, err
+	}
+	var rules evaluationRules
+	if ad.actor != System {
+		rules.rights = func(st *state, before *Snapshot, changes []Change) error {
+			_, err := ad.rights(st, before, changes)
+			return err
+		}
+	}
+	ev, err := ad.a.evaluate(ctx, ChangeSet{Actor: ad.actor, Changes: changes}, rules)
 	if err != nil {
 		return nil, err
 	}
-	return preview(ev.before, ev.after), nil
+	return preview(ev.before, ev.after, ev.expanded.Changes), nil
 }
 
-func preview(before, after *Snapshot) []UserImpact {
+// preview compares every user's permissions before and after changes:
+// only the changed users when the changes touch only users and ownership.
+func preview(before, after *Snapshot, changes []Change) []UserImpact {
 	type pair struct{ b, a *profile }
 	diffs := map[pair][2][]ScopedPermission{}
 	var out []UserImpact
@@ -55,15 +70,23 @@ func preview(before, after *Snapshot) []UserImpact {
 			if ap != nil {
 				now = ap.permissions()
 			}
-			d = [2][]ScopedPermission{added(was, now), added(now, was)}
+			d = [2][]ScopedPermission{difference(was, now), difference(now, was)}
 			diffs[pair{bp, ap}] = d
 		}
 		if len(d[0]) > 0 || len(d[1]) > 0 {
 			out = append(out, UserImpact{User: UserID(id), Gained: d[0], Lost: d[1]})
 		}
 	}
-	before.users.Range(func(id string, _ *userRec) bool { visit(id); return true })
-	after.users.Range(func(id string, _ *userRec) bool { visit(id); return true })
+	if usersOnly(changes) {
+		for _, c := range changes {
+			if c.Kind == EntityUser {
+				visit(c.Key)
+			}
+		}
+	} else {
+		before.users.Range(func(id string, _ *userRec) bool { visit(id); return true })
+		after.users.Range(func(id string, _ *userRec) bool { visit(id); return true })
+	}
 	slices.SortFunc(out, func(x, y UserImpact) int { return cmp.Compare(x.User, y.User) })
 	return out
 }

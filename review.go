@@ -23,6 +23,9 @@ type ScopedPermission struct {
 	Scope      Scope
 }
 
+// String returns the text form, "permission@scope".
+func (sp ScopedPermission) String() string { return string(sp.Permission) + "@" + sp.Scope.String() }
+
 // Holder is a user holding a permission at a scope.
 type Holder struct {
 	User  UserID

@@ -59,6 +59,7 @@ type ownershipRule struct {
 	idx    int
 	kind   string
 	bypass Permission
+	create Permission                     // what Admin.CreateOwned needs besides the bypass ("" = only the bypass)
 	owners *compile.OverlayMap[[]OrgSlug] // stored owners by record id
 }
 

@@ -429,7 +429,9 @@ func (v *validator) users() {
 func (v *validator) user(u User) {
 	st := v.st
 	key := string(u.ID)
-	v.id(EntityUser, key, "id", key)
+	if v.id(EntityUser, key, "id", key) && reservedUserID(u.ID) {
+		v.add(ErrInvalid, EntityUser, key, "the id is reserved: no user may be %s or have an id starting %q", System, BuiltinPermissionPrefix)
+	}
 	v.accountType(EntityUser, key, u.AccountType)
 	if u.Org != "" {
 		v.id(EntityUser, key, "org", string(u.Org))
@@ -654,6 +656,14 @@ func (v *validator) ownership() {
 			v.add(ErrInvalid, EntityOwnershipRule, kind, "bypass: %v", err)
 		} else if !v.catalogued(r.Bypass) {
 			v.add(ErrNotFound, EntityOwnershipRule, kind, "bypass %q is not in the permission catalogue", r.Bypass)
+		}
+		if r.Create == "" {
+			continue
+		}
+		if err := checkPermission(r.Create); err != nil {
+			v.add(ErrInvalid, EntityOwnershipRule, kind, "create: %v", err)
+		} else if !v.catalogued(r.Create) {
+			v.add(ErrNotFound, EntityOwnershipRule, kind, "create permission %q is not in the permission catalogue", r.Create)
 		}
 	}
 	for _, key := range sortedKeys(st.ownerships) {
