@@ -33,15 +33,15 @@ func (f Finding) String() string {
 
 // Lint rules, by the name a Finding carries.
 const (
-	LintEmptyRole          = "empty-role"           // a role that grants nothing and contains nothing
-	LintUnheldRole         = "unheld-role"          // a role no enabled user holds, by any route (not said of an empty role)
-	LintUnusedPermission   = "unused-permission"    // a catalogued permission that no grant reaches
-	LintDeprecatedGranted  = "deprecated-granted"   // a deprecated permission still granted by name
-	LintRedundantGrant     = "redundant-grant"      // a grant already implied through containment
-	LintEmptyGroup         = "empty-group"          // a group with no roles or no members
-	LintSensitiveWildcard  = "sensitive-wildcard"   // a wildcard grant that reaches a sensitive permission
-	LintPlaceholderText    = "placeholder-text"     // a title or description such as "None" or "TBD"
-	LintTitleNamesAnother  = "title-names-another"  // a role titled like another role (shifted columns)
+	LintEmptyRole          = "empty-role"          // a role that grants nothing and contains nothing
+	LintUnheldRole         = "unheld-role"         // a role no enabled user holds, by any route (not said of an empty role)
+	LintUnusedPermission   = "unused-permission"   // a catalogued permission that no grant reaches
+	LintDeprecatedGranted  = "deprecated-granted"  // a deprecated permission still granted by name
+	LintRedundantGrant     = "redundant-grant"     // a grant already implied through containment
+	LintEmptyGroup         = "empty-group"         // a group with no roles or no members
+	LintSensitiveWildcard  = "sensitive-wildcard"  // a wildcard grant that reaches a sensitive permission
+	LintPlaceholderText    = "placeholder-text"    // a title or description such as "None" or "TBD"
+	LintTitleNamesAnother  = "title-names-another" // a role titled like another role (shifted columns)
 	LintOwnershipUndeclare = "ownership-kind-undeclared"
 )
 

@@ -40,7 +40,9 @@ users:
 	if err != nil {
 		t.Fatal(err)
 	}
-	sp := func(p string, s rbac.Scope) rbac.ScopedPermission { return rbac.ScopedPermission{Permission: rbac.Permission(p), Scope: s} }
+	sp := func(p string, s rbac.Scope) rbac.ScopedPermission {
+		return rbac.ScopedPermission{Permission: rbac.Permission(p), Scope: s}
+	}
 	want := &rbac.PolicyDiff{
 		Impacts: []rbac.UserImpact{
 			{User: "alice", Gained: []rbac.ScopedPermission{sp("case.read", rbac.ScopeGlobal), sp("client.*", rbac.ScopeGlobal), sp("client.merge", rbac.ScopeGlobal)}, Lost: []rbac.ScopedPermission{sp("case.read", rbac.ScopeMine)}},
