@@ -421,7 +421,13 @@ func yamlError(name string, data []byte, err error) error {
 			where = fmt.Sprintf("%s:%d", name, line)
 			l = m[2]
 		}
-		errs = append(errs, &Error{Op: "load policy", Where: where, Msg: yamlMessage(l, data, line), Err: ErrInvalid})
+		msg := yamlMessage(l, data, line)
+		if msg == tabMsg {
+			if at := tabLine(data, line); at > 0 {
+				line, where = at, fmt.Sprintf("%s:%d", name, at)
+			}
+		}
+		errs = append(errs, &Error{Op: "load policy", Where: where, Msg: msg, Err: ErrInvalid})
 	}
 	if len(errs) == 0 {
 		return &Error{Op: "load policy", Where: name, Msg: msg, Err: ErrInvalid}
@@ -453,23 +459,29 @@ func yamlMessage(msg string, data []byte, line int) string {
 		}
 		return fmt.Sprintf("expected %s, found %s", yamlExpected(m[3]), found)
 	}
-	if strings.HasPrefix(msg, yamlTabPrefix) || (strings.Contains(msg, yamlNoTokenMsg) && lineHasTab(data, line)) {
-		return "a tab character: YAML indents with spaces only; replace the tab with spaces"
+	if strings.HasPrefix(msg, yamlTabPrefix) || (strings.Contains(msg, yamlNoTokenMsg) && tabLine(data, line) > 0) {
+		return tabMsg
 	}
 	// Whatever else yaml.v3 says, never a Go type name.
 	return yamlGoTypeRE.ReplaceAllStringFunc(msg, yamlExpected)
 }
 
-// lineHasTab reports whether line (1-based) or the line before it holds a
-// tab: yaml.v3 reports some tabs on the following line.
-func lineHasTab(data []byte, line int) bool {
+const tabMsg = "a tab character: YAML indents with spaces only; replace the tab with spaces"
+
+// tabLine returns the line near line (1-based) whose indentation holds a
+// tab, or 0: yaml.v3 reports some tabs on the line before.
+func tabLine(data []byte, line int) int {
 	lines := bytes.Split(data, []byte("\n"))
-	for _, n := range []int{line, line - 1} {
-		if n >= 1 && n <= len(lines) && bytes.IndexByte(lines[n-1], '\t') >= 0 {
-			return true
+	for _, n := range []int{line, line + 1, line - 1} {
+		if n < 1 || n > len(lines) {
+			continue
+		}
+		indent := lines[n-1][:len(lines[n-1])-len(bytes.TrimLeft(lines[n-1], " \t-"))]
+		if bytes.IndexByte(indent, '\t') >= 0 {
+			return n
 		}
 	}
-	return false
+	return 0
 }
 
 func yamlTagName(tag string) string {
@@ -730,4 +742,24 @@ func (p *Policy) Marshal() ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// DecodePolicyFiles reads several files into one policy, as
+// LoadPolicyFiles does, without validating it: for tools that report every
+// problem of a broken policy (a linter) rather than stop at the first.
+func DecodePolicyFiles(paths ...string) (*Policy, error) {
+	merged := &Policy{}
+	for _, path := range paths {
+		f, err := openPolicyFile(path)
+		if err != nil {
+			return nil, err
+		}
+		p, err := loadPolicy(f, path, false)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		merged.merge(p)
+	}
+	return merged, nil
 }

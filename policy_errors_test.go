@@ -32,7 +32,7 @@ func TestPolicyErrorsSpeakYAML(t *testing.T) {
 			"policy:2: load policy: a tab character: YAML indents with spaces only; replace the tab with spaces (invalid)"},
 		{"a tab inside a mapping",
 			"roles:\n  - id: a\n\tcontains: [b]\n",
-			"policy:2: load policy: a tab character: YAML indents with spaces only; replace the tab with spaces (invalid)"},
+			"policy:3: load policy: a tab character: YAML indents with spaces only; replace the tab with spaces (invalid)"},
 		{"a scalar where a list belongs",
 			"roles: admin\n",
 			`policy:1: load policy: expected a list, found the text "admin" (invalid)`},
