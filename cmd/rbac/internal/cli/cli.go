@@ -34,21 +34,21 @@ var verbs map[string]verb
 
 func init() {
 	verbs = map[string]verb{
-		"lint":     {runLint, "lint FILE...: errors and warnings with file:line (-format text|json|github, -strict)"},
-		"test":     {runTest, "test FILE...: run the policy's tests: (-run REGEXP, -junit FILE, -v)"},
-		"check":    {runCheck, "check -policy FILE|-dsn DSN -user U -permission P [resource flags]: allowed or denied"},
-		"explain":  {runExplain, "explain -policy FILE|-dsn DSN -user U -permission P [resource flags]: the decision and its route"},
-		"who-can":  {runWhoCan, "who-can -policy FILE|-dsn DSN -permission P: the users who hold P, with their widest scope"},
-		"review":   {runReview, "review -policy FILE|-dsn DSN: holders of sensitive and deprecated permissions (-format csv|markdown)"},
-		"diff":     {runDiff, "diff OLD NEW: who gains and loses what (-format text|markdown|json; exit 3 on a sensitive gain)"},
-		"graph":    {runGraph, "graph FILE...: roles, groups and account types' defaults (-format mermaid|dot)"},
-		"fmt":      {runFmt, "fmt FILE...: canonical YAML to stdout (-w rewrites the files, -l lists those that differ)"},
-		"export":   {runExport, "export -dsn DSN: the store's policy as YAML (-o FILE)"},
-		"import":   {runImport, "import -dsn DSN FILE...: make the store hold the policy, in one change set (-dry-run prints the diff)"},
-		"migrate":  {runMigrate, "migrate -dsn DSN: bring the database schema up to date"},
-		"casbin":   {runCasbin, "casbin MODEL.conf POLICY.csv: a Casbin RBAC policy as rolegraph YAML with tests (-o FILE)"},
-		"help":     {runHelp, "help: this list"},
-		"version":  {runVersion, "version: the module version"},
+		"lint":    {runLint, "lint FILE...: errors and warnings with file:line (-format text|json|github, -strict)"},
+		"test":    {runTest, "test FILE...: run the policy's tests: (-run REGEXP, -junit FILE, -v)"},
+		"check":   {runCheck, "check -policy FILE|-dsn DSN -user U -permission P [resource flags]: allowed or denied"},
+		"explain": {runExplain, "explain -policy FILE|-dsn DSN -user U -permission P [resource flags]: the decision and its route"},
+		"who-can": {runWhoCan, "who-can -policy FILE|-dsn DSN -permission P: the users who hold P, with their widest scope"},
+		"review":  {runReview, "review -policy FILE|-dsn DSN: holders of sensitive and deprecated permissions (-format csv|markdown)"},
+		"diff":    {runDiff, "diff OLD NEW: who gains and loses what (-format text|markdown|json; exit 3 on a sensitive gain)"},
+		"graph":   {runGraph, "graph FILE...: roles, groups and account types' defaults (-format mermaid|dot)"},
+		"fmt":     {runFmt, "fmt FILE...: canonical YAML to stdout (-w rewrites the files, -l lists those that differ)"},
+		"export":  {runExport, "export -dsn DSN: the store's policy as YAML (-o FILE)"},
+		"import":  {runImport, "import -dsn DSN FILE...: make the store hold the policy, in one change set (-dry-run prints the diff)"},
+		"migrate": {runMigrate, "migrate -dsn DSN: bring the database schema up to date"},
+		"casbin":  {runCasbin, "casbin MODEL.conf POLICY.csv: a Casbin RBAC policy as rolegraph YAML with tests (-o FILE)"},
+		"help":    {runHelp, "help: this list"},
+		"version": {runVersion, "version: the module version"},
 	}
 }
 

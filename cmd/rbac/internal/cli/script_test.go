@@ -11,11 +11,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
 
+	// Imported so that the build records Casbin's version, whose examples/
+	// the casbin scripts convert.
+	_ "github.com/casbin/casbin/v2"
 	"github.com/go-sql-driver/mysql"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -60,22 +62,6 @@ func TestScripts(t *testing.T) {
 			env.Setenv("SEEDS", seeds)
 			env.Setenv("EXAMPLES", examples)
 			env.Setenv("CASBIN_EXAMPLES", casbinExamples)
-			if admin := os.Getenv(postgresEnv); admin != "" {
-				dsn, drop, err := freshPostgres(admin)
-				if err != nil {
-					return err
-				}
-				env.Defer(drop)
-				env.Setenv("POSTGRES_DSN", dsn)
-			}
-			if admin := os.Getenv(mysqlEnv); admin != "" {
-				dsn, drop, err := freshMySQL(admin)
-				if err != nil {
-					return err
-				}
-				env.Defer(drop)
-				env.Setenv("MYSQL_DSN", dsn)
-			}
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
@@ -90,6 +76,27 @@ func TestScripts(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// freshdb postgres|mysql: create a database for this script,
+			// dropped at its end, and set POSTGRES_DSN or MYSQL_DSN.
+			"freshdb": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 1 {
+					ts.Fatalf("usage: freshdb postgres|mysql")
+				}
+				var dsn string
+				var drop func()
+				var err error
+				switch args[0] {
+				case "postgres":
+					dsn, drop, err = freshPostgres(os.Getenv(postgresEnv))
+				case "mysql":
+					dsn, drop, err = freshMySQL(os.Getenv(mysqlEnv))
+				default:
+					ts.Fatalf("freshdb: unknown database %q", args[0])
+				}
+				ts.Check(err)
+				ts.Defer(drop)
+				ts.Setenv(strings.ToUpper(args[0])+"_DSN", dsn)
+			},
 			// exits N rbac ARGS...: run and want exit code N exactly.
 			"exits": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) < 2 {
@@ -117,34 +124,25 @@ func TestScripts(t *testing.T) {
 }
 
 // casbinExamplesDir finds Casbin's examples/ in the module cache: the
-// version this test binary was built with.
+// version this module requires.
 func casbinExamplesDir(t *testing.T) string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/casbin/casbin/v2").Output()
+	if err != nil {
+		t.Logf("go list -m github.com/casbin/casbin/v2: %v", err)
 		return ""
 	}
-	for _, d := range bi.Deps {
-		if d.Path == "github.com/casbin/casbin/v2" {
-			out, err := exec.Command("go", "env", "GOMODCACHE").Output()
-			if err != nil {
-				t.Logf("go env GOMODCACHE: %v", err)
-				return ""
-			}
-			dir := filepath.Join(strings.TrimSpace(string(out)), d.Path+"@"+d.Version, "examples")
-			if _, err := os.Stat(dir); err != nil {
-				t.Logf("Casbin's examples: %v (run go mod download)", err)
-				return ""
-			}
-			return dir
-		}
+	dir := filepath.Join(strings.TrimSpace(string(out)), "examples")
+	if _, err := os.Stat(dir); err != nil {
+		t.Logf("Casbin's examples: %v (run go mod download)", err)
+		return ""
 	}
-	return ""
+	return dir
 }
 
 func freshName() string {
 	b := make([]byte, 6)
 	rand.Read(b)
-	return "rbac_cli_" + hex.EncodeToString(b)
+	return "rbac_test_cli_" + hex.EncodeToString(b) // the test users may create rbac_test_* databases
 }
 
 // freshPostgres creates a database and returns its DSN.

@@ -64,9 +64,9 @@ func (s *source) open(ctx context.Context) (a *rbac.Authorizer, p *rbac.Policy, 
 
 // request is the flags that describe a request.
 type request struct {
-	user, permission, activeRoles     string
+	user, permission, activeRoles    string
 	kind, id, owners, assignees, wgs string
-	inactive                          bool
+	inactive                         bool
 }
 
 func (r *request) flags(fs *flag.FlagSet, withUser bool) {

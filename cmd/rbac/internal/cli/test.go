@@ -70,9 +70,9 @@ func runTest(e *env, args []string) int {
 	for _, r := range results {
 		if !r.Passed() {
 			failed++
-			fmt.Fprintln(e.stdout, "FAIL "+r.String())
+			fmt.Fprintln(e.stdout, r.String())
 		} else if *verbose {
-			fmt.Fprintln(e.stdout, "ok   "+r.String())
+			fmt.Fprintln(e.stdout, r.String())
 		}
 	}
 	elapsed := time.Since(start)
