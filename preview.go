@@ -39,6 +39,7 @@ func (ad *Admin) Preview(ctx context.Context, changes ...Change) ([]UserImpact, 
 
 // preview compares every user's permissions before and after changes:
 // only the changed users when the changes touch only users and ownership.
+// Nil changes (two unrelated policies) compare every user.
 func preview(before, after *Snapshot, changes []Change) []UserImpact {
 	type pair struct{ b, a *profile }
 	diffs := map[pair][2][]ScopedPermission{}
@@ -77,7 +78,7 @@ func preview(before, after *Snapshot, changes []Change) []UserImpact {
 			out = append(out, UserImpact{User: UserID(id), Gained: d[0], Lost: d[1]})
 		}
 	}
-	if usersOnly(changes) {
+	if changes != nil && usersOnly(changes) {
 		for _, c := range changes {
 			if c.Kind == EntityUser {
 				visit(c.Key)
@@ -137,12 +138,12 @@ func DiffPolicies(before, after *Policy) (*PolicyDiff, error) {
 		snaps[i] = s
 	}
 	b, a := snaps[0], snaps[1]
-	d := &PolicyDiff{Impacts: preview(b, a)}
+	d := &PolicyDiff{Impacts: preview(b, a, nil)}
 	for _, ui := range d.Impacts {
 		for _, sp := range ui.Gained {
-			def, ok := a.sensitive(sp.Permission)
+			def, ok := sensitiveReached(a, sp.Permission)
 			if !ok {
-				def, ok = b.sensitive(sp.Permission)
+				def, ok = sensitiveReached(b, sp.Permission)
 			}
 			if ok {
 				d.Sensitive = append(d.Sensitive, SensitiveGain{User: ui.User, Gained: sp, Permission: def})
@@ -188,4 +189,15 @@ func addedRoles(was, now []RoleID) []RoleID {
 		}
 	}
 	return out
+}
+
+// sensitiveReached reports whether p (a name or a pattern) reaches a
+// sensitive permission of s's catalogue, and the first such, by name.
+func sensitiveReached(s *Snapshot, p Permission) (PermissionDef, bool) {
+	for _, name := range sortedKeys(s.src.permissions) {
+		if d := s.src.permissions[name]; d.Sensitive != "" && p.Matches(name) {
+			return d, true
+		}
+	}
+	return PermissionDef{}, false
 }
