@@ -122,8 +122,8 @@ func Where(p rbac.Plan, t Table, d sqlstore.Dialect) (clause string, args []any,
 			return "", nil, invalid("kind %q has an ownership rule, so the plan needs the records' owners, but the table maps none (set Table.Owners)", p.ResourceKind())
 		case t.Owners.Stored == StoredInDatabase:
 			kind, o := b.param(p.ResourceKind()), b.param(string(org))
-			and = append(and, "EXISTS (SELECT 1 FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = "+kind+
-				" AND rbac_o.org = "+o+" AND rbac_o.id = "+b.idText()+")")
+			and = append(and, b.idText()+" IN (SELECT rbac_o.id FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = "+kind+
+				" AND rbac_o.org = "+o+")")
 		case t.Owners.Stored == StoredInSnapshot:
 			and = append(and, b.in(b.idText(), p.StoredOwned()))
 		default:
@@ -145,10 +145,6 @@ func (v Values) empty() bool { return v.Column == "" && v.Link == nil && v.Store
 func (t Table) validate() error {
 	if err := checkName("Table.Name", t.Name, false); err != nil {
 		return err
-	}
-	switch strings.ToLower(t.Name) {
-	case "rbac_a", "rbac_w", "rbac_o":
-		return invalid("Table.Name %q is an alias sqlfilter uses in its subqueries; alias the table otherwise", t.Name)
 	}
 	if err := checkName("Table.ID", t.ID, false); err != nil {
 		return err
@@ -278,9 +274,13 @@ func (b *builder) has(v Values, alias string, vals []string) string {
 	if v.Column != "" {
 		return b.in(b.col(v.Column), vals)
 	}
+	// An uncorrelated IN, not a correlated EXISTS: SQLite (3.51, as
+	// bundled by modernc.org/sqlite 1.46) turns EXISTS into a join whose
+	// duplicate rows OFFSET counts, so pages came out shifted; IN has set
+	// semantics on every database and plans as a semi-join.
 	l := v.Link
-	return "EXISTS (SELECT 1 FROM " + b.quote(l.Table) + " AS " + alias + " WHERE " + alias + "." + b.quote(l.Record) + " = " + b.col(b.t.ID) +
-		" AND " + b.in(alias+"."+b.quote(l.Value), vals) + ")"
+	return b.col(b.t.ID) + " IN (SELECT " + alias + "." + b.quote(l.Record) + " FROM " + b.quote(l.Table) + " AS " + alias +
+		" WHERE " + b.in(alias+"."+b.quote(l.Value), vals) + ")"
 }
 
 // in is "expr is one of vals". Short lists are one placeholder per value,
