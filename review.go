@@ -23,6 +23,9 @@ type ScopedPermission struct {
 	Scope      Scope
 }
 
+// String returns the text form, "permission@scope".
+func (sp ScopedPermission) String() string { return string(sp.Permission) + "@" + sp.Scope.String() }
+
 // Holder is a user holding a permission at a scope.
 type Holder struct {
 	User  UserID
@@ -123,47 +126,22 @@ func (p *profile) permissions() []ScopedPermission {
 	return out
 }
 
-func (s *Snapshot) index() *reviewIndex {
-	ix := s.review
-	ix.once.Do(func() {
-		pos := map[*profile]int{}
-		s.users.Range(func(_ string, rec *userRec) bool {
-			if rec == nil || rec.user.Disabled {
-				return true
-			}
-			i, ok := pos[rec.prof]
-			if !ok {
-				i = len(ix.profiles)
-				pos[rec.prof] = i
-				ix.profiles = append(ix.profiles, rec.prof)
-				ix.users = append(ix.users, nil)
-			}
-			ix.users[i] = append(ix.users[i], rec.user.ID)
-			return true
-		})
-		for _, us := range ix.users {
-			slices.Sort(us)
-		}
-	})
-	return ix
-}
-
 // UsersWith lists the enabled users who hold permission p with all their
 // roles active, with the widest scope each holds it at, sorted by user.
-// It visits each distinct role set once, not each user.
+// It visits each distinct role set once, not each user; the index it reads
+// is built when the snapshot is compiled, so the first call after a write
+// costs no more than the next.
 func (s *Snapshot) UsersWith(p Permission) []Holder {
-	ix := s.index()
 	var out []Holder
-	for i, prof := range ix.profiles {
-		if prof.sod >= 0 {
-			continue
-		}
-		if eff := prof.effective(p); eff != 0 {
-			for _, u := range ix.users[i] {
-				out = append(out, Holder{User: u, Scope: widest(eff)})
+	var last *profile
+	var scope Scope
+	s.eachHolder(func(prof *profile) bool { return prof.sod < 0 && prof.effective(p) != 0 },
+		func(u UserID, prof *profile) {
+			if prof != last {
+				last, scope = prof, widest(prof.effective(p))
 			}
-		}
-	}
+			out = append(out, Holder{User: u, Scope: scope})
+		})
 	slices.SortFunc(out, func(a, b Holder) int { return cmp.Compare(a.User, b.User) })
 	return out
 }
@@ -174,13 +152,9 @@ func (s *Snapshot) UsersWithRole(r RoleID) []UserID {
 	if !ok {
 		return nil
 	}
-	ix := s.index()
 	var out []UserID
-	for k, prof := range ix.profiles {
-		if prof.roles.Has(int(i)) {
-			out = append(out, ix.users[k]...)
-		}
-	}
+	s.eachHolder(func(prof *profile) bool { return prof.roles.Has(int(i)) },
+		func(u UserID, _ *profile) { out = append(out, u) })
 	slices.Sort(out)
 	return out
 }
