@@ -278,6 +278,13 @@ func compileWorkgroups(st *state) *workgroupTable {
 			wt.pre[i], wt.post[i] = -1, -2
 		}
 	}
+	wt.byPre = make([]int32, 0, len(ids))
+	for i := range ids {
+		if visited[i] {
+			wt.byPre = append(wt.byPre, int32(i))
+		}
+	}
+	slices.SortFunc(wt.byPre, func(a, b int32) int { return int(wt.pre[a] - wt.pre[b]) })
 	return wt
 }
 

@@ -108,6 +108,7 @@ type workgroupTable struct {
 	idx       map[WorkgroupID]int32
 	ids       []WorkgroupID
 	pre, post []int32
+	byPre     []int32 // the workgroups in depth-first order: a subtree is a run of it (Plan)
 }
 
 // sources keeps the entities needed to explain decisions and to review.
