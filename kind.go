@@ -43,28 +43,3 @@ func didYouMean[T ~string](s T, candidates []T) string {
 	}
 	return " (did you mean " + quoteShort(string(best)) + "?)"
 }
-
-// editDistance is the Levenshtein distance between a and b over bytes
-// (identifiers are ASCII), in O(len(b)) space.
-func editDistance(a, b string) int {
-	if len(a) > MaxIDLen*2 || len(b) > MaxIDLen*2 {
-		return max(len(a), len(b)) // hostile input: not worth comparing
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}

@@ -111,7 +111,7 @@ func TestKindsValidation(t *testing.T) {
 			ErrExists, `k.yaml:2 and k.yaml:3: validate kind "case": defined more than once`},
 		{"an unknown key",
 			"kinds:\n  - {name: case, owner: x}\n",
-			ErrInvalid, `k.yaml:2: field owner not found`},
+			ErrInvalid, `k.yaml:2: load policy: unknown key "owner" in a kind (known keys: name, title)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,7 +131,7 @@ func TestEditDistance(t *testing.T) {
 		a, b string
 		want int
 	}{
-		{"", "", 0}, {"case", "case", 0}, {"cases", "case", 1}, {"case.raed", "case.read", 2}, {"abc", "", 3}, {"kitten", "sitting", 3},
+		{"", "", 0}, {"case", "case", 0}, {"cases", "case", 1}, {"case.raed", "case.read", 1}, {"abc", "", 3}, {"kitten", "sitting", 3},
 	}
 	for _, tt := range tests {
 		if got := editDistance(tt.a, tt.b); got != tt.want {

@@ -146,6 +146,9 @@ func (s *Snapshot) principalRecord(p *User) (*userRec, Reason, string) {
 		return nil, e.reason, fmt.Sprintf("principal %s: %s", p.ID, e.problem)
 	}
 	rec := &userRec{user: p.Clone(), prof: e.prof, principal: true}
+	for _, w := range p.Workgroups {
+		rec.wgs = append(rec.wgs, s.wgs.idx[w])
+	}
 	return rec, "", ""
 }
 

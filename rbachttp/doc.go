@@ -16,6 +16,7 @@
 //	mux.Handle("GET /cases/{id}", guard.Require("case.read", caseByID, http.HandlerFunc(showCase)))
 //	mux.Handle("POST /cases", guard.Require("case.create", nil, http.HandlerFunc(createCase)))
 //
-// Filter keeps the rows of a list that the caller may see, deciding each
-// on one snapshot.
+// Filter keeps the rows of a list that the caller may see, applying one
+// query plan (rbac.Snapshot.Plan); Guard.Plan gives the plan itself, to
+// push into SQL with package sqlfilter.
 package rbachttp
