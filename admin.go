@@ -91,11 +91,11 @@ func (a *Authorizer) evaluate(ctx context.Context, cs ChangeSet) (*changeEvaluat
 	if a.closed.Load() {
 		return nil, &Error{Op: "apply", Err: ErrClosed}
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if err := a.syncLocked(ctx); err != nil {
+	if err := a.sync(ctx); err != nil {
 		return nil, err
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	expanded, err := a.st.withCascades(cs)
 	if err != nil {
 		return nil, err
