@@ -46,13 +46,12 @@ func (s *Store) Prune(ctx context.Context, through rbac.Revision) error {
 		return err
 	}
 	through = min(through, s.rev)
-	if through <= s.horizon {
-		return nil
+	if through > s.horizon {
+		drop := int(through - s.horizon)
+		// Copy the survivors so the dropped change sets can be collected.
+		s.log = append([]rbac.ChangeSet(nil), s.log[drop:]...)
+		s.horizon = through
 	}
-	drop := int(through - s.horizon)
-	// Copy the survivors so the dropped change sets can be collected.
-	s.log = append([]rbac.ChangeSet(nil), s.log[drop:]...)
-	s.horizon = through
 	cutoff := s.now().Add(-s.keepIDs)
 	for id, l := range s.ids {
 		if l.rev <= s.horizon && l.time.Before(cutoff) {
