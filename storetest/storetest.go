@@ -31,6 +31,7 @@ func Run(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 	t.Run("Apply", func(t *testing.T) { testApply(t, newStore) })
 	t.Run("Invalid", func(t *testing.T) { testInvalid(t, newStore) })
 	t.Run("IDs", func(t *testing.T) { testIDs(t, newStore) })
+	t.Run("ChangeSetIDs", func(t *testing.T) { testChangeSetIDs(t, newStore) })
 	t.Run("RoundTrip", func(t *testing.T) { testRoundTrip(t, newStore) })
 	t.Run("Changes", func(t *testing.T) { testChanges(t, newStore) })
 	t.Run("Wait", func(t *testing.T) { testWait(t, newStore) })
