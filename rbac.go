@@ -27,9 +27,10 @@ type Authorizer struct {
 	snap   atomic.Pointer[Snapshot]
 	notify atomic.Pointer[chan struct{}] // closed and replaced at every new snapshot
 
-	mu   sync.Mutex // guards st and comp; never held across store I/O
-	st   *state
-	comp *compiler
+	mu     sync.Mutex // guards st, comp and recent; never held across store I/O
+	st     *state
+	comp   *compiler
+	recent recentIDs // IDs of the change sets applied lately, for retries
 
 	writing chan struct{} // a one-slot semaphore: this authorizer's writes take turns
 
@@ -231,6 +232,8 @@ func (a *Authorizer) Apply(ctx context.Context, cs ChangeSet) (Revision, error) 
 		cs.ID = NewChangeSetID()
 	} else if err := checkID(cs.ID); err != nil {
 		return 0, &Error{Op: "apply", Msg: "change set id: " + err.Error(), Err: ErrInvalid}
+	} else if rev, ok, err := a.replayed(cs); ok {
+		return rev, err
 	}
 	select {
 	case a.writing <- struct{}{}:
@@ -244,6 +247,9 @@ func (a *Authorizer) Apply(ctx context.Context, cs ChangeSet) (Revision, error) 
 	// against what this one has seen: one round trip per write.
 	if err := a.sync(ctx); err != nil {
 		return 0, relabel("apply", "catching up with the store before writing", err)
+	}
+	if rev, ok, err := a.replayed(cs); ok {
+		return rev, err
 	}
 	for attempt := 1; ; attempt++ {
 		a.mu.Lock()
@@ -364,6 +370,75 @@ func (a *Authorizer) written(ctx context.Context, cs ChangeSet, prev Revision) (
 		return rev, err
 	}
 	return rev, nil
+}
+
+// replayed reports whether cs (as the caller gave it, without cascades)
+// was applied lately under its ID, and then what Apply returns: the
+// revision, or ErrConflict if the ID was used for other content. Planning
+// a retry again could fail where the original succeeded (deleting what it
+// deleted), so a retry must be recognised before it is planned.
+func (a *Authorizer) replayed(cs ChangeSet) (Revision, bool, error) {
+	a.mu.Lock()
+	r, ok := a.recent.byID[cs.ID]
+	a.mu.Unlock()
+	if !ok {
+		return 0, false, nil
+	}
+	asked := cs
+	asked.Changes = make([]Change, len(cs.Changes))
+	for i, c := range cs.Changes {
+		c.Cascade = false // Apply marks its own
+		asked.Changes[i] = c
+	}
+	if r.digest != asked.Digest() {
+		return 0, true, &Error{Op: "apply", Msg: fmt.Sprintf("change set id %s was used at revision %d for different changes", quoteShort(cs.ID), r.rev), Err: ErrConflict}
+	}
+	return r.rev, true, nil
+}
+
+// requestDigest is the digest of the changes a caller asked for: the
+// change set without the cascades that Apply added.
+func requestDigest(cs ChangeSet) string {
+	req := cs
+	req.Changes = make([]Change, 0, len(cs.Changes))
+	for _, c := range cs.Changes {
+		if !c.Cascade {
+			req.Changes = append(req.Changes, c)
+		}
+	}
+	return req.Digest()
+}
+
+// recentIDs remembers the IDs of the last maxRecentIDs change sets applied
+// (of up to maxRecentChanges changes each), oldest evicted first.
+type recentIDs struct {
+	byID  map[string]recentID
+	order []string
+}
+
+type recentID struct {
+	rev    Revision
+	digest string
+}
+
+const (
+	maxRecentIDs     = 4096
+	maxRecentChanges = 1000
+)
+
+func (r *recentIDs) add(cs ChangeSet) {
+	if cs.ID == "" || len(cs.Changes) > maxRecentChanges {
+		return
+	}
+	if r.byID == nil {
+		r.byID = make(map[string]recentID)
+	}
+	if len(r.order) >= maxRecentIDs {
+		delete(r.byID, r.order[0])
+		r.order = r.order[1:]
+	}
+	r.byID[cs.ID] = recentID{rev: cs.Revision, digest: requestDigest(cs)}
+	r.order = append(r.order, cs.ID)
 }
 
 // relabel returns err as an error of op: what failed inside an operation is
@@ -505,6 +580,7 @@ func (a *Authorizer) applyLocked(sets []ChangeSet) {
 			a.st.applyChange(c)
 		}
 		a.st.rev = cs.Revision
+		a.recent.add(cs)
 		changed = append(changed, cs.Changes...)
 	}
 	if changed == nil {
