@@ -71,6 +71,12 @@ type response struct {
 
 func (f *fixture) do(actor, method, target string, form url.Values) response {
 	f.t.Helper()
+	return f.doWith(actor, method, target, form, [2]string{})
+}
+
+// doWith sends a request with one extra header (name, value).
+func (f *fixture) doWith(actor, method, target string, form url.Values, header [2]string) response {
+	f.t.Helper()
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -81,6 +87,9 @@ func (f *fixture) do(actor, method, target string, form url.Values) response {
 	}
 	if actor != "" {
 		req.Header.Set("X-Test-User", actor)
+	}
+	if header[0] != "" {
+		req.Header.Set(header[0], header[1])
 	}
 	w := httptest.NewRecorder()
 	f.h.ServeHTTP(w, req)
@@ -95,7 +104,13 @@ var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 // token reads the actor's form token from a page, as a browser would.
 func (f *fixture) token(actor, page string) string {
 	f.t.Helper()
-	m := csrfField.FindStringSubmatch(f.get(actor, page).body)
+	var m []string
+	// The page given, or any page with a form the actor may see.
+	for _, p := range []string{page, "/admin/role?id=permitting", "/admin/role?id=youth_worker", "/admin/group?id=north_permit_writers", "/admin/group?id=youth_workers"} {
+		if m = csrfField.FindStringSubmatch(f.get(actor, p).body); m != nil {
+			break
+		}
+	}
 	if m == nil {
 		f.t.Fatalf("no form token on %s for %s", page, actor)
 	}

@@ -39,20 +39,31 @@ func neighbourhood(all []rbac.Role, r rbac.Role, parents []rbac.RoleID) picture 
 	for _, x := range all {
 		byID[x.ID] = x
 	}
-	rows := [3][]rbac.RoleID{parents, {r.ID}, r.Contains}
+	// Rows that have roles: the containers (if any), the role, the
+	// contained (if any).
+	var rows [][]rbac.RoleID
+	centreRow := 0
+	if len(parents) > 0 {
+		rows = append(rows, parents)
+		centreRow = 1
+	}
+	rows = append(rows, []rbac.RoleID{r.ID})
+	if len(r.Contains) > 0 {
+		rows = append(rows, r.Contains)
+	}
 	widest := 1
 	for _, row := range rows {
 		widest = max(widest, min(len(row), maxPictureNodes+1))
 	}
-	p := picture{Width: widest*(nodeW+gapX) + gapX, Height: rowY0*2 + 2*rowGap + nodeH,
+	p := picture{Width: widest*(nodeW+gapX) + gapX, Height: rowY0*2 + (len(rows)-1)*rowGap + nodeH,
 		Label: "Containment of " + string(r.ID) + ": contained by " + itoa(len(parents)) + " roles, contains " + itoa(len(r.Contains)) + " roles"}
-	centres := [3][]int{}
+	centres := make([][]int, len(rows))
 	for i, row := range rows {
 		n := min(len(row), maxPictureNodes+1)
 		x0 := (p.Width - (n*(nodeW+gapX) - gapX)) / 2
 		y := rowY0 + i*rowGap
 		for k := 0; k < n; k++ {
-			node := pictureNode{X: x0 + k*(nodeW+gapX), Y: y, W: nodeW, H: nodeH, Centre: i == 1}
+			node := pictureNode{X: x0 + k*(nodeW+gapX), Y: y, W: nodeW, H: nodeH, Centre: i == centreRow}
 			node.TX, node.TY = node.X+nodeW/2, y+nodeH/2+5
 			if k == maxPictureNodes && len(row) > maxPictureNodes+1 {
 				node.Overflow = true
@@ -65,12 +76,17 @@ func neighbourhood(all []rbac.Role, r rbac.Role, parents []rbac.RoleID) picture 
 			centres[i] = append(centres[i], node.TX)
 		}
 	}
-	mid := centres[1][0]
-	for _, x := range centres[0] {
-		p.Edges = append(p.Edges, pictureEdge{X1: x, Y1: rowY0 + nodeH, X2: mid, Y2: rowY0 + rowGap})
+	mid := centres[centreRow][0]
+	midY := rowY0 + centreRow*rowGap
+	if centreRow == 1 {
+		for _, x := range centres[0] {
+			p.Edges = append(p.Edges, pictureEdge{X1: x, Y1: rowY0 + nodeH, X2: mid, Y2: midY})
+		}
 	}
-	for _, x := range centres[2] {
-		p.Edges = append(p.Edges, pictureEdge{X1: mid, Y1: rowY0 + rowGap + nodeH, X2: x, Y2: rowY0 + 2*rowGap})
+	if centreRow+1 < len(rows) {
+		for _, x := range centres[centreRow+1] {
+			p.Edges = append(p.Edges, pictureEdge{X1: mid, Y1: midY + nodeH, X2: x, Y2: midY + rowGap})
+		}
 	}
 	return p
 }
