@@ -13,7 +13,8 @@ import (
 type catalogue struct {
 	defs     map[rbac.Permission]rbac.PermissionDef
 	Sections []section
-	declared bool // the policy has a catalogue
+	declared bool     // the policy has a catalogue
+	names    []string // every name, sorted
 }
 
 type section struct {
@@ -54,6 +55,10 @@ func catalogueOf(s *rbac.Snapshot) *catalogue {
 		}
 		cat.Sections[i].Perms = append(cat.Sections[i].Perms, d)
 	}
+	for name := range cat.defs {
+		cat.names = append(cat.names, string(name))
+	}
+	slices.Sort(cat.names)
 	for i := range cat.Sections {
 		cat.Sections[i].Wildcard = cat.wildcardOf(cat.Sections[i])
 	}
@@ -86,13 +91,19 @@ func (cat *catalogue) wildcardOf(sec section) rbac.Permission {
 		return ""
 	}
 	prefix := strings.Join(first[:common], ".")
-	w := rbac.Permission(prefix + ".*")
-	for name, d := range cat.defs {
-		if w.Matches(name) && d.Section != sec.Name {
+	// The catalogued names under the prefix are contiguous in sorted order:
+	// the wildcard is the section's if they are exactly its own.
+	lo, _ := slices.BinarySearch(cat.names, prefix+".")
+	hi, _ := slices.BinarySearch(cat.names, prefix+"/") // '/' sorts right after '.'
+	if hi-lo != len(sec.Perms) {
+		return ""
+	}
+	for _, name := range cat.names[lo:hi] {
+		if cat.defs[rbac.Permission(name)].Section != sec.Name {
 			return ""
 		}
 	}
-	return w
+	return rbac.Permission(prefix + ".*")
 }
 
 // sectionOfGrant names the section a grant belongs to: its permission's,
