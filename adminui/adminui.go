@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/rolegraph/rbac"
 )
@@ -43,6 +44,10 @@ type console struct {
 	key   []byte
 	pages map[string]*template.Template
 	mux   *http.ServeMux
+
+	catMu   sync.Mutex
+	catSnap *rbac.Snapshot // the snapshot cat was built from
+	cat     *catalogue
 }
 
 // New returns the console for authz as an http.Handler. Mount it under any

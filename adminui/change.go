@@ -120,7 +120,7 @@ func (c *console) showPreview(req *request, p *plan, status int, errMsg, notice 
 			}
 		}
 		v.Affected = len(impacts)
-		cat := catalogueOf(req.snap)
+		cat := req.c.catalogue(req.snap)
 		byName := map[rbac.Permission]int{}
 		for _, ui := range impacts {
 			for _, sp := range ui.Gained {
@@ -322,7 +322,7 @@ func planRoleGrants(req *request, f formValues) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	grants, err := grantsFromEditor(catalogueOf(req.snap), f)
+	grants, err := grantsFromEditor(req.c.catalogue(req.snap), f, r)
 	if err != nil {
 		return nil, err
 	}

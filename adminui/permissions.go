@@ -2,6 +2,7 @@ package adminui
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/rolegraph/rbac"
@@ -23,6 +24,17 @@ type section struct {
 	// Wildcard is the section's "select all" grant, "prefix.*", when every
 	// permission of the section, and no other, lies under one prefix.
 	Wildcard rbac.Permission
+}
+
+// catalogue returns the catalogue of snapshot s, built once per snapshot:
+// pages read it often and the model changes rarely.
+func (c *console) catalogue(s *rbac.Snapshot) *catalogue {
+	c.catMu.Lock()
+	defer c.catMu.Unlock()
+	if c.catSnap != s {
+		c.cat, c.catSnap = catalogueOf(s), s
+	}
+	return c.cat
 }
 
 func catalogueOf(s *rbac.Snapshot) *catalogue {
@@ -141,7 +153,7 @@ func (c *console) permissions(req *request) error {
 	if !req.rights.Reader() {
 		return errForbidden
 	}
-	return c.render(req, 200, "permissions", "Permissions", "permissions", catalogueOf(req.snap))
+	return c.render(req, 200, "permissions", "Permissions", "permissions", req.c.catalogue(req.snap))
 }
 
 // editor is the grants editor of one role: every catalogued permission with
@@ -152,6 +164,7 @@ type editor struct {
 	Sections []editorSection
 	Other    string
 	Scopes   []rbac.Scope
+	Pager    pagerLinks
 }
 
 type editorSection struct {
@@ -180,13 +193,26 @@ func (c *console) roleGrants(req *request) error {
 	if !ok {
 		return notFound("There is no role with the id " + quote(string(id)) + ".")
 	}
-	return c.render(req, 200, "grants", "Permissions of "+roleName(r), "roles", editorFor(catalogueOf(req.snap), r))
+	page, _ := strconv.Atoi(req.r.URL.Query().Get("page"))
+	return c.render(req, 200, "grants", "Permissions of "+roleName(r), "roles", editorFor(req.c.catalogue(req.snap), r, page))
 }
 
-func editorFor(cat *catalogue, r rbac.Role) editor {
+// sectionsPerPage bounds the editor: a catalogue of thousands of sections
+// is edited a page of sections at a time, and the sections not on the page
+// keep their grants.
+const sectionsPerPage = 25
+
+func editorFor(cat *catalogue, r rbac.Role, page int) editor {
 	ed := editor{Role: r, Scopes: scopes}
+	keys := make([]int, len(cat.Sections))
+	for i := range keys {
+		keys[i] = i
+	}
+	shown, pg := pageOf(keys, itoa(page), sectionsPerPage)
+	ed.Pager = pagerFor("role-grants", pg, "id", string(r.ID))
 	used := map[rbac.Grant]bool{}
 	for i, s := range cat.Sections {
+		onPage := len(shown) > 0 && i >= shown[0] && i <= shown[len(shown)-1]
 		es := editorSection{Name: s.Name, Key: itoa(i), Wildcard: s.Wildcard, AllScope: rbac.ScopeGlobal}
 		for _, g := range r.Grants {
 			if s.Wildcard != "" && g.Permission == s.Wildcard && !es.All {
@@ -202,7 +228,9 @@ func editorFor(cat *catalogue, r rbac.Role) editor {
 			}
 			es.Rows = append(es.Rows, row)
 		}
-		ed.Sections = append(ed.Sections, es)
+		if onPage {
+			ed.Sections = append(ed.Sections, es)
+		}
 	}
 	var other []rbac.Grant
 	for _, g := range r.Grants {
@@ -217,7 +245,7 @@ func editorFor(cat *catalogue, r rbac.Role) editor {
 // grantsFromEditor reads the editor's form back into grants. A ticked
 // "select all" box grants the section's wildcard where it has one, and
 // otherwise every permission of the section that is not deprecated.
-func grantsFromEditor(cat *catalogue, form map[string][]string) ([]rbac.Grant, error) {
+func grantsFromEditor(cat *catalogue, form map[string][]string, cur rbac.Role) ([]rbac.Grant, error) {
 	get := func(k string) string {
 		if v := form[k]; len(v) > 0 {
 			return v[0]
@@ -234,8 +262,21 @@ func grantsFromEditor(cat *catalogue, form map[string][]string) ([]rbac.Grant, e
 	for _, p := range form["grant"] {
 		ticked[p] = true
 	}
+	shown := map[string]bool{}
+	for _, k := range form["shown"] {
+		shown[k] = true
+	}
 	for i, s := range cat.Sections {
 		key := itoa(i)
+		if !shown[key] {
+			// Not on the form: the section keeps what the role grants.
+			for _, g := range cur.Grants {
+				if s.Wildcard != "" && g.Permission == s.Wildcard || g.Permission != s.Wildcard && cat.defs[g.Permission].Section == s.Name && cat.defs[g.Permission].Name != "" {
+					add(g)
+				}
+			}
+			continue
+		}
 		if get("all."+key) != "" {
 			scope, err := rbac.ParseScope(get("allscope." + key))
 			if err != nil {

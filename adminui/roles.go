@@ -96,7 +96,7 @@ func (c *console) role(req *request) error {
 	}
 	all := req.snap.Roles()
 	v := roleView{Role: r, ContainedBy: containedBy(all)[id]}
-	cat := catalogueOf(req.snap)
+	cat := req.c.catalogue(req.snap)
 	for _, g := range r.Grants {
 		sec := cat.sectionOfGrant(g.Permission)
 		i := slices.IndexFunc(v.Sections, func(s grantSection) bool { return s.Name == sec })

@@ -205,6 +205,9 @@ func TestGrantsEditorSelectAll(t *testing.T) {
 		t.Fatal("no Client Bulk Updates section")
 	}
 	form := url.Values{"op": {"role.grants"}, "id": {"youth_worker"}, "all." + m[1]: {"1"}, "allscope." + m[1]: {"global"}}
+	for _, k := range regexp.MustCompile(`name="shown" value="(\d+)"`).FindAllStringSubmatch(page, -1) {
+		form.Add("shown", k[1])
+	}
 	// Keep what the role grants today.
 	form.Set("other", "client.*@global\nclient_functionality.client_view@global\nclient_functionality.client_search@global\nclient_search.basic@global\nclient_view.client_sections.visible@global")
 	p := f.post("iris_admin", "/admin/roles", "/admin/preview", form)
@@ -230,4 +233,21 @@ func slicesContains[T comparable](xs []T, x T) bool {
 		}
 	}
 	return false
+}
+
+// TestGrantsEditorPages: a section not on the page keeps its grants.
+func TestGrantsEditorPages(t *testing.T) {
+	f := newFixture(t, "iyss")
+	// Only the first section is on the form, with nothing ticked.
+	form := url.Values{"op": {"role.grants"}, "id": {"team_manager"}, "shown": {"0"}}
+	p := f.post("iris_admin", "/admin/roles", "/admin/preview", form)
+	r := f.confirm("iris_admin", p, "drop admin / manager")
+	if r.status != 303 {
+		t.Fatalf("apply: %d\n%s", r.status, r.body)
+	}
+	role, _ := f.authz.Snapshot().Role("team_manager")
+	want := []rbac.Grant{{Permission: "bulk_update.*", Scope: rbac.ScopeGlobal}}
+	if len(role.Grants) != 1 || role.Grants[0] != want[0] {
+		t.Fatalf("grants %v, want %v (Admin / Manager, the first section, emptied; the rest kept)", role.Grants, want)
+	}
 }

@@ -68,7 +68,7 @@ func (c *console) user(req *request) error {
 		return notFound("There is no user with the id " + quote(string(id)) + ".")
 	}
 	v := userView{User: u, Roles: req.snap.RolesOf(id), Direct: u.Roles}
-	cat := catalogueOf(req.snap)
+	cat := req.c.catalogue(req.snap)
 	for _, sp := range req.snap.PermissionsOf(id) {
 		sec := cat.sectionOfGrant(sp.Permission)
 		i := slices.IndexFunc(v.Permissions, func(s permSection) bool { return s.Name == sec })
