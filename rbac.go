@@ -33,6 +33,8 @@ type Authorizer struct {
 	recent recentIDs // IDs of the change sets applied lately, for retries
 
 	writing chan struct{} // a one-slot semaphore: this authorizer's writes take turns
+	// adminMu serializes Admin writes, which judge and then write (admin.go).
+	adminMu sync.Mutex
 
 	status atomic.Pointer[Status]
 
@@ -446,7 +448,8 @@ func (r *recentIDs) add(cs ChangeSet) {
 func relabel(op, doing string, err error) error {
 	var e *Error
 	if !errors.As(err, &e) {
-		return &Error{Op: op, Msg: doing, Err: err}
+		// A store that returned a bare error: it did not do the work.
+		return &Error{Op: op, Msg: doing, Err: fmt.Errorf("%w: %w", ErrUnavailable, err)}
 	}
 	out := *e
 	out.Op = op
@@ -540,13 +543,9 @@ func (a *Authorizer) sync(ctx context.Context) error {
 // reload loads and compiles the whole store, without holding mu, and
 // installs the result unless the state has meanwhile moved past it.
 func (a *Authorizer) reload(ctx context.Context) error {
-	p, rev, err := a.store.Load(ctx)
+	st, err := loadState(ctx, a.store)
 	if err != nil {
 		return err
-	}
-	st := stateOwning(p, rev) // Load's policy is ours to keep
-	if errs := st.validate(p.Where); len(errs) > 0 {
-		return &Error{Op: "load", Msg: fmt.Sprintf("the stored policy at revision %d is not valid", rev), Err: errors.Join(errs...)}
 	}
 	comp, snap, err := compileFull(st)
 	if err != nil {
@@ -554,7 +553,7 @@ func (a *Authorizer) reload(ctx context.Context) error {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.st != nil && a.st.rev > rev {
+	if a.st != nil && a.st.rev > st.rev {
 		return nil // a concurrent sync got further
 	}
 	a.st, a.comp = st, comp
