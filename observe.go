@@ -96,11 +96,22 @@ func (a *Authorizer) decided(ctx context.Context, req Request, d Decision) {
 }
 
 // Apply validates cs against the current policy, adds the changes that
-// deletions cascade to, and writes it to the store atomically. When
-// cs.Expect is zero and another writer got there first, Apply catches up
-// and tries again; when it is not zero, a stale Expect is ErrConflict. The
-// returned revision is visible in Snapshot when Apply returns. With
-// WithLogger every written change set is logged at info level.
+// deletions cascade to, and writes it to the store atomically. The
+// returned revision is visible in Snapshot when Apply returns.
+//
+// cs.ID is the idempotency key (one is generated when it is empty): Apply
+// never writes a change set twice, and when the store cannot tell whether
+// a write committed (ErrUnknownOutcome), Apply retries it with the same ID
+// until it knows (see WithResolveTimeout), so the caller sees success or a
+// definite failure. Calling Apply again with an ID that is already logged
+// returns the logged revision without writing.
+//
+// When cs.Expect is zero and another writer got there first, Apply catches
+// up and tries again (see WithMaxRetries); when it is not zero, a stale
+// Expect is ErrConflict. Writes of one Authorizer take turns.
+//
+// With WithLogger every written change set is logged at info level; an
+// Observer receives its latency.
 func (a *Authorizer) Apply(ctx context.Context, cs ChangeSet) (Revision, error) {
 	start := time.Now()
 	rev, err := a.apply(ctx, cs)

@@ -232,7 +232,7 @@ var entityTables = []*entityTable{
 		},
 	},
 	{
-		// Added by migration 0003.
+		// Added by migration 0003 (0003_kinds.sql).
 		kind: rbac.EntityResourceKind, name: "rbac_kinds", keys: one("name"),
 		cols: []column{{"title", textCol}},
 		toRecord: func(e rbac.Entity) record {
