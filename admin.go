@@ -329,6 +329,8 @@ func (ad *Admin) rights(st *state, s *Snapshot, changes []Change) (*actorRights,
 			err = need(c, PermRolesManage, "separation-of-duty constraints")
 		case EntityOwnershipRule:
 			err = need(c, PermRolesManage, "ownership rules")
+		case EntityResourceKind:
+			err = need(c, PermRolesManage, "resource kinds")
 		case EntityGroup:
 			err = need(c, PermGroupsManage, "groups")
 		case EntityWorkgroup:

@@ -86,6 +86,7 @@ var entityGoType = map[EntityKind]string{
 	EntityUser:          "rbac.User",
 	EntityConstraint:    "rbac.Constraint",
 	EntityOwnershipRule: "rbac.OwnershipRule",
+	EntityResourceKind:  "rbac.Kind",
 	EntityOwnership:     "rbac.Ownership",
 }
 
@@ -137,6 +138,8 @@ func checkEntityInput(e Entity) error {
 		ids = appendIDs(ids, "create permission", optional(v.Create))
 	case Ownership:
 		ids = appendIDs(ids, "owner", v.Owners)
+	case Kind:
+		texts = append(texts, [2]string{"title", v.Title})
 	}
 	for _, t := range texts {
 		if err := checkText(t[0], t[1]); err != nil {

@@ -65,3 +65,29 @@ func TestKindsThroughAnAuthorizer(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Declaring kinds is administration of the model: rbac.roles.manage.
+func TestAdminDeclaresKindsWithRolesManage(t *testing.T) {
+	a, _ := newAuthorizer(t, `
+roles:
+  - {id: modeller, grants: [rbac.roles.manage, rbac.users.manage, rbac.groups.manage]}
+  - {id: clerk, grants: [case.read]}
+users:
+  - {id: mo, roles: [modeller]}
+  - {id: cy, roles: [clerk]}
+`)
+	ctx := context.Background()
+	if _, err := a.Admin("cy").Apply(ctx, "", rbac.PutKind(rbac.Kind{Name: "case"})); !errors.Is(err, rbac.ErrForbidden) || !strings.Contains(err.Error(), "rbac.roles.manage") {
+		t.Fatalf("a clerk declares a kind: %v", err)
+	}
+	if _, err := a.Admin("mo").Apply(ctx, "", rbac.PutKind(rbac.Kind{Name: "case", Title: "Case"})); err != nil {
+		t.Fatalf("the modeller declares a kind: %v", err)
+	}
+	d, _ := a.Check(ctx, rbac.Request{User: "cy", Permission: "case.read", Resource: &rbac.Resource{Kind: "cse"}})
+	if d.Reason != rbac.ReasonInvalidRequest {
+		t.Errorf("after declaring: %v", d)
+	}
+	if _, err := a.Admin("mo").Apply(ctx, "", rbac.PutKind(rbac.Kind{Name: "bad", Title: "a\x00b"})); !errors.Is(err, rbac.ErrInvalid) {
+		t.Errorf("a NUL in a title: %v", err)
+	}
+}

@@ -138,7 +138,7 @@ func (g *Guard) decide(r *http.Request, perm rbac.Permission, resource ResourceF
 	d, err := g.Authorizer.Check(ctx, req)
 	if err != nil {
 		g.logError(ctx, "rbachttp: check", err, r)
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, rbac.ErrClosed) {
+		if errors.Is(err, rbac.ErrUnavailable) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, rbac.ErrClosed) {
 			return d, id, http.StatusServiceUnavailable
 		}
 		return d, id, http.StatusInternalServerError
