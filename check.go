@@ -149,7 +149,7 @@ func (s *Snapshot) covering(u *userRec, res *Resource, want uint8) uint8 {
 			}
 		}
 	}
-	if want&scopeBit(ScopeWorkgroup) != 0 && (len(u.wgs) > 0 || u.principal) {
+	if want&scopeBit(ScopeWorkgroup) != 0 && len(u.wgs) > 0 {
 		if _, ok := s.workgroupMatch(u, res); ok {
 			cover |= scopeBit(ScopeWorkgroup)
 		}
@@ -162,16 +162,6 @@ func (s *Snapshot) workgroupMatch(u *userRec, res *Resource) (pair [2]int32, ok 
 	for _, w := range res.Workgroups {
 		x, known := s.wgs.idx[w]
 		if !known {
-			continue
-		}
-		if u.principal {
-			// A principal's workgroups are interned per request (they
-			// were checked to exist), so that its record needs no slice.
-			for _, pw := range u.user.Workgroups {
-				if uw := s.wgs.idx[pw]; s.wgs.contains(uw, x) {
-					return [2]int32{uw, x}, true
-				}
-			}
 			continue
 		}
 		for _, uw := range u.wgs {

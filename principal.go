@@ -42,9 +42,12 @@ func newPrincipalCache() *principalCache {
 type principalEntry struct {
 	roles  *roleTable
 	src    *sources
+	wgt    *workgroupTable
 	at     AccountType
 	ids    []RoleID
 	groups []GroupID
+	wgIDs  []WorkgroupID
+	wgs    []int32 // wgIDs interned
 
 	prof    *profile // nil when reason is set
 	reason  Reason   // "" when valid, else invalid_request or separation_of_duty
@@ -70,12 +73,16 @@ func (c *principalCache) slot(p *User) *atomic.Pointer[principalEntry] {
 	for _, g := range p.Groups {
 		add(string(g))
 	}
+	h = (h ^ 0xfd) * 1099511628211
+	for _, w := range p.Workgroups {
+		add(string(w))
+	}
 	return &c.slots[(h^h>>32)%principalSlots]
 }
 
 func (e *principalEntry) matches(s *Snapshot, p *User) bool {
-	return e.roles == s.roles && e.src == s.src && e.at == p.AccountType &&
-		slices.Equal(e.ids, p.Roles) && slices.Equal(e.groups, p.Groups)
+	return e.roles == s.roles && e.src == s.src && e.wgt == s.wgs && e.at == p.AccountType &&
+		slices.Equal(e.ids, p.Roles) && slices.Equal(e.groups, p.Groups) && slices.Equal(e.wgIDs, p.Workgroups)
 }
 
 // principalEntry returns the compiled form of p's account type, roles and
@@ -102,19 +109,12 @@ func (s *Snapshot) resolvePrincipal(p *User, rec *userRec) Reason {
 		return ReasonInvalidRequest
 	}
 	e := s.principalEntry(p)
-	if e.reason == ReasonInvalidRequest {
-		return e.reason
-	}
-	for _, w := range p.Workgroups {
-		if _, ok := s.wgs.idx[w]; !ok {
-			return ReasonInvalidRequest
-		}
-	}
 	if e.reason != "" {
 		return e.reason
 	}
 	rec.user = *p
 	rec.prof = e.prof
+	rec.wgs = e.wgs
 	rec.principal = true
 	return ""
 }
@@ -134,28 +134,17 @@ func (s *Snapshot) principalRecord(p *User) (*userRec, Reason, string) {
 		}
 	}
 	e := s.principalEntry(p)
-	if e.reason == ReasonInvalidRequest {
-		return nil, e.reason, fmt.Sprintf("principal %s: %s", p.ID, e.problem)
-	}
-	for _, w := range p.Workgroups {
-		if _, ok := s.wgs.idx[w]; !ok {
-			return nil, ReasonInvalidRequest, fmt.Sprintf("principal %s: unknown workgroup %s%s", p.ID, quoteShort(string(w)), didYouMean(w, s.wgs.ids))
-		}
-	}
 	if e.reason != "" {
 		return nil, e.reason, fmt.Sprintf("principal %s: %s", p.ID, e.problem)
 	}
-	rec := &userRec{user: p.Clone(), prof: e.prof, principal: true}
-	for _, w := range p.Workgroups {
-		rec.wgs = append(rec.wgs, s.wgs.idx[w])
-	}
-	return rec, "", ""
+	return &userRec{user: p.Clone(), prof: e.prof, wgs: e.wgs, principal: true}, "", ""
 }
 
-// compilePrincipal validates an account type, roles and groups as the
-// validator validates a stored user, and compiles their profile.
+// compilePrincipal validates an account type, roles, groups and
+// workgroups as the validator validates a stored user, and compiles their
+// profile.
 func (s *Snapshot) compilePrincipal(p *User, c *principalCache) *principalEntry {
-	e := &principalEntry{roles: s.roles, src: s.src, at: p.AccountType, ids: slices.Clone(p.Roles), groups: slices.Clone(p.Groups)}
+	e := &principalEntry{roles: s.roles, src: s.src, wgt: s.wgs, at: p.AccountType, ids: slices.Clone(p.Roles), groups: slices.Clone(p.Groups), wgIDs: slices.Clone(p.Workgroups)}
 	invalid := func(format string, args ...any) *principalEntry {
 		e.reason, e.problem = ReasonInvalidRequest, fmt.Sprintf(format, args...)
 		return e
@@ -201,6 +190,13 @@ func (s *Snapshot) compilePrincipal(p *User, c *principalCache) *principalEntry 
 		for _, r := range group.Roles {
 			add(r)
 		}
+	}
+	for _, w := range p.Workgroups {
+		j, ok := s.wgs.idx[w]
+		if !ok {
+			return invalid("unknown workgroup %s%s", quoteShort(string(w)), didYouMean(w, s.wgs.ids))
+		}
+		e.wgs = append(e.wgs, j)
 	}
 	for _, r := range atDef.DefaultRoles {
 		add(r)

@@ -34,8 +34,8 @@ type userRec struct {
 	user User     // as stored, for explanations and reviews
 	prof *profile // shared with every user of the same authorized role set
 	wgs  []int32  // the user's workgroups, interned
-	// principal marks a Request.Principal's record: its workgroups are
-	// interned on use (wgs is nil).
+	// principal marks a Request.Principal's record (wgs then belongs to
+	// the principal cache and is shared).
 	principal bool
 }
 
