@@ -776,6 +776,9 @@ func (p *Policy) validateTests() []error {
 			bad("expects a denial with scope %s; a denial has no scope", t.Expect.Scope)
 		}
 		switch {
+		case req.Principal != nil:
+			// A principal is checked against the policy when the test
+			// runs: what it names that the policy lacks is invalid_request.
 		case req.User == "" && !expects(ReasonInvalidRequest) && !expects(ReasonUnknownUser):
 			bad("the request names no user")
 		case req.User != "" && !users[req.User] && !expects(ReasonUnknownUser):

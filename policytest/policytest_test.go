@@ -164,3 +164,8 @@ func TestRunRefusesWhatItCannotRun(t *testing.T) {
 		})
 	}
 }
+
+// A policy file's tests may describe principals (a token's claims).
+func TestRunPrincipals(t *testing.T) {
+	policytest.Run(t, filepath.Join("testdata", "principal.yaml"))
+}
