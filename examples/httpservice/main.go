@@ -93,7 +93,7 @@ func (cs *Cases) Add(c Case) Case {
 
 // newHandler is the whole authorization glue of the service.
 func newHandler(authz *rbac.Authorizer, key []byte, cases *Cases, log *slog.Logger) http.Handler {
-	// --- glue: who, which record, which permission (30 lines) ---
+	// --- glue: who, which record, which permission (44 lines with the list) ---
 	identify := func(r *http.Request) (rbachttp.Identity, error) {
 		claims, err := Verify(key, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), time.Now())
 		return rbachttp.Identity{Principal: claims.Principal()}, err
