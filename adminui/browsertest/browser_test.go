@@ -204,7 +204,7 @@ func (s *session) shot(name string) {
 	// the window shows, which is what a reader sees first.
 	height := value(s, "page height", chromedp.Evaluate[int](`document.documentElement.scrollHeight`))
 	shot := chromedp.FullScreenshot(100)
-	if height > 3000 {
+	if height > 2500 {
 		shot = chromedp.CaptureScreenshot()
 	}
 	png := value(s, "screenshot "+name, shot)
