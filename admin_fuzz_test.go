@@ -15,7 +15,7 @@ import (
 // writes nothing.
 func FuzzAdminApply(f *testing.F) {
 	f.Add("sam", uint8(5), "int1", uint8(5), "int1", "case_reader", 0, false, "")
-	f.Add("olly", uint8(5), "x", uint8(2), "x", "", 0, false, "")           // a Role value in a user change
+	f.Add("olly", uint8(5), "x", uint8(2), "x", "", 0, false, "")          // a Role value in a user change
 	f.Add("olly", uint8(8), "service/x", uint8(19), "x", "", 0, false, "") // a nil *Ownership
 	f.Add("ursula", uint8(5), "ursula", uint8(5), "ursula", "", 0, false, "\x00")
 	f.Add("rita", uint8(6), "suggest-vs-approve", uint8(255), "", "", 0, false, "")

@@ -293,4 +293,3 @@ func TestPreviewWritesNothing(t *testing.T) {
 		t.Error("Preview wrote")
 	}
 }
-
