@@ -1,9 +1,10 @@
 package rbac
 
 import (
+	"encoding/binary"
+	"hash/maphash"
 	"slices"
 	"strings"
-	"sync/atomic"
 
 	"github.com/rolegraph/rbac/internal/compile"
 )
@@ -16,18 +17,27 @@ type compiler struct {
 	wgs      *workgroupTable
 	rules    map[string]*ownershipRule
 	src      *sources
-	byKey    map[string]*profile // authorized role set → profile
-	bySource map[string]*profile // account type + direct roles + groups → profile
+	groupIdx map[GroupID]int32   // interned groups, for source keys
+	profiles *profileCache       // authorized role set → profile
+	bySource map[string]*profile // encoded source key → profile
+
+	// Scratch space reused by every user, so that a user whose sources
+	// were seen before costs no allocation.
+	keyBuf []byte
+	idBuf  []int32
+	set    compile.Bits
 }
 
-// compileFull compiles the whole state.
+// compileFull compiles the whole state. Everything a check or a review
+// function needs is built here (or by compileIncremental), never on first
+// use: a fresh snapshot answers its first request as cheaply as its
+// millionth.
 func compileFull(st *state) (*compiler, *Snapshot, error) {
-	c := &compiler{byKey: map[string]*profile{}, bySource: map[string]*profile{}}
 	rt, err := compileRoles(st)
 	if err != nil {
 		return nil, nil, err
 	}
-	c.roles = rt
+	c := &compiler{roles: rt, profiles: rt.cache, bySource: map[string]*profile{}, set: compile.NewBits(len(rt.roles))}
 	c.wgs = compileWorkgroups(st)
 	owners := map[string]map[string][]OrgSlug{}
 	for _, o := range st.ownerships {
@@ -47,14 +57,32 @@ func compileFull(st *state) (*compiler, *Snapshot, error) {
 		workgroups:   cloneMap(st.workgroups),
 		permissions:  cloneMap(st.permissions),
 	}
+	c.groupIdx = make(map[GroupID]int32, len(st.groups))
+	for g := range st.groups {
+		c.groupIdx[g] = int32(len(c.groupIdx))
+	}
 	for _, k := range sortedKeys(st.constraints) {
 		c.src.constraints = append(c.src.constraints, st.constraints[k])
 	}
+	// One slab of records and one of workgroup indexes instead of an
+	// allocation per user.
+	recs := make([]userRec, len(st.users))
+	var wgs []int32
 	users := make(map[string]*userRec, len(st.users))
+	i := 0
 	for id, u := range st.users {
-		users[string(id)] = c.compileUser(st, u)
+		rec := &recs[i]
+		i++
+		c.fillUser(st, u, rec, &wgs)
+		users[string(id)] = rec
 	}
-	s := &Snapshot{rev: st.rev, users: compile.NewOverlayMap(users), roles: rt, wgs: c.wgs, rules: c.rules, src: c.src, review: &reviewIndex{}}
+	um := compile.NewOverlayMap(users)
+	ix := newReviewIndex(um, rt.cache.n, func(f func(*userRec)) {
+		for i := range recs {
+			f(&recs[i])
+		}
+	})
+	s := &Snapshot{rev: st.rev, users: um, roles: rt, wgs: c.wgs, rules: c.rules, src: c.src, review: ix}
 	return c, s, nil
 }
 
@@ -77,13 +105,14 @@ func (c *compiler) compileIncremental(st *state, prev *Snapshot, changes []Chang
 	}
 	s := *prev
 	s.rev = st.rev
-	s.review = &reviewIndex{}
 	copiedRules := false
 	for _, ch := range changes {
 		switch ch.Kind {
 		case EntityUser:
 			if u, ok := st.users[UserID(ch.Key)]; ok {
-				s.users = s.users.With(ch.Key, c.compileUser(st, u), false)
+				rec := &userRec{}
+				c.fillUser(st, u, rec, nil)
+				s.users = s.users.With(ch.Key, rec, false)
 			} else {
 				s.users = s.users.With(ch.Key, nil, true)
 			}
@@ -102,6 +131,14 @@ func (c *compiler) compileIncremental(st *state, prev *Snapshot, changes []Chang
 			rule.owners = rule.owners.With(id, o.Owners, !ok)
 			s.rules[kind] = &rule
 		}
+	}
+	// The review index covers the base of the user table and reads the
+	// overlay as it goes; only a fold of the overlay into a new base (one
+	// write in maxOverlay) rebuilds it.
+	if !s.users.SameBase(prev.review.users) {
+		s.review = newReviewIndex(s.users, c.profiles.n, func(f func(*userRec)) {
+			s.users.RangeBase(func(_ string, rec *userRec) bool { f(rec); return true })
+		})
 	}
 	return &s, true
 }
@@ -130,7 +167,12 @@ func compileRoles(st *state) (*roleTable, error) {
 		return nil, errorf(ErrCycle, "compile", EntityRole, "", "%v", err)
 	}
 	rt.closure = closure
-	rt.single = make([]atomic.Pointer[profile], len(ids))
+	rt.granting = compile.NewBits(len(ids))
+	for i := range rt.roles {
+		if len(rt.roles[i].Grants) > 0 {
+			rt.granting.Set(i)
+		}
+	}
 
 	// Roles open to each account type; "" stands for users without one.
 	rt.allowed = map[AccountType]compile.Bits{}
@@ -168,6 +210,15 @@ func compileRoles(st *state) (*roleTable, error) {
 	for i, kind := range sortedKeys(st.ownershipRules) {
 		rule := st.ownershipRules[kind]
 		rt.rules = append(rt.rules, ownershipRule{idx: i, kind: kind, bypass: rule.Bypass, create: rule.Create})
+	}
+	// The profile of each role's closure, for requests that name their
+	// active roles. Built now rather than on first use, so that the first
+	// such check allocates nothing; shared with users whose authorized set
+	// is one role's closure.
+	rt.cache = newProfileCache()
+	rt.single = make([]*profile, len(ids))
+	for i := range rt.closure {
+		rt.single[i] = rt.cache.get(rt, rt.closure[i], true)
 	}
 	return rt, nil
 }
@@ -227,6 +278,13 @@ func compileWorkgroups(st *state) *workgroupTable {
 			wt.pre[i], wt.post[i] = -1, -2
 		}
 	}
+	wt.byPre = make([]int32, 0, len(ids))
+	for i := range ids {
+		if visited[i] {
+			wt.byPre = append(wt.byPre, int32(i))
+		}
+	}
+	slices.SortFunc(wt.byPre, func(a, b int32) int { return int(wt.pre[a] - wt.pre[b]) })
 	return wt
 }
 
@@ -235,63 +293,83 @@ func (wt *workgroupTable) contains(anc, x int32) bool {
 	return wt.pre[anc] <= wt.pre[x] && wt.post[x] <= wt.post[anc]
 }
 
-// compileUser builds a user record, sharing profiles between users with
+// fillUser compiles user u into rec, sharing profiles between users with
 // the same sources and between sources with the same authorized roles.
-func (c *compiler) compileUser(st *state, u User) *userRec {
-	rec := &userRec{user: u}
-	for _, w := range u.Workgroups {
-		if j, ok := c.wgs.idx[w]; ok {
-			rec.wgs = append(rec.wgs, j)
+// The user's interned workgroups are carved from *slab when slab is not
+// nil.
+func (c *compiler) fillUser(st *state, u User, rec *userRec, slab *[]int32) {
+	rec.user = u
+	if len(u.Workgroups) > 0 {
+		var wgs []int32
+		if slab != nil {
+			if cap(*slab)-len(*slab) < len(u.Workgroups) {
+				*slab = make([]int32, 0, max(4096, len(u.Workgroups)))
+			}
+			wgs = (*slab)[len(*slab):len(*slab)]
 		}
+		for _, w := range u.Workgroups {
+			if j, ok := c.wgs.idx[w]; ok {
+				wgs = append(wgs, j)
+			}
+		}
+		if slab != nil {
+			*slab = (*slab)[:len(*slab)+len(wgs)]
+			wgs = wgs[:len(wgs):len(wgs)]
+		}
+		rec.wgs = wgs
 	}
-	key := sourceKey(st, u)
-	if p, ok := c.bySource[key]; ok {
+	key := c.sourceKey(u)
+	if p, ok := c.bySource[string(key)]; ok { // no allocation: the compiler sees string(key) is only looked up
 		rec.prof = p
-		return rec
+		return
 	}
-	set := c.authorized(st, u)
-	p, ok := c.byKey[set.Key()]
-	if !ok {
-		p = c.roles.buildProfile(set)
-		c.byKey[set.Key()] = p
-	}
-	c.bySource[key] = p
+	p := c.profiles.get(c.roles, c.authorized(st, u), false)
+	c.bySource[string(key)] = p
 	rec.prof = p
-	return rec
 }
 
-// sourceKey identifies what a user's authorized roles are computed from.
-func sourceKey(st *state, u User) string {
-	var b strings.Builder
-	b.WriteString(string(u.AccountType))
-	b.WriteByte(0)
-	roles := u.Roles
-	if !slices.IsSorted(roles) {
-		roles = slices.Sorted(slices.Values(roles))
-	}
-	for _, r := range roles {
-		b.WriteString(string(r))
-		b.WriteByte(1)
-	}
-	b.WriteByte(0)
-	groups := u.Groups
-	if !slices.IsSorted(groups) {
-		groups = slices.Sorted(slices.Values(groups))
-	}
-	for _, g := range groups {
-		if _, ok := st.groups[g]; ok {
-			b.WriteString(string(g))
-			b.WriteByte(1)
+// sourceKey encodes what a user's authorized roles are computed from: the
+// account type, then the interned direct roles and groups, each sorted
+// (unknown ones left out: they authorize nothing). The result is only
+// valid until the next call.
+func (c *compiler) sourceKey(u User) []byte {
+	b := append(c.keyBuf[:0], u.AccountType...)
+	b = append(b, 0) // ids never contain NUL
+	n := c.idBuf[:0]
+	for _, r := range u.Roles {
+		if j, ok := c.roles.idx[r]; ok {
+			n = append(n, j)
 		}
 	}
-	return b.String()
+	b = appendSortedInts(b, n)
+	n = n[:0]
+	for _, g := range u.Groups {
+		if j, ok := c.groupIdx[g]; ok {
+			n = append(n, j)
+		}
+	}
+	b = appendSortedInts(b, n)
+	c.keyBuf, c.idBuf = b, n
+	return b
+}
+
+// appendSortedInts sorts n and appends it with its length.
+func appendSortedInts(b []byte, n []int32) []byte {
+	slices.Sort(n)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(n)))
+	for _, j := range n {
+		b = binary.LittleEndian.AppendUint32(b, uint32(j))
+	}
+	return b
 }
 
 // authorized computes a user's authorized roles: the closure of direct,
-// group and default roles, filtered by account type.
+// group and default roles, filtered by account type. The result is the
+// compiler's scratch set, valid until the next call.
 func (c *compiler) authorized(st *state, u User) compile.Bits {
 	rt := c.roles
-	set := compile.NewBits(len(rt.roles))
+	set := c.set
+	set.Reset()
 	add := func(r RoleID) {
 		if j, ok := rt.idx[r]; ok {
 			set.Or(rt.closure[j])
@@ -318,10 +396,43 @@ func (c *compiler) authorized(st *state, u User) compile.Bits {
 	return set
 }
 
+// profileCache finds the profile of an authorized role set, building it
+// once. It is keyed by a hash of the set, so that it keeps no copy of
+// each set as a string key.
+type profileCache struct {
+	seed maphash.Seed
+	m    map[uint64][]*profile
+	n    int32 // profiles built: the next profile's id
+}
+
+func newProfileCache() *profileCache {
+	return &profileCache{seed: maphash.MakeSeed(), m: map[uint64][]*profile{}}
+}
+
+// get returns the profile of set. A new profile keeps set itself if
+// immutable is true (a role's closure), else a copy (the caller reuses
+// its scratch set).
+func (pc *profileCache) get(rt *roleTable, set compile.Bits, immutable bool) *profile {
+	h := set.Hash(pc.seed)
+	for _, p := range pc.m[h] {
+		if p.roles.Equal(set) {
+			return p
+		}
+	}
+	if !immutable {
+		set = set.Clone()
+	}
+	p := rt.buildProfile(set)
+	p.id = pc.n
+	pc.n++
+	pc.m[h] = append(pc.m[h], p)
+	return p
+}
+
 // buildProfile compiles the permission table of an authorized role set.
 func (rt *roleTable) buildProfile(set compile.Bits) *profile {
 	p := &profile{roles: set, perms: map[Permission]permEntry{}, sod: -1}
-	set.Each(func(i int) {
+	set.EachAnd(rt.granting, func(i int) {
 		for _, g := range rt.roles[i].Grants {
 			bit := scopeBit(g.Scope)
 			if g.Permission.IsWildcard() {
@@ -388,16 +499,7 @@ func (rt *roleTable) buildProfile(set compile.Bits) *profile {
 	return p
 }
 
-// singleProfile returns the profile of one role's closure, compiling it on
-// first use. It holds grants only; prerequisites and constraints of an
-// active-role request are evaluated over the whole active set.
-func (rt *roleTable) singleProfile(i int32) *profile {
-	if p := rt.single[i].Load(); p != nil {
-		return p
-	}
-	p := rt.buildProfile(rt.closure[i])
-	if rt.single[i].CompareAndSwap(nil, p) {
-		return p
-	}
-	return rt.single[i].Load()
-}
+// singleProfile returns the profile of one role's closure (compiled with
+// the role table). It holds grants only; prerequisites and constraints of
+// an active-role request are evaluated over the whole active set.
+func (rt *roleTable) singleProfile(i int32) *profile { return rt.single[i] }

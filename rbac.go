@@ -304,13 +304,9 @@ func (a *Authorizer) syncLocked(ctx context.Context) error {
 
 // reloadLocked loads and compiles the whole store.
 func (a *Authorizer) reloadLocked(ctx context.Context) error {
-	p, rev, err := a.store.Load(ctx)
+	st, err := loadState(ctx, a.store)
 	if err != nil {
 		return err
-	}
-	st := stateOwning(p, rev) // Load's policy is ours to keep
-	if errs := st.validate(p.Where); len(errs) > 0 {
-		return &Error{Op: "load", Msg: fmt.Sprintf("the stored policy at revision %d is not valid", rev), Err: errors.Join(errs...)}
 	}
 	comp, snap, err := compileFull(st)
 	if err != nil {

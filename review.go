@@ -90,10 +90,11 @@ func (s *Snapshot) RolesOf(u UserID) []RoleSource {
 	return out
 }
 
-// PermissionsOf lists what user u holds with all roles active, each
-// permission once at its widest scope, wildcard grants as their pattern;
-// permissions missing a prerequisite are left out. Disabled or unknown
-// users hold nothing.
+// PermissionsOf lists what user u holds with all roles active: each
+// permission once per scope it is held at (mine and workgroup are not
+// comparable, so no single scope summarises both), wildcard grants as
+// their pattern; permissions missing a prerequisite are left out. Sorted
+// by permission, then scope. Disabled or unknown users hold nothing.
 func (s *Snapshot) PermissionsOf(u UserID) []ScopedPermission {
 	rec, ok := s.users.Get(string(u))
 	if !ok || rec == nil || rec.user.Disabled || rec.prof.sod >= 0 {
@@ -102,61 +103,45 @@ func (s *Snapshot) PermissionsOf(u UserID) []ScopedPermission {
 	return rec.prof.permissions()
 }
 
+// permissions lists the profile's (permission, scope) pairs, every scope
+// held, for PermissionsOf and Preview.
 func (p *profile) permissions() []ScopedPermission {
 	var out []ScopedPermission
-	for name, e := range p.perms {
-		if e.eff != 0 {
-			out = append(out, ScopedPermission{Permission: name, Scope: widest(e.eff)})
+	each := func(name Permission, mask uint8) {
+		for sc := ScopeMine; sc <= ScopeAll; sc++ {
+			if mask&scopeBit(sc) != 0 {
+				out = append(out, ScopedPermission{Permission: name, Scope: sc})
+			}
 		}
+	}
+	for name, e := range p.perms {
+		each(name, e.eff)
 	}
 	for prefix, mask := range p.wild {
-		out = append(out, ScopedPermission{Permission: Permission(prefix + "*"), Scope: widest(mask)})
+		each(Permission(prefix+"*"), mask)
 	}
-	slices.SortFunc(out, func(a, b ScopedPermission) int { return cmp.Compare(a.Permission, b.Permission) })
-	return out
-}
-
-func (s *Snapshot) index() *reviewIndex {
-	ix := s.review
-	ix.once.Do(func() {
-		pos := map[*profile]int{}
-		s.users.Range(func(_ string, rec *userRec) bool {
-			if rec == nil || rec.user.Disabled {
-				return true
-			}
-			i, ok := pos[rec.prof]
-			if !ok {
-				i = len(ix.profiles)
-				pos[rec.prof] = i
-				ix.profiles = append(ix.profiles, rec.prof)
-				ix.users = append(ix.users, nil)
-			}
-			ix.users[i] = append(ix.users[i], rec.user.ID)
-			return true
-		})
-		for _, us := range ix.users {
-			slices.Sort(us)
-		}
+	slices.SortFunc(out, func(a, b ScopedPermission) int {
+		return cmp.Or(cmp.Compare(a.Permission, b.Permission), cmp.Compare(a.Scope, b.Scope))
 	})
-	return ix
+	return out
 }
 
 // UsersWith lists the enabled users who hold permission p with all their
 // roles active, with the widest scope each holds it at, sorted by user.
-// It visits each distinct role set once, not each user.
+// It visits each distinct role set once, not each user; the index it reads
+// is built when the snapshot is compiled, so the first call after a write
+// costs no more than the next.
 func (s *Snapshot) UsersWith(p Permission) []Holder {
-	ix := s.index()
 	var out []Holder
-	for i, prof := range ix.profiles {
-		if prof.sod >= 0 {
-			continue
-		}
-		if eff := prof.effective(p); eff != 0 {
-			for _, u := range ix.users[i] {
-				out = append(out, Holder{User: u, Scope: widest(eff)})
+	var last *profile
+	var scope Scope
+	s.eachHolder(func(prof *profile) bool { return prof.sod < 0 && prof.effective(p) != 0 },
+		func(u UserID, prof *profile) {
+			if prof != last {
+				last, scope = prof, widest(prof.effective(p))
 			}
-		}
-	}
+			out = append(out, Holder{User: u, Scope: scope})
+		})
 	slices.SortFunc(out, func(a, b Holder) int { return cmp.Compare(a.User, b.User) })
 	return out
 }
@@ -167,13 +152,9 @@ func (s *Snapshot) UsersWithRole(r RoleID) []UserID {
 	if !ok {
 		return nil
 	}
-	ix := s.index()
 	var out []UserID
-	for k, prof := range ix.profiles {
-		if prof.roles.Has(int(i)) {
-			out = append(out, ix.users[k]...)
-		}
-	}
+	s.eachHolder(func(prof *profile) bool { return prof.roles.Has(int(i)) },
+		func(u UserID, _ *profile) { out = append(out, u) })
 	slices.Sort(out)
 	return out
 }

@@ -1,9 +1,6 @@
 package rbac
 
 import (
-	"sync"
-	"sync/atomic"
-
 	"github.com/rolegraph/rbac/internal/compile"
 )
 
@@ -17,7 +14,7 @@ type Snapshot struct {
 	wgs    *workgroupTable
 	rules  map[string]*ownershipRule // by resource kind, with the stored owners of that kind
 	src    *sources
-	review *reviewIndex // built on first use by the review functions
+	review *reviewIndex // users grouped by profile, for the review functions
 }
 
 // Revision returns the store revision the snapshot reflects.
@@ -45,8 +42,10 @@ type roleTable struct {
 	requires map[Permission][]Permission
 	catalog  []Permission // catalogued names, for wildcard expansion
 	dynamic  []dynamicConstraint
-	rules    []ownershipRule           // by rule index
-	single   []atomic.Pointer[profile] // lazily compiled profile of closure[i], for active-role requests
+	rules    []ownershipRule // by rule index
+	granting compile.Bits    // roles with grants of their own
+	single   []*profile      // single[i]: the profile of closure[i], for active-role requests
+	cache    *profileCache   // every profile built for this table, by role set (writer only)
 }
 
 type dynamicConstraint struct {
@@ -65,6 +64,7 @@ type ownershipRule struct {
 
 // profile is the compiled permission table of one authorized role set.
 type profile struct {
+	id     int32 // unique among the profiles of a role table
 	roles  compile.Bits
 	perms  map[Permission]permEntry
 	small  []permKV         // perms again when there are few: a scan beats hashing
@@ -108,6 +108,7 @@ type workgroupTable struct {
 	idx       map[WorkgroupID]int32
 	ids       []WorkgroupID
 	pre, post []int32
+	byPre     []int32 // the workgroups in depth-first order: a subtree is a run of it (Plan)
 }
 
 // sources keeps the entities needed to explain decisions and to review.
@@ -162,10 +163,59 @@ func (prof *profile) wildcard(p Permission) uint8 {
 	return m
 }
 
-// reviewIndex groups users by profile so that "who holds X" visits each
-// distinct role set once instead of every user.
+// reviewIndex groups the enabled users of the base of a user table by
+// profile, so that "who holds X" visits each distinct role set once
+// instead of every user. Users changed since the base was built (the
+// table's overlay, at most a thousand or so) are read from the table
+// itself; compileIncremental rebuilds the index only when the overlay is
+// folded into a new base. It is built when the snapshot is compiled, never
+// on first use.
 type reviewIndex struct {
-	once     sync.Once
+	users    *compile.OverlayMap[*userRec] // a version of the table whose base this indexes
 	profiles []*profile
-	users    [][]UserID // users[i] hold profiles[i], sorted
+	members  [][]UserID // members[i]: enabled users of the base holding profiles[i], unsorted
+}
+
+// newReviewIndex indexes the base of users, whose records each calls f
+// with; nProfiles bounds the ids of their profiles.
+func newReviewIndex(users *compile.OverlayMap[*userRec], nProfiles int32, each func(f func(*userRec))) *reviewIndex {
+	ix := &reviewIndex{users: users}
+	slot := make([]int32, nProfiles) // profile id → 1 + its index in ix.profiles
+	each(func(rec *userRec) {
+		if rec == nil || rec.user.Disabled {
+			return
+		}
+		i := slot[rec.prof.id] - 1
+		if i < 0 {
+			i = int32(len(ix.profiles))
+			slot[rec.prof.id] = i + 1
+			ix.profiles = append(ix.profiles, rec.prof)
+			ix.members = append(ix.members, nil)
+		}
+		ix.members[i] = append(ix.members[i], rec.user.ID)
+	})
+	return ix
+}
+
+// eachHolder calls f for every enabled user of s whose profile satisfies
+// match, in no particular order; match is called once per profile of the
+// index and once per changed user.
+func (s *Snapshot) eachHolder(match func(*profile) bool, f func(u UserID, prof *profile)) {
+	ix := s.review
+	for i, prof := range ix.profiles {
+		if !match(prof) {
+			continue
+		}
+		for _, u := range ix.members[i] {
+			if !s.users.Overlaid(string(u)) {
+				f(u, prof)
+			}
+		}
+	}
+	s.users.RangeOverlay(func(_ string, rec *userRec, ok bool) bool {
+		if ok && rec != nil && !rec.user.Disabled && match(rec.prof) {
+			f(rec.user.ID, rec.prof)
+		}
+		return true
+	})
 }

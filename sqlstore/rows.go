@@ -213,6 +213,7 @@ func (s *Store) deleteRecords(ctx context.Context, q querier, t *entityTable, ke
 // insertRecords inserts records (whose keys are absent) and their lists,
 // with multi-row INSERTs.
 func (s *Store) insertRecords(ctx context.Context, q querier, t *entityTable, recs []record) error {
+	sortRecords(recs)
 	cols := append([]string(nil), t.keys...)
 	for _, c := range t.cols {
 		cols = append(cols, c.name)
@@ -247,68 +248,6 @@ func (s *Store) insertRecords(ctx context.Context, q querier, t *entityTable, re
 			}
 		}
 		if err := s.insertRows(ctx, q, l.name, lcols, lrows); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// insertRows inserts rows into table with as few statements as the
-// placeholder limits allow.
-func (s *Store) insertRows(ctx context.Context, q querier, table string, cols []string, rows [][]any) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	tuple := "(" + strings.Repeat("?, ", len(cols)-1) + "?)"
-	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
-	if s.dialect == SQLite {
-		// In process, a prepared one-row INSERT beats parsing big
-		// multi-row statements; there are no round trips to save.
-		return s.insertPrepared(ctx, q, head+tuple, rows)
-	}
-	per := max(1, min(maxRows, maxParams/len(cols)))
-	for len(rows) > 0 {
-		n := min(len(rows), per)
-		var b strings.Builder
-		b.Grow(len(head) + n*(len(tuple)+2))
-		b.WriteString(head)
-		args := make([]any, 0, n*len(cols))
-		for i, r := range rows[:n] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(tuple)
-			args = append(args, r...)
-		}
-		if _, err := q.ExecContext(ctx, s.dialect.rebind(b.String()), args...); err != nil {
-			return err
-		}
-		rows = rows[n:]
-	}
-	return nil
-}
-
-type preparer interface {
-	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
-}
-
-func (s *Store) insertPrepared(ctx context.Context, q querier, query string, rows [][]any) error {
-	p, ok := q.(preparer)
-	if !ok || len(rows) < 4 {
-		for _, r := range rows {
-			if _, err := q.ExecContext(ctx, query, r...); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	stmt, err := p.PrepareContext(ctx, query)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	for _, r := range rows {
-		if _, err := stmt.ExecContext(ctx, r...); err != nil {
 			return err
 		}
 	}

@@ -1,7 +1,9 @@
 package compile
 
 import (
+	"hash/maphash"
 	"math/bits"
+	"slices"
 	"unsafe"
 )
 
@@ -50,6 +52,38 @@ func (b Bits) Each(f func(i int)) {
 			w &= w - 1
 		}
 	}
+}
+
+// EachAnd calls f for each bit set in both b and o, in increasing order.
+// It skips empty words, so a sparse mask makes a walk over a large set
+// cheap.
+func (b Bits) EachAnd(o Bits, f func(i int)) {
+	for wi, w := range b {
+		if wi >= len(o) {
+			return
+		}
+		w &= o[wi]
+		for w != 0 {
+			tz := bits.TrailingZeros64(w)
+			f(wi*64 + tz)
+			w &= w - 1
+		}
+	}
+}
+
+// Reset clears every bit.
+func (b Bits) Reset() { clear(b) }
+
+// Equal reports whether b and o hold the same bits (and length).
+func (b Bits) Equal(o Bits) bool { return slices.Equal(b, o) }
+
+// Hash returns a hash of the bits, for tables keyed by sets that should
+// not keep a string copy of each key. It does not allocate.
+func (b Bits) Hash(seed maphash.Seed) uint64 {
+	if len(b) == 0 {
+		return maphash.Bytes(seed, nil)
+	}
+	return maphash.Bytes(seed, unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), len(b)*8))
 }
 
 // Count returns the number of set bits.

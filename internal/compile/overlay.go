@@ -9,10 +9,13 @@ const maxOverlay = 1024
 // one-entry change to a map of a million entries costs microseconds, and a
 // lookup costs one map access while the overlay is empty, two otherwise.
 type OverlayMap[V any] struct {
-	base map[string]V
+	base *overlayBase[V]
 	over map[string]overlayEntry[V]
 	n    int
 }
+
+// overlayBase is boxed so that versions can tell whether they share it.
+type overlayBase[V any] struct{ m map[string]V }
 
 type overlayEntry[V any] struct {
 	v  V
@@ -24,7 +27,7 @@ func NewOverlayMap[V any](m map[string]V) *OverlayMap[V] {
 	if m == nil {
 		m = map[string]V{}
 	}
-	return &OverlayMap[V]{base: m, n: len(m)}
+	return &OverlayMap[V]{base: &overlayBase[V]{m}, n: len(m)}
 }
 
 // Get returns the value for k. It does not allocate.
@@ -38,7 +41,7 @@ func (o *OverlayMap[V]) Get(k string) (V, bool) {
 			return e.v, e.ok
 		}
 	}
-	v, ok := o.base[k]
+	v, ok := o.base.m[k]
 	return v, ok
 }
 
@@ -74,7 +77,7 @@ func (o *OverlayMap[V]) With(k string, v V, del bool) *OverlayMap[V] {
 		} else {
 			base[k] = v
 		}
-		out.base = base
+		out.base = &overlayBase[V]{base}
 		return out
 	}
 	out.over = make(map[string]overlayEntry[V], len(o.over)+1)
@@ -91,7 +94,7 @@ func (o *OverlayMap[V]) Range(f func(k string, v V) bool) {
 	if o == nil {
 		return
 	}
-	for k, v := range o.base {
+	for k, v := range o.base.m {
 		if _, shadowed := o.over[k]; shadowed {
 			continue
 		}
@@ -101,6 +104,48 @@ func (o *OverlayMap[V]) Range(f func(k string, v V) bool) {
 	}
 	for k, e := range o.over {
 		if e.ok && !f(k, e.v) {
+			return
+		}
+	}
+}
+
+// SameBase reports whether o and p share their base: p is o with only
+// overlay changes, or the other way round.
+func (o *OverlayMap[V]) SameBase(p *OverlayMap[V]) bool {
+	return o != nil && p != nil && o.base == p.base
+}
+
+// Overlaid reports whether k was changed (put or deleted) since the base
+// was built. It does not allocate.
+func (o *OverlayMap[V]) Overlaid(k string) bool {
+	if o == nil || len(o.over) == 0 {
+		return false
+	}
+	_, found := o.over[k]
+	return found
+}
+
+// RangeBase calls f for every entry of the base, overlaid ones included,
+// until f returns false.
+func (o *OverlayMap[V]) RangeBase(f func(k string, v V) bool) {
+	if o == nil {
+		return
+	}
+	for k, v := range o.base.m {
+		if !f(k, v) {
+			return
+		}
+	}
+}
+
+// RangeOverlay calls f for every overlaid key with its value (ok false:
+// deleted), until f returns false.
+func (o *OverlayMap[V]) RangeOverlay(f func(k string, v V, ok bool) bool) {
+	if o == nil {
+		return
+	}
+	for k, e := range o.over {
+		if !f(k, e.v, e.ok) {
 			return
 		}
 	}
