@@ -24,6 +24,7 @@ type Authorizer struct {
 	mu sync.Mutex // guards st and comp; held while writing
 	// adminMu serializes Admin writes, which judge and then write (admin.go).
 	adminMu sync.Mutex
+	judged  *judgedCompile // what Admin compiled for the write it is about to make (admin.go)
 	st      *state
 	comp    *compiler
 
@@ -333,6 +334,11 @@ func (a *Authorizer) applyLocked(sets []ChangeSet) {
 	}
 	if changed == nil {
 		a.touchSynced()
+		return
+	}
+	if comp, snap, ok := a.takeJudged(sets); ok {
+		a.comp = comp
+		a.publish(snap)
 		return
 	}
 	if snap, ok := a.comp.compileIncremental(a.st, a.snap.Load(), changed); ok {
