@@ -301,6 +301,9 @@ func TestPreviewWritesNothing(t *testing.T) {
 // lacked, unless the actor holds rbac.escalate or manages the group; and
 // Preview equals the difference of PermissionsOf before and after.
 func TestAdminProperties(t *testing.T) {
+	if testing.Short() {
+		t.Skip("property suite: run without -short")
+	}
 	accepted, escalations := 0, 0
 	defer func() {
 		// A property over rejected changes only would prove nothing.
