@@ -4,42 +4,68 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
+	"time"
 )
 
 // System is the reserved actor for bootstrap and imports: the only one
-// that skips the administration rules. Its changes are still audited.
+// that skips the administration rules. Its changes are still audited. No
+// user may have this id, nor any id starting "rbac.".
 const System UserID = "rbac.system"
 
 // Built-in permissions of administration. They are always known: a policy
-// with a catalogue need not list them.
+// with a catalogue need not list them. They count only when held at scope
+// global or all; at mine they confer nothing, and rbac.users.manage held at
+// workgroup manages only the users of the holder's workgroups.
 const (
 	PermRolesManage    Permission = "rbac.roles.manage"    // roles, grants, containment, catalogue, account types, constraints, ownership rules
 	PermGroupsManage   Permission = "rbac.groups.manage"   // groups, their roles and managers
 	PermUsersManage    Permission = "rbac.users.manage"    // users, assignments, memberships, workgroups
-	PermAuditRead      Permission = "rbac.audit.read"      // History
-	PermEscalate       Permission = "rbac.escalate"        // confer what one does not hold
+	PermAuditRead      Permission = "rbac.audit.read"      // History, Revert
+	PermEscalate       Permission = "rbac.escalate"        // confer what one cannot exercise, and relax the rules
 	PermSensitiveGrant Permission = "rbac.sensitive.grant" // let someone newly reach a sensitive permission
 )
 
-// Admin changes the model on behalf of an actor, under the rules of
-// delegated administration:
+// Admin changes the model on behalf of an actor, a known and enabled user,
+// under the rules of delegated administration. Every change set is judged
+// as a whole, by its full effect, before anything is written:
 //
-//   - who may change what: rbac.roles.manage, rbac.groups.manage and
-//     rbac.users.manage; a group's managers may add and remove members of
-//     that group (users of its account type) and nothing else; owners of a
-//     record only by the kind's bypass holders;
-//   - no escalation: to define what a role confers, give a role to a
-//     group, make a role a default, or assign it, the actor must hold every
-//     permission newly conferred, at that scope or wider, unless it holds
-//     rbac.escalate (group managers adding members confer by delegation);
-//   - a change that lets anyone newly reach a sensitive permission also
-//     needs rbac.sensitive.grant and a reason;
-//   - no lockout: a change after which nobody enabled can manage roles,
-//     groups or users is rejected.
+//  1. Well-formed input (ErrInvalid): values of the right type, ids that
+//     are identifiers, free text in UTF-8 without NUL, no user id rbac.system
+//     nor starting "rbac.".
+//  2. The actor's rights (ErrForbidden), before anything about the model is
+//     revealed: rbac.roles.manage for roles, the catalogue, account types,
+//     constraints and ownership rules; rbac.groups.manage for groups;
+//     rbac.users.manage for users and workgroups (held at workgroup: only
+//     users whose every workgroup, before and after, is under the actor's
+//     workgroups); a group's enabled manager may add and remove other users
+//     of the group's account type to and from that group; the owners of a
+//     record: the kind's bypass holders, or for a new record the holders of
+//     the rule's Create permission (their own org only).
+//  3. The model stays valid (ErrInvalid, ErrNotFound, ErrCycle, ...).
+//  4. No escalation (ErrForbidden, unless the actor holds rbac.escalate):
+//     every (permission, scope) any user gains — through roles, groups,
+//     account-type defaults, containment, the catalogue and prerequisites,
+//     being enabled, and under every active-role set a dynamic
+//     separation-of-duty constraint lets them use — must be one the actor
+//     can itself exercise now, at that scope or wider; appointing a group
+//     manager, or changing what a managed group confers, delegates the
+//     group's roles, which the actor must likewise hold; every reach gained
+//     (an org, a workgroup, a re-parented workgroup, a record's owners) must
+//     be within the actor's own reach. Relaxations — deleting or loosening
+//     a constraint, removing a prerequisite or deleting a prerequisite
+//     permission, un-marking a sensitive permission, deleting an ownership
+//     rule or changing its bypass or create permission — need rbac.escalate.
+//  5. A change after which anyone newly reaches a permission that is
+//     sensitive before or after it needs rbac.sensitive.grant and the
+//     actor's own reason.
+//  6. No lockout: a change after which no enabled user can manage roles,
+//     groups or users is refused.
 //
-// Denials wrap ErrForbidden and name what is missing. Nothing is written.
+// Denials wrap ErrForbidden and say which rule refused and why. Nothing is
+// written.
 type Admin struct {
 	a     *Authorizer
 	actor UserID
@@ -48,53 +74,162 @@ type Admin struct {
 // Admin returns the administration interface for actor.
 func (a *Authorizer) Admin(actor UserID) *Admin { return &Admin{a: a, actor: actor} }
 
-// Apply checks the rules for the changes and writes them as one audited
-// change set with the actor and reason.
+// maxJudgeAttempts bounds how often a change set is judged again because
+// another writer changed the model between the judgement and the write.
+const maxJudgeAttempts = 64
+
+// Apply judges the changes by the rules of Admin and writes them as one
+// audited change set with the actor and reason. If another writer changes
+// the model in between, the changes are judged again against the new model
+// (a bounded number of times).
 func (ad *Admin) Apply(ctx context.Context, reason string, changes ...Change) (Revision, error) {
-	// Who may change what comes first, so that an actor without the right
-	// learns that, not whether the change would be valid.
-	if ad.actor != System {
-		before := ad.a.Snapshot()
-		for _, c := range ad.a.withBefore(changes) {
-			if _, err := ad.mayChange(before, c); err != nil {
-				return 0, err
-			}
+	return ad.apply(ctx, adminWrite{reason: reason, ownReason: reason, changes: changes})
+}
+
+// adminWrite is one administrative write.
+type adminWrite struct {
+	reason    string // for the audit trail
+	ownReason string // the actor's own words, for the sensitivity rule
+	changes   []Change
+	// build, if set, makes the changes from the current snapshot under the
+	// write lock (read-modify-write): what it read cannot change before
+	// the write, except by another replica, which is a conflict.
+	build func(s *Snapshot) ([]Change, error)
+	// precheck runs after the rights, under the write lock, before the
+	// model is validated (Revert: nothing it touched has changed since).
+	precheck func(st *state) error
+}
+
+func (ad *Admin) apply(ctx context.Context, w adminWrite) (Revision, error) {
+	if w.build == nil {
+		if err := checkAdminInput("admin", w.reason, w.changes); err != nil {
+			return 0, err
 		}
+	} else if err := checkText("the reason", w.reason); err != nil {
+		return 0, &Error{Op: "admin", Msg: err.Error(), Err: ErrInvalid}
 	}
+	// One administrative write at a time per authorizer: judging and
+	// writing are two steps, and writers of one replica would otherwise
+	// invalidate each other's judgements.
+	ad.a.adminMu.Lock()
+	defer ad.a.adminMu.Unlock()
 	for attempt := 0; ; attempt++ {
-		ev, err := ad.a.evaluate(ctx, ChangeSet{Actor: ad.actor, Reason: reason, Changes: changes})
+		ev, err := ad.a.evaluate(ctx, ChangeSet{Actor: ad.actor, Reason: w.reason, Changes: w.changes}, ad.rulesFor(w))
 		if err != nil {
 			return 0, err
 		}
-		if err := ad.authorize(ev, reason); err != nil {
-			return 0, err
-		}
-		rev, err := ad.a.Apply(ctx, ChangeSet{Expect: ev.rev, Actor: ad.actor, Reason: reason, Changes: changes})
-		if errors.Is(err, ErrConflict) && attempt < 5 {
-			continue // someone changed the model meanwhile: judge again
+		rev, err := ad.a.Apply(ctx, ChangeSet{Expect: ev.rev, Actor: ad.actor, Reason: w.reason, Changes: ev.requested})
+		if errors.Is(err, ErrConflict) {
+			if attempt < maxJudgeAttempts {
+				backoff(ctx, attempt)
+				continue // another replica changed the model meanwhile: read and judge again
+			}
+			err = &Error{Op: "admin", Msg: fmt.Sprintf("other writers kept changing the model; gave up after %d attempts", attempt+1), Err: err}
 		}
 		return rev, err
 	}
 }
 
-// evaluation of a change set before it is written.
-type changeEvaluation struct {
-	rev      Revision
-	before   *Snapshot
-	after    *Snapshot
-	expanded ChangeSet
+// backoff sleeps a random time that grows with attempt, so that writers
+// retrying on the same entity spread out.
+func backoff(ctx context.Context, attempt int) {
+	wait := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 5)))
+	select {
+	case <-ctx.Done():
+	case <-time.After(wait):
+	}
 }
 
-// evaluate expands cs with its cascades against the current state and compiles the result,
+// rulesFor returns the checks of an administrative write, for evaluate.
+func (ad *Admin) rulesFor(w adminWrite) evaluationRules {
+	if ad.actor == System {
+		return evaluationRules{
+			build:    w.build,
+			precheck: w.precheck,
+			judge:    func(ev *changeEvaluation) error { return refuseEmptyWrite(ev.expanded.Changes) },
+		}
+	}
+	var rights *actorRights
+	return evaluationRules{
+		build: w.build,
+		rights: func(st *state, before *Snapshot, changes []Change) error {
+			var err error
+			rights, err = ad.rights(st, before, changes)
+			return err
+		},
+		precheck: w.precheck,
+		judge: func(ev *changeEvaluation) error {
+			if err := refuseEmptyWrite(ev.expanded.Changes); err != nil {
+				return err
+			}
+			return ad.judge(ev, rights, w.ownReason)
+		},
+	}
+}
+
+// refuseEmptyWrite: a change set that would change nothing writes nothing.
+func refuseEmptyWrite(changes []Change) error {
+	for _, c := range changes {
+		if !equalEntities(c.Before, c.After) {
+			return nil
+		}
+	}
+	c := changes[0]
+	return &Error{Op: "admin", Kind: c.Kind, ID: c.Key, Msg: "nothing to change: it is already so", Err: ErrExists}
+}
+
+// changeEvaluation is a change set compiled, but not written.
+type changeEvaluation struct {
+	rev       Revision
+	requested []Change // the changes asked for (built, for a read-modify-write)
+	before    *Snapshot
+	after     *Snapshot
+	expanded  ChangeSet
+}
+
+// evaluationRules are the checks evaluate runs, in order, under the write
+// lock: rights against the current state (before anything about the model
+// is revealed), precheck, then — once the change set is expanded, valid and
+// compiled — judge.
+type evaluationRules struct {
+	build    func(s *Snapshot) ([]Change, error)
+	rights   func(st *state, before *Snapshot, changes []Change) error
+	precheck func(st *state) error
+	judge    func(ev *changeEvaluation) error
+}
+
+// evaluate expands cs (or the changes rules.build makes) with its cascades
+// against the current state, compiles the result and runs the rules,
 // leaving the state as it was.
-func (a *Authorizer) evaluate(ctx context.Context, cs ChangeSet) (*changeEvaluation, error) {
+func (a *Authorizer) evaluate(ctx context.Context, cs ChangeSet, rules evaluationRules) (*changeEvaluation, error) {
 	if a.closed.Load() {
-		return nil, &Error{Op: "apply", Err: ErrClosed}
+		return nil, &Error{Op: "admin", Err: ErrClosed}
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if err := a.syncLocked(ctx); err != nil {
 		return nil, err
+	}
+	before := a.snap.Load()
+	if rules.build != nil {
+		changes, err := rules.build(before)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkAdminInput("admin", "", changes); err != nil {
+			return nil, err
+		}
+		cs.Changes = changes
+	}
+	if rules.rights != nil {
+		if err := rules.rights(a.st, before, cs.Changes); err != nil {
+			return nil, err
+		}
+	}
+	if rules.precheck != nil {
+		if err := rules.precheck(a.st); err != nil {
+			return nil, err
+		}
 	}
 	expanded, err := a.st.withCascades(cs)
 	if err != nil {
@@ -103,279 +238,247 @@ func (a *Authorizer) evaluate(ctx context.Context, cs ChangeSet) (*changeEvaluat
 	for _, c := range expanded.Changes {
 		a.st.applyChange(c)
 	}
-	_, after, err := compileFull(a.st)
+	after, err := a.compileCandidate(before, expanded.Changes)
 	a.st.undo(expanded.Changes)
 	if err != nil {
 		return nil, err
 	}
-	return &changeEvaluation{rev: a.st.rev, before: a.snap.Load(), after: after, expanded: expanded}, nil
-}
-
-// withBefore returns copies of changes with Before set from the current
-// state.
-func (a *Authorizer) withBefore(changes []Change) []Change {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	out := make([]Change, len(changes))
-	for i, c := range changes {
-		c.Before = CloneEntity(a.st.get(c.Kind, c.Key))
-		out[i] = c
+	ev := &changeEvaluation{rev: a.st.rev, requested: cs.Changes, before: before, after: after, expanded: expanded}
+	if rules.judge != nil {
+		if err := rules.judge(ev); err != nil {
+			return nil, err
+		}
 	}
-	return out
+	return ev, nil
 }
 
+// compileCandidate compiles the state with a change set applied but not
+// written: only the changed users when the set touches only users and
+// stored ownership, else everything.
+func (a *Authorizer) compileCandidate(before *Snapshot, changes []Change) (*Snapshot, error) {
+	if snap, ok := a.comp.compileIncremental(a.st, before, changes); ok {
+		return snap, nil
+	}
+	_, snap, err := compileFull(a.st)
+	return snap, err
+}
+
+// forbid is the error of a refused administrative change: which rule
+// refused it and why, in plain words.
 func (ad *Admin) forbid(format string, args ...any) error {
 	return &Error{Op: "admin", Kind: EntityUser, ID: string(ad.actor), Msg: fmt.Sprintf(format, args...), Err: ErrForbidden}
 }
 
-func (ad *Admin) holds(s *Snapshot, p Permission) bool {
-	return s.Check(Request{User: ad.actor, Permission: p}).Allowed
+// actorRights is what the rights check learned about the actor, for the
+// judgement.
+type actorRights struct {
+	rec       *userRec
+	can       *profile // what the actor can exercise, over every active-role set it may use
+	escalate  bool
+	delegated map[UserID][]GroupID // users changed only in memberships of groups the actor manages → those groups
 }
 
-func (ad *Admin) authorize(ev *changeEvaluation, reason string) error {
-	if ad.actor == System {
+// adminScopes are the scopes at which the administration permissions count.
+const adminScopes = 1<<ScopeGlobal | 1<<ScopeAll
+
+func (r *actorRights) holds(p Permission) bool { return r.can.canName(p)&adminScopes != 0 }
+
+// actor returns the actor's record and what it can exercise, or
+// ErrForbidden if it is not a known, enabled user.
+func (ad *Admin) actorIn(s *Snapshot) (*actorRights, error) {
+	rec, ok := s.users.Get(string(ad.actor))
+	if !ok || rec == nil {
+		return nil, ad.forbid("the actor is not a known user")
+	}
+	if rec.user.Disabled {
+		return nil, ad.forbid("the actor is disabled")
+	}
+	can, err := s.roles.exercisable(rec.prof)
+	if err != nil {
+		return nil, ad.forbid("cannot judge the actor's own rights: %v", err)
+	}
+	r := &actorRights{rec: rec, can: can}
+	r.escalate = r.holds(PermEscalate)
+	return r, nil
+}
+
+// rights checks that the actor may make each requested change at all.
+// Cascades are not judged here: they follow from the change that causes
+// them, whose full effect is judged.
+func (ad *Admin) rights(st *state, s *Snapshot, changes []Change) (*actorRights, error) {
+	r, err := ad.actorIn(s)
+	if err != nil {
+		return nil, err
+	}
+	need := func(c Change, p Permission, what string) error {
+		if r.holds(p) {
+			return nil
+		}
+		return ad.forbid("%s: changing %s needs %s at scope global or all", c, what, p)
+	}
+	for _, c := range changes {
+		var err error
+		switch c.Kind {
+		case EntityRole:
+			err = need(c, PermRolesManage, "roles")
+		case EntityPermission:
+			err = need(c, PermRolesManage, "the permission catalogue")
+		case EntityAccountType:
+			err = need(c, PermRolesManage, "account types")
+		case EntityConstraint:
+			err = need(c, PermRolesManage, "separation-of-duty constraints")
+		case EntityOwnershipRule:
+			err = need(c, PermRolesManage, "ownership rules")
+		case EntityGroup:
+			err = need(c, PermGroupsManage, "groups")
+		case EntityWorkgroup:
+			err = need(c, PermUsersManage, "workgroups")
+		case EntityOwnership:
+			err = ad.mayChangeOwners(st, s, r, c)
+		case EntityUser:
+			err = ad.mayChangeUser(st, s, r, c)
+		default:
+			err = ad.forbid("%s: unknown kind of change", c)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// mayChangeUser: rbac.users.manage at global or all; at workgroup, users
+// whose every workgroup before and after is under the actor's; or a group
+// manager changing only memberships of groups it manages.
+func (ad *Admin) mayChangeUser(st *state, s *Snapshot, r *actorRights, c Change) error {
+	if r.holds(PermUsersManage) {
 		return nil
 	}
-	before := ev.before
-	escalate := ad.holds(before, PermEscalate)
-	for _, c := range ev.expanded.Changes {
-		if c.Cascade {
-			continue // implied by the change that caused it, which is judged
-		}
-		delegated, err := ad.mayChange(before, c)
-		if err != nil {
-			return err
-		}
-		if escalate || delegated {
-			continue
-		}
-		for _, g := range ad.conferred(before, ev.after, c) {
-			if !ad.holdsGrant(before, g) {
-				return ad.forbid("cannot confer %s through %s: the actor does not hold it at that scope or wider (rbac.escalate would allow it)", g, c)
-			}
-		}
+	old, had := st.users[UserID(c.Key)]
+	var cur User
+	if c.After != nil {
+		cur = c.After.(User)
 	}
-	impact := preview(before, ev.after)
-	for _, ui := range impact {
-		for _, sp := range ui.Gained {
-			if d, sensitive := ev.after.sensitive(sp.Permission); sensitive {
-				if !ad.holds(before, PermSensitiveGrant) {
-					return ad.forbid("the change lets %s reach sensitive permission %s (%s); that needs %s", ui.User, d.Name, d.Sensitive, PermSensitiveGrant)
-				}
-				if strings.TrimSpace(reason) == "" {
-					return ad.forbid("the change lets %s reach sensitive permission %s; give a reason", ui.User, d.Name)
-				}
-			}
-		}
+	byWorkgroup := r.can.canName(PermUsersManage)&scopeBit(ScopeWorkgroup) != 0
+	if byWorkgroup && (!had || ad.coversAll(s, r, old.Workgroups)) && (c.After == nil || ad.coversAll(s, r, cur.Workgroups)) {
+		return nil
 	}
-	for _, p := range []Permission{PermRolesManage, PermGroupsManage, PermUsersManage} {
-		if len(before.UsersWith(p)) > 0 && len(ev.after.UsersWith(p)) == 0 {
-			return ad.forbid("after the change no enabled user would hold %s (lockout)", p)
+	if groups, ok := ad.membershipOnly(st, old, had, c); ok {
+		if r.delegated == nil {
+			r.delegated = map[UserID][]GroupID{}
 		}
+		r.delegated[cur.ID] = groups
+		return nil
 	}
-	return nil
+	if byWorkgroup {
+		return ad.forbid("%s: rbac.users.manage at workgroup manages only users who have workgroups, each under one of the actor's workgroups, before and after the change", c)
+	}
+	return ad.forbid("%s: changing users needs %s at scope global or all (a group's manager may only add and remove other users of the group's account type)", c, PermUsersManage)
 }
 
-// mayChange checks that the actor may make change c at all. delegated is
-// true for a group manager changing the membership of their own group.
-func (ad *Admin) mayChange(before *Snapshot, c Change) (delegated bool, err error) {
-	need := func(p Permission) (bool, error) {
-		if ad.holds(before, p) {
-			return false, nil
-		}
-		return false, ad.forbid("%s needs %s", c, p)
-	}
-	switch c.Kind {
-	case EntityRole, EntityPermission, EntityAccountType, EntityConstraint, EntityOwnershipRule:
-		return need(PermRolesManage)
-	case EntityGroup:
-		return need(PermGroupsManage)
-	case EntityWorkgroup:
-		return need(PermUsersManage)
-	case EntityOwnership:
-		kind, id, _ := strings.Cut(c.Key, "/")
-		if c.Before == nil && c.After != nil {
-			owners := c.After.(Ownership).Owners
-			if got, err := before.OwnersForNew(ad.actor, kind, owners); err != nil || !slices.Equal(got, owners) {
-				return false, ad.forbid("may not create %s %q owned by [%s]: %v", kind, id, joinIDs(owners), err)
-			}
-			return false, nil
-		}
-		if !before.CanSetOwners(ad.actor, kind) {
-			return false, ad.forbid("only holders of the bypass permission of %s may change the owners of %s %q", kind, kind, id)
-		}
-		return false, nil
-	case EntityUser:
-		if ad.holds(before, PermUsersManage) {
-			return false, nil
-		}
-		if ad.managesMembership(before, c) {
-			return true, nil
-		}
-		return need(PermUsersManage)
-	}
-	return false, ad.forbid("unknown change %s", c)
-}
-
-// managesMembership: c only adds or removes the user from groups the actor
-// manages, and the user is of each such group's account type.
-func (ad *Admin) managesMembership(before *Snapshot, c Change) bool {
-	if c.Before == nil || c.After == nil {
+// coversAll reports whether ws is not empty and each workgroup is one of
+// the actor's workgroups or under one.
+func (ad *Admin) coversAll(s *Snapshot, r *actorRights, ws []WorkgroupID) bool {
+	if len(ws) == 0 {
 		return false
 	}
-	old, cur := c.Before.(User), c.After.(User)
-	rest := func(u User) User { u.Groups = nil; return u }
-	if !sameEntity(rest(old), rest(cur)) {
-		return false
-	}
-	changed := symmetricDifference(old.Groups, cur.Groups)
-	if len(changed) == 0 {
-		return false
-	}
-	for _, g := range changed {
-		group, ok := before.src.groups[g]
-		if !ok || !slices.Contains(group.Managers, ad.actor) {
-			return false
-		}
-		if group.AccountType != "" && group.AccountType != cur.AccountType {
+	for _, w := range ws {
+		if !s.coversWorkgroup(r.rec, w) {
 			return false
 		}
 	}
 	return true
 }
 
-func symmetricDifference[T comparable](a, b []T) []T {
-	var out []T
-	for _, x := range a {
-		if !slices.Contains(b, x) {
-			out = append(out, x)
+// coversWorkgroup reports whether w is one of u's workgroups or under one.
+func (s *Snapshot) coversWorkgroup(u *userRec, w WorkgroupID) bool {
+	x, ok := s.wgs.idx[w]
+	if !ok {
+		return false
+	}
+	for _, uw := range u.wgs {
+		if s.wgs.contains(uw, x) {
+			return true
 		}
 	}
+	return false
+}
+
+// membershipOnly: c changes nothing of an existing user but memberships,
+// of groups the actor manages and of the user's account type, and the user
+// is not the actor. It returns the groups added.
+func (ad *Admin) membershipOnly(st *state, old User, had bool, c Change) ([]GroupID, bool) {
+	if !had || c.After == nil || old.ID == ad.actor {
+		return nil, false
+	}
+	cur := c.After.(User)
+	if !equalUsersExceptGroups(old, cur) {
+		return nil, false
+	}
+	added, removed := difference(old.Groups, cur.Groups), difference(cur.Groups, old.Groups)
+	if len(added)+len(removed) == 0 {
+		return nil, false
+	}
+	for _, g := range append(slices.Clone(added), removed...) {
+		group, ok := st.groups[g]
+		if !ok || !slices.Contains(group.Managers, ad.actor) {
+			return nil, false
+		}
+		if group.AccountType != "" && group.AccountType != cur.AccountType {
+			return nil, false
+		}
+	}
+	return added, true
+}
+
+// mayChangeOwners: a new record's owners may be recorded by holders of the
+// rule's Create permission (their own org only) or of its bypass (any
+// owners); existing owners are changed only by bypass holders.
+func (ad *Admin) mayChangeOwners(st *state, s *Snapshot, r *actorRights, c Change) error {
+	kind, id, _ := strings.Cut(c.Key, "/")
+	rule, ok := st.ownershipRules[kind]
+	if !ok {
+		return ad.forbid("%s: records of kind %s have no ownership rule, so only %s records their owners", c, quoteShort(kind), System)
+	}
+	bypass := r.can.canName(rule.Bypass) != 0
+	if bypass {
+		return nil
+	}
+	if _, exists := st.ownerships[c.Key]; exists || c.After == nil {
+		return ad.forbid("%s: only holders of %s change the owners of a %s", c, rule.Bypass, kind)
+	}
+	if rule.Create == "" || r.can.canName(rule.Create) == 0 {
+		return ad.forbid("%s: recording the owners of a new %s needs %s", c, kind, createPermissionName(rule))
+	}
+	owners := c.After.(Ownership).Owners
+	org := r.rec.user.Org
+	if org == "" || len(owners) != 1 || owners[0] != org {
+		return ad.forbid("%s: a new %s %s gets its creator's org only (the actor's org is %s; holders of %s choose owners)", c, kind, quoteShort(id), orgName(org), rule.Bypass)
+	}
+	return nil
+}
+
+func createPermissionName(rule OwnershipRule) string {
+	if rule.Create == "" {
+		return string(rule.Bypass) + " (the rule names no create permission)"
+	}
+	return string(rule.Create) + " or " + string(rule.Bypass)
+}
+
+func orgName(o OrgSlug) string {
+	if o == "" {
+		return "none"
+	}
+	return string(o)
+}
+
+// difference lists the elements of b not in a, in b's order.
+func difference[T comparable](a, b []T) []T {
+	var out []T
 	for _, x := range b {
 		if !slices.Contains(a, x) {
 			out = append(out, x)
 		}
 	}
 	return out
-}
-
-// conferred lists the grants that change c newly confers: what a role
-// newly confers through its closure, or what the roles newly given to a
-// group, user or account type confer.
-func (ad *Admin) conferred(before, after *Snapshot, c Change) []Grant {
-	if c.After == nil {
-		return nil
-	}
-	var roles []RoleID
-	switch v := c.After.(type) {
-	case Role:
-		old := before.closureGrants([]RoleID{v.ID})
-		var out []Grant
-		for _, g := range after.closureGrants([]RoleID{v.ID}) {
-			if !slices.Contains(old, g) {
-				out = append(out, g)
-			}
-		}
-		return out
-	case Group:
-		var was []RoleID
-		if c.Before != nil {
-			was = c.Before.(Group).Roles
-		}
-		roles = added(was, v.Roles)
-	case AccountTypeDef:
-		var was []RoleID
-		if c.Before != nil {
-			was = c.Before.(AccountTypeDef).DefaultRoles
-		}
-		roles = added(was, v.DefaultRoles)
-	case User:
-		var was User
-		if c.Before != nil {
-			was = c.Before.(User)
-		}
-		roles = added(was.Roles, v.Roles)
-		for _, g := range added(was.Groups, v.Groups) {
-			roles = append(roles, after.src.groups[g].Roles...)
-		}
-	}
-	return after.closureGrants(roles)
-}
-
-func added[T comparable](was, now []T) []T {
-	var out []T
-	for _, x := range now {
-		if !slices.Contains(was, x) {
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
-// closureGrants lists the grants of the given roles and every role they
-// contain.
-func (s *Snapshot) closureGrants(roles []RoleID) []Grant {
-	var out []Grant
-	seen := map[int32]bool{}
-	for _, r := range roles {
-		i, ok := s.roles.idx[r]
-		if !ok {
-			continue
-		}
-		s.roles.closure[i].Each(func(j int) {
-			if seen[int32(j)] {
-				return
-			}
-			seen[int32(j)] = true
-			for _, g := range s.roles.roles[j].Grants {
-				if !slices.Contains(out, g) {
-					out = append(out, g)
-				}
-			}
-		})
-	}
-	return out
-}
-
-// holdsGrant: the actor holds a grant whose pattern covers g's and whose
-// scope covers g's scope.
-func (ad *Admin) holdsGrant(s *Snapshot, g Grant) bool {
-	rec, ok := s.users.Get(string(ad.actor))
-	if !ok || rec == nil || rec.user.Disabled {
-		return false
-	}
-	held := false
-	rec.prof.roles.Each(func(i int) {
-		for _, h := range s.roles.roles[i].Grants {
-			if patternCovers(h.Permission, g.Permission) && h.Scope.Covers(g.Scope) {
-				held = true
-			}
-		}
-	})
-	return held
-}
-
-// patternCovers reports whether a grant of a reaches every name a grant
-// of b reaches.
-func patternCovers(a, b Permission) bool {
-	switch {
-	case a == "*" || a == b:
-		return true
-	case b == "*":
-		return false
-	case a.IsWildcard():
-		return strings.HasPrefix(string(b), string(a[:len(a)-1]))
-	}
-	return false
-}
-
-// sensitive reports whether p (a name or a pattern) reaches a sensitive
-// catalogued permission, and which.
-func (s *Snapshot) sensitive(p Permission) (PermissionDef, bool) {
-	for _, name := range sortedKeys(s.src.permissions) {
-		if d := s.src.permissions[name]; d.Sensitive != "" && p.Matches(name) {
-			return d, true
-		}
-	}
-	return PermissionDef{}, false
 }

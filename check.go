@@ -31,34 +31,8 @@ func (s *Snapshot) evaluate(req *Request, ev *evaluation) Decision {
 	if u.user.Disabled {
 		return Decision{Reason: ReasonDisabled}
 	}
-	rt := s.roles
-	prof := u.prof
-	if req.ActiveRoles != nil {
-		var act activeSet
-		if !act.resolve(rt, prof, req.ActiveRoles) {
-			return Decision{Reason: ReasonRoleNotHeld}
-		}
-		if ev.sod = rt.violatedDynamic(&act); ev.sod >= 0 {
-			return Decision{Reason: ReasonSeparationOfDuty}
-		}
-		ev.held, ev.eff = rt.activeHeld(&act, req.Permission)
-	} else {
-		if prof.sod >= 0 {
-			ev.sod = int(prof.sod)
-			return Decision{Reason: ReasonSeparationOfDuty}
-		}
-		if e, ok := prof.lookup(req.Permission); ok {
-			ev.held, ev.eff = e.held, e.eff
-		} else {
-			ev.held = prof.wildcard(req.Permission)
-			ev.eff = ev.held
-		}
-	}
-	if ev.held == 0 {
-		return Decision{Reason: ReasonNoGrant}
-	}
-	if ev.eff == 0 {
-		return Decision{Reason: ReasonMissingPrerequisite}
+	if reason := s.grantScopes(u, req.ActiveRoles, req.Permission, ev); reason != ReasonGranted {
+		return Decision{Reason: reason}
 	}
 	res := req.Resource
 	if res == nil {
@@ -77,6 +51,44 @@ func (s *Snapshot) evaluate(req *Request, ev *evaluation) Decision {
 		}
 	}
 	return Decision{Allowed: true, Scope: scope, Reason: ReasonGranted}
+}
+
+// grantScopes is the part of a decision that does not depend on the
+// resource: active roles, dynamic separation of duty, grants (wildcards
+// included) and prerequisites. It fills ev.held, ev.eff and ev.sod and
+// returns ReasonGranted when the permission is effective at some scope.
+// Check and Plan share it, so that they cannot drift apart.
+func (s *Snapshot) grantScopes(u *userRec, active []RoleID, p Permission, ev *evaluation) Reason {
+	rt := s.roles
+	prof := u.prof
+	if active != nil {
+		var act activeSet
+		if !act.resolve(rt, prof, active) {
+			return ReasonRoleNotHeld
+		}
+		if ev.sod = rt.violatedDynamic(&act); ev.sod >= 0 {
+			return ReasonSeparationOfDuty
+		}
+		ev.held, ev.eff = rt.activeHeld(&act, p)
+	} else {
+		if prof.sod >= 0 {
+			ev.sod = int(prof.sod)
+			return ReasonSeparationOfDuty
+		}
+		if e, ok := prof.lookup(p); ok {
+			ev.held, ev.eff = e.held, e.eff
+		} else {
+			ev.held = prof.wildcard(p)
+			ev.eff = ev.held
+		}
+	}
+	if ev.held == 0 {
+		return ReasonNoGrant
+	}
+	if ev.eff == 0 {
+		return ReasonMissingPrerequisite
+	}
+	return ReasonGranted
 }
 
 // covering returns which of the scopes in want cover the resource.

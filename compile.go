@@ -130,7 +130,6 @@ func (c *compiler) compileIncremental(st *state, prev *Snapshot, changes []Chang
 			o, ok := st.ownerships[ch.Key]
 			rule.owners = rule.owners.With(id, o.Owners, !ok)
 			s.rules[kind] = &rule
-			c.rules[kind] = &rule
 		}
 	}
 	// The review index covers the base of the user table and reads the
@@ -209,7 +208,8 @@ func compileRoles(st *state) (*roleTable, error) {
 		rt.dynamic = append(rt.dynamic, dc)
 	}
 	for i, kind := range sortedKeys(st.ownershipRules) {
-		rt.rules = append(rt.rules, ownershipRule{idx: i, kind: kind, bypass: st.ownershipRules[kind].Bypass})
+		rule := st.ownershipRules[kind]
+		rt.rules = append(rt.rules, ownershipRule{idx: i, kind: kind, bypass: rule.Bypass, create: rule.Create})
 	}
 	// The profile of each role's closure, for requests that name their
 	// active roles. Built now rather than on first use, so that the first
@@ -278,6 +278,13 @@ func compileWorkgroups(st *state) *workgroupTable {
 			wt.pre[i], wt.post[i] = -1, -2
 		}
 	}
+	wt.byPre = make([]int32, 0, len(ids))
+	for i := range ids {
+		if visited[i] {
+			wt.byPre = append(wt.byPre, int32(i))
+		}
+	}
+	slices.SortFunc(wt.byPre, func(a, b int32) int { return int(wt.pre[a] - wt.pre[b]) })
 	return wt
 }
 

@@ -54,6 +54,17 @@
 // among the owners, or the rule's Bypass permission held (effective, at any
 // scope) by the active roles; "*" holds every bypass.
 //
+// # Lists
+//
+// Snapshot.Plan answers a list request (user, active roles, permission,
+// kind) once: the part of a decision that does not depend on the record is
+// resolved, and the rest becomes a Plan — none, all, or a filter over
+// status, assignees, workgroups (descendants expanded) and owners — with
+// Plan.Allows(r) equal to Check's answer for every record r of the kind.
+// Package sqlfilter turns a Plan into a SQL WHERE clause for the
+// application's own table. Snapshot.PermissionsOn says which of several
+// permissions apply to one record.
+//
 // # Concurrency and the check path
 //
 // An Authorizer follows its Store and publishes immutable compiled

@@ -18,10 +18,10 @@ type HistoryQuery struct {
 
 // History returns the change sets that match q, each with its actor,
 // time, reason and the before and after of every entity it touched. It
-// needs rbac.audit.read.
+// needs rbac.audit.read at scope global or all.
 func (ad *Admin) History(ctx context.Context, q HistoryQuery) ([]ChangeSet, error) {
-	if ad.actor != System && !ad.holds(ad.a.Snapshot(), PermAuditRead) {
-		return nil, ad.forbid("reading the audit trail needs %s", PermAuditRead)
+	if err := ad.mayReadAudit("reading the audit trail"); err != nil {
+		return nil, err
 	}
 	sets, err := ad.a.store.Changes(ctx, q.After)
 	if err != nil {
@@ -54,10 +54,35 @@ func (ad *Admin) History(ctx context.Context, q HistoryQuery) ([]ChangeSet, erro
 	return out, nil
 }
 
+// mayReadAudit: the actor is a known, enabled user holding rbac.audit.read
+// at scope global or all (System always may).
+func (ad *Admin) mayReadAudit(what string) error {
+	if ad.actor == System {
+		return nil
+	}
+	r, err := ad.actorIn(ad.a.Snapshot())
+	if err != nil {
+		return err
+	}
+	if !r.holds(PermAuditRead) {
+		return ad.forbid("%s needs %s at scope global or all", what, PermAuditRead)
+	}
+	return nil
+}
+
 // Revert applies the inverse of change set rev, if nothing it touched has
-// changed since (otherwise ErrConflict naming the entity). The revert is
-// itself a change set under the same rules, with its own reason.
+// changed since (otherwise ErrConflict naming the entity). It reads the
+// audit trail, so it needs rbac.audit.read, checked first; the inverse is
+// then judged like any change set, with the actor's own reason (the audit
+// trail records "revert of revision N" when there is none, but the
+// sensitivity rule sees no reason).
 func (ad *Admin) Revert(ctx context.Context, rev Revision, reason string) (Revision, error) {
+	if err := checkText("the reason", reason); err != nil {
+		return 0, &Error{Op: "revert", Msg: err.Error(), Err: ErrInvalid}
+	}
+	if err := ad.mayReadAudit("reverting a change set"); err != nil {
+		return 0, err
+	}
 	if rev == 0 {
 		return 0, &Error{Op: "revert", Msg: "no revision given", Err: ErrInvalid}
 	}
@@ -68,46 +93,30 @@ func (ad *Admin) Revert(ctx context.Context, rev Revision, reason string) (Revis
 	if len(sets) == 0 || sets[0].Revision != rev {
 		return 0, &Error{Op: "revert", Msg: fmt.Sprintf("revision %d is not in the change log", rev), Err: ErrNotFound}
 	}
-	cs := sets[0]
-	cur, _ := ad.a.Policy()
-	now := stateOf(cur, 0)
-	// Only the last change to each entity in the set says what it should
-	// look like now.
-	final := map[entityRef]Entity{}
-	for _, c := range cs.Changes {
-		final[entityRef{c.Kind, c.Key}] = c.After
-	}
-	for ref, want := range final {
-		have := now.get(ref.kind, ref.key)
-		if (want == nil) != (have == nil) || want != nil && !sameEntity(want, have) {
-			return 0, &Error{Op: "revert", Kind: ref.kind, ID: ref.key, Msg: fmt.Sprintf("changed since revision %d; revert the later change first", rev), Err: ErrConflict}
-		}
-	}
+	im := imagesOf(sets[0].Changes)
+	// The inverse restores each entity to its first Before, newest first,
+	// so that references are restored after what they refer to.
 	var inverse []Change
-	done := map[entityRef]bool{}
-	for i := len(cs.Changes) - 1; i >= 0; i-- {
-		c := cs.Changes[i]
-		ref := entityRef{c.Kind, c.Key}
-		if done[ref] {
-			continue
+	for i := len(im.refs) - 1; i >= 0; i-- {
+		ref := im.refs[i]
+		if was := im.before[ref]; was != nil {
+			inverse = append(inverse, put(was))
+		} else {
+			inverse = append(inverse, Change{Kind: ref.kind, Key: ref.key})
 		}
-		done[ref] = true
-		// The first Before of the entity in the set is what it was.
-		var was Entity
-		for _, d := range cs.Changes {
-			if d.Kind == c.Kind && d.Key == c.Key {
-				was = d.Before
-				break
+	}
+	// Only after the rights: whether anything changed since names entities.
+	unchanged := func(st *state) error {
+		for _, ref := range im.refs {
+			if !equalEntities(im.after[ref], st.get(ref.kind, ref.key)) {
+				return &Error{Op: "revert", Kind: ref.kind, ID: ref.key, Msg: fmt.Sprintf("changed since revision %d; revert the later change first", rev), Err: ErrConflict}
 			}
 		}
-		if was == nil {
-			inverse = append(inverse, Change{Kind: c.Kind, Key: c.Key})
-		} else {
-			inverse = append(inverse, put(was))
-		}
+		return nil
 	}
-	if reason == "" {
-		reason = fmt.Sprintf("revert of revision %d", rev)
+	audit := reason
+	if audit == "" {
+		audit = fmt.Sprintf("revert of revision %d", rev)
 	}
-	return ad.Apply(ctx, reason, inverse...)
+	return ad.apply(ctx, adminWrite{reason: audit, ownReason: reason, changes: inverse, precheck: unchanged})
 }

@@ -10,9 +10,15 @@ import (
 // a record of that kind also needs the user's org among the record's owners,
 // or the Bypass permission (GOV.UK's "GDS Editor"). A record with no owners
 // is reachable only through the bypass.
+//
+// Create, when set, is the permission Admin.CreateOwned needs to record the
+// owners of a new record of the kind; without it only bypass holders may.
+// Applications that check their own create permission use
+// Snapshot.OwnersForNew, which Create does not affect.
 type OwnershipRule struct {
 	Kind   string     `yaml:"kind"`
 	Bypass Permission `yaml:"bypass"`
+	Create Permission `yaml:"create,omitempty"`
 }
 
 // Clone returns a copy (an OwnershipRule holds no slices).

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -31,6 +34,28 @@ type Policy struct {
 
 	// where maps an entity to its source position, "file:line".
 	where map[entityRef]string
+	// refs maps a value inside an entity (a role in contains, a group in a
+	// user's groups, ...) to its own position, so that an error about a
+	// reference points at the entry, not at the entity it names.
+	refs map[refPos]string
+}
+
+// refPos is one value of one field of an entity.
+type refPos struct {
+	entityRef
+	field, value string
+}
+
+// whereRef returns the position of value in the field of an entity, or
+// the entity's own position.
+func (p *Policy) whereRef(kind EntityKind, key, field, value string) string {
+	if p == nil {
+		return ""
+	}
+	if w, ok := p.refs[refPos{entityRef{kind, key}, field, value}]; ok {
+		return w
+	}
+	return p.Where(kind, key)
 }
 
 // PolicyTest is one expectation about a policy: the decision a request
@@ -88,6 +113,12 @@ func (p *Policy) Clone() *Policy {
 		q.where = make(map[entityRef]string, len(p.where))
 		for k, v := range p.where {
 			q.where[k] = v
+		}
+	}
+	if p.refs != nil {
+		q.refs = make(map[refPos]string, len(p.refs))
+		for k, v := range p.refs {
+			q.refs[k] = v
 		}
 	}
 	return q
@@ -173,22 +204,48 @@ const (
 // LoadPolicyFile reads and validates a policy file. Errors name the file
 // and line.
 func LoadPolicyFile(path string) (*Policy, error) {
-	f, err := os.Open(path)
+	f, err := openPolicyFile(path)
 	if err != nil {
-		return nil, &Error{Op: "load policy", Where: path, Msg: err.Error(), Err: ErrInvalid}
+		return nil, err
 	}
 	defer f.Close()
 	return loadPolicy(f, path, true)
 }
+
+// openPolicyFile opens a policy file. A missing file is ErrNotFound and
+// fs.ErrNotExist (errors.Is finds both); any other failure is ErrInvalid
+// with the operating system's cause.
+func openPolicyFile(path string) (*os.File, error) {
+	f, err := os.Open(path)
+	if err == nil {
+		return f, nil
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &Error{Op: "load policy", Where: path, Msg: "the file does not exist", Err: causedBy{ErrNotFound, err}}
+	}
+	cause := err
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		cause = pe.Err
+	}
+	return nil, &Error{Op: "load policy", Where: path, Msg: cause.Error(), Err: causedBy{ErrInvalid, err}}
+}
+
+// causedBy is a sentinel with the lower-level error that caused it: it
+// prints as the sentinel, and errors.Is finds both.
+type causedBy struct{ sentinel, cause error }
+
+func (c causedBy) Error() string   { return c.sentinel.Error() }
+func (c causedBy) Unwrap() []error { return []error{c.sentinel, c.cause} }
 
 // LoadPolicyFiles reads several files into one policy; a later file may
 // not redefine an id of an earlier one. The merged policy is validated.
 func LoadPolicyFiles(paths ...string) (*Policy, error) {
 	merged := &Policy{}
 	for _, path := range paths {
-		f, err := os.Open(path)
+		f, err := openPolicyFile(path)
 		if err != nil {
-			return nil, &Error{Op: "load policy", Where: path, Msg: err.Error(), Err: ErrInvalid}
+			return nil, err
 		}
 		p, err := loadPolicy(f, path, false)
 		f.Close()
@@ -234,6 +291,14 @@ func (p *Policy) merge(q *Policy) {
 			p.where[k] = v
 		}
 	}
+	for k, v := range q.refs {
+		if p.refs == nil {
+			p.refs = make(map[refPos]string)
+		}
+		if _, dup := p.refs[k]; !dup {
+			p.refs[k] = v
+		}
+	}
 }
 
 func loadPolicy(r io.Reader, name string, validate bool) (*Policy, error) {
@@ -247,13 +312,19 @@ func loadPolicy(r io.Reader, name string, validate bool) (*Policy, error) {
 	var root yaml.Node
 	nodes := yaml.NewDecoder(bytes.NewReader(data))
 	if err := nodes.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
-		return nil, yamlError(name, err)
+		return nil, yamlError(name, data, err)
+	}
+	if len(root.Content) == 0 {
+		// An empty file (or only comments) is most often a mistake — a wrong
+		// path, a truncated write — and would deny everyone without a word.
+		// A policy that is meant to be empty says so: "roles: []".
+		return nil, &Error{Op: "load policy", Where: name, Msg: emptyPolicyMsg, Err: ErrInvalid}
 	}
 	var second yaml.Node
 	if err := nodes.Decode(&second); err == nil {
-		return nil, &Error{Op: "load policy", Where: fmt.Sprintf("%s:%d", name, second.Line), Msg: "more than one YAML document", Err: ErrInvalid}
+		return nil, &Error{Op: "load policy", Where: fmt.Sprintf("%s:%d", name, documentLine(data, second.Line)), Msg: secondDocumentMsg, Err: ErrInvalid}
 	} else if !errors.Is(err, io.EOF) {
-		return nil, yamlError(name, err)
+		return nil, yamlError(name, data, err)
 	}
 	if err := checkNodes(&root, name); err != nil {
 		return nil, err
@@ -263,7 +334,7 @@ func loadPolicy(r io.Reader, name string, validate bool) (*Policy, error) {
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(p); err != nil && !errors.Is(err, io.EOF) {
-			return nil, yamlError(name, err)
+			return nil, yamlError(name, data, err)
 		}
 		recordPositions(p, &root, name)
 	}
@@ -275,11 +346,28 @@ func loadPolicy(r io.Reader, name string, validate bool) (*Policy, error) {
 	return p, nil
 }
 
+const (
+	emptyPolicyMsg    = "the file is empty: a policy needs at least one section (roles:, users:, ...); write \"roles: []\" for a policy that is meant to be empty"
+	secondDocumentMsg = "a second YAML document (after ---): a policy file holds one document; put each part in its own file and load them together (LoadPolicyFiles, or several files given to the rbac command)"
+)
+
+// documentLine returns the line of the "---" that starts the document
+// whose first node is at line, or line itself.
+func documentLine(data []byte, line int) int {
+	lines := bytes.Split(data, []byte("\n"))
+	for n := min(line, len(lines)); n >= 1; n-- {
+		if bytes.HasPrefix(lines[n-1], []byte("---")) {
+			return n
+		}
+	}
+	return line
+}
+
 // checkNodes rejects aliases (no alias bombs), excessive nesting and more
 // than one document, iteratively.
 func checkNodes(root *yaml.Node, name string) error {
 	if root.Kind == yaml.DocumentNode && len(root.Content) > 1 {
-		return &Error{Op: "load policy", Where: name, Msg: "more than one YAML document", Err: ErrInvalid}
+		return &Error{Op: "load policy", Where: name, Msg: secondDocumentMsg, Err: ErrInvalid}
 	}
 	type item struct {
 		n     *yaml.Node
@@ -304,29 +392,251 @@ func checkNodes(root *yaml.Node, name string) error {
 	return nil
 }
 
-var yamlLineRE = regexp.MustCompile(`line (\d+): `)
+var (
+	yamlLineRE     = regexp.MustCompile(`^line (\d+): (.*)$`)
+	yamlFieldRE    = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
+	yamlUnmarshRE  = regexp.MustCompile("^cannot unmarshal !!(\\w+)(?: `(.*)`)? into (\\S+)$")
+	yamlGoTypeRE   = regexp.MustCompile(`\b(?:\[\])?(?:\*)?rbac\.[A-Za-z]+\b`)
+	yamlTabPrefix  = "found a tab character"
+	yamlNoTokenMsg = "found character that cannot start any token"
+)
 
-// yamlError turns a yaml.v3 error into an *Error whose Where is file:line.
-func yamlError(name string, err error) error {
+// yamlError turns a yaml.v3 error into *Errors whose Where is file:line and
+// whose message speaks of the policy file, not of Go types: an unknown key
+// names the nearest known one, a tab is explained. Several problems are
+// joined, each with its own line.
+func yamlError(name string, data []byte, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
-	var lines []string
-	where := name
+	var errs []error
 	for _, l := range strings.Split(msg, "\n") {
 		l = strings.TrimSpace(l)
 		if l == "" {
 			continue
 		}
-		if m := yamlLineRE.FindStringSubmatchIndex(l); m != nil {
-			n, _ := strconv.Atoi(l[m[2]:m[3]])
-			if where == name {
-				where = fmt.Sprintf("%s:%d", name, n)
-			}
-			l = fmt.Sprintf("%s:%d: %s", name, n, l[m[1]:])
+		where := name
+		line := 0
+		if m := yamlLineRE.FindStringSubmatch(l); m != nil {
+			line, _ = strconv.Atoi(m[1])
+			where = fmt.Sprintf("%s:%d", name, line)
+			l = m[2]
 		}
-		lines = append(lines, l)
+		msg := yamlMessage(l, data, line)
+		if msg == tabMsg {
+			if at := tabLine(data, line); at > 0 {
+				line, where = at, fmt.Sprintf("%s:%d", name, at)
+			}
+		}
+		errs = append(errs, &Error{Op: "load policy", Where: where, Msg: msg, Err: ErrInvalid})
 	}
-	return &Error{Op: "load policy", Where: where, Msg: strings.Join(lines, "; "), Err: ErrInvalid}
+	if len(errs) == 0 {
+		return &Error{Op: "load policy", Where: name, Msg: msg, Err: ErrInvalid}
+	}
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	return errors.Join(errs...)
+}
+
+// yamlMessage rewrites one yaml.v3 message about line (0: unknown).
+func yamlMessage(msg string, data []byte, line int) string {
+	if m := yamlFieldRE.FindStringSubmatch(msg); m != nil {
+		key, typ := m[1], m[2]
+		known := yamlKeys()[typ]
+		out := fmt.Sprintf("unknown key %q in %s", key, yamlTypeName(typ))
+		if near := nearestKey(key, known); near != "" {
+			out += fmt.Sprintf("; did you mean %q?", near)
+		}
+		if len(known) > 0 {
+			out += " (known keys: " + strings.Join(known, ", ") + ")"
+		}
+		return out
+	}
+	if m := yamlUnmarshRE.FindStringSubmatch(msg); m != nil {
+		found := yamlTagName(m[1])
+		if m[2] != "" {
+			found += fmt.Sprintf(" %q", m[2])
+		}
+		return fmt.Sprintf("expected %s, found %s", yamlExpected(m[3]), found)
+	}
+	if strings.HasPrefix(msg, yamlTabPrefix) || (strings.Contains(msg, yamlNoTokenMsg) && tabLine(data, line) > 0) {
+		return tabMsg
+	}
+	// Whatever else yaml.v3 says, never a Go type name.
+	return yamlGoTypeRE.ReplaceAllStringFunc(msg, yamlExpected)
+}
+
+const tabMsg = "a tab character: YAML indents with spaces only; replace the tab with spaces"
+
+// tabLine returns the line near line (1-based) whose indentation holds a
+// tab, or 0: yaml.v3 reports some tabs on the line before.
+func tabLine(data []byte, line int) int {
+	lines := bytes.Split(data, []byte("\n"))
+	for _, n := range []int{line, line + 1, line - 1} {
+		if n < 1 || n > len(lines) {
+			continue
+		}
+		indent := lines[n-1][:len(lines[n-1])-len(bytes.TrimLeft(lines[n-1], " \t-"))]
+		if bytes.IndexByte(indent, '\t') >= 0 {
+			return n
+		}
+	}
+	return 0
+}
+
+func yamlTagName(tag string) string {
+	switch tag {
+	case "str":
+		return "the text"
+	case "int", "float":
+		return "the number"
+	case "bool":
+		return "the boolean"
+	case "seq":
+		return "a list"
+	case "map":
+		return "a mapping (key: value)"
+	case "null":
+		return "nothing"
+	}
+	return "a " + tag
+}
+
+// yamlExpected says in policy-file words what a Go type holds.
+func yamlExpected(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "[]"):
+		return "a list"
+	case strings.HasPrefix(goType, "map["):
+		return "a mapping (key: value)"
+	case goType == "bool":
+		return "true or false"
+	case strings.HasPrefix(goType, "int") || strings.HasPrefix(goType, "uint") || strings.HasPrefix(goType, "float"):
+		return "a number"
+	case goType == "string" || yamlKeys()[goType] == nil && strings.HasPrefix(goType, "rbac."):
+		// Named string types (rbac.RoleID, rbac.Permission, ...).
+		return "a single value"
+	case goType == "rbac.Policy":
+		return "a mapping of sections (roles:, users:, ...)"
+	}
+	return "a mapping (key: value) for " + yamlTypeName(goType)
+}
+
+// yamlTypeName names a policy type as a policy file reader knows it.
+func yamlTypeName(goType string) string {
+	switch strings.TrimPrefix(goType, "*") {
+	case "rbac.Policy":
+		return "the top level (sections are " + strings.Join(yamlKeys()["rbac.Policy"], ", ") + ")"
+	case "rbac.AccountTypeDef":
+		return "an account type"
+	case "rbac.PermissionDef":
+		return "a permission"
+	case "rbac.Role":
+		return "a role"
+	case "rbac.Group":
+		return "a group"
+	case "rbac.Workgroup":
+		return "a workgroup"
+	case "rbac.User":
+		return "a user"
+	case "rbac.Constraint":
+		return "a constraint"
+	case "rbac.OwnershipRule":
+		return "an ownership rule"
+	case "rbac.Ownership":
+		return "an owners entry"
+	case "rbac.PolicyTest":
+		return "a test"
+	case "rbac.Request":
+		return "a test's request"
+	case "rbac.Resource":
+		return "a resource"
+	case "rbac.Expectation":
+		return "a test's expect"
+	case "rbac.Kind":
+		return "a kind"
+	}
+	return "this entry"
+}
+
+var (
+	yamlKeysOnce sync.Once
+	yamlKeysMap  map[string][]string
+)
+
+// yamlKeys maps each struct type reachable from Policy ("rbac.Role") to
+// its YAML keys, read from the struct tags so that it never drifts.
+func yamlKeys() map[string][]string {
+	yamlKeysOnce.Do(func() {
+		yamlKeysMap = map[string][]string{}
+		queue := []reflect.Type{reflect.TypeOf(Policy{})}
+		for len(queue) > 0 {
+			t := queue[0]
+			queue = queue[1:]
+			for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+				t = t.Elem()
+			}
+			if t.Kind() != reflect.Struct || yamlKeysMap[t.String()] != nil {
+				continue
+			}
+			var keys []string
+			for i := 0; i < t.NumField(); i++ {
+				f := t.Field(i)
+				tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+				if !f.IsExported() || tag == "-" {
+					continue
+				}
+				if tag == "" {
+					tag = strings.ToLower(f.Name)
+				}
+				keys = append(keys, tag)
+				queue = append(queue, f.Type)
+			}
+			yamlKeysMap[t.String()] = keys
+		}
+	})
+	return yamlKeysMap
+}
+
+// nearestKey returns the known key closest to key by edit distance, if it
+// is close enough to be a typo.
+func nearestKey(key string, known []string) string {
+	best, bestDist := "", len(key)/2+2
+	for _, k := range known {
+		if d := editDistance(strings.ToLower(key), k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Damerau–Levenshtein distance (adjacent swaps count
+// one), on bytes.
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return max(len(a), len(b))
+	}
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
 }
 
 var sectionKinds = map[string]EntityKind{
@@ -396,6 +706,25 @@ func recordPositions(p *Policy, root *yaml.Node, name string) {
 			} else {
 				p.where[ref] = pos
 			}
+			if p.refs == nil {
+				p.refs = make(map[refPos]string)
+			}
+			for k := 0; k+1 < len(item.Content); k += 2 {
+				field, val := item.Content[k].Value, item.Content[k+1]
+				values := []*yaml.Node{val}
+				if val.Kind == yaml.SequenceNode {
+					values = val.Content
+				}
+				for _, v := range values {
+					if v.Kind != yaml.ScalarNode {
+						continue
+					}
+					at := refPos{ref, field, v.Value}
+					if _, dup := p.refs[at]; !dup {
+						p.refs[at] = fmt.Sprintf("%s:%d", name, v.Line)
+					}
+				}
+			}
 		}
 	}
 }
@@ -413,4 +742,24 @@ func (p *Policy) Marshal() ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// DecodePolicyFiles reads several files into one policy, as
+// LoadPolicyFiles does, without validating it: for tools that report every
+// problem of a broken policy (a linter) rather than stop at the first.
+func DecodePolicyFiles(paths ...string) (*Policy, error) {
+	merged := &Policy{}
+	for _, path := range paths {
+		f, err := openPolicyFile(path)
+		if err != nil {
+			return nil, err
+		}
+		p, err := loadPolicy(f, path, false)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		merged.merge(p)
+	}
+	return merged, nil
 }

@@ -33,7 +33,7 @@ func TestPolicyFileHardening(t *testing.T) {
 		{"unknown field of a role", "roles:\n  - {id: a, grant: [x]}\n", []string{"policy:2", "grant"}},
 		{"alias bomb", bomb, []string{"anchors and aliases are not allowed"}},
 		{"deep nesting", "roles: " + deep + "\n", []string{"policy:1"}},
-		{"two documents", "roles: []\n---\nusers: []\n", []string{"more than one YAML document"}},
+		{"two documents", "roles: []\n---\nusers: []\n", []string{"policy:2", "second YAML document", "its own file"}},
 		{"a scalar where a list belongs", "roles: admin\n", []string{"policy:1"}},
 		{"SQL-looking id", "users:\n  - {id: \"alice'); DROP TABLE users;--\"}\n", []string{"policy:2", "DROP TABLE", "allowed are"}},
 		{"NUL byte in an id", "users:\n  - {id: \"al\\0ice\"}\n", []string{"policy:2", `'\x00'`}},

@@ -21,9 +21,11 @@ type Authorizer struct {
 	snap   atomic.Pointer[Snapshot]
 	notify atomic.Pointer[chan struct{}] // closed and replaced at every new snapshot
 
-	mu   sync.Mutex // guards st and comp; held while writing
-	st   *state
-	comp *compiler
+	mu sync.Mutex // guards st and comp; held while writing
+	// adminMu serializes Admin writes, which judge and then write (admin.go).
+	adminMu sync.Mutex
+	st      *state
+	comp    *compiler
 
 	status atomic.Pointer[Status]
 

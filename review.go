@@ -23,6 +23,9 @@ type ScopedPermission struct {
 	Scope      Scope
 }
 
+// String returns the text form, "permission@scope".
+func (sp ScopedPermission) String() string { return string(sp.Permission) + "@" + sp.Scope.String() }
+
 // Holder is a user holding a permission at a scope.
 type Holder struct {
 	User  UserID
@@ -87,10 +90,11 @@ func (s *Snapshot) RolesOf(u UserID) []RoleSource {
 	return out
 }
 
-// PermissionsOf lists what user u holds with all roles active, each
-// permission once at its widest scope, wildcard grants as their pattern;
-// permissions missing a prerequisite are left out. Disabled or unknown
-// users hold nothing.
+// PermissionsOf lists what user u holds with all roles active: each
+// permission once per scope it is held at (mine and workgroup are not
+// comparable, so no single scope summarises both), wildcard grants as
+// their pattern; permissions missing a prerequisite are left out. Sorted
+// by permission, then scope. Disabled or unknown users hold nothing.
 func (s *Snapshot) PermissionsOf(u UserID) []ScopedPermission {
 	rec, ok := s.users.Get(string(u))
 	if !ok || rec == nil || rec.user.Disabled || rec.prof.sod >= 0 {
@@ -99,17 +103,26 @@ func (s *Snapshot) PermissionsOf(u UserID) []ScopedPermission {
 	return rec.prof.permissions()
 }
 
+// permissions lists the profile's (permission, scope) pairs, every scope
+// held, for PermissionsOf and Preview.
 func (p *profile) permissions() []ScopedPermission {
 	var out []ScopedPermission
-	for name, e := range p.perms {
-		if e.eff != 0 {
-			out = append(out, ScopedPermission{Permission: name, Scope: widest(e.eff)})
+	each := func(name Permission, mask uint8) {
+		for sc := ScopeMine; sc <= ScopeAll; sc++ {
+			if mask&scopeBit(sc) != 0 {
+				out = append(out, ScopedPermission{Permission: name, Scope: sc})
+			}
 		}
 	}
-	for prefix, mask := range p.wild {
-		out = append(out, ScopedPermission{Permission: Permission(prefix + "*"), Scope: widest(mask)})
+	for name, e := range p.perms {
+		each(name, e.eff)
 	}
-	slices.SortFunc(out, func(a, b ScopedPermission) int { return cmp.Compare(a.Permission, b.Permission) })
+	for prefix, mask := range p.wild {
+		each(Permission(prefix+"*"), mask)
+	}
+	slices.SortFunc(out, func(a, b ScopedPermission) int {
+		return cmp.Or(cmp.Compare(a.Permission, b.Permission), cmp.Compare(a.Scope, b.Scope))
+	})
 	return out
 }
 

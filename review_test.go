@@ -26,7 +26,10 @@ func TestReviewFunctions(t *testing.T) {
 	if diff := cmp.Diff([]RoleSource{{Role: "probation", From: "account_type", Via: "delius"}}, snap.RolesOf("dan")); diff != "" {
 		t.Errorf("RolesOf(dan) (-want +got):\n%s", diff)
 	}
+	// alice holds evaluation.read at mine and at workgroup: neither is
+	// wider than the other, so both are listed.
 	if diff := cmp.Diff([]ScopedPermission{
+		{Permission: "evaluation.read", Scope: ScopeMine},
 		{Permission: "evaluation.read", Scope: ScopeWorkgroup},
 		{Permission: "evaluation.update", Scope: ScopeMine},
 	}, snap.PermissionsOf("alice")); diff != "" {

@@ -58,6 +58,7 @@ type ownershipRule struct {
 	idx    int
 	kind   string
 	bypass Permission
+	create Permission                     // what Admin.CreateOwned needs besides the bypass ("" = only the bypass)
 	owners *compile.OverlayMap[[]OrgSlug] // stored owners by record id
 }
 
@@ -107,6 +108,7 @@ type workgroupTable struct {
 	idx       map[WorkgroupID]int32
 	ids       []WorkgroupID
 	pre, post []int32
+	byPre     []int32 // the workgroups in depth-first order: a subtree is a run of it (Plan)
 }
 
 // sources keeps the entities needed to explain decisions and to review.

@@ -19,7 +19,8 @@ const BuiltinPermissionPrefix = "rbac."
 // when loaded from YAML, and why. errors.Is finds each sentinel.
 func (p *Policy) Validate() error {
 	errs := p.duplicates()
-	errs = append(errs, stateOf(p, 0).validate(p.Where)...)
+	errs = append(errs, stateOf(p, 0).validateAt(p.Where, p.whereRef)...)
+	errs = append(errs, p.validateTests()...)
 	return errors.Join(errs...)
 }
 
@@ -42,7 +43,19 @@ func (p *Policy) duplicates() []error {
 type validator struct {
 	st    *state
 	where func(EntityKind, string) string
+	ref   func(kind EntityKind, key, field, value string) string // may be nil
 	errs  []error
+}
+
+// addAt is add for a problem with one value of a field (a role in
+// contains): the error points at that entry's line when it is known.
+func (v *validator) addAt(sentinel error, kind EntityKind, key, field, value, format string, args ...any) {
+	v.add(sentinel, kind, key, format, args...)
+	if v.ref != nil {
+		if w := v.ref(kind, key, field, value); w != "" {
+			v.errs[len(v.errs)-1].(*Error).Where = w
+		}
+	}
 }
 
 func (v *validator) add(sentinel error, kind EntityKind, key, format string, args ...any) {
@@ -56,7 +69,13 @@ func (v *validator) add(sentinel error, kind EntityKind, key, format string, arg
 // validate checks the whole state; where gives source positions (may be
 // nil). It walks every graph iteratively.
 func (st *state) validate(where func(EntityKind, string) string) []error {
-	v := &validator{st: st, where: where}
+	return st.validateAt(where, nil)
+}
+
+// validateAt is validate with the positions of references too (see
+// Policy.whereRef); ref may be nil.
+func (st *state) validateAt(where func(EntityKind, string) string, ref func(EntityKind, string, string, string) string) []error {
+	v := &validator{st: st, where: where, ref: ref}
 	v.accountTypes()
 	v.permissions()
 	v.roles()
@@ -110,7 +129,7 @@ func (v *validator) accountTypes() {
 			role, ok := v.st.roles[r]
 			switch {
 			case !ok:
-				v.add(ErrNotFound, EntityAccountType, string(id), "default role %q does not exist", r)
+				v.addAt(ErrNotFound, EntityAccountType, string(id), "default_roles", string(r), "default role %q does not exist", r)
 			case !role.allows(id):
 				v.add(ErrInvalid, EntityAccountType, string(id), "default role %q is closed to account type %q (it allows %s)", r, id, joinIDs(role.AccountTypes))
 			}
@@ -155,16 +174,16 @@ func (v *validator) roles() {
 			if !v.typesDeclared() {
 				v.add(ErrInvalid, EntityRole, key, "account type %q is set but the policy declares no account types", t)
 			} else if _, ok := st.accountTypes[t]; !ok {
-				v.add(ErrNotFound, EntityRole, key, "unknown account type %q", t)
+				v.addAt(ErrNotFound, EntityRole, key, "account_types", string(t), "unknown account type %q", t)
 			}
 		}
 		for _, c := range r.Contains {
 			inner, ok := st.roles[c]
 			switch {
 			case c == id:
-				v.add(ErrCycle, EntityRole, key, "contains itself")
+				v.addAt(ErrCycle, EntityRole, key, "contains", string(c), "contains itself")
 			case !ok:
-				v.add(ErrNotFound, EntityRole, key, "contains %q, which does not exist", c)
+				v.addAt(ErrNotFound, EntityRole, key, "contains", string(c), "contains %q, which does not exist", c)
 			default:
 				v.containedTypes(r, inner)
 			}
@@ -347,7 +366,7 @@ func (v *validator) groups() {
 			case seen[r]:
 				v.add(ErrExists, EntityGroup, key, "role %q is listed twice", r)
 			case !ok:
-				v.add(ErrNotFound, EntityGroup, key, "role %q does not exist", r)
+				v.addAt(ErrNotFound, EntityGroup, key, "roles", string(r), "role %q does not exist", r)
 			case !v.openTo(role, g.AccountType):
 				v.add(ErrInvalid, EntityGroup, key, "role %q is closed to the group's account type %s", r, typeName(g.AccountType))
 			}
@@ -355,7 +374,7 @@ func (v *validator) groups() {
 		}
 		for _, m := range g.Managers {
 			if _, ok := st.users[m]; !ok {
-				v.add(ErrNotFound, EntityGroup, key, "manager %q is not a user", m)
+				v.addAt(ErrNotFound, EntityGroup, key, "managers", string(m), "manager %q is not a user", m)
 			}
 		}
 	}
@@ -377,7 +396,7 @@ func (v *validator) workgroups() {
 		v.id(EntityWorkgroup, key, "id", key)
 		if w.Parent != "" {
 			if _, ok := st.workgroups[w.Parent]; !ok {
-				v.add(ErrNotFound, EntityWorkgroup, key, "parent %q does not exist", w.Parent)
+				v.addAt(ErrNotFound, EntityWorkgroup, key, "parent", string(w.Parent), "parent %q does not exist", w.Parent)
 			} else if w.Parent == id {
 				v.add(ErrCycle, EntityWorkgroup, key, "is its own parent")
 			}
@@ -429,7 +448,9 @@ func (v *validator) users() {
 func (v *validator) user(u User) {
 	st := v.st
 	key := string(u.ID)
-	v.id(EntityUser, key, "id", key)
+	if v.id(EntityUser, key, "id", key) && reservedUserID(u.ID) {
+		v.add(ErrInvalid, EntityUser, key, "the id is reserved: no user may be %s or have an id starting %q", System, BuiltinPermissionPrefix)
+	}
 	v.accountType(EntityUser, key, u.AccountType)
 	if u.Org != "" {
 		v.id(EntityUser, key, "org", string(u.Org))
@@ -440,7 +461,7 @@ func (v *validator) user(u User) {
 		case slices.Contains(u.Roles[:i], r):
 			v.add(ErrExists, EntityUser, key, "role %q is assigned twice", r)
 		case !ok:
-			v.add(ErrNotFound, EntityUser, key, "role %q does not exist", r)
+			v.addAt(ErrNotFound, EntityUser, key, "roles", string(r), "role %q does not exist", r)
 		case !v.openTo(role, u.AccountType):
 			v.add(ErrInvalid, EntityUser, key, "role %q is closed to the user's account type %s", r, typeName(u.AccountType))
 		}
@@ -451,14 +472,14 @@ func (v *validator) user(u User) {
 		case slices.Contains(u.Groups[:i], g):
 			v.add(ErrExists, EntityUser, key, "group %q is listed twice", g)
 		case !ok:
-			v.add(ErrNotFound, EntityUser, key, "group %q does not exist", g)
+			v.addAt(ErrNotFound, EntityUser, key, "groups", string(g), "group %q does not exist", g)
 		case group.AccountType != "" && group.AccountType != u.AccountType:
 			v.add(ErrInvalid, EntityUser, key, "may not join group %q: it is for account type %q, the user is %s", g, group.AccountType, typeName(u.AccountType))
 		}
 	}
 	for _, w := range u.Workgroups {
 		if _, ok := st.workgroups[w]; !ok {
-			v.add(ErrNotFound, EntityUser, key, "workgroup %q does not exist", w)
+			v.addAt(ErrNotFound, EntityUser, key, "workgroups", string(w), "workgroup %q does not exist", w)
 		}
 	}
 }
@@ -655,6 +676,14 @@ func (v *validator) ownership() {
 		} else if !v.catalogued(r.Bypass) {
 			v.add(ErrNotFound, EntityOwnershipRule, kind, "bypass %q is not in the permission catalogue", r.Bypass)
 		}
+		if r.Create == "" {
+			continue
+		}
+		if err := checkPermission(r.Create); err != nil {
+			v.add(ErrInvalid, EntityOwnershipRule, kind, "create: %v", err)
+		} else if !v.catalogued(r.Create) {
+			v.add(ErrNotFound, EntityOwnershipRule, kind, "create permission %q is not in the permission catalogue", r.Create)
+		}
 	}
 	for _, key := range sortedKeys(st.ownerships) {
 		v.ownershipEntry(key, st.ownerships[key])
@@ -668,4 +697,132 @@ func (v *validator) ownershipEntry(key string, o Ownership) {
 	for _, org := range o.Owners {
 		v.id(EntityOwnership, key, "owner", string(org))
 	}
+}
+
+// knownReasons are the reasons a test may expect.
+var knownReasons = []Reason{ReasonGranted, ReasonNoGrant, ReasonOutOfScope, ReasonNotOwner, ReasonUnknownUser,
+	ReasonDisabled, ReasonRoleNotHeld, ReasonSeparationOfDuty, ReasonMissingPrerequisite, ReasonInvalidRequest}
+
+// validateTests checks that every test names things the policy has: a
+// test about a misspelt user or permission would otherwise pass as a
+// denial and prove nothing. A test that expects the very reason an unknown
+// name produces (unknown_user, role_not_held, invalid_request) is meant
+// and allowed.
+func (p *Policy) validateTests() []error {
+	if len(p.Tests) == 0 {
+		return nil
+	}
+	users := make(map[UserID]bool, len(p.Users))
+	for _, u := range p.Users {
+		users[u.ID] = true
+	}
+	roles := make(map[RoleID]bool, len(p.Roles))
+	var granted []Permission
+	for _, r := range p.Roles {
+		roles[r.ID] = true
+		for _, g := range r.Grants {
+			granted = append(granted, g.Permission)
+		}
+	}
+	catalogue := make(map[Permission]bool, len(p.Permissions))
+	for _, d := range p.Permissions {
+		catalogue[d.Name] = true
+	}
+	workgroups := make(map[WorkgroupID]bool, len(p.Workgroups))
+	for _, w := range p.Workgroups {
+		workgroups[w.ID] = true
+	}
+	kinds := p.declaredKinds()
+	var errs []error
+	for i, t := range p.Tests {
+		name := t.Name
+		if name == "" {
+			name = fmt.Sprintf("#%d", i+1)
+		}
+		bad := func(format string, args ...any) {
+			errs = append(errs, &Error{Op: "validate", Where: t.Where, Msg: fmt.Sprintf("test %q: ", name) + fmt.Sprintf(format, args...), Err: ErrInvalid})
+		}
+		expects := func(r Reason) bool { return t.Expect.Reason == r }
+		req := t.Request
+		if t.Expect.Reason != "" && !slices.Contains(knownReasons, t.Expect.Reason) {
+			bad("expects unknown reason %q", t.Expect.Reason)
+		}
+		if t.Expect.Allowed && t.Expect.Reason != "" && t.Expect.Reason != ReasonGranted {
+			bad("expects allowed with reason %q; an allowed decision's reason is granted", t.Expect.Reason)
+		}
+		if !t.Expect.Allowed && t.Expect.Scope != ScopeNone {
+			bad("expects a denial with scope %s; a denial has no scope", t.Expect.Scope)
+		}
+		switch {
+		case req.User == "" && !expects(ReasonInvalidRequest) && !expects(ReasonUnknownUser):
+			bad("the request names no user")
+		case req.User != "" && !users[req.User] && !expects(ReasonUnknownUser):
+			bad("unknown user %q%s (a test of an unknown user expects reason unknown_user)", req.User, suggest(string(req.User), keysOf(users)))
+		}
+		for _, r := range req.ActiveRoles {
+			if !roles[r] && !expects(ReasonRoleNotHeld) {
+				bad("unknown active role %q%s", r, suggest(string(r), keysOf(roles)))
+			}
+		}
+		perm := req.Permission
+		switch {
+		case expects(ReasonInvalidRequest):
+		case perm == "":
+			bad("the request names no permission")
+		case perm.IsWildcard():
+			bad("permission %q is a wildcard; a request names one permission (a test of that expects reason invalid_request)", perm)
+		case strings.HasPrefix(string(perm), BuiltinPermissionPrefix):
+		case len(catalogue) > 0 && !catalogue[perm]:
+			bad("permission %q is not in the catalogue%s", perm, suggest(string(perm), keysOf(catalogue)))
+		case len(catalogue) == 0 && !expects(ReasonNoGrant) && !slices.ContainsFunc(granted, func(g Permission) bool { return g.Matches(perm) }):
+			names := map[Permission]bool{}
+			for _, g := range granted {
+				names[g] = true
+			}
+			bad("permission %q is granted by no role%s (a test that nobody holds it expects reason no_grant)", perm, suggest(string(perm), keysOf(names)))
+		}
+		if res := req.Resource; res != nil {
+			if kinds != nil && !kinds[res.Kind] && !expects(ReasonInvalidRequest) {
+				bad("unknown resource kind %q%s", res.Kind, suggest(res.Kind, keysOf(kinds)))
+			}
+			for _, w := range res.Workgroups {
+				if !workgroups[w] {
+					bad("unknown workgroup %q in the resource%s", w, suggest(string(w), keysOf(workgroups)))
+				}
+			}
+			// Assignees are not checked: "assigned to someone else" is a
+			// common test and need not name a user of the policy.
+		}
+	}
+	return errs
+}
+
+// declaredKinds returns the resource kinds the policy declares, or nil
+// when it declares none (then any kind may be asked about).
+func (p *Policy) declaredKinds() map[string]bool { return nil }
+
+func keysOf[K ~string](m map[K]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, string(k))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// suggest returns `; did you mean "x"?` when a known name is close to s.
+func suggest(s string, known []string) string {
+	best, bestDist := "", min(len(s)/3+1, 3)
+	if len(known) > 10000 {
+		return "" // not worth seconds of edit distances
+	}
+	for _, k := range known {
+		if d := editDistance(s, k); d > 0 && d <= bestDist && (best == "" || d < editDistance(s, best)) {
+			best = k
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %q?", best)
 }

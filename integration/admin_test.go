@@ -8,6 +8,7 @@ import (
 
 	"github.com/rolegraph/rbac"
 	"github.com/rolegraph/rbac/sqlstore"
+	"github.com/rolegraph/rbac/storetest"
 )
 
 const adminPolicy = `
@@ -82,5 +83,13 @@ func TestAdminAuditSurvivesRestart(t *testing.T) {
 		if b.Snapshot().Check(rbac.Request{User: "ned", Permission: "case.read"}).Allowed {
 			t.Error("the revert did not take")
 		}
+	})
+}
+
+// TestAdminConcurrency: 8 goroutines × 25 AssignRole/AddMember on one
+// user, through two authorizers on each database: no update is lost.
+func TestAdminConcurrency(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, db database) {
+		storetest.RunAdminConcurrency(t, func(t *testing.T) rbac.Store { return newStore(t, db) })
 	})
 }

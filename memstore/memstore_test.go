@@ -120,3 +120,9 @@ func TestLoadIsSorted(t *testing.T) {
 		t.Errorf("Load order (-want +got):\n%s", d)
 	}
 }
+
+// TestAdminConcurrency: the Admin's read-modify-write methods lose no
+// update on memstore.
+func TestAdminConcurrency(t *testing.T) {
+	storetest.RunAdminConcurrency(t, newStore)
+}

@@ -15,8 +15,8 @@ import (
 )
 
 const readerPolicy = `
-roles:
-  - {id: reader, grants: [doc.read@mine]}
+roles: [{id: reader, grants: [doc.read@mine]}, {id: writer, grants: [doc.write]}]
+# nobody holds writer: doc.write is a permission of the policy that alice lacks
 users:
   - {id: alice, roles: [reader]}
 tests:

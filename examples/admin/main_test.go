@@ -13,10 +13,10 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `petra adds eve: allowed (granted, global)
-petra adds ian: admin user "petra": put user "ian" needs rbac.users.manage (forbidden)
-petra assigns a role: admin user "petra": put user "eve" needs rbac.users.manage (forbidden)
-preview: ian gains [{referral.approve global} {referral.read global}]
-without a reason: admin user "sam": the change lets ian reach sensitive permission referral.approve; give a reason (forbidden)
+petra adds ian: admin user "petra": put user "ian": changing users needs rbac.users.manage at scope global or all (a group's manager may only add and remove other users of the group's account type) (forbidden)
+petra assigns a role: admin user "petra": changing users needs rbac.users.manage at scope global or all (forbidden)
+preview: ian gains [referral.approve@global referral.read@global]
+without a reason: admin user "sam": the change lets ian newly reach sensitive permission referral.approve@global: give your own reason for the audit trail (forbidden)
 ian approves: allowed (granted, global)
 history: revision 1 by rbac.system: "import"
 history: revision 3 by sam: "cover for the approvals backlog, ticket 1234"

@@ -1,0 +1,3 @@
+package casbinfile_test
+
+import _ "github.com/casbin/casbin/v2"

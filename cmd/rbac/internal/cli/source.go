@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"strings"
+
+	"github.com/rolegraph/rbac"
+	"github.com/rolegraph/rbac/memstore"
+)
+
+// source is where a query verb reads the model: policy files or a store.
+type source struct {
+	policy string // comma-separated policy files
+	dsn    string
+}
+
+func (s *source) flags(fs *flag.FlagSet) {
+	fs.StringVar(&s.policy, "policy", "", "policy `FILE`s (comma-separated; later files may not redefine an id)")
+	fs.StringVar(&s.dsn, "dsn", "", "database `DSN` (sqlite:PATH, postgres://..., mysql://...)")
+}
+
+func (s *source) check(e *env, fs *flag.FlagSet) bool {
+	if (s.policy == "") == (s.dsn == "") {
+		e.stderr.Write([]byte("rbac " + fs.Name() + ": give -policy FILE or -dsn DSN (one of them)\n"))
+		return false
+	}
+	return true
+}
+
+// open returns an authorizer on the source; close releases it.
+func (s *source) open(ctx context.Context) (a *rbac.Authorizer, p *rbac.Policy, close func(), err error) {
+	var store rbac.Store
+	var release func()
+	if s.policy != "" {
+		p, err = rbac.LoadPolicyFiles(list(s.policy)...)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		m := memstore.New()
+		if _, err := rbac.Import(ctx, m, p); err != nil {
+			m.Close()
+			return nil, nil, nil, err
+		}
+		store, release = m, func() { m.Close() }
+	} else {
+		sq, done, err := openStore(ctx, s.dsn, true)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		store, release = sq, done
+	}
+	a, err = rbac.New(ctx, store, rbac.WithoutFollow())
+	if err != nil {
+		release()
+		return nil, nil, nil, err
+	}
+	if p == nil {
+		p, _ = a.Policy()
+	}
+	return a, p, func() { a.Close(); release() }, nil
+}
+
+// request is the flags that describe a request.
+type request struct {
+	user, permission, activeRoles    string
+	kind, id, owners, assignees, wgs string
+	inactive                         bool
+}
+
+func (r *request) flags(fs *flag.FlagSet, withUser bool) {
+	if withUser {
+		fs.StringVar(&r.user, "user", "", "the user `ID`")
+		fs.StringVar(&r.activeRoles, "active-roles", "", "the roles the user acts in, comma-separated (default: all)")
+	}
+	fs.StringVar(&r.permission, "permission", "", "the `PERMISSION`")
+	fs.StringVar(&r.kind, "kind", "", "the resource's `KIND` (without -kind and -id: a capability check)")
+	fs.StringVar(&r.id, "id", "", "the resource's `ID`")
+	fs.StringVar(&r.owners, "owners", "", "the resource's owners, comma-separated org slugs (default: stored ownership)")
+	fs.StringVar(&r.assignees, "assignees", "", "the resource's assignees, comma-separated user ids")
+	fs.StringVar(&r.wgs, "workgroups", "", "the resource's workgroups, comma-separated")
+	fs.BoolVar(&r.inactive, "inactive", false, "the resource is inactive (closed, archived)")
+}
+
+func (r *request) build() (rbac.Request, error) {
+	if r.permission == "" {
+		return rbac.Request{}, errors.New("-permission is required")
+	}
+	req := rbac.Request{User: rbac.UserID(r.user), Permission: rbac.Permission(r.permission)}
+	for _, id := range list(r.activeRoles) {
+		req.ActiveRoles = append(req.ActiveRoles, rbac.RoleID(id))
+	}
+	if r.kind != "" || r.id != "" || r.owners != "" || r.assignees != "" || r.wgs != "" || r.inactive {
+		res := &rbac.Resource{Kind: r.kind, ID: r.id, Inactive: r.inactive}
+		for _, o := range list(r.owners) {
+			res.Owners = append(res.Owners, rbac.OrgSlug(o))
+		}
+		for _, a := range list(r.assignees) {
+			res.Assignees = append(res.Assignees, rbac.UserID(a))
+		}
+		for _, w := range list(r.wgs) {
+			res.Workgroups = append(res.Workgroups, rbac.WorkgroupID(w))
+		}
+		req.Resource = res
+	}
+	return req, nil
+}
+
+// errText is an error's message without its position prefix, and the
+// position, for reports that print the position themselves.
+func errText(err error) (where, msg string) {
+	var re *rbac.Error
+	if errors.As(err, &re) && re.Where != "" {
+		c := *re
+		c.Where = ""
+		return re.Where, c.Error()
+	}
+	return "", strings.TrimSpace(err.Error())
+}

@@ -1,0 +1,183 @@
+package integration
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rolegraph/rbac"
+	"github.com/rolegraph/rbac/sqlfilter"
+	"github.com/rolegraph/rbac/sqlstore"
+)
+
+// BenchmarkListPage: one page of 50 from an application table of
+// RBAC_BENCH_LIST_ROWS rows (1000000 for the figures in
+// bench/BENCHMARKS.md), indexed as createListTables does, on every
+// configured database: the plan's WHERE clause with ORDER BY id LIMIT 50
+// (the first page, and a page after a key in the middle), against
+// streaming the table in id order and calling Check on each row until 50
+// pass. The query plan (EXPLAIN) is logged. PostgreSQL and MariaDB only.
+// Filling the table takes
+// minutes; it is skipped unless the variable is set:
+//
+//	RBAC_BENCH_LIST_ROWS=1000000 go test ./integration -run '^$' -bench ListPage -benchtime 20x -timeout 60m -v
+func BenchmarkListPage(b *testing.B) {
+	n := envInt("RBAC_BENCH_LIST_ROWS", 0)
+	if n == 0 {
+		b.Skip("set RBAC_BENCH_LIST_ROWS (e.g. 1000000) to fill a table and run it")
+	}
+	rows := listRows(n, 11)
+	for _, db := range databases() {
+		b.Run(db.name, func(b *testing.B) {
+			if db.dialect == sqlstore.SQLite {
+				b.Skip("PostgreSQL and MariaDB only: the issue's target; SQLite materializes the link-table subqueries per query (see BENCHMARKS.md)")
+			}
+			if !db.available() {
+				b.Skip("database not configured")
+			}
+			ctx := context.Background()
+			h, a := listSetup(b, db, rows, 3000)
+			snap := a.Snapshot()
+			for _, c := range []struct {
+				name  string
+				user  rbac.UserID
+				table sqlfilter.Table
+			}{
+				{"mine-link", "mia--", linkedCases},
+				{"workgroup-link", "tom/team", linkedCases},
+				{"mine+workgroup+owner-link", "cara", linkedCases},
+				{"global+owner-link", "gil", linkedCases},
+				{"mine+workgroup-column", "cara", columnCases},
+				{"workgroup-column", "tom/team", columnCases},
+			} {
+				plan := snap.Plan(rbac.PlanRequest{User: c.user, Permission: "case.read", Kind: listKind})
+				where, args, err := sqlfilter.Where(plan, c.table, db.dialect)
+				if err != nil {
+					b.Fatal(err)
+				}
+				first := "SELECT id FROM app_cases WHERE " + where + " ORDER BY id LIMIT 50"
+				keyPh := "?"
+				if db.dialect == sqlstore.Postgres {
+					keyPh = "$" + strconv.Itoa(len(args)+1)
+				}
+				after := "SELECT id FROM app_cases WHERE " + where + " AND id > " + keyPh + " ORDER BY id LIMIT 50"
+				afterArgs := append(append([]any(nil), args...), int64(n/2))
+				b.Run(c.name+"/sql-first-page", func(b *testing.B) {
+					b.Logf("plan %v\nEXPLAIN:\n%s", plan, explain(ctx, b, h, db.dialect, first, args))
+					for b.Loop() {
+						if got := len(listIDs(ctx, b, h, where, args, " LIMIT 50")); got == 0 {
+							b.Fatal("empty page")
+						}
+					}
+				})
+				b.Run(c.name+"/sql-page-after-key", func(b *testing.B) {
+					b.Logf("EXPLAIN:\n%s", explain(ctx, b, h, db.dialect, after, afterArgs))
+					for b.Loop() {
+						pageAfter(ctx, b, h, after, afterArgs)
+					}
+				})
+				if c.table.Assignees.Column == "" {
+					continue // Check per row needs the columns' resource
+				}
+				b.Run(c.name+"/check-per-row-first-page", func(b *testing.B) {
+					for b.Loop() {
+						checkPage(ctx, b, h, db.dialect, snap, rbac.Request{User: c.user, Permission: "case.read"}, 0)
+					}
+				})
+				b.Run(c.name+"/check-per-row-page-after-key", func(b *testing.B) {
+					for b.Loop() {
+						checkPage(ctx, b, h, db.dialect, snap, rbac.Request{User: c.user, Permission: "case.read"}, int64(n/2))
+					}
+				})
+			}
+		})
+	}
+}
+
+func pageAfter(ctx context.Context, tb testing.TB, h *sql.DB, q string, args []any) {
+	rs, err := h.QueryContext(ctx, q, args...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+	}
+	if err := rs.Err(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// checkPage streams the table in id order after key and calls Check on
+// each row (described from its columns, owners stored) until 50 pass.
+func checkPage(ctx context.Context, tb testing.TB, h *sql.DB, d sqlstore.Dialect, snap *rbac.Snapshot, req rbac.Request, key int64) int {
+	ph := "?"
+	if d == sqlstore.Postgres {
+		ph = "$1"
+	}
+	rs, err := h.QueryContext(ctx, "SELECT id, closed, lead, home FROM app_cases WHERE id > "+ph+" ORDER BY id", key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rs.Close()
+	found := 0
+	for found < 50 && rs.Next() {
+		var id int64
+		var closed bool
+		var lead, home sql.NullString
+		if err := rs.Scan(&id, &closed, &lead, &home); err != nil {
+			tb.Fatal(err)
+		}
+		r := rbac.Resource{Kind: listKind, ID: strconv.FormatInt(id, 10), Inactive: closed}
+		if lead.Valid {
+			r.Assignees = []rbac.UserID{rbac.UserID(lead.String)}
+		}
+		if home.Valid {
+			r.Workgroups = []rbac.WorkgroupID{rbac.WorkgroupID(home.String)}
+		}
+		req.Resource = &r
+		if snap.Check(req).Allowed {
+			found++
+		}
+	}
+	return found
+}
+
+// explain returns the database's query plan for q.
+func explain(ctx context.Context, tb testing.TB, h *sql.DB, d sqlstore.Dialect, q string, args []any) string {
+	prefix := "EXPLAIN "
+	if d == sqlstore.SQLite {
+		prefix = "EXPLAIN QUERY PLAN "
+	}
+	if d == sqlstore.Postgres {
+		prefix = "EXPLAIN (ANALYZE, BUFFERS OFF) "
+	}
+	rs, err := h.QueryContext(ctx, prefix+q, args...)
+	if err != nil {
+		tb.Fatalf("%s%s: %v", prefix, q, err)
+	}
+	defer rs.Close()
+	cols, _ := rs.Columns()
+	var out []string
+	for rs.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rs.Scan(ptrs...); err != nil {
+			tb.Fatal(err)
+		}
+		var line []string
+		for _, v := range vals {
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			line = append(line, fmt.Sprint(v))
+		}
+		out = append(out, strings.Join(line, " | "))
+	}
+	return strings.Join(out, "\n")
+}

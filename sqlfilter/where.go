@@ -1,0 +1,347 @@
+package sqlfilter
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/rolegraph/rbac"
+	"github.com/rolegraph/rbac/sqlstore"
+)
+
+// Table maps the application's table to what rbac.Resource describes.
+type Table struct {
+	// Name is how the query names the table: its name, or its alias in the
+	// FROM clause. Columns are qualified with it.
+	Name string
+	// ID is the column holding the record's id (Resource.ID).
+	ID string
+	// Inactive is a boolean column, true for inactive records (closed,
+	// archived; Resource.Inactive). Empty: every record is active.
+	Inactive string
+	// Assignees, Workgroups and Owners say where a record's values are. A
+	// field left empty means the records have none of them (Owners must be
+	// mapped when the kind has an ownership rule).
+	Assignees  Values
+	Workgroups Values
+	Owners     Values
+}
+
+// Values says where the values of one field of a record are: exactly one
+// of Column, Link or Stored.
+type Values struct {
+	// Column is a column of the table holding at most one value (NULL: none).
+	Column string
+	// Link is a table of (record id, value) rows, one per value.
+	Link *Link
+	// Stored is for Owners only: the owners are stored Ownership records,
+	// looked up by the plan's kind and the record's id.
+	Stored Stored
+}
+
+// Link is a link table: one row per (record, value).
+type Link struct {
+	Table  string // the link table; may be schema-qualified ("app.case_assignees")
+	Record string // the column holding the record's id
+	Value  string // the column holding the user, workgroup or org
+}
+
+// Stored says where stored Ownership is read from.
+type Stored uint8
+
+const (
+	// NotStored: owners are not stored Ownership (the zero value).
+	NotStored Stored = iota
+	// StoredInDatabase reads sqlstore's own tables (rbac_ownership_owners)
+	// in the same database as the application's table: the records' owners
+	// as of the database, which a snapshot follows within its poll
+	// interval.
+	StoredInDatabase
+	// StoredInSnapshot passes the ids of the records the plan's org owns in
+	// the plan's snapshot (rbac.Plan.StoredOwned) as one parameter: exactly
+	// what Check sees, for any store, at the cost of sending the ids.
+	StoredInSnapshot
+)
+
+// listInline is the longest list sent as one placeholder per value; longer
+// lists travel as one array or JSON parameter (see list).
+const listInline = 32
+
+// Where returns the plan as a boolean SQL expression over t, with its
+// arguments, for dialect d. A none plan gives "1 = 0" and an all plan
+// "1 = 1", so the clause can always be used as is. The mapping is checked
+// first, whatever the plan: identifiers must be plain SQL names (letters,
+// digits, underscores; a link table may be schema.table), and are quoted.
+// Errors wrap rbac.ErrInvalid.
+func Where(p rbac.Plan, t Table, d sqlstore.Dialect) (clause string, args []any, err error) {
+	if d != sqlstore.SQLite && d != sqlstore.Postgres && d != sqlstore.MySQL {
+		return "", nil, invalid("unknown dialect %v; use sqlstore.SQLite, sqlstore.Postgres or sqlstore.MySQL", d)
+	}
+	if err := t.validate(); err != nil {
+		return "", nil, err
+	}
+	switch p.Kind() {
+	case rbac.PlanNone:
+		return "1 = 0", nil, nil
+	case rbac.PlanAll:
+		return "1 = 1", nil, nil
+	case rbac.PlanFilter:
+	default:
+		return "", nil, invalid("unknown plan kind %v", p.Kind())
+	}
+	b := &builder{d: d, t: t}
+	var and []string
+	if !p.IncludesInactive() && t.Inactive != "" {
+		and = append(and, b.col(t.Inactive)+" = FALSE")
+	}
+	if !p.AnyInScope() {
+		var or []string
+		if u, ok := p.Assignee(); ok && !t.Assignees.empty() {
+			or = append(or, b.has(t.Assignees, "rbac_a", []string{string(u)}))
+		}
+		if ws := p.Workgroups(); len(ws) > 0 && !t.Workgroups.empty() {
+			vals := make([]string, len(ws))
+			for i, w := range ws {
+				vals[i] = string(w)
+			}
+			or = append(or, b.has(t.Workgroups, "rbac_w", vals))
+		}
+		switch len(or) {
+		case 0:
+			and = append(and, "1 = 0") // in scope only by assignment or workgroup, and the records have neither
+		case 1:
+			and = append(and, or[0])
+		default:
+			and = append(and, "("+strings.Join(or, " OR ")+")")
+		}
+	}
+	if org, ok := p.Owner(); ok {
+		switch {
+		case t.Owners.empty():
+			return "", nil, invalid("kind %q has an ownership rule, so the plan needs the records' owners, but the table maps none (set Table.Owners)", p.ResourceKind())
+		case t.Owners.Stored == StoredInDatabase:
+			kind, o := b.param(p.ResourceKind()), b.param(string(org))
+			and = append(and, b.idText()+" IN (SELECT rbac_o.id FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = "+kind+
+				" AND rbac_o.org = "+o+")")
+		case t.Owners.Stored == StoredInSnapshot:
+			and = append(and, b.in(b.idText(), p.StoredOwned()))
+		default:
+			and = append(and, b.has(t.Owners, "rbac_o", []string{string(org)}))
+		}
+	}
+	if len(and) == 0 {
+		return "1 = 1", b.args, nil
+	}
+	return strings.Join(and, " AND "), b.args, nil
+}
+
+func invalid(format string, a ...any) error {
+	return &rbac.Error{Op: "sqlfilter", Msg: fmt.Sprintf(format, a...), Err: rbac.ErrInvalid}
+}
+
+func (v Values) empty() bool { return v.Column == "" && v.Link == nil && v.Stored == NotStored }
+
+func (t Table) validate() error {
+	if err := checkName("Table.Name", t.Name, false); err != nil {
+		return err
+	}
+	if err := checkName("Table.ID", t.ID, false); err != nil {
+		return err
+	}
+	if t.Inactive != "" {
+		if err := checkName("Table.Inactive", t.Inactive, false); err != nil {
+			return err
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    Values
+	}{{"Assignees", t.Assignees}, {"Workgroups", t.Workgroups}, {"Owners", t.Owners}} {
+		n := 0
+		if f.v.Column != "" {
+			n++
+			if err := checkName("Table."+f.name+".Column", f.v.Column, false); err != nil {
+				return err
+			}
+		}
+		if l := f.v.Link; l != nil {
+			n++
+			if err := checkName("Table."+f.name+".Link.Table", l.Table, true); err != nil {
+				return err
+			}
+			if err := checkName("Table."+f.name+".Link.Record", l.Record, false); err != nil {
+				return err
+			}
+			if err := checkName("Table."+f.name+".Link.Value", l.Value, false); err != nil {
+				return err
+			}
+		}
+		if f.v.Stored != NotStored {
+			n++
+			if f.name != "Owners" {
+				return invalid("Table.%s.Stored: only owners can be stored Ownership", f.name)
+			}
+			if f.v.Stored > StoredInSnapshot {
+				return invalid("Table.%s.Stored: unknown value %d", f.name, f.v.Stored)
+			}
+		}
+		if n > 1 {
+			return invalid("Table.%s sets more than one of Column, Link and Stored", f.name)
+		}
+	}
+	return nil
+}
+
+// checkName accepts a plain SQL identifier: a letter or underscore, then
+// letters, digits and underscores, at most 63 bytes (PostgreSQL's limit);
+// dotted allows one schema qualifier.
+func checkName(field, s string, dotted bool) error {
+	parts := []string{s}
+	if dotted {
+		parts = strings.Split(s, ".")
+		if len(parts) > 2 {
+			parts = []string{s} // fails below, naming the whole
+		}
+	}
+	for _, part := range parts {
+		ok := len(part) > 0 && len(part) <= 63
+		for i := 0; ok && i < len(part); i++ {
+			c := part[i]
+			ok = c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9'
+		}
+		if !ok {
+			return invalid("%s %s is not a plain SQL identifier (letters, digits and underscores, not starting with a digit, 1 to 63 bytes%s)",
+				field, strconv.Quote(s), map[bool]string{true: "; schema.table allowed", false: ""}[dotted])
+		}
+	}
+	return nil
+}
+
+// builder accumulates the clause's arguments and numbers placeholders.
+type builder struct {
+	d    sqlstore.Dialect
+	t    Table
+	args []any
+}
+
+func (b *builder) quote(name string) string {
+	q := `"`
+	if b.d == sqlstore.MySQL {
+		q = "`"
+	}
+	parts := strings.Split(name, ".")
+	for i, p := range parts {
+		parts[i] = q + p + q // validated: no quote characters inside
+	}
+	return strings.Join(parts, ".")
+}
+
+func (b *builder) col(c string) string { return b.quote(b.t.Name) + "." + b.quote(c) }
+
+// param adds an argument and returns its placeholder.
+func (b *builder) param(v any) string {
+	b.args = append(b.args, v)
+	if b.d == sqlstore.Postgres {
+		return "$" + strconv.Itoa(len(b.args))
+	}
+	return "?"
+}
+
+// value is a placeholder for a string compared with an id column: on
+// MariaDB/MySQL with a binary collation, since ids are case-sensitive.
+func (b *builder) value(v string) string {
+	if b.d == sqlstore.MySQL {
+		return b.param(v) + " COLLATE utf8mb4_bin"
+	}
+	return b.param(v)
+}
+
+// idText is the record's id as text, to compare with stored ownership ids
+// whatever the type of the application's id column.
+func (b *builder) idText() string {
+	switch b.d {
+	case sqlstore.Postgres:
+		return "CAST(" + b.col(b.t.ID) + ` AS TEXT) COLLATE "C"` // sqlstore's columns are COLLATE "C"
+	case sqlstore.MySQL:
+		return "CAST(" + b.col(b.t.ID) + " AS CHAR) COLLATE utf8mb4_bin"
+	}
+	return "CAST(" + b.col(b.t.ID) + " AS TEXT)"
+}
+
+// has is the condition "the record has one of vals" for a field.
+func (b *builder) has(v Values, alias string, vals []string) string {
+	if v.Column != "" {
+		return b.in(b.col(v.Column), vals)
+	}
+	// An uncorrelated IN, not a correlated EXISTS: SQLite (3.51, as
+	// bundled by modernc.org/sqlite 1.46) turns EXISTS into a join whose
+	// duplicate rows OFFSET counts, so pages came out shifted; IN has set
+	// semantics on every database and plans as a semi-join.
+	l := v.Link
+	return b.col(b.t.ID) + " IN (SELECT " + alias + "." + b.quote(l.Record) + " FROM " + b.quote(l.Table) + " AS " + alias +
+		" WHERE " + b.in(alias+"."+b.quote(l.Value), vals) + ")"
+}
+
+// in is "expr is one of vals". Short lists are one placeholder per value,
+// which every planner handles best. Long ones (10,000 workgroups, thousands
+// of owned ids) are a single parameter, far from any parameter limit and
+// with one statement text for any length:
+//   - PostgreSQL: = ANY(CAST($n AS text[])) with the array's text form,
+//     which any driver passes as a string and the planner treats as an
+//     array (index scans included);
+//   - SQLite: IN (SELECT value FROM json_each(?)), SQLite's built-in JSON;
+//   - MariaDB/MySQL: IN over JSON_TABLE (MariaDB 10.6+, MySQL 8), its
+//     column declared utf8mb4_bin to compare as ids do.
+//
+// A temporary table would need a connection held across statements, which
+// a single WHERE clause cannot ask of database/sql's pool.
+func (b *builder) in(expr string, vals []string) string {
+	switch {
+	case len(vals) == 0:
+		return "1 = 0"
+	case len(vals) == 1:
+		return expr + " = " + b.value(vals[0])
+	case len(vals) <= listInline:
+		ph := make([]string, len(vals))
+		for i, v := range vals {
+			ph[i] = b.value(v)
+		}
+		return expr + " IN (" + strings.Join(ph, ", ") + ")"
+	}
+	switch b.d {
+	case sqlstore.Postgres:
+		return expr + " = ANY(CAST(" + b.param(pgArray(vals)) + " AS text[]))"
+	case sqlstore.MySQL:
+		return expr + " IN (SELECT rbac_j.v FROM JSON_TABLE(" + b.param(jsonArray(vals)) +
+			", '$[*]' COLUMNS (v VARCHAR(" + strconv.Itoa(rbac.MaxIDLen) + ") CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$')) AS rbac_j)"
+	}
+	return expr + " IN (SELECT value FROM json_each(" + b.param(jsonArray(vals)) + "))"
+}
+
+// pgArray is the text form of a PostgreSQL text[]: every element
+// double-quoted, with " and \ escaped.
+func pgArray(vals []string) string {
+	var s strings.Builder
+	s.WriteByte('{')
+	for i, v := range vals {
+		if i > 0 {
+			s.WriteByte(',')
+		}
+		s.WriteByte('"')
+		for j := 0; j < len(v); j++ {
+			if v[j] == '"' || v[j] == '\\' {
+				s.WriteByte('\\')
+			}
+			s.WriteByte(v[j])
+		}
+		s.WriteByte('"')
+	}
+	s.WriteByte('}')
+	return s.String()
+}
+
+func jsonArray(vals []string) string {
+	out, _ := json.Marshal(vals) // strings always marshal
+	return string(out)
+}

@@ -1,0 +1,231 @@
+package sqlfilter_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rolegraph/rbac"
+	"github.com/rolegraph/rbac/memstore"
+	"github.com/rolegraph/rbac/sqlfilter"
+	"github.com/rolegraph/rbac/sqlstore"
+)
+
+// The ids here are legal rolegraph identifiers that look like SQL: they
+// must only ever travel as parameters.
+const testPolicy = `
+roles:
+  - {id: mine, grants: [case.read@mine]}
+  - {id: team, grants: [case.read@workgroup]}
+  - {id: both, contains: [mine, team]}
+  - {id: global, grants: [case.read@global, service.edit]}
+  - {id: admin, grants: ["*@all"]}
+  - {id: archivist, grants: [service.edit@all]}
+workgroups:
+  - {id: "north--", name: North}
+  - {id: "leeds--/", name: Leeds, parent: "north--"}
+  - {id: south, name: South}
+users:
+  - {id: "alice--", org: "dfe--", roles: [both], workgroups: ["north--"]}
+  - {id: bob, org: hmrc, roles: [global]}
+  - {id: root, roles: [admin]}
+  - {id: arch, org: hmrc, roles: [archivist]}
+ownership: [{kind: service, bypass: service.bypass}]
+owners:
+  - {kind: service, id: "7", owners: ["dfe--"]}
+  - {kind: service, id: "9", owners: [hmrc, "dfe--"]}
+`
+
+func snapshot(t testing.TB, text string) *rbac.Snapshot {
+	t.Helper()
+	snap, closeFn, err := compileSnapshot(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeFn)
+	return snap
+}
+
+func compileSnapshot(text string) (*rbac.Snapshot, func(), error) {
+	ctx := context.Background()
+	p, err := rbac.LoadPolicy(strings.NewReader(text))
+	if err != nil {
+		return nil, nil, err
+	}
+	store := memstore.New()
+	if _, err := rbac.Import(ctx, store, p); err != nil {
+		return nil, nil, err
+	}
+	a, err := rbac.New(ctx, store, rbac.WithoutFollow())
+	if err != nil {
+		return nil, nil, err
+	}
+	return a.Snapshot(), func() { a.Close() }, nil
+}
+
+var cases = sqlfilter.Table{
+	Name:       "cases",
+	ID:         "id",
+	Inactive:   "closed",
+	Assignees:  sqlfilter.Values{Column: "assignee"},
+	Workgroups: sqlfilter.Values{Link: &sqlfilter.Link{Table: "app.case_workgroups", Record: "case_id", Value: "workgroup"}},
+}
+
+func TestWhere(t *testing.T) {
+	snap := snapshot(t, testPolicy)
+	services := sqlfilter.Table{Name: "s", ID: "id", Inactive: "retired", Owners: sqlfilter.Values{Link: &sqlfilter.Link{Table: "service_owners", Record: "service_id", Value: "org"}}}
+	stored := services
+	stored.Owners = sqlfilter.Values{Stored: sqlfilter.StoredInDatabase}
+	snapOwned := services
+	snapOwned.Owners = sqlfilter.Values{Stored: sqlfilter.StoredInSnapshot}
+	type want struct {
+		Clause string
+		Args   []any
+	}
+	tests := []struct {
+		name    string
+		req     rbac.PlanRequest
+		table   sqlfilter.Table
+		dialect sqlstore.Dialect
+		want    want
+	}{
+		{"mine or workgroup (descendants expanded), active, SQLite", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, cases, sqlstore.SQLite,
+			want{`"cases"."closed" = FALSE AND ("cases"."assignee" = ? OR "cases"."id" IN (SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" IN (?, ?)))`,
+				[]any{"alice--", "leeds--/", "north--"}}},
+		{"the same on PostgreSQL", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, cases, sqlstore.Postgres,
+			want{`"cases"."closed" = FALSE AND ("cases"."assignee" = $1 OR "cases"."id" IN (SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" IN ($2, $3)))`,
+				[]any{"alice--", "leeds--/", "north--"}}},
+		{"the same on MariaDB: backquotes, binary comparison", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, cases, sqlstore.MySQL,
+			want{"`cases`.`closed` = FALSE AND (`cases`.`assignee` = ? COLLATE utf8mb4_bin OR `cases`.`id` IN (SELECT rbac_w.`case_id` FROM `app`.`case_workgroups` AS rbac_w WHERE rbac_w.`workgroup` IN (? COLLATE utf8mb4_bin, ? COLLATE utf8mb4_bin)))",
+				[]any{"alice--", "leeds--/", "north--"}}},
+		{"global: active records", rbac.PlanRequest{User: "bob", Permission: "case.read", Kind: "case"}, cases, sqlstore.SQLite,
+			want{`"cases"."closed" = FALSE`, nil}},
+		{"all: everything", rbac.PlanRequest{User: "root", Permission: "case.read", Kind: "case"}, cases, sqlstore.SQLite,
+			want{`1 = 1`, nil}},
+		{"none: nothing", rbac.PlanRequest{User: "nobody", Permission: "case.read", Kind: "case"}, cases, sqlstore.SQLite,
+			want{`1 = 0`, nil}},
+		{"owners in a link table", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, services, sqlstore.Postgres,
+			want{`"s"."retired" = FALSE AND "s"."id" IN (SELECT rbac_o."service_id" FROM "service_owners" AS rbac_o WHERE rbac_o."org" = $1)`, []any{"hmrc"}}},
+		{"owners stored by sqlstore in the same database", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, stored, sqlstore.Postgres,
+			want{`"s"."retired" = FALSE AND CAST("s"."id" AS TEXT) COLLATE "C" IN (SELECT rbac_o.id FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = $1 AND rbac_o.org = $2)`, []any{"service", "hmrc"}}},
+		{"owners stored in the snapshot", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, snapOwned, sqlstore.SQLite,
+			want{`"s"."retired" = FALSE AND CAST("s"."id" AS TEXT) = ?`, []any{"9"}}},
+		{"scope all with ownership: inactive too, owned", rbac.PlanRequest{User: "arch", Permission: "service.edit", Kind: "service"}, services, sqlstore.SQLite,
+			want{`"s"."id" IN (SELECT rbac_o."service_id" FROM "service_owners" AS rbac_o WHERE rbac_o."org" = ?)`, []any{"hmrc"}}},
+		{"no inactive column: every record is active", rbac.PlanRequest{User: "bob", Permission: "case.read", Kind: "case"}, sqlfilter.Table{Name: "cases", ID: "id"}, sqlstore.SQLite,
+			want{`1 = 1`, nil}},
+		{"no assignee or workgroup columns: mine and workgroup reach nothing", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, sqlfilter.Table{Name: "cases", ID: "id"}, sqlstore.SQLite,
+			want{`1 = 0`, nil}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clause, args, err := sqlfilter.Where(snap.Plan(tt.req), tt.table, tt.dialect)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, want{clause, args}); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestWhereRefusesHostileMappings(t *testing.T) {
+	snap := snapshot(t, testPolicy)
+	plan := snap.Plan(rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"})
+	bad := []struct {
+		name  string
+		table sqlfilter.Table
+	}{
+		{"statement in the table name", sqlfilter.Table{Name: "cases; DROP TABLE cases", ID: "id"}},
+		{"quote in the id column", sqlfilter.Table{Name: "cases", ID: `id" OR 1=1 --`}},
+		{"backquote in the inactive column", sqlfilter.Table{Name: "cases", ID: "id", Inactive: "closed` OR 1"}},
+		{"comment in a column", sqlfilter.Table{Name: "cases", ID: "id", Assignees: sqlfilter.Values{Column: "a/*"}}},
+		{"three-part link table", sqlfilter.Table{Name: "cases", ID: "id", Workgroups: sqlfilter.Values{Link: &sqlfilter.Link{Table: "a.b.c", Record: "r", Value: "v"}}}},
+		{"empty link column", sqlfilter.Table{Name: "cases", ID: "id", Workgroups: sqlfilter.Values{Link: &sqlfilter.Link{Table: "l", Value: "v"}}}},
+		{"leading digit", sqlfilter.Table{Name: "1cases", ID: "id"}},
+		{"too long", sqlfilter.Table{Name: strings.Repeat("x", 64), ID: "id"}},
+		{"no id", sqlfilter.Table{Name: "cases"}},
+		{"two sources", sqlfilter.Table{Name: "cases", ID: "id", Assignees: sqlfilter.Values{Column: "a", Link: &sqlfilter.Link{Table: "l", Record: "r", Value: "v"}}}},
+		{"stored assignees", sqlfilter.Table{Name: "cases", ID: "id", Assignees: sqlfilter.Values{Stored: sqlfilter.StoredInDatabase}}},
+	}
+	for _, tt := range bad {
+		for _, d := range []sqlstore.Dialect{sqlstore.SQLite, sqlstore.Postgres, sqlstore.MySQL} {
+			clause, args, err := sqlfilter.Where(plan, tt.table, d)
+			if !errors.Is(err, rbac.ErrInvalid) || clause != "" || args != nil {
+				t.Errorf("%s on %v: got %q %v %v, want an ErrInvalid and no clause", tt.name, d, clause, args, err)
+			}
+		}
+	}
+	// A none plan is still refused a bad mapping: mistakes show at once.
+	none := snap.Plan(rbac.PlanRequest{User: "nobody", Permission: "case.read"})
+	if _, _, err := sqlfilter.Where(none, sqlfilter.Table{Name: "x y", ID: "id"}, sqlstore.SQLite); !errors.Is(err, rbac.ErrInvalid) {
+		t.Errorf("bad mapping with a none plan: %v", err)
+	}
+	if _, _, err := sqlfilter.Where(plan, cases, sqlstore.Dialect(42)); !errors.Is(err, rbac.ErrInvalid) {
+		t.Errorf("unknown dialect: %v", err)
+	}
+	owned := snap.Plan(rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"})
+	if _, _, err := sqlfilter.Where(owned, sqlfilter.Table{Name: "s", ID: "id"}, sqlstore.SQLite); !errors.Is(err, rbac.ErrInvalid) || !strings.Contains(err.Error(), "Owners") {
+		t.Errorf("ownership rule without mapped owners: %v, want an ErrInvalid naming Table.Owners", err)
+	}
+}
+
+// TestWhereLongListsAreOneParameter: a user covering 10,000 workgroups
+// gets a clause with one parameter for them, on every dialect.
+func TestWhereLongListsAreOneParameter(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("roles: [{id: team, grants: [case.read@workgroup]}]\nworkgroups:\n  - {id: top, name: top}\n")
+	for i := 0; i < 10000; i++ {
+		fmt.Fprintf(&b, "  - {id: \"w%d--\", name: w%d, parent: top}\n", i, i)
+	}
+	b.WriteString("users: [{id: boss, roles: [team], workgroups: [top]}]\n")
+	snap := snapshot(t, b.String())
+	plan := snap.Plan(rbac.PlanRequest{User: "boss", Permission: "case.read", Kind: "case"})
+	for d, want := range map[sqlstore.Dialect]string{
+		sqlstore.SQLite:   `rbac_w."wg" IN (SELECT value FROM json_each(?))`,
+		sqlstore.Postgres: `rbac_w."wg" = ANY(CAST($1 AS text[]))`,
+		sqlstore.MySQL:    "rbac_w.`wg` IN (SELECT rbac_j.v FROM JSON_TABLE(?, '$[*]' COLUMNS (v VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$')) AS rbac_j)",
+	} {
+		clause, args, err := sqlfilter.Where(plan, sqlfilter.Table{Name: "cases", ID: "id", Workgroups: sqlfilter.Values{Link: &sqlfilter.Link{Table: "cw", Record: "case_id", Value: "wg"}}}, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(clause, want) || len(args) != 1 {
+			t.Errorf("%v: %d args, clause %s; want one parameter used as %s", d, len(args), clause, want)
+		}
+		if s := args[0].(string); !strings.Contains(s, `"w9999--"`) || strings.Contains(clause, "w9999") {
+			t.Errorf("%v: the workgroups are not all in the parameter, or leak into the clause", d)
+		}
+	}
+}
+
+func ExampleWhere() {
+	snap, closeFn, err := compileSnapshot(testPolicy)
+	if err != nil {
+		panic(err)
+	}
+	defer closeFn()
+	plan := snap.Plan(rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"})
+	fmt.Println(plan)
+	where, args, err := sqlfilter.Where(plan, sqlfilter.Table{
+		Name:       "cases",
+		ID:         "id",
+		Inactive:   "closed",
+		Assignees:  sqlfilter.Values{Column: "assignee"},
+		Workgroups: sqlfilter.Values{Column: "workgroup"},
+	}, sqlstore.Postgres)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("SELECT id FROM cases WHERE " + where + " ORDER BY id LIMIT 50")
+	fmt.Println(args...)
+	// Output:
+	// case records that are active and (assigned to alice-- or in workgroup leeds--/, north--)
+	// SELECT id FROM cases WHERE "cases"."closed" = FALSE AND ("cases"."assignee" = $1 OR "cases"."workgroup" IN ($2, $3)) ORDER BY id LIMIT 50
+	// alice-- leeds--/ north--
+}
