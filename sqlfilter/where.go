@@ -96,25 +96,18 @@ func Where(p rbac.Plan, t Table, d sqlstore.Dialect) (clause string, args []any,
 		and = append(and, b.col(t.Inactive)+" = FALSE")
 	}
 	if !p.AnyInScope() {
-		var or []string
+		var ws []string
+		for _, w := range p.Workgroups() {
+			ws = append(ws, string(w))
+		}
+		var alts []alternative
 		if u, ok := p.Assignee(); ok && !t.Assignees.empty() {
-			or = append(or, b.has(t.Assignees, "rbac_a", []string{string(u)}))
+			alts = append(alts, alternative{t.Assignees, "rbac_a", []string{string(u)}})
 		}
-		if ws := p.Workgroups(); len(ws) > 0 && !t.Workgroups.empty() {
-			vals := make([]string, len(ws))
-			for i, w := range ws {
-				vals[i] = string(w)
-			}
-			or = append(or, b.has(t.Workgroups, "rbac_w", vals))
+		if len(ws) > 0 && !t.Workgroups.empty() {
+			alts = append(alts, alternative{t.Workgroups, "rbac_w", ws})
 		}
-		switch len(or) {
-		case 0:
-			and = append(and, "1 = 0") // in scope only by assignment or workgroup, and the records have neither
-		case 1:
-			and = append(and, or[0])
-		default:
-			and = append(and, "("+strings.Join(or, " OR ")+")")
-		}
+		and = append(and, b.anyOf(alts))
 	}
 	if org, ok := p.Owner(); ok {
 		switch {
@@ -271,16 +264,46 @@ func (b *builder) idText() string {
 
 // has is the condition "the record has one of vals" for a field.
 func (b *builder) has(v Values, alias string, vals []string) string {
-	if v.Column != "" {
-		return b.in(b.col(v.Column), vals)
+	return b.anyOf([]alternative{{v, alias, vals}})
+}
+
+// alternative is "the record has one of vals in field v".
+type alternative struct {
+	v     Values
+	alias string
+	vals  []string
+}
+
+// anyOf is the disjunction of alternatives: column tests directly, and
+// every link table in one uncorrelated IN over a UNION ALL of them.
+//
+// Not a correlated EXISTS: SQLite (3.51, as bundled by modernc.org/sqlite
+// 1.46) turns EXISTS into a join whose duplicate rows OFFSET counts, so
+// pages came out shifted. Not an OR of two IN subqueries either:
+// PostgreSQL cannot make that a semi-join and re-scanned the second link
+// table for every row (two minutes for a page of a 1,000,000-row table);
+// one IN over a UNION ALL is one semi-join on every database.
+func (b *builder) anyOf(alts []alternative) string {
+	var or, links []string
+	for _, a := range alts {
+		if a.v.Column != "" {
+			or = append(or, b.in(b.col(a.v.Column), a.vals))
+			continue
+		}
+		l := a.v.Link
+		links = append(links, "SELECT "+a.alias+"."+b.quote(l.Record)+" FROM "+b.quote(l.Table)+" AS "+a.alias+
+			" WHERE "+b.in(a.alias+"."+b.quote(l.Value), a.vals))
 	}
-	// An uncorrelated IN, not a correlated EXISTS: SQLite (3.51, as
-	// bundled by modernc.org/sqlite 1.46) turns EXISTS into a join whose
-	// duplicate rows OFFSET counts, so pages came out shifted; IN has set
-	// semantics on every database and plans as a semi-join.
-	l := v.Link
-	return b.col(b.t.ID) + " IN (SELECT " + alias + "." + b.quote(l.Record) + " FROM " + b.quote(l.Table) + " AS " + alias +
-		" WHERE " + b.in(alias+"."+b.quote(l.Value), vals) + ")"
+	if len(links) > 0 {
+		or = append(or, b.col(b.t.ID)+" IN ("+strings.Join(links, " UNION ALL ")+")")
+	}
+	switch len(or) {
+	case 0:
+		return "1 = 0" // in scope only through fields the records do not have
+	case 1:
+		return or[0]
+	}
+	return "(" + strings.Join(or, " OR ") + ")"
 }
 
 // in is "expr is one of vals". Short lists are one placeholder per value,

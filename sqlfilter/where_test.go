@@ -80,6 +80,8 @@ func TestWhere(t *testing.T) {
 	services := sqlfilter.Table{Name: "s", ID: "id", Inactive: "retired", Owners: sqlfilter.Values{Link: &sqlfilter.Link{Table: "service_owners", Record: "service_id", Value: "org"}}}
 	stored := services
 	stored.Owners = sqlfilter.Values{Stored: sqlfilter.StoredInDatabase}
+	linked := cases
+	linked.Assignees = sqlfilter.Values{Link: &sqlfilter.Link{Table: "case_assignees", Record: "case_id", Value: "user_id"}}
 	snapOwned := services
 	snapOwned.Owners = sqlfilter.Values{Stored: sqlfilter.StoredInSnapshot}
 	type want struct {
@@ -101,6 +103,9 @@ func TestWhere(t *testing.T) {
 				[]any{"alice--", "leeds--/", "north--"}}},
 		{"the same on MariaDB: backquotes, binary comparison", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, cases, sqlstore.MySQL,
 			want{"`cases`.`closed` = FALSE AND (`cases`.`assignee` = ? COLLATE utf8mb4_bin OR `cases`.`id` IN (SELECT rbac_w.`case_id` FROM `app`.`case_workgroups` AS rbac_w WHERE rbac_w.`workgroup` IN (? COLLATE utf8mb4_bin, ? COLLATE utf8mb4_bin)))",
+				[]any{"alice--", "leeds--/", "north--"}}},
+		{"two link tables: one IN over their UNION ALL", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, linked, sqlstore.SQLite,
+			want{`"cases"."closed" = FALSE AND "cases"."id" IN (SELECT rbac_a."case_id" FROM "case_assignees" AS rbac_a WHERE rbac_a."user_id" = ? UNION ALL SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" IN (?, ?))`,
 				[]any{"alice--", "leeds--/", "north--"}}},
 		{"global: active records", rbac.PlanRequest{User: "bob", Permission: "case.read", Kind: "case"}, cases, sqlstore.SQLite,
 			want{`"cases"."closed" = FALSE`, nil}},
