@@ -274,28 +274,37 @@ type alternative struct {
 	vals  []string
 }
 
-// anyOf is the disjunction of alternatives: column tests directly, and
-// every link table in one uncorrelated IN over a UNION ALL of them.
+// anyOf is the disjunction of alternatives: column tests directly, link
+// tables by subquery.
 //
-// Not a correlated EXISTS: SQLite (3.51, as bundled by modernc.org/sqlite
-// 1.46) turns EXISTS into a join whose duplicate rows OFFSET counts, so
-// pages came out shifted. Not an OR of two IN subqueries either:
-// PostgreSQL cannot make that a semi-join and re-scanned the second link
-// table for every row (two minutes for a page of a 1,000,000-row table);
-// one IN over a UNION ALL is one semi-join on every database.
+// On PostgreSQL and MariaDB a link table is a correlated EXISTS: the
+// database probes the link table's primary key for each candidate row, or
+// turns it into a semi-join when it stands alone. An OR of uncorrelated IN
+// subqueries is not that: PostgreSQL re-scanned the second link table for
+// every row (two minutes for a page of a 1,000,000-row table), and a UNION
+// of them is materialized whole before the first row of a page (a second).
+//
+// On SQLite the link tables are one uncorrelated IN over their UNION ALL:
+// SQLite 3.51 (as bundled by modernc.org/sqlite 1.46) turns a correlated
+// EXISTS into a join whose duplicate rows OFFSET counts, which shifted
+// pages; IN has set semantics.
 func (b *builder) anyOf(alts []alternative) string {
-	var or, links []string
+	var or, union []string
 	for _, a := range alts {
 		if a.v.Column != "" {
 			or = append(or, b.in(b.col(a.v.Column), a.vals))
 			continue
 		}
 		l := a.v.Link
-		links = append(links, "SELECT "+a.alias+"."+b.quote(l.Record)+" FROM "+b.quote(l.Table)+" AS "+a.alias+
-			" WHERE "+b.in(a.alias+"."+b.quote(l.Value), a.vals))
+		value := b.in(a.alias+"."+b.quote(l.Value), a.vals)
+		if b.d == sqlstore.SQLite {
+			union = append(union, "SELECT "+a.alias+"."+b.quote(l.Record)+" FROM "+b.quote(l.Table)+" AS "+a.alias+" WHERE "+value)
+			continue
+		}
+		or = append(or, "EXISTS (SELECT 1 FROM "+b.quote(l.Table)+" AS "+a.alias+" WHERE "+a.alias+"."+b.quote(l.Record)+" = "+b.col(b.t.ID)+" AND "+value+")")
 	}
-	if len(links) > 0 {
-		or = append(or, b.col(b.t.ID)+" IN ("+strings.Join(links, " UNION ALL ")+")")
+	if len(union) > 0 {
+		or = append(or, b.col(b.t.ID)+" IN ("+strings.Join(union, " UNION ALL ")+")")
 	}
 	switch len(or) {
 	case 0:
