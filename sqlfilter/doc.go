@@ -9,6 +9,9 @@
 //	rows, err := db.QueryContext(ctx,
 //		"SELECT id, title FROM evaluations WHERE "+where+" ORDER BY id LIMIT 50", args...)
 //
+// For the following pages, WhereAfter(plan, table, dialect, lastID) adds
+// id > lastID, also inside the link-table subqueries (keyset pagination).
+//
 // A Table says where the application keeps what rbac.Resource describes:
 // the id column, a boolean inactive column, and the assignees, workgroups
 // and owners of a record, each in a column of the table (one value) or in
