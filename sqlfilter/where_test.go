@@ -237,3 +237,41 @@ func ExampleWhere() {
 	// SELECT id FROM cases WHERE "cases"."closed" = FALSE AND ("cases"."assignee" = $1 OR "cases"."workgroup" IN ($2, $3)) ORDER BY id LIMIT 50
 	// alice-- leeds--/ north--
 }
+
+func TestWhereAfter(t *testing.T) {
+	snap := snapshot(t, testPolicy)
+	linked := cases
+	linked.Assignees = sqlfilter.Values{Link: &sqlfilter.Link{Table: "case_assignees", Record: "case_id", Value: "user_id"}}
+	plan := snap.Plan(rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"})
+	type want struct {
+		Clause string
+		Args   []any
+	}
+	for _, tt := range []struct {
+		name string
+		d    sqlstore.Dialect
+		want want
+	}{
+		{"SQLite: the bound on the record and inside the union", sqlstore.SQLite, want{
+			`"cases"."id" > ? AND "cases"."closed" = FALSE AND "cases"."id" IN (SELECT rbac_a."case_id" FROM "case_assignees" AS rbac_a WHERE rbac_a."user_id" = ? AND rbac_a."case_id" > ? UNION ALL SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" IN (?, ?) AND rbac_w."case_id" > ?)`,
+			[]any{int64(500), "alice--", int64(500), "leeds--/", "north--", int64(500)}}},
+		{"PostgreSQL: the bound inside each EXISTS", sqlstore.Postgres, want{
+			`"cases"."id" > $1 AND "cases"."closed" = FALSE AND (EXISTS (SELECT 1 FROM "case_assignees" AS rbac_a WHERE rbac_a."case_id" = "cases"."id" AND rbac_a."user_id" = $2 AND rbac_a."case_id" > $3) OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND rbac_w."workgroup" IN ($4, $5) AND rbac_w."case_id" > $6))`,
+			[]any{int64(500), "alice--", int64(500), "leeds--/", "north--", int64(500)}}},
+	} {
+		clause, args, err := sqlfilter.WhereAfter(plan, linked, tt.d, int64(500))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tt.want, want{clause, args}); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
+		}
+	}
+	all := snap.Plan(rbac.PlanRequest{User: "root", Permission: "case.read", Kind: "case"})
+	if clause, args, err := sqlfilter.WhereAfter(all, linked, sqlstore.MySQL, "k"); err != nil || clause != "`cases`.`id` > ?" || len(args) != 1 {
+		t.Errorf("all plan after a key: %q %v %v", clause, args, err)
+	}
+	if _, _, err := sqlfilter.WhereAfter(plan, linked, sqlstore.SQLite, nil); !errors.Is(err, rbac.ErrInvalid) {
+		t.Errorf("nil key: %v, want ErrInvalid", err)
+	}
+}
