@@ -174,3 +174,28 @@ func (h *idHeap) Pop() any {
 	h.ids = h.ids[:len(h.ids)-1]
 	return x
 }
+
+// OwnershipRules lists the ownership rules, by kind.
+func (s *Snapshot) OwnershipRules() []OwnershipRule {
+	out := make([]OwnershipRule, 0, len(s.rules))
+	for _, kind := range sortedKeys(s.rules) {
+		r := s.rules[kind]
+		out = append(out, OwnershipRule{Kind: r.kind, Bypass: r.bypass, Create: r.create})
+	}
+	return out
+}
+
+// Ownerships lists the stored owners of the records of kind, by record id.
+func (s *Snapshot) Ownerships(kind string) []Ownership {
+	r, ok := s.rules[kind]
+	if !ok {
+		return nil
+	}
+	var out []Ownership
+	r.owners.Range(func(id string, owners []OrgSlug) bool {
+		out = append(out, Ownership{Kind: kind, ID: id, Owners: slices.Clone(owners)})
+		return true
+	})
+	slices.SortFunc(out, func(a, b Ownership) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}

@@ -89,3 +89,35 @@ func TestUsersPages(t *testing.T) {
 		}
 	}
 }
+
+func TestOwnershipLookups(t *testing.T) {
+	ctx := context.Background()
+	p, err := rbac.LoadPolicyFile("testdata/seeds/places_manager.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := memstore.New()
+	if _, err := rbac.Import(ctx, store, p); err != nil {
+		t.Fatal(err)
+	}
+	a, err := rbac.New(ctx, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	s := a.Snapshot()
+	if diff := cmp.Diff([]rbac.OwnershipRule{{Kind: "service", Bypass: "places.gds_editor"}}, s.OwnershipRules()); diff != "" {
+		t.Errorf("rules (-want +got):\n%s", diff)
+	}
+	want := []rbac.Ownership{
+		{Kind: "service", ID: "register-offices", Owners: []rbac.OrgSlug{"department-for-education", "hm-revenue-customs"}},
+		{Kind: "service", ID: "student-finance", Owners: []rbac.OrgSlug{"department-for-education"}},
+		{Kind: "service", ID: "tax-offices", Owners: []rbac.OrgSlug{"hm-revenue-customs"}},
+	}
+	if diff := cmp.Diff(want, s.Ownerships("service")); diff != "" {
+		t.Errorf("owners (-want +got):\n%s", diff)
+	}
+	if got := s.Ownerships("place"); got != nil {
+		t.Errorf("a kind without a rule: %v", got)
+	}
+}

@@ -51,6 +51,8 @@ var planners = map[string]func(*request, formValues) (*plan, error){
 	"user.assign":         planUserRole(true),
 	"user.unassign":       planUserRole(false),
 	"revert":              planRevert,
+	"owners.set":          planOwners(false),
+	"owners.create":       planOwners(true),
 }
 
 func (c *console) planFor(req *request) (*plan, error) {
@@ -180,6 +182,14 @@ func describeChange(s *rbac.Snapshot, ch rbac.Change) historyChange {
 	case rbac.EntityUser:
 		if u, ok := s.User(rbac.UserID(ch.Key)); ok {
 			before = u
+		}
+	case rbac.EntityOwnership:
+		if o, ok := ch.After.(rbac.Ownership); ok {
+			for _, have := range s.Ownerships(o.Kind) {
+				if have.ID == o.ID {
+					before = have
+				}
+			}
 		}
 	}
 	op := "change"

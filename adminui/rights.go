@@ -23,6 +23,7 @@ type rights struct {
 	Audit     bool // rbac.audit.read
 	Sensitive bool // rbac.sensitive.grant
 	Manages   []rbac.GroupID
+	Records   bool // the model has ownership rules: the records screen
 }
 
 func rightsOf(s *rbac.Snapshot, actor rbac.UserID) rights {
@@ -40,6 +41,7 @@ func rightsOf(s *rbac.Snapshot, actor rbac.UserID) rights {
 	rt.Users = holds(rbac.PermUsersManage)
 	rt.Audit = holds(rbac.PermAuditRead)
 	rt.Sensitive = holds(rbac.PermSensitiveGrant)
+	rt.Records = len(s.OwnershipRules()) > 0
 	for _, g := range s.Groups() {
 		if slices.Contains(g.Managers, actor) {
 			rt.Manages = append(rt.Manages, g.ID)

@@ -48,6 +48,7 @@ type userView struct {
 	Assignable  []rbac.Role
 	Joinable    []rbac.Group
 	TypeRole    bool // too many roles for a list: type the id
+	TypeGroup   bool // too many groups for a list: type the id
 }
 
 // maxOffer bounds a drop-down list; past it the page asks for an id.
@@ -93,14 +94,21 @@ func (c *console) user(req *request) error {
 	for _, g := range req.snap.Groups() {
 		if slices.Contains(u.Groups, g.ID) {
 			v.Groups = append(v.Groups, g)
-		} else if req.rights.Users && (g.AccountType == "" || g.AccountType == u.AccountType) {
+		} else if req.rights.Users && (g.AccountType == "" || g.AccountType == u.AccountType) && len(v.Joinable) <= maxOffer {
 			v.Joinable = append(v.Joinable, g)
 		}
+	}
+	v.TypeGroup = len(v.Joinable) > maxOffer
+	if v.TypeGroup {
+		v.Joinable = nil
 	}
 	if req.rights.Users {
 		for _, r := range req.snap.Roles() {
 			if roleOpenTo(r, u.AccountType) && !slices.Contains(u.Roles, r.ID) {
 				v.Assignable = append(v.Assignable, r)
+				if len(v.Assignable) > maxOffer {
+					break
+				}
 			}
 		}
 		v.TypeRole = len(v.Assignable) > maxOffer
