@@ -34,7 +34,7 @@ type principalCache struct {
 }
 
 func newPrincipalCache() *principalCache {
-	return &principalCache{seed: maphash.Comparable(maphash.MakeSeed(), 0) | 1, bySet: map[string]*profile{}}
+	return &principalCache{seed: maphash.Comparable(maphash.MakeSeed(), 0), bySet: map[string]*profile{}}
 }
 
 // principalEntry is what a principal's account type, roles and groups
@@ -54,30 +54,38 @@ type principalEntry struct {
 	problem string   // why, for Explain
 }
 
-// slot hashes the account type, roles and groups with FNV-1a, seeded per
-// cache so that crafted claims cannot aim at one slot across processes;
-// a collision only costs a recompile.
-func (c *principalCache) slot(p *User) *atomic.Pointer[principalEntry] {
+// key hashes the account type, roles, groups and workgroups cheaply: each
+// id contributes its length and seven of its bytes, spread over it, with
+// one multiply, seeded per cache. The hash only picks slots; an entry is
+// used only if its claims are equal, so a collision costs a recompile,
+// never a wrong answer (and the cache is two-way, so two colliding
+// principals both stay).
+func (c *principalCache) key(p *User) uint64 {
 	h := c.seed
-	add := func(s string) {
-		for i := 0; i < len(s); i++ {
-			h = (h ^ uint64(s[i])) * 1099511628211
-		}
-		h = (h ^ 0xff) * 1099511628211 // ids never hold 0xff: a separator
-	}
-	add(string(p.AccountType))
+	h = mixID(h, string(p.AccountType))
 	for _, r := range p.Roles {
-		add(string(r))
+		h = mixID(h, string(r))
 	}
-	h = (h ^ 0xfe) * 1099511628211
+	h = mixID(h^1, "")
 	for _, g := range p.Groups {
-		add(string(g))
+		h = mixID(h, string(g))
 	}
-	h = (h ^ 0xfd) * 1099511628211
+	h = mixID(h^2, "")
 	for _, w := range p.Workgroups {
-		add(string(w))
+		h = mixID(h, string(w))
 	}
-	return &c.slots[(h^h>>32)%principalSlots]
+	return h
+}
+
+func mixID(h uint64, s string) uint64 {
+	n := len(s)
+	x := uint64(n)
+	if n > 0 {
+		x |= uint64(s[0])<<8 | uint64(s[n/4])<<16 | uint64(s[n/3])<<24 | uint64(s[n/2])<<32 |
+			uint64(s[2*n/3])<<40 | uint64(s[3*n/4])<<48 | uint64(s[n-1])<<56
+	}
+	h = (h ^ x) * 0x9e3779b97f4a7c15
+	return h ^ h>>31
 }
 
 func (e *principalEntry) matches(s *Snapshot, p *User) bool {
@@ -92,12 +100,27 @@ func (s *Snapshot) principalEntry(p *User) *principalEntry {
 	if c == nil {
 		return s.compilePrincipal(p, nil)
 	}
-	slot := c.slot(p)
-	if e := slot.Load(); e != nil && e.matches(s, p) {
+	h := c.key(p)
+	i := h % principalSlots
+	a, b := &c.slots[i], &c.slots[i^1]
+	if e := a.Load(); e != nil && e.matches(s, p) {
+		return e
+	}
+	if e := b.Load(); e != nil && e.matches(s, p) {
 		return e
 	}
 	e := s.compilePrincipal(p, c)
-	slot.Store(e)
+	// Fill an empty way, else replace one chosen by the hash.
+	switch {
+	case a.Load() == nil:
+		a.Store(e)
+	case b.Load() == nil:
+		b.Store(e)
+	case h>>40&1 == 0:
+		a.Store(e)
+	default:
+		b.Store(e)
+	}
 	return e
 }
 
