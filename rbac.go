@@ -35,6 +35,7 @@ type Authorizer struct {
 	writing chan struct{} // a one-slot semaphore: this authorizer's writes take turns
 	// adminMu serializes Admin writes, which judge and then write (admin.go).
 	adminMu sync.Mutex
+	judged  *judgedCompile // what Admin compiled for the write it is about to make (admin.go)
 
 	status atomic.Pointer[Status]
 
@@ -584,6 +585,11 @@ func (a *Authorizer) applyLocked(sets []ChangeSet) {
 	}
 	if changed == nil {
 		a.touchSynced()
+		return
+	}
+	if comp, snap, ok := a.takeJudged(sets); ok {
+		a.comp = comp
+		a.publish(snap)
 		return
 	}
 	if snap, ok := a.comp.compileIncremental(a.st, a.snap.Load(), changed); ok {

@@ -355,5 +355,8 @@ func (m *machine) check(t *rapid.T) {
 	if d := diffPolicy(m.state.policy(), p); d != "" {
 		t.Fatalf("Load: policy differs from the model (-model +store):\n%s", d)
 	}
+	if sl, ok := m.store.(rbac.StreamLoader); ok {
+		checkLoadEach(t, sl, m.state.policy(), m.rev)
+	}
 	m.checkChanges(t, max(m.horizon, m.rev-min(m.rev, 2)))
 }
