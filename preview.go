@@ -38,8 +38,8 @@ func (ad *Admin) Preview(ctx context.Context, changes ...Change) ([]UserImpact, 
 }
 
 // preview compares every user's permissions before and after changes:
-// only the changed users when the changes touch only users and ownership;
-// every user when changes is empty (DiffPolicies).
+// only the changed users when the changes touch only users and ownership.
+// Nil changes (two unrelated policies) compare every user.
 func preview(before, after *Snapshot, changes []Change) []UserImpact {
 	type pair struct{ b, a *profile }
 	diffs := map[pair][2][]ScopedPermission{}
@@ -78,7 +78,7 @@ func preview(before, after *Snapshot, changes []Change) []UserImpact {
 			out = append(out, UserImpact{User: UserID(id), Gained: d[0], Lost: d[1]})
 		}
 	}
-	if len(changes) > 0 && usersOnly(changes) {
+	if changes != nil && usersOnly(changes) {
 		for _, c := range changes {
 			if c.Kind == EntityUser {
 				visit(c.Key)
@@ -138,12 +138,12 @@ func DiffPolicies(before, after *Policy) (*PolicyDiff, error) {
 		snaps[i] = s
 	}
 	b, a := snaps[0], snaps[1]
-	d := &PolicyDiff{Impacts: preview(b, a, nil)} // nil: every user
+	d := &PolicyDiff{Impacts: preview(b, a, nil)}
 	for _, ui := range d.Impacts {
 		for _, sp := range ui.Gained {
-			def, ok := a.sensitive(sp.Permission)
+			def, ok := sensitiveReached(a, sp.Permission)
 			if !ok {
-				def, ok = b.sensitive(sp.Permission)
+				def, ok = sensitiveReached(b, sp.Permission)
 			}
 			if ok {
 				d.Sensitive = append(d.Sensitive, SensitiveGain{User: ui.User, Gained: sp, Permission: def})
@@ -191,9 +191,9 @@ func addedRoles(was, now []RoleID) []RoleID {
 	return out
 }
 
-// sensitive returns the catalogued sensitive permission that p (a name or
-// a wildcard pattern) reaches, if any.
-func (s *Snapshot) sensitive(p Permission) (PermissionDef, bool) {
+// sensitiveReached reports whether p (a name or a pattern) reaches a
+// sensitive permission of s's catalogue, and the first such, by name.
+func sensitiveReached(s *Snapshot, p Permission) (PermissionDef, bool) {
 	for _, name := range sortedKeys(s.src.permissions) {
 		if d := s.src.permissions[name]; d.Sensitive != "" && p.Matches(name) {
 			return d, true
