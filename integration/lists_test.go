@@ -369,10 +369,10 @@ func listSetup(tb testing.TB, db database, rows []listRow, storedN int) (*sql.DB
 // mappings, the rows the WHERE clause selects are exactly the rows Check
 // allows, and pages of 50 (ORDER BY id LIMIT 50, by offset and by key) are
 // identical. RBAC_TEST_LIST_ROWS sets the table's size: 100000 for the full
-// test (about a minute without -race); the default, 10,000, keeps CI (-race)
+// test (about a minute without -race); the default, 5,000, keeps CI (-race)
 // within its time.
 func TestListsMatchCheck(t *testing.T) {
-	n := envInt("RBAC_TEST_LIST_ROWS", 10_000)
+	n := envInt("RBAC_TEST_LIST_ROWS", 5_000)
 	rows := listRows(n, 9)
 	forEachDatabase(t, func(t *testing.T, db database) {
 		ctx := context.Background()
