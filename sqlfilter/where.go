@@ -317,7 +317,9 @@ type alternative struct {
 // (its exists_to_in rewrite): half a second to a second for the first
 // page of 1,000,000 rows; a scalar subquery (SELECT 1 ... LIMIT 1) IS NOT
 // NULL stays a per-row probe of the link table's key, which the id order
-// of a page favours. An OR of uncorrelated IN
+// of a page favours. Not with a long list, though: the JSON_TABLE would
+// be parsed again for every row (a minute for 4,000 rows and 10,000
+// workgroups), so long lists keep EXISTS, materialized once. An OR of uncorrelated IN
 // subqueries is not that: PostgreSQL re-scanned the second link table for
 // every row (two minutes for a page of a 1,000,000-row table), and a UNION
 // of them is materialized whole before the first row of a page (a second).
@@ -346,7 +348,7 @@ func (b *builder) anyOf(alts []alternative) string {
 			continue
 		}
 		probe := "SELECT 1 FROM " + b.quote(l.Table) + " AS " + a.alias + " WHERE " + a.alias + "." + b.quote(l.Record) + " = " + b.col(b.t.ID) + " AND " + value + b.bounded(a.alias+"."+b.quote(l.Record))
-		if b.d == sqlstore.MySQL {
+		if b.d == sqlstore.MySQL && len(a.vals) <= listInline {
 			or = append(or, "("+probe+" LIMIT 1) IS NOT NULL")
 		} else {
 			or = append(or, "EXISTS ("+probe+")")
