@@ -771,7 +771,6 @@ func (p *Policy) validateTests() []error {
 	for _, w := range p.Workgroups {
 		workgroups[w.ID] = true
 	}
-	kinds := p.declaredKinds()
 	var errs []error
 	for i, t := range p.Tests {
 		name := t.Name
@@ -824,8 +823,8 @@ func (p *Policy) validateTests() []error {
 			bad("permission %q is granted by no role%s (a test that nobody holds it expects reason no_grant)", perm, suggest(string(perm), keysOf(names)))
 		}
 		if res := req.Resource; res != nil {
-			if kinds != nil && !kinds[res.Kind] && !expects(ReasonInvalidRequest) {
-				bad("unknown resource kind %q%s", res.Kind, suggest(res.Kind, keysOf(kinds)))
+			if kinds := p.declaredKinds(); kinds != nil && !kinds[res.Kind] && !expects(ReasonInvalidRequest) {
+				bad("unknown resource kind %q%s (a test of an undeclared kind expects reason invalid_request)", res.Kind, suggest(res.Kind, keysOf(kinds)))
 			}
 			for _, w := range res.Workgroups {
 				if !workgroups[w] {
