@@ -254,11 +254,16 @@ func (a *Authorizer) evaluate(ctx context.Context, cs ChangeSet, rules evaluatio
 
 // compileCandidate compiles the state with a change set applied but not
 // written: only the changed users when the set touches only users and
-// stored ownership, else everything — kept, so that writing the same
-// change set next does not compile it again.
+// stored ownership, only the role sets holding a role whose grants alone
+// change, else everything — kept, so that writing the same change set next
+// does not compile it again.
 func (a *Authorizer) compileCandidate(before *Snapshot, changes []Change) (*Snapshot, error) {
 	a.judged = nil
 	if snap, ok := a.comp.compileIncremental(a.st, before, changes); ok {
+		return snap, nil
+	}
+	if comp, snap, ok := a.comp.compileGrants(a.st, before, changes); ok {
+		a.judged = &judgedCompile{base: a.st.rev, changes: changes, comp: comp, snap: snap}
 		return snap, nil
 	}
 	comp, snap, err := compileFull(a.st)

@@ -324,6 +324,25 @@ func checkPreview(t *rapid.T, a *rbac.Authorizer, before, after *rbac.Policy, im
 		t.Fatal(err)
 	}
 	as := a.Snapshot()
+	// The snapshot the write published (compiled incrementally where it
+	// could be) answers as one compiled from scratch.
+	fresh, err := snapshotOf(after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range userIDs(after) {
+		if diff := cmp.Diff(fresh.PermissionsOf(u), as.PermissionsOf(u)); diff != "" {
+			t.Fatalf("the published snapshot differs from a fresh compile for %s (-fresh +published):\n%s", u, diff)
+		}
+		if diff := cmp.Diff(fresh.RolesOf(u), as.RolesOf(u)); diff != "" {
+			t.Fatalf("RolesOf(%s) differs from a fresh compile (-fresh +published):\n%s", u, diff)
+		}
+	}
+	for _, q := range names(after) {
+		if diff := cmp.Diff(fresh.UsersWith(q), as.UsersWith(q)); diff != "" {
+			t.Fatalf("UsersWith(%s) differs from a fresh compile (-fresh +published):\n%s", q, diff)
+		}
+	}
 	var want []rbac.UserImpact
 	for _, u := range userIDs(before, after) {
 		gained := minus(as.PermissionsOf(u), bs.PermissionsOf(u))
