@@ -388,23 +388,25 @@ func (ad *Admin) rights(st *state, s *Snapshot, changes []Change) (*actorRights,
 // whose every workgroup before and after is under the actor's; or a group
 // manager changing only memberships of groups it manages.
 func (ad *Admin) mayChangeUser(st *state, s *Snapshot, r *actorRights, c Change) error {
-	if r.holds(PermUsersManage) {
-		return nil
-	}
 	old, had := st.users[UserID(c.Key)]
 	var cur User
 	if c.After != nil {
 		cur = c.After.(User)
 	}
-	byWorkgroup := r.can.canName(PermUsersManage)&scopeBit(ScopeWorkgroup) != 0
-	if byWorkgroup && (!had || ad.coversAll(s, r, old.Workgroups)) && (c.After == nil || ad.coversAll(s, r, cur.Workgroups)) {
-		return nil
-	}
+	// A group manager confers the group's roles by delegation, whatever
+	// else it may do.
 	if groups, ok := ad.membershipOnly(st, old, had, c); ok {
 		if r.delegated == nil {
 			r.delegated = map[UserID][]GroupID{}
 		}
 		r.delegated[cur.ID] = groups
+		return nil
+	}
+	if r.holds(PermUsersManage) {
+		return nil
+	}
+	byWorkgroup := r.can.canName(PermUsersManage)&scopeBit(ScopeWorkgroup) != 0
+	if byWorkgroup && (!had || ad.coversAll(s, r, old.Workgroups)) && (c.After == nil || ad.coversAll(s, r, cur.Workgroups)) {
 		return nil
 	}
 	if byWorkgroup {
