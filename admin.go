@@ -205,11 +205,11 @@ func (a *Authorizer) evaluate(ctx context.Context, cs ChangeSet, rules evaluatio
 	if a.closed.Load() {
 		return nil, &Error{Op: "admin", Err: ErrClosed}
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if err := a.syncLocked(ctx); err != nil {
+	if err := a.sync(ctx); err != nil {
 		return nil, err
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	before := a.snap.Load()
 	if rules.build != nil {
 		changes, err := rules.build(before)

@@ -493,6 +493,7 @@ func newProfileCache() *profileCache {
 // immutable is true (a role's closure), else a copy (the caller reuses
 // its scratch set).
 func (pc *profileCache) get(rt *roleTable, set compile.Bits, immutable bool) *profile {
+	set = set.Trim() // one form per set, and less memory
 	h := set.Hash(pc.seed)
 	for _, p := range pc.m[h] {
 		if p.roles.Equal(set) {

@@ -101,7 +101,12 @@
 //
 // An Authorizer follows its Store and publishes immutable compiled
 // Snapshots through an atomic pointer. Snapshot.Check takes no lock, does
-// no I/O and allocates nothing; Explain allocates to build the route.
+// no I/O and allocates nothing, on its first call as on every other:
+// everything it reads (the per-role profiles that requests naming their
+// active roles use included) is built when the snapshot is compiled, before
+// it is published. The same holds for the index behind UsersWith and
+// UsersWithRole, which the compiler keeps up to date across writes. Explain
+// and the review functions allocate their results.
 // Everything in this package is safe for concurrent use.
 //
 // # Errors
@@ -111,4 +116,11 @@
 // works; their messages say what, where (file:line for policy files) and
 // why. Validate reports every violation at once, joined with errors.Join.
 // Any error in the check path means deny.
+//
+// Two sentinels say a write may be retried (Retryable): ErrUnavailable
+// (nothing was written: a lost connection, a timeout, a cancelled context)
+// and ErrUnknownOutcome (the write may have committed: retry with the same
+// ChangeSet.ID, which is an idempotency key, so the retry never writes
+// twice). Authorizer.Apply resolves unknown outcomes itself by retrying with
+// the same ID.
 package rbac

@@ -82,7 +82,7 @@ func (rt *roleTable) exercisable(prof *profile) (*profile, error) {
 }
 
 func intersects(a, b compile.Bits) bool {
-	for i := range min(len(a), len(b)) {
+	for i := range min(len(a), len(b)) { // closures are trimmed (compile.Closure)
 		if a[i]&b[i] != 0 {
 			return true
 		}

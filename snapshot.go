@@ -177,10 +177,13 @@ type reviewIndex struct {
 }
 
 // newReviewIndex indexes the base of users, whose records each calls f
-// with; nProfiles bounds the ids of their profiles.
+// with; nProfiles bounds the ids of their profiles. It counts first and
+// then fills one slab, so that the lists take exactly their size.
 func newReviewIndex(users *compile.OverlayMap[*userRec], nProfiles int32, each func(f func(*userRec))) *reviewIndex {
 	ix := &reviewIndex{users: users}
 	slot := make([]int32, nProfiles) // profile id → 1 + its index in ix.profiles
+	var counts []int
+	total := 0
 	each(func(rec *userRec) {
 		if rec == nil || rec.user.Disabled {
 			return
@@ -190,8 +193,23 @@ func newReviewIndex(users *compile.OverlayMap[*userRec], nProfiles int32, each f
 			i = int32(len(ix.profiles))
 			slot[rec.prof.id] = i + 1
 			ix.profiles = append(ix.profiles, rec.prof)
-			ix.members = append(ix.members, nil)
+			counts = append(counts, 0)
 		}
+		counts[i]++
+		total++
+	})
+	slab := make([]UserID, total)
+	ix.members = make([][]UserID, len(counts))
+	at := 0
+	for i, n := range counts {
+		ix.members[i] = slab[at : at : at+n]
+		at += n
+	}
+	each(func(rec *userRec) {
+		if rec == nil || rec.user.Disabled {
+			return
+		}
+		i := slot[rec.prof.id] - 1
 		ix.members[i] = append(ix.members[i], rec.user.ID)
 	})
 	return ix

@@ -18,6 +18,10 @@ go test -run '^$' -bench . -benchmem -count "$COUNT" -benchtime "$BENCHTIME" -ti
 # benchstat (from the Go module proxy) for the full statistics.
 go run golang.org/x/perf/cmd/benchstat@latest "$raw" > results/benchstat.txt || true
 
+# Hand-written sections (start-up, import, first calls: figures from other
+# commands) start at this heading and are kept across runs.
+kept=$(sed -n '/^## Start-up, import and first calls/,$p' BENCHMARKS.md 2>/dev/null || true)
+
 {
 	echo "# Benchmarks"
 	echo
@@ -81,5 +85,9 @@ go run golang.org/x/perf/cmd/benchstat@latest "$raw" > results/benchstat.txt || 
 			print ""
 		}
 	}' "$raw"
-} > BENCHMARKS.md
+	if [ -n "$kept" ]; then
+		echo "$kept"
+	fi
+} > BENCHMARKS.md.new
+mv BENCHMARKS.md.new BENCHMARKS.md
 echo "wrote bench/BENCHMARKS.md"

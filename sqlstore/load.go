@@ -74,3 +74,50 @@ func addToPolicy(p *rbac.Policy, e rbac.Entity) {
 		p.Ownerships = append(p.Ownerships, v)
 	}
 }
+
+// LoadEach reads the whole state in one read-only transaction, like Load,
+// and calls f with each entity as its table is read, in no particular
+// order: rbac.StreamLoader, which an Authorizer uses to start without
+// building, sorting and copying a Policy. size is called with each table's
+// count before its entities. An error from f stops the load and is
+// returned as is.
+func (s *Store) LoadEach(ctx context.Context, size func(rbac.EntityKind, int), f func(rbac.Entity) error) (rbac.Revision, error) {
+	if err := s.enter(ctx, "load"); err != nil {
+		return 0, err
+	}
+	var rev rbac.Revision
+	var stop error // f's error, returned unwrapped
+	err := s.inTx(ctx, false, func(q querier) error {
+		var err error
+		if rev, _, err = s.readRevision(ctx, q); err != nil {
+			return err
+		}
+		for _, t := range entityTables {
+			recs, err := s.readRecords(ctx, q, t, nil)
+			if err != nil {
+				return fmt.Errorf("reading %s: %w", t.name, err)
+			}
+			size(t.kind, len(recs))
+			for i, r := range recs {
+				e, err := t.fromRecord(r)
+				if err != nil {
+					return &rbac.Error{Op: "load", Kind: t.kind, ID: keyString(r.key), Msg: err.Error(), Err: rbac.ErrInvalid}
+				}
+				recs[i] = record{} // let the rows go as the entities are handed over
+				if stop = f(e); stop != nil {
+					return stop
+				}
+			}
+		}
+		return nil
+	})
+	if stop != nil {
+		return 0, stop
+	}
+	if err != nil {
+		return 0, s.wrap(ctx, "load", err)
+	}
+	return rev, nil
+}
+
+var _ rbac.StreamLoader = (*Store)(nil)

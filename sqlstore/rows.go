@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"strings"
@@ -158,7 +159,9 @@ func (s *Store) readParents(ctx context.Context, q querier, t *entityTable, wher
 
 // readList appends the items of list table i to the records they belong
 // to. Rows come ordered by parent and pos, so consecutive rows of one
-// parent skip the index lookup.
+// parent skip the index lookup. Columns are scanned as raw bytes and
+// values interned: a million memberships of ten thousand roles make ten
+// thousand strings, not a million.
 func (s *Store) readList(ctx context.Context, q querier, t *entityTable, i int, where string, args []any, recs []record, index map[string]int) error {
 	l := t.lists[i]
 	cols := append(append([]string(nil), l.keys...), l.cols...)
@@ -169,29 +172,45 @@ func (s *Store) readList(ctx context.Context, q querier, t *entityTable, i int, 
 	}
 	defer rows.Close()
 	nk, nv := len(l.keys), len(l.cols)
-	buf := make([]string, nk+nv)
+	raw := make([]sql.RawBytes, nk+nv)
 	dest := make([]any, nk+nv)
-	for j := range buf {
-		dest[j] = &buf[j]
+	for j := range raw {
+		dest[j] = &raw[j]
 	}
-	last, at := "", -1
+	interned := map[string]string{}
+	intern := func(b []byte) string {
+		if v, ok := interned[string(b)]; ok { // no allocation for the lookup
+			return v
+		}
+		v := string(b)
+		interned[v] = v
+		return v
+	}
+	var last []byte
+	at := -1
+	item := make([]string, nv)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		k := buf[0]
-		if nk == 2 {
-			k = rbac.OwnershipKey(buf[0], buf[1])
-		}
-		if k != last || at < 0 {
-			j, ok := index[k]
+		if nk == 2 || at < 0 || !bytes.Equal(raw[0], last) {
+			var j int
+			var ok bool
+			if nk == 2 {
+				j, ok = index[rbac.OwnershipKey(string(raw[0]), string(raw[1]))]
+			} else {
+				j, ok = index[string(raw[0])]
+			}
 			if !ok {
 				at = -1
 				continue // an orphan row: its parent is not being read
 			}
-			last, at = k, j
+			last, at = append(last[:0], raw[0]...), j
 		}
-		recs[at].lists[i] = append(recs[at].lists[i], buf[nk:]...)
+		for k := range item {
+			item[k] = intern(raw[nk+k])
+		}
+		recs[at].lists[i] = append(recs[at].lists[i], item...)
 	}
 	return rows.Err()
 }

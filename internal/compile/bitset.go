@@ -71,6 +71,17 @@ func (b Bits) EachAnd(o Bits, f func(i int)) {
 	}
 }
 
+// Trim returns b without its trailing zero words (sharing b's memory).
+// Has, Each and Count read a trimmed set as the full one, and it can be
+// Or-ed into a longer set, but not the other way round.
+func (b Bits) Trim() Bits {
+	n := len(b)
+	for n > 0 && b[n-1] == 0 {
+		n--
+	}
+	return b[:n]
+}
+
 // Reset clears every bit.
 func (b Bits) Reset() { clear(b) }
 

@@ -4,7 +4,8 @@ import "fmt"
 
 // Closure computes, for every node of a DAG with n nodes and edges
 // edges[i] (i contains edges[i]...), the set of nodes reachable from i,
-// i included. It sorts the graph topologically first (Kahn's algorithm),
+// i included. Each set is trimmed of its trailing zero words (see Trim):
+// copy it into NewBits(n) before Or-ing other sets into it. It sorts the graph topologically first (Kahn's algorithm),
 // so deep chains cost no stack and dense diamonds are visited once per
 // edge. A cycle is an error naming one node on it.
 func Closure(n int, edges [][]int32) ([]Bits, error) {
@@ -25,16 +26,17 @@ func Closure(n int, edges [][]int32) ([]Bits, error) {
 		}
 	}
 	out := make([]Bits, n)
+	scratch := NewBits(n)
 	done := 0
 	for len(ready) > 0 {
 		i := ready[len(ready)-1]
 		ready = ready[:len(ready)-1]
-		b := NewBits(n)
-		b.Set(int(i))
+		scratch.Reset()
+		scratch.Set(int(i))
 		for _, c := range edges[i] {
-			b.Or(out[c])
+			scratch.Or(out[c])
 		}
-		out[i] = b
+		out[i] = scratch.Trim().Clone()
 		done++
 		for _, p := range parents[i] {
 			pending[p]--

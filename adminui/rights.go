@@ -1,0 +1,68 @@
+package adminui
+
+import (
+	"slices"
+
+	"github.com/rolegraph/rbac"
+)
+
+// rights is what the console offers an actor. It decides only what is
+// shown; every change is still judged by the Admin API, which refuses what
+// the rules do not allow.
+//
+// Reading the model (roles, groups, users, the catalogue) needs one of the
+// administration permissions at scope global or wider; History and the
+// access review need rbac.audit.read. A delegated manager (a group's
+// manager with none of these) sees only the groups they manage, with
+// their members, and may only add and remove members.
+type rights struct {
+	actor     rbac.UserID
+	Roles     bool // rbac.roles.manage
+	Groups    bool // rbac.groups.manage
+	Users     bool // rbac.users.manage
+	Audit     bool // rbac.audit.read
+	Sensitive bool // rbac.sensitive.grant
+	Manages   []rbac.GroupID
+	Records   bool // the model has ownership rules: the records screen
+}
+
+func rightsOf(s *rbac.Snapshot, actor rbac.UserID) rights {
+	rt := rights{actor: actor}
+	u, ok := s.User(actor)
+	if !ok || u.Disabled {
+		return rt
+	}
+	holds := func(p rbac.Permission) bool {
+		d := s.Check(rbac.Request{User: actor, Permission: p})
+		return d.Allowed && d.Scope.Covers(rbac.ScopeGlobal)
+	}
+	rt.Roles = holds(rbac.PermRolesManage)
+	rt.Groups = holds(rbac.PermGroupsManage)
+	rt.Users = holds(rbac.PermUsersManage)
+	rt.Audit = holds(rbac.PermAuditRead)
+	rt.Sensitive = holds(rbac.PermSensitiveGrant)
+	rt.Records = len(s.OwnershipRules()) > 0
+	for _, g := range s.Groups() {
+		if slices.Contains(g.Managers, actor) {
+			rt.Manages = append(rt.Manages, g.ID)
+		}
+	}
+	return rt
+}
+
+// Reader: may read the whole model.
+func (rt rights) Reader() bool { return rt.Roles || rt.Groups || rt.Users || rt.Audit }
+
+// Delegate: manages groups without reading the whole model.
+func (rt rights) Delegate() bool { return !rt.Reader() && len(rt.Manages) > 0 }
+
+func (rt rights) any() bool { return rt.Reader() || len(rt.Manages) > 0 }
+
+// manages reports whether the actor manages group g.
+func (rt rights) manages(g rbac.GroupID) bool { return slices.Contains(rt.Manages, g) }
+
+// mayReadGroup: readers see every group, a delegate only theirs.
+func (rt rights) mayReadGroup(g rbac.GroupID) bool { return rt.Reader() || rt.manages(g) }
+
+// Actor is the person the page is for.
+func (rt rights) Actor() rbac.UserID { return rt.actor }

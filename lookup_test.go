@@ -1,0 +1,123 @@
+package rbac_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/rolegraph/rbac"
+	"github.com/rolegraph/rbac/memstore"
+)
+
+// TestUsersPages walks every page forwards and backwards and compares the
+// ids with a plain sort of the matching users.
+func TestUsersPages(t *testing.T) {
+	ctx := context.Background()
+	p := &rbac.Policy{}
+	for i := 0; i < 237; i++ {
+		org := rbac.OrgSlug("dfe")
+		if i%3 == 0 {
+			org = "hmrc"
+		}
+		p.Users = append(p.Users, rbac.User{ID: rbac.UserID(fmt.Sprintf("u%03d", (i*7919)%1000)), Org: org})
+	}
+	store := memstore.New()
+	if _, err := rbac.Import(ctx, store, p); err != nil {
+		t.Fatal(err)
+	}
+	a, err := rbac.New(ctx, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	s := a.Snapshot()
+	for _, tc := range []struct {
+		contains string
+		limit    int
+		reason   string
+	}{
+		{"", 50, "every user, several pages"},
+		{"HMRC", 20, "org match ignoring case"},
+		{"u1", 7, "id substring, small pages"},
+		{"nobody", 10, "no match"},
+	} {
+		var want []rbac.UserID
+		for _, u := range p.Users {
+			if tc.contains == "" || strings.Contains(strings.ToLower(string(u.ID)+" "+string(u.Org)), strings.ToLower(tc.contains)) {
+				want = append(want, u.ID)
+			}
+		}
+		slices.Sort(want)
+		var got []rbac.UserID
+		q := rbac.UserQuery{Contains: tc.contains, Limit: tc.limit}
+		for {
+			page := s.Users(q)
+			if page.Matched != len(want) {
+				t.Fatalf("%s: matched %d, want %d", tc.reason, page.Matched, len(want))
+			}
+			for _, u := range page.Users {
+				got = append(got, u.ID)
+			}
+			if !page.More {
+				break
+			}
+			q.After = page.Users[len(page.Users)-1].ID
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: forwards (-want +got):\n%s", tc.reason, diff)
+		}
+		// Backwards from the end gives the same ids.
+		got = nil
+		q = rbac.UserQuery{Contains: tc.contains, Limit: tc.limit, Before: "~"}
+		for {
+			page := s.Users(q)
+			var ids []rbac.UserID
+			for _, u := range page.Users {
+				ids = append(ids, u.ID)
+			}
+			got = append(ids, got...)
+			if !page.More {
+				break
+			}
+			q.Before = page.Users[0].ID
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: backwards (-want +got):\n%s", tc.reason, diff)
+		}
+	}
+}
+
+func TestOwnershipLookups(t *testing.T) {
+	ctx := context.Background()
+	p, err := rbac.LoadPolicyFile("testdata/seeds/places_manager.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := memstore.New()
+	if _, err := rbac.Import(ctx, store, p); err != nil {
+		t.Fatal(err)
+	}
+	a, err := rbac.New(ctx, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	s := a.Snapshot()
+	if diff := cmp.Diff([]rbac.OwnershipRule{{Kind: "service", Bypass: "places.gds_editor"}}, s.OwnershipRules()); diff != "" {
+		t.Errorf("rules (-want +got):\n%s", diff)
+	}
+	want := []rbac.Ownership{
+		{Kind: "service", ID: "register-offices", Owners: []rbac.OrgSlug{"department-for-education", "hm-revenue-customs"}},
+		{Kind: "service", ID: "student-finance", Owners: []rbac.OrgSlug{"department-for-education"}},
+		{Kind: "service", ID: "tax-offices", Owners: []rbac.OrgSlug{"hm-revenue-customs"}},
+	}
+	if diff := cmp.Diff(want, s.Ownerships("service")); diff != "" {
+		t.Errorf("owners (-want +got):\n%s", diff)
+	}
+	if got := s.Ownerships("place"); got != nil {
+		t.Errorf("a kind without a rule: %v", got)
+	}
+}
