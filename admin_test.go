@@ -323,3 +323,19 @@ users:
 		t.Errorf("the manager adds himself: %v", err)
 	}
 }
+
+// TestPreviewCountsUsersUnderDynamicConstraints: a user whose full role
+// set breaks a dynamic constraint is denied with every role active, yet
+// gains what each allowed active-role set gives; Preview says so.
+func TestPreviewCountsUsersUnderDynamicConstraints(t *testing.T) {
+	ctx := context.Background()
+	a, _ := newAuthorizer(t, attackPolicy)
+	impact, err := a.Admin("sam").Preview(ctx, rbac.PutUser(rbac.User{ID: "int1", AccountType: "internal", Roles: []rbac.RoleID{"suggester", "approver"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []rbac.UserImpact{{User: "int1", Gained: []rbac.ScopedPermission{{Permission: "approve", Scope: rbac.ScopeGlobal}, {Permission: "suggest", Scope: rbac.ScopeGlobal}}}}
+	if diff := cmp.Diff(want, impact); diff != "" {
+		t.Errorf("preview (-want +got):\n%s", diff)
+	}
+}
