@@ -92,6 +92,9 @@ type UserQuery struct {
 	After, Before UserID
 	// Limit is the page size; 0 means 50.
 	Limit int
+	// CoveredBy, when set, keeps the users CoversUser(CoveredBy, u)
+	// reports: those a holder of rbac.users.manage@workgroup manages.
+	CoveredBy UserID
 }
 
 // UserPage is one page of a UserQuery.
@@ -118,8 +121,14 @@ func (s *Snapshot) Users(q UserQuery) UserPage {
 	backwards := q.Before != ""
 	h := &idHeap{backwards: backwards}
 	var page UserPage
+	var manager *userRec
+	if q.CoveredBy != "" {
+		if manager, _ = s.users.Get(string(q.CoveredBy)); manager == nil {
+			return page
+		}
+	}
 	s.users.Range(func(id string, rec *userRec) bool {
-		if rec == nil {
+		if rec == nil || manager != nil && !s.coversUser(manager, rec) {
 			return true
 		}
 		if needle != "" && !strings.Contains(strings.ToLower(id), needle) && !strings.Contains(strings.ToLower(string(rec.user.Org)), needle) {
@@ -198,4 +207,29 @@ func (s *Snapshot) Ownerships(kind string) []Ownership {
 	})
 	slices.SortFunc(out, func(a, b Ownership) int { return cmp.Compare(a.ID, b.ID) })
 	return out
+}
+
+// CoversUser reports whether user u has at least one workgroup and each of
+// them is one of manager's workgroups or under one: the users that
+// rbac.users.manage at scope workgroup lets manager administer (nVIRO's
+// workgroups, ServiceNow's agency hierarchy).
+func (s *Snapshot) CoversUser(manager, u UserID) bool {
+	m, ok := s.users.Get(string(manager))
+	if !ok || m == nil {
+		return false
+	}
+	rec, ok := s.users.Get(string(u))
+	return ok && rec != nil && s.coversUser(m, rec)
+}
+
+func (s *Snapshot) coversUser(m, u *userRec) bool {
+	if len(u.user.Workgroups) == 0 {
+		return false
+	}
+	for _, w := range u.user.Workgroups {
+		if !s.coversWorkgroup(m, w) {
+			return false
+		}
+	}
+	return true
 }

@@ -121,3 +121,45 @@ func TestOwnershipLookups(t *testing.T) {
 		t.Errorf("a kind without a rule: %v", got)
 	}
 }
+
+func TestCoversUser(t *testing.T) {
+	ctx := context.Background()
+	p, err := rbac.LoadPolicyFile("testdata/seeds/nviro.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := memstore.New()
+	if _, err := rbac.Import(ctx, store, p); err != nil {
+		t.Fatal(err)
+	}
+	a, err := rbac.New(ctx, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	s := a.Snapshot()
+	// sven's workgroup is deq.water: it covers its north and south regions.
+	var got []rbac.UserID
+	for _, u := range s.Users(rbac.UserQuery{CoveredBy: "sven"}).Users {
+		got = append(got, u.ID)
+	}
+	if diff := cmp.Diff([]rbac.UserID{"paula", "pete", "sven"}, got); diff != "" {
+		t.Errorf("users under deq.water (-want +got):\n%s", diff)
+	}
+	for _, tc := range []struct {
+		manager, user rbac.UserID
+		want          bool
+		reason        string
+	}{
+		{"sven", "paula", true, "a descendant workgroup"},
+		{"sven", "carla", false, "another division"},
+		{"paula", "sven", false, "a parent is not covered by its child"},
+		{"sven", "greta", false, "a user without workgroups is nobody's"},
+		{"greta", "paula", false, "a manager without workgroups covers nobody"},
+		{"sven", "ghost", false, "unknown user"},
+	} {
+		if got := s.CoversUser(tc.manager, tc.user); got != tc.want {
+			t.Errorf("%s: CoversUser(%s, %s) = %v", tc.reason, tc.manager, tc.user, got)
+		}
+	}
+}

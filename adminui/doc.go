@@ -49,8 +49,10 @@
 // inline script or style, and html/template escapes every id and name.
 // Reading the model needs an administration permission (rbac.roles.manage,
 // rbac.groups.manage, rbac.users.manage or rbac.audit.read) at scope global
-// or wider; History and the access review need rbac.audit.read. Anything
-// else is a 403 page.
+// or wider; History and the access review need rbac.audit.read. A holder of
+// rbac.users.manage at scope workgroup (an agency's user manager) sees and
+// administers only the users whose workgroups theirs cover
+// (Snapshot.CoversUser). Anything else is a 403 page.
 //
 // # Accessibility
 //
