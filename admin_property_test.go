@@ -413,16 +413,6 @@ func snapshotOf(p *rbac.Policy) (*rbac.Snapshot, error) {
 	return a.Snapshot(), nil
 }
 
-func minus(a, b []rbac.ScopedPermission) []rbac.ScopedPermission {
-	var out []rbac.ScopedPermission
-	for _, x := range a {
-		if !slices.Contains(b, x) {
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
 func userIDs(ps ...*rbac.Policy) []rbac.UserID {
 	var out []rbac.UserID
 	for _, p := range ps {
