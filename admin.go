@@ -205,11 +205,11 @@ func (a *Authorizer) evaluate(ctx context.Context, cs ChangeSet, rules evaluatio
 	if a.closed.Load() {
 		return nil, &Error{Op: "admin", Err: ErrClosed}
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if err := a.syncLocked(ctx); err != nil {
+	if err := a.sync(ctx); err != nil {
 		return nil, err
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	before := a.snap.Load()
 	if rules.build != nil {
 		changes, err := rules.build(before)
@@ -254,13 +254,45 @@ func (a *Authorizer) evaluate(ctx context.Context, cs ChangeSet, rules evaluatio
 
 // compileCandidate compiles the state with a change set applied but not
 // written: only the changed users when the set touches only users and
-// stored ownership, else everything.
+// stored ownership, else everything — kept, so that writing the same
+// change set next does not compile it again.
 func (a *Authorizer) compileCandidate(before *Snapshot, changes []Change) (*Snapshot, error) {
+	a.judged = nil
 	if snap, ok := a.comp.compileIncremental(a.st, before, changes); ok {
 		return snap, nil
 	}
-	_, snap, err := compileFull(a.st)
+	comp, snap, err := compileFull(a.st)
+	if err == nil {
+		a.judged = &judgedCompile{base: a.st.rev, changes: changes, comp: comp, snap: snap}
+	}
 	return snap, err
+}
+
+// judgedCompile is a full compile of a change set on top of revision base.
+type judgedCompile struct {
+	base    Revision
+	changes []Change
+	comp    *compiler
+	snap    *Snapshot
+}
+
+// takeJudged returns the compile of the change set Admin judged, if sets is
+// exactly that change set written on top of the same revision; it is used
+// once.
+func (a *Authorizer) takeJudged(sets []ChangeSet) (*compiler, *Snapshot, bool) {
+	j := a.judged
+	a.judged = nil
+	if j == nil || len(sets) != 1 || sets[0].Revision != j.base+1 || len(sets[0].Changes) != len(j.changes) {
+		return nil, nil, false
+	}
+	for i, c := range sets[0].Changes {
+		w := j.changes[i]
+		if c.Kind != w.Kind || c.Key != w.Key || !equalEntities(c.After, w.After) {
+			return nil, nil, false
+		}
+	}
+	j.snap.rev = sets[0].Revision
+	return j.comp, j.snap, true
 }
 
 // forbid is the error of a refused administrative change: which rule

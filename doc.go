@@ -84,4 +84,11 @@
 // works; their messages say what, where (file:line for policy files) and
 // why. Validate reports every violation at once, joined with errors.Join.
 // Any error in the check path means deny.
+//
+// Two sentinels say a write may be retried (Retryable): ErrUnavailable
+// (nothing was written: a lost connection, a timeout, a cancelled context)
+// and ErrUnknownOutcome (the write may have committed: retry with the same
+// ChangeSet.ID, which is an idempotency key, so the retry never writes
+// twice). Authorizer.Apply resolves unknown outcomes itself by retrying with
+// the same ID.
 package rbac

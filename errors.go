@@ -17,7 +17,30 @@ var (
 	ErrSeparationOfDuty = errors.New("separation of duty")
 	ErrTruncated        = errors.New("change log truncated")
 	ErrClosed           = errors.New("closed")
+	// ErrUnavailable: the store could not be reached or gave up for a
+	// transient reason (connection lost, timeout, deadlock past retries).
+	// Nothing was written; the same call may succeed if retried.
+	ErrUnavailable = errors.New("transient: retry")
+	// ErrUnknownOutcome: the write was sent but whether it committed cannot
+	// be known (the connection died during COMMIT, say). Retry with the same
+	// ChangeSet.ID: a change set whose ID is already logged is not applied
+	// again, and the retry returns its original revision.
+	ErrUnknownOutcome = errors.New("the write may have committed: retry with the same ChangeSet.ID")
 )
+
+// Sentinels lists every sentinel error, for tests that check that an error
+// wraps exactly one of them.
+var Sentinels = []error{
+	ErrNotFound, ErrExists, ErrInvalid, ErrCycle, ErrConflict, ErrForbidden,
+	ErrSeparationOfDuty, ErrTruncated, ErrClosed, ErrUnavailable, ErrUnknownOutcome,
+}
+
+// Retryable reports whether err says that the same call may succeed if made
+// again: ErrUnavailable (nothing was written) and ErrUnknownOutcome (retry
+// with the same ChangeSet.ID, which makes the retry safe).
+func Retryable(err error) bool {
+	return errors.Is(err, ErrUnavailable) || errors.Is(err, ErrUnknownOutcome)
+}
 
 // Error describes what went wrong, on which entity, and where. Err is one
 // of the sentinel errors (possibly wrapping a cause), so errors.Is works.

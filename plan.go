@@ -250,7 +250,8 @@ func (p Plan) Owner() (OrgSlug, bool) {
 // StoredOwned returns the ids of the records of the plan's kind whose
 // stored Ownership includes the plan's Owner, sorted: what the owner
 // condition admits among records described with nil Owners. It is nil
-// when ownership does not matter.
+// when ownership does not matter. It visits every stored ownership of the
+// kind.
 func (p Plan) StoredOwned() []string {
 	org, ok := p.Owner()
 	if !ok {

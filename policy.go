@@ -28,8 +28,10 @@ type Policy struct {
 	Constraints    []Constraint     `yaml:"constraints,omitempty"`
 	OwnershipRules []OwnershipRule  `yaml:"ownership,omitempty"`
 	Ownerships     []Ownership      `yaml:"owners,omitempty"`
-	// Tests are expectations run by policytest and the CLI; they are never
-	// written to a store.
+	// Tests are expectations run by policytest.Run in a go test and by
+	// "rbac test" (cmd/rbac); they are validated with the policy (a test
+	// naming an unknown user, role, permission or workgroup is an error)
+	// and never written to a store.
 	Tests []PolicyTest `yaml:"tests,omitempty"`
 
 	// where maps an entity to its source position, "file:line".

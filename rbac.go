@@ -14,6 +14,12 @@ import (
 // and writes validated change sets to it. It follows the store: changes
 // written by other authorizers (replicas) are applied in order as they
 // appear. It is safe for concurrent use.
+//
+// No lock is held across store I/O on the read and follow paths: Check
+// reads an atomic pointer, the follower fetches the change log without a
+// lock and takes mu only to apply it in memory. Writes of one authorizer
+// take turns (writing), so that they do not conflict with each other, while
+// the follower goes on applying other replicas' changes.
 type Authorizer struct {
 	store Store
 	opts  options
@@ -21,14 +27,19 @@ type Authorizer struct {
 	snap   atomic.Pointer[Snapshot]
 	notify atomic.Pointer[chan struct{}] // closed and replaced at every new snapshot
 
-	mu sync.Mutex // guards st and comp; held while writing
+	mu     sync.Mutex // guards st, comp and recent; never held across store I/O
+	st     *state
+	comp   *compiler
+	recent recentIDs // IDs of the change sets applied lately, for retries
+
+	writing chan struct{} // a one-slot semaphore: this authorizer's writes take turns
 	// adminMu serializes Admin writes, which judge and then write (admin.go).
 	adminMu sync.Mutex
-	st      *state
-	comp    *compiler
+	judged  *judgedCompile // what Admin compiled for the write it is about to make (admin.go)
 
 	status atomic.Pointer[Status]
 
+	life   context.Context // cancelled by Close: ends the follower and every wait
 	cancel context.CancelFunc
 	done   chan struct{}
 	closed atomic.Bool
@@ -47,51 +58,63 @@ type Status struct {
 type Option func(*options)
 
 type options struct {
-	follow     bool
-	retryDelay time.Duration
-	maxRetries int
-	heartbeat  time.Duration
+	follow         bool
+	retryDelay     time.Duration
+	maxRetries     int
+	heartbeat      time.Duration
+	resolveTimeout time.Duration
 }
+
+// firstRetryDelay is the follower's first wait after a store error; the
+// wait doubles with every failure in a row, up to WithRetryDelay.
+const firstRetryDelay = 5 * time.Millisecond
 
 // WithoutFollow stops the authorizer from following the store in the
 // background; it then sees only its own writes and catches up when asked
 // (Check with AtLeast, Sync).
 func WithoutFollow() Option { return func(o *options) { o.follow = false } }
 
-// WithRetryDelay sets how long the follower waits after a store error
-// before trying again (default 200ms).
+// WithRetryDelay sets the longest the follower waits after a store error
+// before trying again (default 200ms). The first retry comes after 5ms;
+// the wait doubles, with jitter, with every failure in a row.
 func WithRetryDelay(d time.Duration) Option { return func(o *options) { o.retryDelay = d } }
 
 // WithHeartbeat sets how often an idle follower confirms with the store
 // that it is up to date, which keeps Status.Lag meaningful (default 1s).
 func WithHeartbeat(d time.Duration) Option { return func(o *options) { o.heartbeat = d } }
 
-// WithMaxRetries bounds how often Apply retries after a conflict with
-// another writer when the caller did not ask for a revision (default 30,
-// with jittered exponential backoff).
-func WithMaxRetries(n int) Option { return func(o *options) { o.maxRetries = n } }
+// WithMaxRetries bounds how many times Apply tries a change set without
+// Expect when other replicas keep writing first (default 0: no bound but
+// ctx; each retry waits a jittered, growing time). When the bound is
+// reached, the error wraps ErrConflict and says how many times it tried.
+func WithMaxRetries(n int) Option { return func(o *options) { o.maxRetries = max(0, n) } }
+
+// WithResolveTimeout sets how long Apply keeps retrying a write whose
+// outcome the store could not know (ErrUnknownOutcome) before it gives up
+// and returns that error (default 30s). The retries reuse the change set's
+// ID, so they never write twice, and they go on after ctx is cancelled:
+// the caller's cancellation must not turn a committed write into an
+// unknown one.
+func WithResolveTimeout(d time.Duration) Option { return func(o *options) { o.resolveTimeout = d } }
 
 // New loads the store, compiles it and, unless WithoutFollow, follows it
 // until Close. It fails if the stored policy is not valid.
 func New(ctx context.Context, s Store, opts ...Option) (*Authorizer, error) {
-	o := options{follow: true, retryDelay: 200 * time.Millisecond, maxRetries: 30, heartbeat: time.Second}
+	o := options{follow: true, retryDelay: 200 * time.Millisecond, heartbeat: time.Second, resolveTimeout: 30 * time.Second}
 	for _, f := range opts {
 		f(&o)
 	}
-	a := &Authorizer{store: s, opts: o, done: make(chan struct{})}
+	a := &Authorizer{store: s, opts: o, done: make(chan struct{}), writing: make(chan struct{}, 1)}
+	a.life, a.cancel = context.WithCancel(context.Background())
 	ch := make(chan struct{})
 	a.notify.Store(&ch)
 	a.status.Store(&Status{})
-	a.mu.Lock()
-	err := a.reloadLocked(ctx)
-	a.mu.Unlock()
-	if err != nil {
+	if err := a.reload(ctx); err != nil {
+		a.cancel()
 		return nil, err
 	}
-	fctx, cancel := context.WithCancel(context.Background())
-	a.cancel = cancel
 	if o.follow {
-		go a.follow(fctx)
+		go a.follow(a.life)
 	} else {
 		close(a.done)
 	}
@@ -112,9 +135,10 @@ func (a *Authorizer) Status() Status {
 
 // Check decides req on the current snapshot, after waiting (bounded by
 // ctx) until the authorizer has seen req.AtLeast. The error is non-nil only
-// when the wait fails; the decision is then a denial.
+// when the wait fails (ctx ended: ErrUnavailable; Close: ErrClosed); the
+// decision is then a denial.
 func (a *Authorizer) Check(ctx context.Context, req Request) (Decision, error) {
-	s, err := a.atLeast(ctx, req.AtLeast)
+	s, err := a.atLeast(ctx, "check", req.AtLeast)
 	if err != nil {
 		return Decision{Reason: ReasonInvalidRequest}, err
 	}
@@ -123,7 +147,7 @@ func (a *Authorizer) Check(ctx context.Context, req Request) (Decision, error) {
 
 // Explain is Check with the route of the decision in Decision.Path.
 func (a *Authorizer) Explain(ctx context.Context, req Request) (Decision, error) {
-	s, err := a.atLeast(ctx, req.AtLeast)
+	s, err := a.atLeast(ctx, "explain", req.AtLeast)
 	if err != nil {
 		return Decision{Reason: ReasonInvalidRequest}, err
 	}
@@ -135,26 +159,42 @@ func (a *Authorizer) Sync(ctx context.Context) (Revision, error) {
 	if a.closed.Load() {
 		return 0, &Error{Op: "sync", Err: ErrClosed}
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if err := a.syncLocked(ctx); err != nil {
-		return a.st.rev, err
+	ctx, stop := a.untilClose(ctx)
+	defer stop()
+	err := a.sync(ctx)
+	if err != nil && a.closed.Load() {
+		err = &Error{Op: "sync", Err: ErrClosed}
 	}
-	return a.st.rev, nil
+	return a.stateRev(), err
 }
 
-func (a *Authorizer) atLeast(ctx context.Context, rev Revision) (*Snapshot, error) {
+// untilClose returns a context that also ends when the authorizer closes.
+func (a *Authorizer) untilClose(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(a.life, cancel)
+	return ctx, func() { stop(); cancel() }
+}
+
+// ctxErr is the error of an operation whose context ended: transient, as
+// the same call with a live context may succeed; errors.Is also finds the
+// context's error.
+func ctxErr(op, msg string, ctx context.Context) error {
+	return &Error{Op: op, Msg: msg, Err: fmt.Errorf("%w: %w", ErrUnavailable, context.Cause(ctx))}
+}
+
+func (a *Authorizer) atLeast(ctx context.Context, op string, rev Revision) (*Snapshot, error) {
 	s := a.snap.Load()
 	if s.rev >= rev {
 		return s, nil
 	}
 	if a.closed.Load() {
-		return nil, &Error{Op: "check", Err: ErrClosed}
+		return nil, &Error{Op: op, Err: ErrClosed}
 	}
 	// Catch up directly rather than wait for the follower's next wake-up.
-	if _, err := a.Sync(ctx); err != nil && ctx.Err() != nil {
-		return nil, err
-	}
+	// An error here is the follower's to report; the wait below decides.
+	wctx, stop := a.untilClose(ctx)
+	defer stop()
+	a.sync(wctx)
 	for {
 		ch := *a.notify.Load()
 		if s = a.snap.Load(); s.rev >= rev {
@@ -162,85 +202,268 @@ func (a *Authorizer) atLeast(ctx context.Context, rev Revision) (*Snapshot, erro
 		}
 		select {
 		case <-ch:
+		case <-a.life.Done():
+			return nil, &Error{Op: op, Msg: fmt.Sprintf("waiting for revision %d (at %d)", rev, s.rev), Err: ErrClosed}
 		case <-ctx.Done():
-			return nil, &Error{Op: "check", Msg: fmt.Sprintf("waiting for revision %d (at %d)", rev, s.rev), Err: ctx.Err()}
+			return nil, ctxErr(op, fmt.Sprintf("waiting for revision %d (at %d)", rev, s.rev), ctx)
 		}
 	}
 }
 
 // Apply validates cs against the current policy, adds the changes that
-// deletions cascade to, and writes it to the store atomically. When
-// cs.Expect is zero and another writer got there first, Apply catches up
-// and tries again; when it is not zero, a stale Expect is ErrConflict. The
+// deletions cascade to, and writes it to the store atomically. The
 // returned revision is visible in Snapshot when Apply returns.
+//
+// cs.ID is the idempotency key (one is generated when it is empty): Apply
+// never writes a change set twice, and when the store cannot tell whether
+// a write committed (ErrUnknownOutcome), Apply retries it with the same ID
+// until it knows (see WithResolveTimeout), so the caller sees success or a
+// definite failure. Calling Apply again with an ID that is already logged
+// returns the logged revision without writing.
+//
+// When cs.Expect is zero and another writer got there first, Apply catches
+// up and tries again (see WithMaxRetries); when it is not zero, a stale
+// Expect is ErrConflict. Writes of one Authorizer take turns.
 func (a *Authorizer) Apply(ctx context.Context, cs ChangeSet) (Revision, error) {
 	if a.closed.Load() {
 		return 0, &Error{Op: "apply", Err: ErrClosed}
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return 0, ctxErr("apply", "", ctx)
+	}
+	if cs.ID == "" {
+		cs.ID = NewChangeSetID()
+	} else if err := checkID(cs.ID); err != nil {
+		return 0, &Error{Op: "apply", Msg: "change set id: " + err.Error(), Err: ErrInvalid}
+	} else if rev, ok, err := a.replayed(cs); ok {
+		return rev, err
+	}
+	select {
+	case a.writing <- struct{}{}:
+		defer func() { <-a.writing }()
+	case <-ctx.Done():
+		return 0, ctxErr("apply", "waiting for this authorizer's other writes", ctx)
+	case <-a.life.Done():
+		return 0, &Error{Op: "apply", Err: ErrClosed}
+	}
 	// Validate against what other replicas have already written, not only
 	// against what this one has seen: one round trip per write.
-	if err := a.syncLocked(ctx); err != nil {
-		return 0, err
+	if err := a.sync(ctx); err != nil {
+		return 0, relabel("apply", "catching up with the store before writing", err)
 	}
-	for attempt := 0; ; attempt++ {
-		if cs.Expect != 0 && cs.Expect != a.st.rev {
-			if err := a.syncLocked(ctx); err != nil {
-				return 0, err
-			}
-			if cs.Expect != a.st.rev {
-				return 0, &Error{Op: "apply", Msg: fmt.Sprintf("expected revision %d, store is at %d", cs.Expect, a.st.rev), Err: ErrConflict}
-			}
+	if rev, ok, err := a.replayed(cs); ok {
+		return rev, err
+	}
+	for attempt := 1; ; attempt++ {
+		a.mu.Lock()
+		prev := a.st.rev
+		if cs.Expect != 0 && cs.Expect != prev {
+			a.mu.Unlock()
+			return 0, &Error{Op: "apply", Msg: fmt.Sprintf("expected revision %d, the store is at %d", cs.Expect, prev), Err: ErrConflict}
 		}
 		expanded, err := a.st.withCascades(cs)
+		a.mu.Unlock()
 		if err != nil {
 			return 0, err
 		}
-		prev := a.st.rev
 		expanded.Expect = prev
-		rev, err := a.store.Apply(ctx, expanded)
+		rev, err := a.write(ctx, expanded)
 		if err == nil {
 			expanded.Revision = rev
-			if rev == prev+1 {
-				a.applyLocked([]ChangeSet{expanded})
-				return rev, nil
-			}
-			// Expect 0 cannot say "the store is empty": another writer
-			// got in before this first write. Replay the log in order.
-			if err := a.syncLocked(ctx); err != nil {
-				return rev, err
-			}
-			if errs := a.st.validate(nil); len(errs) > 0 {
-				err := &Error{Op: "apply", Msg: fmt.Sprintf("revision %d was written concurrently with the store's first write and the result is not valid", rev), Err: errors.Join(errs...)}
-				a.setError(err)
-				return rev, err
-			}
-			return rev, nil
+			return a.written(ctx, expanded, prev)
 		}
-		if !errors.Is(err, ErrConflict) || cs.Expect != 0 || attempt >= a.opts.maxRetries {
+		if !errors.Is(err, ErrConflict) || cs.Expect != 0 {
 			return 0, err
 		}
-		// Another writer got there first. Back off (without the lock, so
-		// that this authorizer's follower and readers go on) for a random
-		// time that grows with each attempt, so that no writer starves.
-		a.mu.Unlock()
+		if a.opts.maxRetries > 0 && attempt >= a.opts.maxRetries {
+			return 0, &Error{Op: "apply", Msg: fmt.Sprintf("gave up after %d attempts: other writers kept changing the store first", attempt), Err: err}
+		}
+		// Another writer got there first. Back off for a random time that
+		// grows with each attempt, so that no writer starves, then catch up.
 		wait := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
 		select {
 		case <-ctx.Done():
+			return 0, ctxErr("apply", fmt.Sprintf("gave up after %d attempts, each beaten by another writer", attempt), ctx)
+		case <-a.life.Done():
+			return 0, &Error{Op: "apply", Err: ErrClosed}
 		case <-time.After(wait):
 		}
-		a.mu.Lock()
-		if err := ctx.Err(); err != nil {
-			return 0, &Error{Op: "apply", Msg: "gave up after a conflict", Err: err}
+		if err := a.sync(ctx); err != nil {
+			return 0, relabel("apply", "catching up with the store after a conflict", err)
 		}
-		if err := a.syncLocked(ctx); err != nil {
+		if a.stateRev() == prev {
+			// The store refused the write although nobody wrote since:
+			// not a race another attempt can win (the ID was used for
+			// different changes, say).
 			return 0, err
 		}
 	}
 }
 
-// Close stops following the store. It does not close the store.
+// write applies cs to the store. When the outcome is unknown it retries the
+// very same change set (same ID, same content): the store then either
+// finds the ID logged and returns its revision, or writes it now. Retries
+// are detached from ctx, bounded by WithResolveTimeout and Close.
+func (a *Authorizer) write(ctx context.Context, cs ChangeSet) (Revision, error) {
+	rev, err := a.store.Apply(ctx, cs)
+	if !errors.Is(err, ErrUnknownOutcome) {
+		return rev, err
+	}
+	first := err
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.opts.resolveTimeout)
+	defer cancel()
+	rctx, stop := a.untilClose(rctx)
+	defer stop()
+	wait := firstRetryDelay
+	for attempt := 2; ; attempt++ {
+		select {
+		case <-rctx.Done():
+			return 0, &Error{Op: "apply", Msg: fmt.Sprintf("change set %s: could not learn whether it committed in %d attempts over %v; retry with the same ChangeSet.ID", quoteShort(cs.ID), attempt-1, a.opts.resolveTimeout), Err: first}
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
+		rev, err = a.store.Apply(rctx, cs)
+		switch {
+		case err == nil:
+			return rev, nil
+		case errors.Is(err, ErrClosed):
+			return 0, &Error{Op: "apply", Msg: fmt.Sprintf("change set %s: the store closed before it could tell whether the write committed; retry with the same ChangeSet.ID", quoteShort(cs.ID)), Err: first}
+		case errors.Is(err, ErrUnknownOutcome), errors.Is(err, ErrUnavailable):
+			if errors.Is(err, ErrUnknownOutcome) {
+				first = err
+			}
+			continue // still unknown
+		default:
+			// A definite answer: the ID is not logged, so the first
+			// attempt did not commit, and this one failed for a reason.
+			return 0, err
+		}
+	}
+}
+
+// written makes a committed change set visible in the snapshot before
+// Apply returns.
+func (a *Authorizer) written(ctx context.Context, cs ChangeSet, prev Revision) (Revision, error) {
+	rev := cs.Revision
+	a.mu.Lock()
+	if rev == prev+1 {
+		a.applyLocked([]ChangeSet{cs}) // skipped if the follower got there first
+		a.mu.Unlock()
+		return rev, nil
+	}
+	a.mu.Unlock()
+	// Expect 0 cannot say "the store is empty": another writer got in
+	// before this first write. Replay the log in order. The write is
+	// committed whatever happens now, so the caller's cancellation does
+	// not stop the catching up.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.opts.resolveTimeout)
+	defer cancel()
+	for a.stateRev() < rev {
+		if err := a.sync(sctx); err != nil {
+			a.setError(err)
+			return rev, nil // committed; the follower will catch up
+		}
+	}
+	a.mu.Lock()
+	errs := a.st.validate(nil)
+	a.mu.Unlock()
+	if len(errs) > 0 {
+		err := &Error{Op: "apply", Msg: fmt.Sprintf("revision %d was written concurrently with the store's first write and the result is not valid", rev), Err: errors.Join(errs...)}
+		a.setError(err)
+		return rev, err
+	}
+	return rev, nil
+}
+
+// replayed reports whether cs (as the caller gave it, without cascades)
+// was applied lately under its ID, and then what Apply returns: the
+// revision, or ErrConflict if the ID was used for other content. Planning
+// a retry again could fail where the original succeeded (deleting what it
+// deleted), so a retry must be recognised before it is planned.
+func (a *Authorizer) replayed(cs ChangeSet) (Revision, bool, error) {
+	a.mu.Lock()
+	r, ok := a.recent.byID[cs.ID]
+	a.mu.Unlock()
+	if !ok {
+		return 0, false, nil
+	}
+	asked := cs
+	asked.Changes = make([]Change, len(cs.Changes))
+	for i, c := range cs.Changes {
+		c.Cascade = false // Apply marks its own
+		asked.Changes[i] = c
+	}
+	if r.digest != asked.Digest() {
+		return 0, true, &Error{Op: "apply", Msg: fmt.Sprintf("change set id %s was used at revision %d for different changes", quoteShort(cs.ID), r.rev), Err: ErrConflict}
+	}
+	return r.rev, true, nil
+}
+
+// requestDigest is the digest of the changes a caller asked for: the
+// change set without the cascades that Apply added.
+func requestDigest(cs ChangeSet) string {
+	req := cs
+	req.Changes = make([]Change, 0, len(cs.Changes))
+	for _, c := range cs.Changes {
+		if !c.Cascade {
+			req.Changes = append(req.Changes, c)
+		}
+	}
+	return req.Digest()
+}
+
+// recentIDs remembers the IDs of the last maxRecentIDs change sets applied
+// (of up to maxRecentChanges changes each), oldest evicted first.
+type recentIDs struct {
+	byID  map[string]recentID
+	order []string
+}
+
+type recentID struct {
+	rev    Revision
+	digest string
+}
+
+const (
+	maxRecentIDs     = 4096
+	maxRecentChanges = 1000
+)
+
+func (r *recentIDs) add(cs ChangeSet) {
+	if cs.ID == "" || len(cs.Changes) > maxRecentChanges {
+		return
+	}
+	if r.byID == nil {
+		r.byID = make(map[string]recentID)
+	}
+	if len(r.order) >= maxRecentIDs {
+		delete(r.byID, r.order[0])
+		r.order = r.order[1:]
+	}
+	r.byID[cs.ID] = recentID{rev: cs.Revision, digest: requestDigest(cs)}
+	r.order = append(r.order, cs.ID)
+}
+
+// relabel returns err as an error of op: what failed inside an operation is
+// reported as that operation's failure, with what it was doing.
+func relabel(op, doing string, err error) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		// A store that returned a bare error: it did not do the work.
+		return &Error{Op: op, Msg: doing, Err: fmt.Errorf("%w: %w", ErrUnavailable, err)}
+	}
+	out := *e
+	out.Op = op
+	if out.Msg == "" {
+		out.Msg = doing
+	} else {
+		out.Msg = doing + ": " + out.Msg
+	}
+	return &out
+}
+
+// Close stops following the store and wakes every pending Check, Explain
+// and Sync with ErrClosed. It does not close the store.
 func (a *Authorizer) Close() error {
 	if a.closed.Swap(true) {
 		return nil
@@ -253,8 +476,9 @@ func (a *Authorizer) Close() error {
 // follow waits for new revisions and applies them until ctx ends.
 func (a *Authorizer) follow(ctx context.Context) {
 	defer close(a.done)
+	backoff := time.Duration(0)
 	for {
-		rev := a.snap.Load().rev
+		rev := a.stateRev()
 		wctx, cancel := context.WithTimeout(ctx, a.opts.heartbeat)
 		_, err := a.store.Wait(wctx, rev)
 		cancel()
@@ -264,20 +488,24 @@ func (a *Authorizer) follow(ctx context.Context) {
 		// A quiet heartbeat still syncs: Changes is a round trip that
 		// proves the store is reachable and nothing was missed.
 		if err == nil || wctx.Err() != nil {
-			a.mu.Lock()
-			err = a.syncLocked(ctx)
-			a.mu.Unlock()
+			err = a.sync(ctx)
 		}
 		if ctx.Err() != nil {
 			return
 		}
-		if err != nil {
-			a.setError(err)
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(a.opts.retryDelay):
-			}
+		if err == nil {
+			backoff = 0
+			continue
+		}
+		a.setError(err)
+		// Retry soon (a dropped connection is usually back at once), then
+		// less and less often while the store stays away.
+		backoff = min(max(2*backoff, firstRetryDelay), max(a.opts.retryDelay, firstRetryDelay))
+		wait := backoff/2 + time.Duration(rand.Int64N(int64(backoff/2)+1))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
 		}
 	}
 }
@@ -288,22 +516,34 @@ func (a *Authorizer) setError(err error) {
 	a.status.Store(&st)
 }
 
-// syncLocked applies the store's change log since the current revision,
-// reloading everything if the log was truncated.
-func (a *Authorizer) syncLocked(ctx context.Context) error {
-	sets, err := a.store.Changes(ctx, a.st.rev)
+// stateRev returns the revision of the state (which the snapshot follows).
+func (a *Authorizer) stateRev() Revision {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.st.rev
+}
+
+// sync applies the store's change log since the current revision,
+// reloading everything if the log was truncated. It reads the store
+// without holding mu, and takes mu only to apply what it read; syncs may
+// run concurrently (each applies only revisions the state has not reached).
+func (a *Authorizer) sync(ctx context.Context) error {
+	sets, err := a.store.Changes(ctx, a.stateRev())
 	if errors.Is(err, ErrTruncated) {
-		return a.reloadLocked(ctx)
+		return a.reload(ctx)
 	}
 	if err != nil {
 		return err
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	a.applyLocked(sets)
 	return nil
 }
 
-// reloadLocked loads and compiles the whole store.
-func (a *Authorizer) reloadLocked(ctx context.Context) error {
+// reload loads and compiles the whole store, without holding mu, and
+// installs the result unless the state has meanwhile moved past it.
+func (a *Authorizer) reload(ctx context.Context) error {
 	st, err := loadState(ctx, a.store)
 	if err != nil {
 		return err
@@ -312,27 +552,44 @@ func (a *Authorizer) reloadLocked(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.st != nil && a.st.rev > st.rev {
+		return nil // a concurrent sync got further
+	}
 	a.st, a.comp = st, comp
 	a.publish(snap)
 	return nil
 }
 
 // applyLocked applies committed change sets in order and publishes the
-// result, compiling only what changed when it can.
+// result, compiling only what changed when it can. Sets the state has
+// already reached are skipped; a set that does not follow on from the state
+// (a gap: another sync or a reload won a race) stops the run, and the next
+// sync fetches from the state's revision.
 func (a *Authorizer) applyLocked(sets []ChangeSet) {
 	var changed []Change
 	for _, cs := range sets {
 		if cs.Revision <= a.st.rev {
-			continue // already applied (our own write)
+			continue // already applied (our own write, or a concurrent sync)
+		}
+		if cs.Revision != a.st.rev+1 {
+			break
 		}
 		for _, c := range cs.Changes {
 			a.st.applyChange(c)
 		}
 		a.st.rev = cs.Revision
+		a.recent.add(cs)
 		changed = append(changed, cs.Changes...)
 	}
 	if changed == nil {
 		a.touchSynced()
+		return
+	}
+	if comp, snap, ok := a.takeJudged(sets); ok {
+		a.comp = comp
+		a.publish(snap)
 		return
 	}
 	if snap, ok := a.comp.compileIncremental(a.st, a.snap.Load(), changed); ok {

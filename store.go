@@ -21,11 +21,21 @@ type Store interface {
 	Load(ctx context.Context) (*Policy, Revision, error)
 
 	// Apply writes the change set atomically, all or nothing, at the next
-	// revision, and returns that revision. If cs.Expect is not zero and is
-	// not the current revision, nothing is written and the error wraps
-	// ErrConflict. Deleting an entity that does not exist wraps ErrNotFound;
-	// a malformed change (see Change.Validate) or an empty set wraps
-	// ErrInvalid. The store records each change's Before image itself.
+	// revision, and returns that revision. If cs.ID is already in the log
+	// (see ChangeSet.ID), nothing is written and Apply returns the revision
+	// of the logged change set, or an error wrapping ErrConflict if its
+	// content (ChangeSet.Digest) differs; this check comes before Expect's.
+	// If cs.Expect is not zero and is not the current revision, nothing is
+	// written and the error wraps ErrConflict. Deleting an entity that does
+	// not exist wraps ErrNotFound; a malformed change set (see
+	// ChangeSet.Validate) wraps ErrInvalid. The store records each change's
+	// Before image itself, and an ID of its own when cs.ID is empty.
+	//
+	// A write that cannot be known to have committed or not (the connection
+	// died during COMMIT) wraps ErrUnknownOutcome: retry with the same ID.
+	// A transient failure before anything could commit wraps ErrUnavailable.
+	// Once a store has sent COMMIT, cancelling ctx does not change the
+	// outcome nor the result.
 	Apply(ctx context.Context, cs ChangeSet) (Revision, error)
 
 	// Changes returns the change sets after the given revision, in order,
@@ -44,6 +54,12 @@ type Store interface {
 // ChangeSet is one atomic write: the unit of the change log and of the audit
 // trail.
 type ChangeSet struct {
+	// ID is the change set's idempotency key: 1 to MaxIDLen characters
+	// from [A-Za-z0-9_.:@+/-]. A store generates one (NewChangeSetID) when
+	// it is empty, and logs it under a unique index: applying a change set
+	// whose ID is already logged writes nothing and returns the original
+	// revision. Retrying with the same ID therefore never writes twice.
+	ID       string
 	Revision Revision  // assigned by the store
 	Expect   Revision  // if not zero: apply only if the store is at this revision
 	Time     time.Time // set by the store when zero

@@ -188,18 +188,32 @@ func (v *validator) roles() {
 				v.containedTypes(r, inner)
 			}
 		}
-		for _, g := range r.Grants {
-			if err := checkGrantPermission(g.Permission); err != nil {
-				v.add(ErrInvalid, EntityRole, key, "grant %q: %v", g.Permission, err)
-				continue
-			}
-			if g.Scope < ScopeMine || g.Scope > ScopeAll {
-				v.add(ErrInvalid, EntityRole, key, "grant %q has no valid scope", g.Permission)
-			}
-			v.grantCatalogued(key, g.Permission)
-		}
+		v.grants(key, r)
 	}
 	v.roleCycles()
+}
+
+// grants checks a role's grants: well formed, with a scope, catalogued.
+func (v *validator) grants(key string, r Role) {
+	for _, g := range r.Grants {
+		if err := checkGrantPermission(g.Permission); err != nil {
+			v.add(ErrInvalid, EntityRole, key, "grant %q: %v", g.Permission, err)
+			continue
+		}
+		if g.Scope < ScopeMine || g.Scope > ScopeAll {
+			v.add(ErrInvalid, EntityRole, key, "grant %q has no valid scope", g.Permission)
+		}
+		v.grantCatalogued(key, g.Permission)
+	}
+}
+
+// grantsOnly reports whether c replaces an existing role changing nothing
+// but its grants, title and description: nothing else can refer to a
+// grant, so only the role's grants need validating.
+func grantsOnly(c Change) bool {
+	was, ok1 := c.Before.(Role)
+	now, ok2 := c.After.(Role)
+	return ok1 && ok2 && !c.Cascade && slices.Equal(was.Contains, now.Contains) && slices.Equal(was.AccountTypes, now.AccountTypes)
 }
 
 // containedTypes checks that a contained role allows every account type
@@ -484,13 +498,14 @@ func (v *validator) user(u User) {
 	}
 }
 
-// validateChanged checks a state after changes that touch only users and
-// stored ownership: those entities, and static separation of duty for
-// those users, are all such changes can break. Anything else is validated
-// whole.
+// validateChanged checks a state after changes that touch only users,
+// stored ownership and the grants of existing roles: those entities, and
+// static separation of duty for those users, are all such changes can
+// break (constraints and containment are about roles, not grants).
+// Anything else is validated whole.
 func (st *state) validateChanged(changes []Change) []error {
 	for _, c := range changes {
-		if c.Kind != EntityUser && c.Kind != EntityOwnership {
+		if c.Kind != EntityUser && c.Kind != EntityOwnership && !grantsOnly(c) {
 			return st.validate(nil)
 		}
 	}
@@ -498,6 +513,8 @@ func (st *state) validateChanged(changes []Change) []error {
 	var users []User
 	for _, c := range changes {
 		switch c.Kind {
+		case EntityRole:
+			v.grants(c.Key, st.roles[RoleID(c.Key)])
 		case EntityUser:
 			if u, ok := st.users[UserID(c.Key)]; ok {
 				v.user(u)

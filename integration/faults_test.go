@@ -12,6 +12,8 @@ import (
 
 	"github.com/rolegraph/rbac"
 	"github.com/rolegraph/rbac/sqlstore"
+	"github.com/rolegraph/rbac/storetest"
+	"github.com/rolegraph/rbac/storetest/faultdriver"
 )
 
 // wantUnchanged fails unless the store still holds want at rev, with
@@ -164,5 +166,46 @@ func TestKilledConnectionMidApply(t *testing.T) {
 		}
 		blocker.Rollback()
 		wantUnchanged(t, s, before, rev)
+	})
+}
+
+// driverName is the database/sql driver the tests use for a dialect.
+func driverName(d sqlstore.Dialect) string {
+	switch d {
+	case sqlstore.Postgres:
+		return "pgx"
+	case sqlstore.MySQL:
+		return "mysql"
+	}
+	return "sqlite"
+}
+
+// openFaulty opens a store on a fresh database through faultdriver, which
+// wraps the real driver.
+func openFaulty(t testing.TB, db database, opts ...sqlstore.Option) (*sqlstore.Store, *faultdriver.Injector, string) {
+	t.Helper()
+	_, dsn, _ := db.open(t)
+	real, err := sql.Open(driverName(db.dialect), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	real.Close() // only its driver is needed
+	h, in := faultdriver.Open(real.Driver(), dsn)
+	t.Cleanup(func() { h.Close() })
+	s, err := sqlstore.New(context.Background(), h, db.dialect, opts...)
+	if err != nil {
+		t.Fatalf("sqlstore.New: %v", err)
+	}
+	return s, in, dsn
+}
+
+// TestStoreFaults runs the storetest fault suite: the real databases,
+// behind a driver wrapper that loses connections and replies.
+func TestStoreFaults(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, db database) {
+		storetest.RunFaults(t, func(t *testing.T) (rbac.Store, *faultdriver.Injector) {
+			s, in, _ := openFaulty(t, db, sqlstore.WithPollInterval(10*time.Millisecond))
+			return s, in
+		})
 	})
 }

@@ -13,30 +13,39 @@ import (
 // modified. A set may change one entity several times: each change sees the
 // ones before it (a put then a delete of one key is fine).
 //
-// Errors wrap rbac.ErrInvalid (an empty set or a malformed change),
+// A change set whose ID is already known writes nothing: Apply returns the
+// revision it was written at, or rbac.ErrConflict if its content
+// (rbac.ChangeSet.Digest) differs. An empty ID is replaced by a new one.
+//
+// Errors wrap rbac.ErrInvalid (a malformed set, see rbac.ChangeSet.Validate),
 // rbac.ErrConflict (cs.Expect is not zero and not the current revision),
 // rbac.ErrNotFound (deleting an entity that does not exist), rbac.ErrClosed
 // or ctx's error. On error nothing is written.
 func (s *Store) Apply(ctx context.Context, cs rbac.ChangeSet) (rbac.Revision, error) {
 	// Validate and copy before taking the lock: the caller's memory is
 	// never retained, and a malformed set costs writers nothing.
-	if err := ctx.Err(); err != nil {
-		return 0, &rbac.Error{Op: "apply", Err: err}
+	if ctx.Err() != nil {
+		return 0, ctxError(ctx, "apply")
 	}
-	if len(cs.Changes) == 0 {
-		return 0, &rbac.Error{Op: "apply", Msg: "the change set is empty", Err: rbac.ErrInvalid}
-	}
-	for i, c := range cs.Changes {
-		if err := c.Validate(); err != nil {
-			return 0, &rbac.Error{Op: "apply", Msg: fmt.Sprintf("change %d of %d", i+1, len(cs.Changes)), Err: err}
-		}
+	if err := cs.Validate(); err != nil {
+		return 0, err
 	}
 	cs = cs.Clone()
+	if cs.ID == "" {
+		cs.ID = rbac.NewChangeSetID()
+	}
+	digest := cs.Digest()
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.check(ctx, "apply"); err != nil {
 		return 0, err
+	}
+	if logged, ok := s.ids[cs.ID]; ok {
+		if logged.digest != digest {
+			return 0, &rbac.Error{Op: "apply", Msg: fmt.Sprintf("change set id %q was used at revision %d for different changes", cs.ID, logged.rev), Err: rbac.ErrConflict}
+		}
+		return logged.rev, nil
 	}
 	if cs.Expect != 0 && cs.Expect != s.rev {
 		return 0, &rbac.Error{Op: "apply", Msg: fmt.Sprintf("expected revision %d, the store is at %d", cs.Expect, s.rev), Err: rbac.ErrConflict}
@@ -78,6 +87,7 @@ func (s *Store) Apply(ctx context.Context, cs rbac.ChangeSet) (rbac.Revision, er
 		cs.Time = s.now()
 	}
 	s.log = append(s.log, cs)
+	s.ids[cs.ID] = loggedID{rev: s.rev, digest: digest, time: s.now()}
 	close(s.changed)
 	s.changed = make(chan struct{})
 	return s.rev, nil

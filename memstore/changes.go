@@ -34,7 +34,9 @@ func (s *Store) Changes(ctx context.Context, after rbac.Revision) ([]rbac.Change
 
 // Prune drops the change sets with revisions up to and including through,
 // bounding the log's memory. Later, Changes(after) with after < through
-// wraps rbac.ErrTruncated. A value beyond the current revision prunes the
+// wraps rbac.ErrTruncated. The IDs of dropped change sets are kept until
+// they are older than the ID retention (WithIDRetention), so a retry with
+// the same ID is still not applied twice. A value beyond the current revision prunes the
 // whole log (the horizon never passes the current revision); a value at or
 // below an earlier horizon does nothing. Load and Apply are unaffected.
 func (s *Store) Prune(ctx context.Context, through rbac.Revision) error {
@@ -44,13 +46,18 @@ func (s *Store) Prune(ctx context.Context, through rbac.Revision) error {
 		return err
 	}
 	through = min(through, s.rev)
-	if through <= s.horizon {
-		return nil
+	if through > s.horizon {
+		drop := int(through - s.horizon)
+		// Copy the survivors so the dropped change sets can be collected.
+		s.log = append([]rbac.ChangeSet(nil), s.log[drop:]...)
+		s.horizon = through
 	}
-	drop := int(through - s.horizon)
-	// Copy the survivors so the dropped change sets can be collected.
-	s.log = append([]rbac.ChangeSet(nil), s.log[drop:]...)
-	s.horizon = through
+	cutoff := s.now().Add(-s.keepIDs)
+	for id, l := range s.ids {
+		if l.rev <= s.horizon && l.time.Before(cutoff) {
+			delete(s.ids, id)
+		}
+	}
 	return nil
 }
 
@@ -71,7 +78,7 @@ func (s *Store) Wait(ctx context.Context, after rbac.Revision) (rbac.Revision, e
 		}
 		select {
 		case <-ctx.Done():
-			return 0, &rbac.Error{Op: "wait", Err: ctx.Err()}
+			return 0, ctxError(ctx, "wait")
 		case <-changed:
 		}
 	}

@@ -14,5 +14,12 @@
 // agree.
 //
 // Results does the same work on a policy and a snapshot that the caller
-// already has, without the testing package, for tools such as a CLI.
+// already has, without the testing package: the rbac command's "rbac test"
+// (github.com/rolegraph/rbac/cmd/rbac) runs a policy's tests with it in CI,
+// with -run and -junit.
+//
+// Tests are checked when the policy loads: a test naming a user, role,
+// permission or workgroup the policy does not have is an error, unless it
+// expects the reason that name produces (unknown_user, role_not_held,
+// invalid_request, or no_grant for a permission no role grants).
 package policytest

@@ -9,6 +9,9 @@
 //	rows, err := db.QueryContext(ctx,
 //		"SELECT id, title FROM evaluations WHERE "+where+" ORDER BY id LIMIT 50", args...)
 //
+// For the following pages, WhereAfter(plan, table, dialect, lastID) adds
+// id > lastID, also inside the link-table subqueries (keyset pagination).
+//
 // A Table says where the application keeps what rbac.Resource describes:
 // the id column, a boolean inactive column, and the assignees, workgroups
 // and owners of a record, each in a column of the table (one value) or in
@@ -18,8 +21,9 @@
 // (StoredInSnapshot), which is what Check uses when Resource.Owners is nil.
 //
 // The clause agrees with Plan.Allows for a record described from those
-// columns: the integration tests compare the two on 100,000 rows on
-// SQLite, PostgreSQL and MariaDB. Identifiers are validated and quoted;
+// columns: the integration tests compare the rows and pages it selects
+// with Check's answers on SQLite, PostgreSQL and MariaDB (10,000 rows in
+// CI, 100,000 with RBAC_TEST_LIST_ROWS=100000). Identifiers are validated and quoted;
 // values (user, org, workgroups, ids) are always parameters. Long lists
 // (a user covering 10,000 workgroups) are one parameter whatever their
 // length: a PostgreSQL array, or a JSON array read with json_each (SQLite)

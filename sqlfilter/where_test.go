@@ -80,6 +80,8 @@ func TestWhere(t *testing.T) {
 	services := sqlfilter.Table{Name: "s", ID: "id", Inactive: "retired", Owners: sqlfilter.Values{Link: &sqlfilter.Link{Table: "service_owners", Record: "service_id", Value: "org"}}}
 	stored := services
 	stored.Owners = sqlfilter.Values{Stored: sqlfilter.StoredInDatabase}
+	linked := cases
+	linked.Assignees = sqlfilter.Values{Link: &sqlfilter.Link{Table: "case_assignees", Record: "case_id", Value: "user_id"}}
 	snapOwned := services
 	snapOwned.Owners = sqlfilter.Values{Stored: sqlfilter.StoredInSnapshot}
 	type want struct {
@@ -97,10 +99,16 @@ func TestWhere(t *testing.T) {
 			want{`"cases"."closed" = FALSE AND ("cases"."assignee" = ? OR "cases"."id" IN (SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" IN (?, ?)))`,
 				[]any{"alice--", "leeds--/", "north--"}}},
 		{"the same on PostgreSQL", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, cases, sqlstore.Postgres,
-			want{`"cases"."closed" = FALSE AND ("cases"."assignee" = $1 OR "cases"."id" IN (SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" IN ($2, $3)))`,
+			want{`"cases"."closed" = FALSE AND ("cases"."assignee" = $1 OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND rbac_w."workgroup" IN ($2, $3)))`,
 				[]any{"alice--", "leeds--/", "north--"}}},
 		{"the same on MariaDB: backquotes, binary comparison", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, cases, sqlstore.MySQL,
-			want{"`cases`.`closed` = FALSE AND (`cases`.`assignee` = ? COLLATE utf8mb4_bin OR `cases`.`id` IN (SELECT rbac_w.`case_id` FROM `app`.`case_workgroups` AS rbac_w WHERE rbac_w.`workgroup` IN (? COLLATE utf8mb4_bin, ? COLLATE utf8mb4_bin)))",
+			want{"`cases`.`closed` = FALSE AND (`cases`.`assignee` = ? COLLATE utf8mb4_bin OR EXISTS (SELECT 1 FROM `app`.`case_workgroups` AS rbac_w WHERE rbac_w.`case_id` = `cases`.`id` AND rbac_w.`workgroup` IN (? COLLATE utf8mb4_bin, ? COLLATE utf8mb4_bin)))",
+				[]any{"alice--", "leeds--/", "north--"}}},
+		{"two link tables on SQLite: one IN over their UNION ALL", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, linked, sqlstore.SQLite,
+			want{`"cases"."closed" = FALSE AND "cases"."id" IN (SELECT rbac_a."case_id" FROM "case_assignees" AS rbac_a WHERE rbac_a."user_id" = ? UNION ALL SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" IN (?, ?))`,
+				[]any{"alice--", "leeds--/", "north--"}}},
+		{"two link tables on PostgreSQL: correlated EXISTS each", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, linked, sqlstore.Postgres,
+			want{`"cases"."closed" = FALSE AND (EXISTS (SELECT 1 FROM "case_assignees" AS rbac_a WHERE rbac_a."case_id" = "cases"."id" AND rbac_a."user_id" = $1) OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND rbac_w."workgroup" IN ($2, $3)))`,
 				[]any{"alice--", "leeds--/", "north--"}}},
 		{"global: active records", rbac.PlanRequest{User: "bob", Permission: "case.read", Kind: "case"}, cases, sqlstore.SQLite,
 			want{`"cases"."closed" = FALSE`, nil}},
@@ -109,7 +117,7 @@ func TestWhere(t *testing.T) {
 		{"none: nothing", rbac.PlanRequest{User: "nobody", Permission: "case.read", Kind: "case"}, cases, sqlstore.SQLite,
 			want{`1 = 0`, nil}},
 		{"owners in a link table", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, services, sqlstore.Postgres,
-			want{`"s"."retired" = FALSE AND "s"."id" IN (SELECT rbac_o."service_id" FROM "service_owners" AS rbac_o WHERE rbac_o."org" = $1)`, []any{"hmrc"}}},
+			want{`"s"."retired" = FALSE AND EXISTS (SELECT 1 FROM "service_owners" AS rbac_o WHERE rbac_o."service_id" = "s"."id" AND rbac_o."org" = $1)`, []any{"hmrc"}}},
 		{"owners stored by sqlstore in the same database", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, stored, sqlstore.Postgres,
 			want{`"s"."retired" = FALSE AND CAST("s"."id" AS TEXT) COLLATE "C" IN (SELECT rbac_o.id FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = $1 AND rbac_o.org = $2)`, []any{"service", "hmrc"}}},
 		{"owners stored in the snapshot", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, snapOwned, sqlstore.SQLite,
@@ -228,4 +236,42 @@ func ExampleWhere() {
 	// case records that are active and (assigned to alice-- or in workgroup leeds--/, north--)
 	// SELECT id FROM cases WHERE "cases"."closed" = FALSE AND ("cases"."assignee" = $1 OR "cases"."workgroup" IN ($2, $3)) ORDER BY id LIMIT 50
 	// alice-- leeds--/ north--
+}
+
+func TestWhereAfter(t *testing.T) {
+	snap := snapshot(t, testPolicy)
+	linked := cases
+	linked.Assignees = sqlfilter.Values{Link: &sqlfilter.Link{Table: "case_assignees", Record: "case_id", Value: "user_id"}}
+	plan := snap.Plan(rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"})
+	type want struct {
+		Clause string
+		Args   []any
+	}
+	for _, tt := range []struct {
+		name string
+		d    sqlstore.Dialect
+		want want
+	}{
+		{"SQLite: the bound on the record and inside the union", sqlstore.SQLite, want{
+			`"cases"."id" > ? AND "cases"."closed" = FALSE AND "cases"."id" IN (SELECT rbac_a."case_id" FROM "case_assignees" AS rbac_a WHERE rbac_a."user_id" = ? AND rbac_a."case_id" > ? UNION ALL SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" IN (?, ?) AND rbac_w."case_id" > ?)`,
+			[]any{int64(500), "alice--", int64(500), "leeds--/", "north--", int64(500)}}},
+		{"PostgreSQL: the bound inside each EXISTS", sqlstore.Postgres, want{
+			`"cases"."id" > $1 AND "cases"."closed" = FALSE AND (EXISTS (SELECT 1 FROM "case_assignees" AS rbac_a WHERE rbac_a."case_id" = "cases"."id" AND rbac_a."user_id" = $2 AND rbac_a."case_id" > $3) OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND rbac_w."workgroup" IN ($4, $5) AND rbac_w."case_id" > $6))`,
+			[]any{int64(500), "alice--", int64(500), "leeds--/", "north--", int64(500)}}},
+	} {
+		clause, args, err := sqlfilter.WhereAfter(plan, linked, tt.d, int64(500))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tt.want, want{clause, args}); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
+		}
+	}
+	all := snap.Plan(rbac.PlanRequest{User: "root", Permission: "case.read", Kind: "case"})
+	if clause, args, err := sqlfilter.WhereAfter(all, linked, sqlstore.MySQL, "k"); err != nil || clause != "`cases`.`id` > ?" || len(args) != 1 {
+		t.Errorf("all plan after a key: %q %v %v", clause, args, err)
+	}
+	if _, _, err := sqlfilter.WhereAfter(plan, linked, sqlstore.SQLite, nil); !errors.Is(err, rbac.ErrInvalid) {
+		t.Errorf("nil key: %v, want ErrInvalid", err)
+	}
 }

@@ -2,8 +2,11 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/rolegraph/rbac"
 )
@@ -11,38 +14,57 @@ import (
 // Apply writes cs in one transaction at the next revision. Its first
 // statement bumps the revision row: that row lock serializes writers on
 // every replica, so commit order is revision order and a reader never sees
-// revision n+1 before n. Then, inside the transaction, it checks Expect,
+// revision n+1 before n. Then, inside the transaction, it looks cs.ID up
+// (an ID already logged: nothing is written, and Apply returns the logged
+// revision, or rbac.ErrConflict if the content differs), checks Expect,
 // reads the Before image of every entity the set touches, replaces or
-// deletes the rows, and appends the change set to the log. A zero Time is
-// replaced by the time of the write; cs is not modified.
+// deletes the rows, and appends the change set and its ID to the log. A
+// zero Time is replaced by the time of the write, an empty ID by a new
+// one; cs is not modified.
 //
-// Errors wrap rbac.ErrInvalid (an empty set or a malformed change),
-// rbac.ErrConflict (cs.Expect is stale, or the database kept rolling the
-// transaction back), rbac.ErrNotFound (deleting an entity that does not
-// exist), rbac.ErrClosed or ctx's error. On error nothing is written and no
-// revision is used up.
+// COMMIT does not run under ctx. If COMMIT fails in a way that leaves the
+// outcome unknown (the connection died), Apply runs the same change set
+// again a few times, detached from ctx: the retry finds the ID logged (the
+// first attempt committed) or writes it now. If it still cannot tell, the
+// error wraps rbac.ErrUnknownOutcome: retry with the same ID.
+//
+// Other errors wrap rbac.ErrInvalid (a malformed set), rbac.ErrConflict
+// (cs.Expect is stale, or the ID is logged with other content),
+// rbac.ErrNotFound (deleting an entity that does not exist),
+// rbac.ErrClosed, or rbac.ErrUnavailable (a lost connection, a done ctx —
+// errors.Is finds ctx's error too — or a transaction the database kept
+// rolling back). On those errors nothing is written and no revision is
+// used up.
 func (s *Store) Apply(ctx context.Context, cs rbac.ChangeSet) (rbac.Revision, error) {
 	if err := s.enter(ctx, "apply"); err != nil {
 		return 0, err
 	}
-	if len(cs.Changes) == 0 {
-		return 0, &rbac.Error{Op: "apply", Msg: "the change set is empty", Err: rbac.ErrInvalid}
-	}
-	for i, c := range cs.Changes {
-		if err := c.Validate(); err != nil {
-			return 0, &rbac.Error{Op: "apply", Msg: fmt.Sprintf("change %d of %d", i+1, len(cs.Changes)), Err: err}
-		}
+	if err := cs.Validate(); err != nil {
+		return 0, err
 	}
 	cs = cs.Clone()
 	if cs.Time.IsZero() {
 		cs.Time = s.now()
 	}
+	if cs.ID == "" {
+		cs.ID = rbac.NewChangeSetID()
+	}
+	digest := cs.Digest()
 	var rev rbac.Revision
-	err := s.write(ctx, func(q querier) error {
-		var err error
-		rev, err = s.applyTx(ctx, q, cs)
-		return err
-	})
+	attempt := func(ctx context.Context) error {
+		return s.write(ctx, func(q querier) error {
+			var err error
+			rev, err = s.applyTx(ctx, q, cs, digest)
+			return err
+		})
+	}
+	err := attempt(ctx)
+	if ce := (*commitError)(nil); errors.As(err, &ce) && classify(s.dialect, ce.err) != classRetry {
+		err = s.resolve(ctx, cs.ID, attempt, ce)
+	}
+	if r := (*replayed)(nil); errors.As(err, &r) {
+		return r.rev, nil
+	}
 	if err != nil {
 		return 0, s.wrap(ctx, "apply", err)
 	}
@@ -50,17 +72,74 @@ func (s *Store) Apply(ctx context.Context, cs rbac.ChangeSet) (rbac.Revision, er
 	return rev, nil
 }
 
+// replayed stops a transaction that found its change set's ID logged: it
+// rolls back, and Apply returns the logged revision.
+type replayed struct{ rev rbac.Revision }
+
+func (r *replayed) Error() string { return fmt.Sprintf("already written at revision %d", r.rev) }
+
+// Attempts and time that Apply spends learning the outcome of a failed
+// COMMIT before it reports rbac.ErrUnknownOutcome.
+const (
+	resolveAttempts = 4
+	resolveTimeout  = 10 * time.Second
+)
+
+// resolve learns the outcome of a change set whose COMMIT failed by running
+// it again (same ID, same content), detached from ctx: the retry waits for
+// the revision row, so the first transaction has ended one way or the other,
+// and then finds its ID logged or writes it now.
+func (s *Store) resolve(ctx context.Context, id string, attempt func(context.Context) error, first *commitError) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), resolveTimeout)
+	defer cancel()
+	last := error(first)
+	wait := 10 * time.Millisecond
+	for i := 0; i < resolveAttempts && !s.isClosed() && rctx.Err() == nil; i++ {
+		select {
+		case <-rctx.Done():
+		case <-s.closed:
+		case <-time.After(wait):
+		}
+		wait *= 2
+		err := attempt(rctx)
+		if err == nil || errors.As(err, new(*replayed)) {
+			return err
+		}
+		var re *rbac.Error
+		if errors.As(err, &re) {
+			return err // a definite answer: the ID is not logged
+		}
+		if ce := (*commitError)(nil); errors.As(err, &ce) || classify(s.dialect, err) != classOther {
+			last = err
+			continue // still unknown
+		}
+		return err
+	}
+	return &rbac.Error{Op: "apply", Msg: fmt.Sprintf("change set %q: COMMIT failed and %d retries could not tell whether it committed; retry with the same ChangeSet.ID", id, resolveAttempts), Err: fmt.Errorf("%w: %w", rbac.ErrUnknownOutcome, last)}
+}
+
 type entityRef struct {
 	kind rbac.EntityKind
 	key  string
 }
 
-func (s *Store) applyTx(ctx context.Context, q querier, cs rbac.ChangeSet) (rbac.Revision, error) {
+func (s *Store) applyTx(ctx context.Context, q querier, cs rbac.ChangeSet, digest string) (rbac.Revision, error) {
 	if _, err := q.ExecContext(ctx, "UPDATE rbac_revision SET rev = rev + 1 WHERE id = 1"); err != nil {
 		return 0, err
 	}
 	rev, _, err := s.readRevision(ctx, q)
 	if err != nil {
+		return 0, err
+	}
+	// The ID first: a retry of a committed change set is not a conflict.
+	var loggedRev int64
+	var loggedDigest string
+	switch err := q.QueryRowContext(ctx, s.dialect.rebind("SELECT revision, digest FROM rbac_change_ids WHERE change_id = ?"), cs.ID).Scan(&loggedRev, &loggedDigest); {
+	case err == nil && loggedDigest != digest:
+		return 0, &rbac.Error{Op: "apply", Msg: fmt.Sprintf("change set id %q was used at revision %d for different changes", cs.ID, loggedRev), Err: rbac.ErrConflict}
+	case err == nil:
+		return 0, &replayed{rbac.Revision(loggedRev)}
+	case err != sql.ErrNoRows:
 		return 0, err
 	}
 	if prev := rev - 1; cs.Expect != 0 && cs.Expect != prev {
@@ -131,6 +210,10 @@ func (s *Store) applyTx(ctx context.Context, q querier, cs rbac.ChangeSet) (rbac
 	}
 
 	if err := s.appendLog(ctx, q, rev, cs); err != nil {
+		return 0, err
+	}
+	if _, err := q.ExecContext(ctx, s.dialect.rebind("INSERT INTO rbac_change_ids (change_id, revision, digest, time_ns) VALUES (?, ?, ?, ?)"),
+		cs.ID, int64(rev), digest, s.now().UnixNano()); err != nil {
 		return 0, err
 	}
 	if s.notify != "" {

@@ -40,7 +40,7 @@ func (s *Store) Changes(ctx context.Context, after rbac.Revision) ([]rbac.Change
 }
 
 func (s *Store) readLog(ctx context.Context, q querier, after rbac.Revision) ([]rbac.ChangeSet, error) {
-	rows, err := q.QueryContext(ctx, s.dialect.rebind("SELECT revision, time_ns, actor, reason FROM rbac_changes WHERE revision > ? ORDER BY revision"), int64(after))
+	rows, err := q.QueryContext(ctx, s.dialect.rebind("SELECT c.revision, c.time_ns, c.actor, c.reason, i.change_id FROM rbac_changes c LEFT JOIN rbac_change_ids i ON i.revision = c.revision WHERE c.revision > ? ORDER BY c.revision"), int64(after))
 	if err != nil {
 		return nil, err
 	}
@@ -49,12 +49,13 @@ func (s *Store) readLog(ctx context.Context, q querier, after rbac.Revision) ([]
 	for rows.Next() {
 		var rev, ns int64
 		var actor, reason string
-		if err := rows.Scan(&rev, &ns, &actor, &reason); err != nil {
+		var id sql.NullString // none for change sets written before schema 2
+		if err := rows.Scan(&rev, &ns, &actor, &reason, &id); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		index[rbac.Revision(rev)] = len(out)
-		out = append(out, rbac.ChangeSet{Revision: rbac.Revision(rev), Time: time.Unix(0, ns), Actor: rbac.UserID(actor), Reason: reason})
+		out = append(out, rbac.ChangeSet{ID: id.String, Revision: rbac.Revision(rev), Time: time.Unix(0, ns), Actor: rbac.UserID(actor), Reason: reason})
 	}
 	if err := rows.Close(); err != nil {
 		return nil, err
@@ -101,7 +102,12 @@ func (s *Store) readLog(ctx context.Context, q querier, after rbac.Revision) ([]
 // (at most the current revision) and records the new horizon in the
 // database, for every Store on it. Afterwards Changes(after) with after
 // below the horizon wraps rbac.ErrTruncated. Pruning at or below the
-// horizon does nothing. Load and Apply are unaffected.
+// horizon drops no change set. Load and Apply are unaffected.
+//
+// The IDs of dropped change sets are kept until they are older than the ID
+// retention (WithIDRetention, 24 hours by default, by the Store's clock):
+// a retry with the same ID within that time is still recognised and not
+// applied twice. Each Prune deletes the IDs that have aged past it.
 func (s *Store) Prune(ctx context.Context, through rbac.Revision) error {
 	if err := s.enter(ctx, "prune"); err != nil {
 		return err
@@ -116,6 +122,10 @@ func (s *Store) Prune(ctx context.Context, through rbac.Revision) error {
 			return err
 		}
 		through := min(through, rev)
+		if _, err := q.ExecContext(ctx, s.dialect.rebind("DELETE FROM rbac_change_ids WHERE revision <= ? AND time_ns < ?"),
+			int64(max(through, horizon)), s.now().Add(-s.keepIDs).UnixNano()); err != nil {
+			return err
+		}
 		if through <= horizon {
 			return nil
 		}

@@ -3,8 +3,11 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strconv"
 	"strings"
 
@@ -13,20 +16,27 @@ import (
 
 // ErrSchema is wrapped by the errors of Migrate and New when the database's
 // schema is not one this build can use: newer than it knows, or an applied
-// migration whose text was edited afterwards.
-var ErrSchema = errors.New("schema mismatch")
+// migration whose text was edited afterwards. It wraps rbac.ErrInvalid, so
+// that such errors, like every other, wrap one rbac sentinel.
+var ErrSchema error = schemaError{}
+
+type schemaError struct{}
+
+func (schemaError) Error() string { return "schema mismatch" }
+func (schemaError) Unwrap() error { return rbac.ErrInvalid }
 
 // errorClass is what a driver error means to the store.
 type errorClass int
 
 const (
-	classOther     errorClass = iota
-	classExists               // unique or primary key violation
-	classNotFound             // foreign key violation
-	classInvalid              // a value the schema cannot hold
-	classRetry                // serialization failure, deadlock, busy: the transaction was rolled back
-	classClosed               // the database handle is closed
-	classCancelled            // the context ended
+	classOther       errorClass = iota
+	classExists                 // unique or primary key violation
+	classNotFound               // foreign key violation
+	classInvalid                // a value the schema cannot hold
+	classRetry                  // serialization failure, deadlock, busy: the transaction was rolled back
+	classClosed                 // the *sql.DB is closed
+	classCancelled              // the context ended
+	classUnavailable            // the connection was lost, killed or timed out; the server shuts down
 )
 
 // classify maps a driver error to a class without importing any driver:
@@ -40,14 +50,23 @@ const (
 //   - go-sql-driver/mysql's *mysql.MySQLError has no method, but its message
 //     starts "Error <number>": 1062 duplicate, 1451/1452 foreign key, 1406 too
 //     long, 1213 deadlock, 1205 lock wait timeout.
+//
+// Lost connections are recognised by type (net.Error, driver.ErrBadConn,
+// io.ErrUnexpectedEOF, sql.ErrConnDone), by SQLSTATE class 08 and 57P01-03
+// (terminated by an administrator, crash, shutdown), by MySQL numbers
+// (1053 shutdown, 1927 killed, 1317 interrupted, 2006 gone away, 2013 lost)
+// and by the drivers' messages ("invalid connection", "bad connection",
+// "conn closed", "broken pipe", "connection reset").
 func classify(d Dialect, err error) errorClass {
 	switch {
 	case err == nil:
 		return classOther
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return classCancelled
-	case errors.Is(err, sql.ErrConnDone), strings.Contains(err.Error(), "sql: database is closed"):
+	case strings.Contains(err.Error(), "sql: database is closed"):
 		return classClosed
+	case errors.Is(err, sql.ErrConnDone), errors.Is(err, driver.ErrBadConn), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return classUnavailable
 	}
 	var st interface{ SQLState() string }
 	if errors.As(err, &st) {
@@ -60,8 +79,17 @@ func classify(d Dialect, err error) errorClass {
 			return classInvalid
 		case code == "40001", code == "40P01":
 			return classRetry
+		case strings.HasPrefix(code, "08"), code == "57P01", code == "57P02", code == "57P03", code == "57014", code == "55P03", code == "53300":
+			return classUnavailable
 		}
 		return classOther
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return classUnavailable
+	}
+	if lostConnection(err.Error()) {
+		return classUnavailable
 	}
 	msg := err.Error()
 	switch d {
@@ -77,6 +105,8 @@ func classify(d Dialect, err error) errorClass {
 				return classRetry
 			case code == 18:
 				return classInvalid
+			case code&0xff == 9: // SQLITE_INTERRUPT
+				return classUnavailable
 			}
 			return classOther
 		}
@@ -98,9 +128,30 @@ func classify(d Dialect, err error) errorClass {
 			return classInvalid
 		case 1213, 1205:
 			return classRetry
+		case 1040, 1053, 1317, 1927, 2006, 2013:
+			return classUnavailable
 		}
 	}
 	return classOther
+}
+
+// lostConnection recognises the drivers' words for a connection that is
+// gone (go-sql-driver/mysql's ErrInvalidConn, pgconn's closed connection,
+// the operating system's resets).
+func lostConnection(msg string) bool {
+	for _, s := range []string{"invalid connection", "bad connection", "conn closed", "connection closed", "broken pipe", "connection reset", "connection refused", "unexpected EOF", "i/o timeout", "terminating connection"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// ctxError is the error of an operation whose context ended: it wraps
+// rbac.ErrUnavailable (the same call with a live context may succeed) and
+// the context's error.
+func ctxError(ctx context.Context, op string) error {
+	return &rbac.Error{Op: op, Err: fmt.Errorf("%w: %w", rbac.ErrUnavailable, context.Cause(ctx))}
 }
 
 // mysqlErrorNumber returns the number of a MySQL server error from its
@@ -119,10 +170,12 @@ func mysqlErrorNumber(msg string) int {
 	return n
 }
 
-// wrap turns err into an *rbac.Error for op. Errors that are already
-// *rbac.Error pass through; a done context or a closed store win over what
-// the driver made of them; driver errors with a meaning get the matching
-// sentinel, and keep the driver's error for errors.As.
+// wrap turns err into an *rbac.Error for op, wrapping exactly one rbac
+// sentinel and keeping the driver's error for errors.As. Errors that are
+// already *rbac.Error pass through; a closed store or a done context win
+// over what the driver made of them; driver errors with a meaning get the
+// matching sentinel; whatever else the database said wraps
+// rbac.ErrUnavailable (it did not do the work; it may if asked again).
 func (s *Store) wrap(ctx context.Context, op string, err error) error {
 	if err == nil {
 		return nil
@@ -135,14 +188,15 @@ func (s *Store) wrap(ctx context.Context, op string, err error) error {
 		return &rbac.Error{Op: op, Err: rbac.ErrClosed}
 	}
 	if ctx.Err() != nil {
-		return &rbac.Error{Op: op, Err: ctx.Err()}
+		return ctxError(ctx, op)
 	}
 	var sentinel error
+	msg := ""
 	switch classify(s.dialect, err) {
 	case classCancelled:
-		return &rbac.Error{Op: op, Err: err}
+		sentinel = rbac.ErrUnavailable
 	case classClosed:
-		sentinel = rbac.ErrClosed
+		sentinel, msg = rbac.ErrClosed, "the database handle is closed"
 	case classExists:
 		sentinel = rbac.ErrExists
 	case classNotFound:
@@ -150,9 +204,14 @@ func (s *Store) wrap(ctx context.Context, op string, err error) error {
 	case classInvalid:
 		sentinel = rbac.ErrInvalid
 	case classRetry:
-		sentinel = rbac.ErrConflict
+		sentinel, msg = rbac.ErrUnavailable, "rolled back by the database (serialization failure, deadlock or busy)"
+		if op == "apply" || op == "prune" {
+			msg = fmt.Sprintf("gave up after %d attempts, each rolled back by the database (serialization failure, deadlock or busy)", s.retries+1)
+		}
+	case classUnavailable:
+		sentinel, msg = rbac.ErrUnavailable, "lost the database connection"
 	default:
-		return &rbac.Error{Op: op, Msg: "database error", Err: err}
+		sentinel, msg = rbac.ErrUnavailable, "database error"
 	}
-	return &rbac.Error{Op: op, Err: fmt.Errorf("%w: %w", sentinel, err)}
+	return &rbac.Error{Op: op, Msg: msg, Err: fmt.Errorf("%w: %w", sentinel, err)}
 }

@@ -143,9 +143,9 @@ func migrateErr(ctx context.Context, err error) error {
 		return err
 	}
 	if ctx.Err() != nil {
-		return &rbac.Error{Op: "migrate", Err: ctx.Err()}
+		return ctxError(ctx, "migrate")
 	}
-	return &rbac.Error{Op: "migrate", Msg: "database error", Err: err}
+	return &rbac.Error{Op: "migrate", Msg: "database error", Err: fmt.Errorf("%w: %w", rbac.ErrUnavailable, err)}
 }
 
 // withLock runs f holding a session lock of conn. If lock returns a value

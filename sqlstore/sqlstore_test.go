@@ -3,9 +3,12 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -100,7 +103,14 @@ func TestClassify(t *testing.T) {
 		{Postgres, sqlStateError("40001"), classRetry, "serialization_failure"},
 		{Postgres, sqlStateError("40P01"), classRetry, "deadlock_detected"},
 		{Postgres, sqlStateError("22001"), classInvalid, "string_data_right_truncation"},
-		{Postgres, sqlStateError("57P01"), classOther, "admin_shutdown: the write failed, no retry"},
+		{Postgres, sqlStateError("57P01"), classUnavailable, "admin_shutdown (pg_terminate_backend): transient, not retried inside a transaction"},
+		{Postgres, sqlStateError("08006"), classUnavailable, "connection_failure"},
+		{Postgres, sqlStateError("42P01"), classOther, "undefined_table: not a lost connection"},
+		{Postgres, driver.ErrBadConn, classUnavailable, "database/sql's bad connection"},
+		{Postgres, &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, classUnavailable, "a reset TCP connection"},
+		{MySQL, errors.New("Error 1927 (70100): Connection was killed"), classUnavailable, "MariaDB KILL"},
+		{MySQL, errors.New("Error 2013: Lost connection to MySQL server during query"), classUnavailable, "CR_SERVER_LOST"},
+		{SQLite, codeError(9), classUnavailable, "SQLITE_INTERRUPT"},
 		{SQLite, codeError(2067), classExists, "SQLITE_CONSTRAINT_UNIQUE"},
 		{SQLite, codeError(787), classNotFound, "SQLITE_CONSTRAINT_FOREIGNKEY"},
 		{SQLite, codeError(5), classRetry, "SQLITE_BUSY"},
@@ -110,8 +120,8 @@ func TestClassify(t *testing.T) {
 		{MySQL, errors.New("Error 1452 (23000): Cannot add or update a child row"), classNotFound, "ER_NO_REFERENCED_ROW_2"},
 		{MySQL, errors.New("Error 1213 (40001): Deadlock found"), classRetry, "ER_LOCK_DEADLOCK"},
 		{MySQL, errors.New("Error 1205 (HY000): Lock wait timeout exceeded"), classRetry, "ER_LOCK_WAIT_TIMEOUT"},
-		{MySQL, errors.New("invalid connection"), classOther, "a dropped connection is not retried inside a transaction"},
-		{MySQL, sql.ErrConnDone, classClosed, "database/sql's closed connection"},
+		{MySQL, errors.New("invalid connection"), classUnavailable, "go-sql-driver's dropped connection: transient, not retried inside a transaction"},
+		{MySQL, sql.ErrConnDone, classUnavailable, "database/sql's closed connection: this connection, not the DB"},
 		{SQLite, errors.New("sql: database is closed"), classClosed, "database/sql's closed DB"},
 		{Postgres, context.Canceled, classCancelled, "the caller gave up"},
 	} {

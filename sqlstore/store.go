@@ -25,6 +25,7 @@ type Store struct {
 	busyTimeout time.Duration
 	retries     int
 	now         func() time.Time
+	keepIDs     time.Duration
 	notify      string // PostgreSQL channel to pg_notify on every commit
 	listen      Listener
 
@@ -81,6 +82,14 @@ func WithBusyTimeout(d time.Duration) Option { return func(s *Store) { s.busyTim
 // busy lock (default 5).
 func WithRetries(n int) Option { return func(s *Store) { s.retries = max(0, n) } }
 
+// DefaultIDRetention is how long Prune keeps the ID of a change set it
+// drops, so that a retry within that time is still recognised.
+const DefaultIDRetention = 24 * time.Hour
+
+// WithIDRetention sets how long Prune keeps the IDs of the change sets it
+// drops (DefaultIDRetention by default).
+func WithIDRetention(d time.Duration) Option { return func(s *Store) { s.keepIDs = max(0, d) } }
+
 // WithClock sets the function that stamps change sets whose Time is zero
 // (time.Now by default).
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
@@ -103,7 +112,7 @@ func New(ctx context.Context, db *sql.DB, d Dialect, opts ...Option) (*Store, er
 	}
 	s := &Store{
 		db: db, dialect: d, migrate: true, poll: 50 * time.Millisecond, busyTimeout: 5 * time.Second,
-		retries: 5, now: time.Now, closed: make(chan struct{}), wake: make(chan struct{}),
+		retries: 5, now: time.Now, keepIDs: DefaultIDRetention, closed: make(chan struct{}), wake: make(chan struct{}),
 	}
 	for _, opt := range opts {
 		opt(s)
@@ -151,8 +160,8 @@ func (s *Store) isClosed() bool {
 
 // enter returns the error an operation must fail with before it starts.
 func (s *Store) enter(ctx context.Context, op string) error {
-	if err := ctx.Err(); err != nil {
-		return &rbac.Error{Op: op, Err: err}
+	if ctx.Err() != nil {
+		return ctxError(ctx, op)
 	}
 	if s.isClosed() {
 		return &rbac.Error{Op: op, Err: rbac.ErrClosed}
@@ -162,6 +171,11 @@ func (s *Store) enter(ctx context.Context, op string) error {
 
 // inTx runs f in one transaction: a write transaction (serialized by the
 // revision row, READ COMMITTED) or a read-only snapshot.
+//
+// The statements run under ctx, but the transaction itself does not: once
+// COMMIT is sent, cancelling ctx must not change the outcome nor hide it
+// (drivers may report a cancelled context for a COMMIT that succeeded). An
+// error of the COMMIT itself comes back as a *commitError.
 //
 // SQLite transactions are begun by hand on a dedicated connection, with
 // BEGIN IMMEDIATE for writes: a deferred transaction that later writes
@@ -175,7 +189,9 @@ func (s *Store) inTx(ctx context.Context, write bool, f func(q querier) error) e
 	if !write {
 		opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
 	}
-	tx, err := s.db.BeginTx(ctx, opts)
+	// database/sql rolls a transaction back when its context ends, even
+	// while COMMIT runs; the statements below still honour ctx.
+	tx, err := s.db.BeginTx(context.WithoutCancel(ctx), opts)
 	if err != nil {
 		return err
 	}
@@ -183,8 +199,22 @@ func (s *Store) inTx(ctx context.Context, write bool, f func(q querier) error) e
 		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := ctx.Err(); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return &commitError{err}
+	}
+	return nil
 }
+
+// commitError is an error of COMMIT: whether the transaction committed is
+// not known, unless the database said it rolled back.
+type commitError struct{ err error }
+
+func (e *commitError) Error() string { return "commit: " + e.err.Error() }
+func (e *commitError) Unwrap() error { return e.err }
 
 func (s *Store) inSQLiteTx(ctx context.Context, write bool, f func(q querier) error) (err error) {
 	conn, err := s.db.Conn(ctx)
@@ -205,26 +235,40 @@ func (s *Store) inSQLiteTx(ctx context.Context, write bool, f func(q querier) er
 	if write {
 		begin = "BEGIN IMMEDIATE"
 	}
-	if _, err := conn.ExecContext(ctx, begin); err != nil {
-		return err
-	}
+	committing := false
 	defer func() {
-		if err == nil {
+		if err == nil || committing {
 			return
 		}
-		// The transaction may already be gone (an interrupted statement
-		// rolls it back); if rolling back fails otherwise, the connection
-		// must not go back to the pool inside a transaction.
+		// The transaction may be gone already (an interrupted statement
+		// rolls it back) or never begun (BEGIN itself failed, or reported
+		// a cancelled context after it ran); if rolling back fails
+		// otherwise, the connection must not go back to the pool inside a
+		// transaction.
 		_, rbErr := conn.ExecContext(context.Background(), "ROLLBACK")
 		if rbErr != nil && !strings.Contains(rbErr.Error(), "no transaction is active") {
 			conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
 	}()
+	if _, err := conn.ExecContext(ctx, begin); err != nil {
+		return err
+	}
 	if err := f(conn); err != nil {
 		return err
 	}
-	_, err = conn.ExecContext(ctx, "COMMIT")
-	return err
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	committing = true
+	if _, err := conn.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err != nil {
+		// A failed COMMIT may leave the transaction open (SQLITE_BUSY):
+		// such a connection must not be reused.
+		if _, rbErr := conn.ExecContext(context.Background(), "ROLLBACK"); rbErr != nil && !strings.Contains(rbErr.Error(), "no transaction is active") {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		return &commitError{err}
+	}
+	return nil
 }
 
 // write runs f in a write transaction, retrying it (a bounded number of

@@ -30,7 +30,7 @@ func (s *Store) Wait(ctx context.Context, after rbac.Revision) (rbac.Revision, e
 		timer.Reset(s.poll)
 		select {
 		case <-ctx.Done():
-			return 0, &rbac.Error{Op: "wait", Err: ctx.Err()}
+			return 0, ctxError(ctx, "wait")
 		case <-s.closed:
 			return 0, &rbac.Error{Op: "wait", Err: rbac.ErrClosed}
 		case <-wake:

@@ -16,8 +16,10 @@ import (
 // RunModel runs a rapid state machine on stores from newStore (a fresh one
 // per run, closed at the end of it): random change sets over a small key
 // space, so that puts replace and deletes hit, with correct, stale, future
-// or no Expect and now and then a malformed change; Changes from random
-// revisions; Prune when the store is a Pruner. After every step the store
+// or no Expect and now and then a malformed change, with a caller's ID, a
+// malformed one or none (the store generates it); replays of logged change
+// sets by ID, same or different content; Changes from random revisions;
+// Prune when the store is a Pruner. After every step the store
 // must equal a deliberately naive model: a map of entities, a revision and
 // a slice of expected change sets. The number of runs is rapid's
 // -rapid.checks (RAPID_CHECKS), the steps per run -rapid.steps.
@@ -28,6 +30,7 @@ func RunModel(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 		m := &machine{store: s, state: model{}}
 		actions := map[string]func(*rapid.T){
 			"apply":   m.apply,
+			"replay":  m.replay,
 			"changes": m.changes,
 			"":        m.check,
 		}
@@ -45,6 +48,7 @@ type machine struct {
 	rev     rbac.Revision
 	log     []rbac.ChangeSet // log[i] is revision i+1, as the store must report it
 	horizon rbac.Revision    // pruned through this revision
+	nextID  int              // for caller-supplied IDs
 }
 
 // Small key spaces so that changes collide. Keys that differ only in case
@@ -204,8 +208,18 @@ func (m *machine) apply(t *rapid.T) {
 	cs.Actor = rbac.UserID(rapid.SampledFrom([]string{"", "admin", "a@b.c"}).Draw(t, "actor"))
 	cs.Reason = drawText(t, "reason")
 	cs.Time = rapid.SampledFrom(modelTimes).Draw(t, "time")
+	switch rapid.IntRange(0, 9).Draw(t, "id") {
+	case 0, 1, 2, 3: // none: the store generates one
+	case 4:
+		cs.ID = rapid.SampledFrom([]string{"has space", strings.Repeat("x", rbac.MaxIDLen+1), "nul\x00"}).Draw(t, "malformed id")
+		allowed[rbac.ErrInvalid] = true
+	default:
+		m.nextID++
+		cs.ID = fmt.Sprintf("model-%d", m.nextID)
+	}
 
 	rev, err := m.store.Apply(context.Background(), cs)
+	wantOneSentinel(t, "Apply", err)
 	if len(allowed) > 0 {
 		if err == nil {
 			t.Fatalf("Apply(%v, Expect %d at revision %d) succeeded; want an error wrapping one of %v", cs.Changes, cs.Expect, m.rev, sentinels(allowed))
@@ -227,7 +241,45 @@ func (m *machine) apply(t *rapid.T) {
 	}
 	m.rev = rev
 	m.state = pending
-	m.log = append(m.log, rbac.ChangeSet{Revision: rev, Time: cs.Time, Actor: cs.Actor, Reason: cs.Reason, Changes: want})
+	m.log = append(m.log, rbac.ChangeSet{ID: cs.ID, Revision: rev, Time: cs.Time, Actor: cs.Actor, Reason: cs.Reason, Changes: want})
+}
+
+// replay applies a logged change set again under its ID: the store writes
+// nothing and returns the logged revision, whatever Expect says (even after
+// Prune dropped the change set); with other content under the same ID it
+// refuses with ErrConflict.
+func (m *machine) replay(t *rapid.T) {
+	var known []int
+	for i, cs := range m.log {
+		if cs.ID != "" {
+			known = append(known, i)
+		}
+	}
+	if len(known) == 0 {
+		t.Skip("no change set with a known ID yet")
+	}
+	orig := m.log[rapid.SampledFrom(known).Draw(t, "replayed")]
+	cs := orig.Clone()
+	for i := range cs.Changes {
+		cs.Changes[i].Before = nil
+	}
+	cs.Time = time.Time{}
+	cs.Expect = rbac.Revision(rapid.IntRange(0, int(m.rev)+1).Draw(t, "expect"))
+	different := rapid.Bool().Draw(t, "different content")
+	if different {
+		cs.Reason += " (edited)"
+	}
+	rev, err := m.store.Apply(context.Background(), cs)
+	wantOneSentinel(t, "Apply again", err)
+	if different {
+		if !errors.Is(err, rbac.ErrConflict) {
+			t.Fatalf("Apply of other content under the ID %q of revision %d: %d, %v; want an error wrapping %q", cs.ID, orig.Revision, rev, err, rbac.ErrConflict)
+		}
+		return
+	}
+	if err != nil || rev != orig.Revision {
+		t.Fatalf("Apply again of revision %d under its ID %q (Expect %d, store at %d): %d, %v; want %d and no error", orig.Revision, cs.ID, cs.Expect, m.rev, rev, err, orig.Revision)
+	}
 }
 
 func sentinels(set map[error]bool) []string {
@@ -257,6 +309,18 @@ func (m *machine) checkChanges(t *rapid.T, after rbac.Revision) {
 		t.Fatalf("Changes(%d): %v", after, err)
 	}
 	want := m.log[min(after, m.rev):]
+	if len(got) == len(want) {
+		// A change set applied without an ID has one the store generated:
+		// well formed, and from now on the model's.
+		for i := range want {
+			if want[i].ID == "" {
+				if err := (rbac.ChangeSet{ID: got[i].ID, Changes: want[i].Changes}).Validate(); err != nil || got[i].ID == "" {
+					t.Fatalf("Changes(%d): revision %d has ID %q, want a generated one (%v)", after, got[i].Revision, got[i].ID, err)
+				}
+				want[i].ID = got[i].ID
+			}
+		}
+	}
 	if d := diffLog(want, got); d != "" {
 		t.Fatalf("Changes(%d): mismatch (-want +got):\n%s", after, d)
 	}

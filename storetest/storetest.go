@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -30,6 +31,7 @@ func Run(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 	t.Run("Apply", func(t *testing.T) { testApply(t, newStore) })
 	t.Run("Invalid", func(t *testing.T) { testInvalid(t, newStore) })
 	t.Run("IDs", func(t *testing.T) { testIDs(t, newStore) })
+	t.Run("ChangeSetIDs", func(t *testing.T) { testChangeSetIDs(t, newStore) })
 	t.Run("RoundTrip", func(t *testing.T) { testRoundTrip(t, newStore) })
 	t.Run("Changes", func(t *testing.T) { testChanges(t, newStore) })
 	t.Run("Wait", func(t *testing.T) { testWait(t, newStore) })
@@ -80,12 +82,48 @@ func mustChanges(t testing.TB, s rbac.Store, after rbac.Revision) []rbac.ChangeS
 	return log
 }
 
-// wantErr fails unless err wraps sentinel.
+// wantErr fails unless err wraps sentinel, and no other rbac sentinel.
 func wantErr(t testing.TB, what string, err, sentinel error) {
 	t.Helper()
 	if !errors.Is(err, sentinel) {
 		t.Errorf("%s: error %v, want one wrapping %q", what, err, sentinel)
 	}
+	wantOneSentinel(t, what, err)
+}
+
+// wantOneSentinel fails unless err is nil or wraps exactly one of
+// rbac.Sentinels, inside an *rbac.Error.
+func wantOneSentinel(t interface {
+	Helper()
+	Errorf(format string, args ...any)
+}, what string, err error) {
+	t.Helper()
+	if msg := SentinelProblem(err); msg != "" {
+		t.Errorf("%s: %s", what, msg)
+	}
+}
+
+// SentinelProblem says what is wrong with err as an error of a Store or of
+// the rbac package: it must be nil or an *rbac.Error that wraps exactly
+// one of rbac.Sentinels. It returns "" when err is fine.
+func SentinelProblem(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *rbac.Error
+	if !errors.As(err, &e) {
+		return fmt.Sprintf("error %q (%T) is not an *rbac.Error", err, err)
+	}
+	var found []string
+	for _, s := range rbac.Sentinels {
+		if errors.Is(err, s) {
+			found = append(found, fmt.Sprintf("%q", s))
+		}
+	}
+	if len(found) != 1 {
+		return fmt.Sprintf("error %q wraps %d rbac sentinels %v, want exactly one", err, len(found), found)
+	}
+	return ""
 }
 
 // wantState fails unless the store holds exactly want at revision rev.
@@ -174,7 +212,18 @@ func diffPolicy(want, got *rbac.Policy) string {
 
 // diffLog compares change logs, ignoring Time (checked on its own) and
 // Expect (a request, not part of the log).
+//
+// A want with an empty ID matches any ID the store generated, but not none.
 func diffLog(want, got []rbac.ChangeSet) string {
+	want = slices.Clone(want)
+	for i := range want {
+		if i < len(got) && want[i].ID == "" {
+			if got[i].ID == "" {
+				return fmt.Sprintf("revision %d has no ID; a store generates one when the caller gives none", got[i].Revision)
+			}
+			want[i].ID = got[i].ID
+		}
+	}
 	if len(want) == len(got) {
 		// Fast path (cmp is slow on big sets), with what cmp ignores zeroed.
 		w, g := slices.Clone(want), slices.Clone(got)

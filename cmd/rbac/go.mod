@@ -1,3 +1,7 @@
+// The rbac command. It has no replace directive, so that "go install
+// github.com/rolegraph/rbac/cmd/rbac@latest" works once the root module is
+// tagged and required here at that tag; during development go.work supplies
+// the root module from this repository.
 module github.com/rolegraph/rbac/cmd/rbac
 
 go 1.25
@@ -35,4 +39,3 @@ require (
 	modernc.org/memory v1.11.0 // indirect
 )
 
-replace github.com/rolegraph/rbac => ../../

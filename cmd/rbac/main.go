@@ -14,6 +14,11 @@ import (
 	"os"
 
 	"github.com/rolegraph/rbac/cmd/rbac/internal/cli"
+
+	// The database drivers the DSNs name.
+	_ "github.com/go-sql-driver/mysql"
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
 )
 
 func main() {

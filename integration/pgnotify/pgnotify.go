@@ -24,43 +24,52 @@ import (
 )
 
 // Listener returns a sqlstore.Listener that LISTENs on channel through its
-// own pgx connection to connString, reconnecting (after a second) whenever
-// the connection drops.
+// own pgx connection to connString, reconnecting whenever the connection
+// drops: at once after a connection that worked (a killed session is
+// usually one of many), then after 10ms, doubling up to a second while
+// connecting keeps failing.
 func Listener(connString, channel string) sqlstore.Listener {
-	return &listener{connString: connString, channel: channel, retry: time.Second}
+	return &listener{connString: connString, channel: channel, firstRetry: 10 * time.Millisecond, maxRetry: time.Second}
 }
 
 type listener struct {
 	connString string
 	channel    string
-	retry      time.Duration
+	firstRetry time.Duration
+	maxRetry   time.Duration
 }
 
 func (l *listener) Listen(ctx context.Context, wake func()) error {
+	retry := time.Duration(0)
 	for {
-		l.session(ctx, wake)
+		if l.session(ctx, wake) {
+			retry = 0 // it listened: reconnect at once
+		} else {
+			retry = min(max(2*retry, l.firstRetry), l.maxRetry)
+		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(l.retry):
+		case <-time.After(retry):
 		}
 	}
 }
 
-// session listens on one connection until it fails or ctx ends.
-func (l *listener) session(ctx context.Context, wake func()) error {
+// session listens on one connection until it fails or ctx ends, and
+// reports whether it got as far as listening.
+func (l *listener) session(ctx context.Context, wake func()) bool {
 	conn, err := pgx.Connect(ctx, l.connString)
 	if err != nil {
-		return err
+		return false
 	}
 	defer conn.Close(context.Background())
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{l.channel}.Sanitize()); err != nil {
-		return err
+		return false
 	}
 	wake() // catch up with what was sent while not listening
 	for {
 		if _, err := conn.WaitForNotification(ctx); err != nil {
-			return err
+			return true
 		}
 		wake()
 	}

@@ -234,6 +234,9 @@ func verdictOf(d rbac.Decision) verdict { return verdict{d.Allowed, d.Scope, d.R
 // compiled Check decides exactly as the naive evaluator, and Explain
 // agrees with Check and gives a route.
 func TestCheckMatchesNaiveModel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("property suite: run without -short")
+	}
 	seen := map[rbac.Reason]int{}
 	defer func() {
 		// The generator must reach every outcome, or the property says
@@ -274,6 +277,9 @@ func TestCheckMatchesNaiveModel(t *testing.T) {
 // Apply, the snapshot decides as the naive evaluator does on what the
 // store holds.
 func TestApplyMatchesNaiveModel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("property suite: run without -short")
+	}
 	rapid.Check(t, func(t *rapid.T) {
 		ctx := context.Background()
 		p := genPolicy(t)

@@ -125,12 +125,12 @@ func ReadModel(r io.Reader, name string) (Model, error) {
 	}
 	req, ok := sections["request_definition"]["r"]
 	if !ok {
-		return m, fmt.Errorf("%s: no [request_definition] r = ...", name)
+		return m, fmt.Errorf("%s: no [request_definition] with r = sub, obj, act", name)
 	}
 	m.Request = fields(req)
 	pol, ok := sections["policy_definition"]["p"]
 	if !ok {
-		return m, fmt.Errorf("%s: no [policy_definition] p = ...", name)
+		return m, fmt.Errorf("%s: no [policy_definition] with p = sub, obj, act", name)
 	}
 	m.Policy = fields(pol)
 	for k := range sections["policy_definition"] {
@@ -179,7 +179,7 @@ func ReadModel(r io.Reader, name string) (Model, error) {
 	}
 	matcher, ok := sections["matchers"]["m"]
 	if !ok {
-		return m, fmt.Errorf("%s: no [matchers] m = ...", name)
+		return m, fmt.Errorf("%s: no [matchers] with m = (the matcher)", name)
 	}
 	if err := m.readMatcher(matcher); err != nil {
 		return m, fmt.Errorf("%s: %w", name, err)

@@ -8,12 +8,11 @@ import (
 	"strings"
 
 	"github.com/rolegraph/rbac/sqlstore"
-
-	// The drivers the DSNs name.
-	_ "github.com/go-sql-driver/mysql"
-	_ "github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite"
 )
+
+// The drivers the DSNs name (modernc.org/sqlite, github.com/jackc/pgx/v5/stdlib,
+// github.com/go-sql-driver/mysql) are registered by package main, so that
+// this package and its fuzz targets build without them.
 
 // Target is a database named by a DSN, ready for sql.Open.
 type Target struct {
@@ -43,23 +42,23 @@ func ParseDSN(s string) (Target, error) {
 	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
 		u, err := url.Parse(s)
 		if err != nil {
-			return Target{}, fmt.Errorf("DSN %s: %v", redact(s), unwrapURLError(err))
+			return Target{}, fmt.Errorf("DSN %s: %v", Redact(s), unwrapURLError(err))
 		}
 		if u.Host == "" {
-			return Target{}, fmt.Errorf("DSN %s: no host", redact(s))
+			return Target{}, fmt.Errorf("DSN %s: no host", Redact(s))
 		}
 		return Target{Driver: "pgx", DSN: s, Dialect: sqlstore.Postgres}, nil
 	case strings.HasPrefix(s, "mysql://"):
 		u, err := url.Parse(s)
 		if err != nil {
-			return Target{}, fmt.Errorf("DSN %s: %v", redact(s), unwrapURLError(err))
+			return Target{}, fmt.Errorf("DSN %s: %v", Redact(s), unwrapURLError(err))
 		}
 		if u.Host == "" {
-			return Target{}, fmt.Errorf("DSN %s: no host", redact(s))
+			return Target{}, fmt.Errorf("DSN %s: no host", Redact(s))
 		}
 		db := strings.TrimPrefix(u.Path, "/")
 		if db == "" || strings.Contains(db, "/") {
-			return Target{}, fmt.Errorf("DSN %s: want mysql://user:pass@host:port/db", redact(s))
+			return Target{}, fmt.Errorf("DSN %s: want mysql://user:pass@host:port/db", Redact(s))
 		}
 		var auth string
 		if u.User != nil {
@@ -75,7 +74,7 @@ func ParseDSN(s string) (Target, error) {
 		}
 		return Target{Driver: "mysql", DSN: dsn, Dialect: sqlstore.MySQL}, nil
 	}
-	return Target{}, fmt.Errorf("DSN %s: want sqlite:PATH, postgres://... or mysql://user:pass@host:port/db", redact(s))
+	return Target{}, fmt.Errorf("DSN %s: want sqlite:PATH, postgres://... or mysql://user:pass@host:port/db", Redact(s))
 }
 
 // unwrapURLError drops url.Error's copy of the URL, which holds the password.
@@ -86,8 +85,8 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-// redact hides the password of a URL-shaped DSN.
-func redact(s string) string {
+// Redact hides the password of a URL-shaped DSN.
+func Redact(s string) string {
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok {
 		if len(s) > 80 {
@@ -112,7 +111,7 @@ func openStore(ctx context.Context, dsn string, noMigrate bool) (*sqlstore.Store
 	}
 	db, err := sql.Open(t.Driver, t.DSN)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %v", redact(dsn), err)
+		return nil, nil, fmt.Errorf("%s: %v", Redact(dsn), err)
 	}
 	var opts []sqlstore.Option
 	if noMigrate {
@@ -121,7 +120,7 @@ func openStore(ctx context.Context, dsn string, noMigrate bool) (*sqlstore.Store
 	s, err := sqlstore.New(ctx, db, t.Dialect, opts...)
 	if err != nil {
 		db.Close()
-		return nil, nil, fmt.Errorf("%s: %v", redact(dsn), err)
+		return nil, nil, fmt.Errorf("%s: %v", Redact(dsn), err)
 	}
 	return s, func() { s.Close(); db.Close() }, nil
 }

@@ -19,7 +19,9 @@ import (
 	// the casbin scripts convert.
 	_ "github.com/casbin/casbin/v2"
 	"github.com/go-sql-driver/mysql"
+	_ "github.com/jackc/pgx/v5/stdlib" // the drivers main registers
 	"github.com/rogpeppe/go-internal/testscript"
+	_ "modernc.org/sqlite"
 )
 
 const (

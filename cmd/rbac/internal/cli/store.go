@@ -138,7 +138,7 @@ func runMigrate(e *env, args []string) int {
 	}
 	defer db.Close()
 	if err := sqlstore.Migrate(context.Background(), db, t.Dialect); err != nil {
-		return e.fail("migrate", fmt.Errorf("%s: %v", redact(*dsn), err))
+		return e.fail("migrate", fmt.Errorf("%s: %v", Redact(*dsn), err))
 	}
 	fmt.Fprintf(e.stdout, "schema up to date (%s)\n", t.Dialect)
 	return ExitOK

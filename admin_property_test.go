@@ -1,0 +1,566 @@
+package rbac_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"pgregory.net/rapid"
+
+	"github.com/rolegraph/rbac"
+	"github.com/rolegraph/rbac/internal/naive"
+	"github.com/rolegraph/rbac/memstore"
+)
+
+// TestAdminProperties: random actors apply random change sets touching
+// every kind of entity. A deliberately naive reference (internal/naive,
+// which shares no code with the engine or its judgement) says what every
+// user can exercise before and after. For every accepted change set:
+//   - no user gains a (permission, scope) the actor could not exercise
+//     itself, unless the actor holds rbac.escalate or the gain comes with a
+//     group the actor manages;
+//   - no user gains an org, a workgroup, or a record's ownership outside the
+//     actor's reach, no workgroup gains ancestors outside it, and no rule is
+//     relaxed, unless the actor holds rbac.escalate;
+//   - whoever newly reaches a sensitive permission got it from an actor
+//     holding rbac.sensitive.grant, with a reason;
+//   - someone enabled still manages roles, groups and users;
+//   - Preview said what happened.
+//
+// A refused change set writes nothing.
+func TestAdminProperties(t *testing.T) {
+	stats := map[string]int{}
+	defer func() {
+		// A property over refused changes only would prove nothing.
+		if t.Failed() {
+			return
+		}
+		if stats["accepted"] < 50 || stats["gains by non-escalating actors"] == 0 || stats["reach by non-escalating actors"] == 0 {
+			t.Errorf("too little was accepted to prove anything: %v", stats)
+		}
+		for _, kind := range rbac.EntityKinds {
+			if stats["accepted "+string(kind)] == 0 {
+				t.Errorf("no accepted change of %s: %v", kind, stats)
+			}
+		}
+		t.Logf("%v", stats)
+	}()
+	rapid.Check(t, func(t *rapid.T) {
+		ctx := context.Background()
+		p, err := rbac.LoadPolicy(strings.NewReader(attackPolicy))
+		if err != nil {
+			t.Fatal(err)
+		}
+		store := memstore.New()
+		if _, err := rbac.Import(ctx, store, p); err != nil {
+			t.Fatal(err)
+		}
+		a, err := rbac.New(ctx, store, rbac.WithoutFollow())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		for step := 0; step < 6; step++ {
+			before, _ := a.Policy()
+			// Mostly actors with some right, sometimes anyone.
+			actor := rapid.SampledFrom([]rbac.UserID{"sam", "ursula", "ursula", "rita", "rita", "gina", "grace", "nora", "nora", "mallory", "mike", "mona", "ed"}).Draw(t, "actor")
+			if rapid.IntRange(0, 9).Draw(t, "anyone") == 0 {
+				actor = rapid.SampledFrom(userIDs(before)).Draw(t, "any actor")
+			}
+			changes := rapid.SliceOfN(changeGen(before), 1, 2).Draw(t, "changes")
+			reason := rapid.SampledFrom([]string{"", "ticket 1"}).Draw(t, "reason")
+			rev := store.Revision()
+			impact, perr := a.Admin(actor).Preview(ctx, changes...)
+			_, err := a.Admin(actor).Apply(ctx, reason, changes...)
+			if err != nil {
+				if store.Revision() != rev {
+					t.Fatalf("refused (%v) but written: revision %d → %d", err, rev, store.Revision())
+				}
+				continue
+			}
+			if perr != nil {
+				t.Fatalf("Preview refused what Apply accepted: %v", perr)
+			}
+			after, _ := a.Policy()
+			stats["accepted"]++
+			for _, c := range changes {
+				stats["accepted "+string(c.Kind)]++
+			}
+			checkAccepted(t, stats, before, after, actor, reason, changes)
+			checkPreview(t, a, before, after, impact)
+		}
+	})
+}
+
+// names are the checked permissions the property looks at: the catalogue
+// before and after, and administration's own.
+func names(ps ...*rbac.Policy) []rbac.Permission {
+	out := []rbac.Permission{rbac.PermRolesManage, rbac.PermGroupsManage, rbac.PermUsersManage, rbac.PermAuditRead, rbac.PermEscalate, rbac.PermSensitiveGrant}
+	for _, p := range ps {
+		for _, d := range p.Permissions {
+			if !slices.Contains(out, d.Name) {
+				out = append(out, d.Name)
+			}
+		}
+	}
+	return out
+}
+
+var scopes = []rbac.Scope{rbac.ScopeMine, rbac.ScopeWorkgroup, rbac.ScopeGlobal, rbac.ScopeAll}
+
+func checkAccepted(t *rapid.T, stats map[string]int, before, after *rbac.Policy, actor rbac.UserID, reason string, changes []rbac.Change) {
+	admin := func(perm rbac.Permission) bool { return naive.ExercisesAt(before, actor, perm, rbac.ScopeGlobal) }
+	escalate := admin(rbac.PermEscalate)
+	sensitive := func(q rbac.Permission) bool {
+		for _, p := range []*rbac.Policy{before, after} {
+			for _, d := range p.Permissions {
+				if d.Name == q && d.Sensitive != "" {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	users := userIDs(before, after)
+	for _, u := range users {
+		for _, q := range names(before, after) {
+			for s := range naive.Exercisable(after, u, q) {
+				if naive.ExercisesAt(before, u, q, s) {
+					continue
+				}
+				if sensitive(q) && (!admin(rbac.PermSensitiveGrant) || reason == "") {
+					t.Fatalf("%s let %s newly reach sensitive %s@%s without rbac.sensitive.grant and a reason (%q): %v", actor, u, q, s, reason, changes)
+				}
+				if escalate {
+					continue
+				}
+				stats["gains by non-escalating actors"]++
+				if !naive.ExercisesAt(before, actor, q, s) && !delegated(before, after, actor, u, q, s) {
+					t.Fatalf("%s gave %s %s@%s, which %s could not exercise: %v", actor, u, q, s, actor, changes)
+				}
+			}
+		}
+	}
+	for _, perm := range []rbac.Permission{rbac.PermRolesManage, rbac.PermGroupsManage, rbac.PermUsersManage} {
+		held := false
+		for _, u := range userIDs(after) {
+			held = held || naive.ExercisesAt(after, u, perm, rbac.ScopeGlobal)
+		}
+		if !held {
+			t.Fatalf("after %v by %s nobody enabled exercises %s (lockout)", changes, actor, perm)
+		}
+	}
+	if escalate {
+		return
+	}
+	checkReach(t, stats, before, after, actor, changes)
+	checkNoRelaxation(t, before, after, actor, changes)
+}
+
+// delegated: u's only change is memberships, the groups added list actor
+// as a manager, u is not actor, and one of them confers q at s or wider.
+func delegated(before, after *rbac.Policy, actor, u rbac.UserID, q rbac.Permission, s rbac.Scope) bool {
+	was, now := userIn(before, u), userIn(after, u)
+	if was == nil || now == nil || u == actor {
+		return false
+	}
+	a, b := *was, *now
+	a.Groups, b.Groups = nil, nil
+	if !cmp.Equal(a, b) {
+		return false
+	}
+	for _, g := range after.Groups {
+		if !slices.Contains(now.Groups, g.ID) || slices.Contains(was.Groups, g.ID) || !slices.Contains(managersIn(before, g.ID), actor) {
+			continue
+		}
+		for t := range naive.Conferred(after, g.Roles, now.AccountType, q) {
+			if t == s || t == rbac.ScopeAll || t == rbac.ScopeGlobal && s != rbac.ScopeAll {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func checkReach(t *rapid.T, stats map[string]int, before, after *rbac.Policy, actor rbac.UserID, changes []rbac.Change) {
+	me := userIn(before, actor)
+	bypassAll := true
+	for _, rules := range [][]rbac.OwnershipRule{before.OwnershipRules, after.OwnershipRules} {
+		for _, r := range rules {
+			bypassAll = bypassAll && len(naive.Exercisable(before, actor, r.Bypass)) > 0
+		}
+	}
+	for _, now := range after.Users {
+		if now.Disabled {
+			continue
+		}
+		was := userIn(before, now.ID)
+		active := was != nil && !was.Disabled
+		if now.Org != "" && (!active || was.Org != now.Org) {
+			stats["reach by non-escalating actors"]++
+			if now.Org != me.Org && !bypassAll {
+				t.Fatalf("%s gave %s org %s, outside its reach: %v", actor, now.ID, now.Org, changes)
+			}
+		}
+		for _, w := range now.Workgroups {
+			if active && naive.CoversWorkgroup(before, was.Workgroups, w) {
+				continue
+			}
+			stats["reach by non-escalating actors"]++
+			if !naive.CoversWorkgroup(after, me.Workgroups, w) {
+				t.Fatalf("%s put %s in workgroup %s, outside its reach: %v", actor, now.ID, w, changes)
+			}
+		}
+	}
+	for _, w := range after.Workgroups {
+		old := naive.Ancestors(before, w.ID)
+		for anc := range naive.Ancestors(after, w.ID) {
+			if old[anc] || anc == w.ID {
+				continue
+			}
+			stats["reach by non-escalating actors"]++
+			inReach := len(old) > 0 && naive.CoversWorkgroup(before, me.Workgroups, w.ID) ||
+				len(old) == 0 && naive.CoversWorkgroup(after, me.Workgroups, w.Parent)
+			if !inReach {
+				t.Fatalf("%s let whoever covers %s reach workgroup %s, outside its reach: %v", actor, anc, w.ID, changes)
+			}
+		}
+	}
+	for _, o := range after.Ownerships {
+		var had []rbac.OrgSlug
+		for _, x := range before.Ownerships {
+			if x.Kind == o.Kind && x.ID == o.ID {
+				had = x.Owners
+			}
+		}
+		for _, org := range o.Owners {
+			if slices.Contains(had, org) {
+				continue
+			}
+			stats["reach by non-escalating actors"]++
+			if org != me.Org && !bypassAll {
+				t.Fatalf("%s made %s an owner of %s/%s, outside its reach: %v", actor, org, o.Kind, o.ID, changes)
+			}
+		}
+	}
+}
+
+func checkNoRelaxation(t *rapid.T, before, after *rbac.Policy, actor rbac.UserID, changes []rbac.Change) {
+	roleExists := func(r rbac.RoleID) bool {
+		for _, x := range after.Roles {
+			if x.ID == r {
+				return true
+			}
+		}
+		return false
+	}
+	for _, old := range before.Constraints {
+		var surviving []rbac.RoleID
+		for _, r := range old.Roles {
+			if roleExists(r) {
+				surviving = append(surviving, r)
+			}
+		}
+		if len(surviving) <= old.Max {
+			continue
+		}
+		var now *rbac.Constraint
+		for i := range after.Constraints {
+			if after.Constraints[i].Name == old.Name {
+				now = &after.Constraints[i]
+			}
+		}
+		loose := now == nil || now.Max > old.Max || !old.Dynamic && now.Dynamic
+		for _, r := range surviving {
+			loose = loose || now != nil && !slices.Contains(now.Roles, r)
+		}
+		if loose {
+			t.Fatalf("%s loosened constraint %s without rbac.escalate: %v", actor, old.Name, changes)
+		}
+	}
+	for _, old := range before.Permissions {
+		var now *rbac.PermissionDef
+		for i := range after.Permissions {
+			if after.Permissions[i].Name == old.Name {
+				now = &after.Permissions[i]
+			}
+		}
+		if now == nil {
+			if old.Sensitive != "" {
+				t.Fatalf("%s deleted sensitive %s without rbac.escalate: %v", actor, old.Name, changes)
+			}
+			continue
+		}
+		if old.Sensitive != "" && now.Sensitive == "" {
+			t.Fatalf("%s un-marked sensitive %s without rbac.escalate: %v", actor, old.Name, changes)
+		}
+		for _, q := range old.Requires {
+			if !slices.Contains(now.Requires, q) {
+				t.Fatalf("%s removed prerequisite %s of %s without rbac.escalate: %v", actor, q, old.Name, changes)
+			}
+		}
+	}
+	for _, old := range before.OwnershipRules {
+		var now *rbac.OwnershipRule
+		for i := range after.OwnershipRules {
+			if after.OwnershipRules[i].Kind == old.Kind {
+				now = &after.OwnershipRules[i]
+			}
+		}
+		if now == nil || now.Bypass != old.Bypass || now.Create != old.Create && now.Create != "" {
+			t.Fatalf("%s relaxed the ownership rule of %s without rbac.escalate: %v", actor, old.Kind, changes)
+		}
+	}
+}
+
+// checkPreview: Preview listed exactly the users whose PermissionsOf
+// changed, with what they gained and lost.
+func checkPreview(t *rapid.T, a *rbac.Authorizer, before, after *rbac.Policy, impact []rbac.UserImpact) {
+	bs, err := snapshotOf(before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := a.Snapshot()
+	var want []rbac.UserImpact
+	for _, u := range userIDs(before, after) {
+		gained := minus(as.PermissionsOf(u), bs.PermissionsOf(u))
+		lost := minus(bs.PermissionsOf(u), as.PermissionsOf(u))
+		if len(gained)+len(lost) > 0 {
+			want = append(want, rbac.UserImpact{User: u, Gained: gained, Lost: lost})
+		}
+	}
+	slices.SortFunc(want, func(x, y rbac.UserImpact) int { return strings.Compare(string(x.User), string(y.User)) })
+	if diff := cmp.Diff(want, impact); diff != "" {
+		t.Fatalf("Preview differs from PermissionsOf before and after (-want +preview):\n%s", diff)
+	}
+}
+
+func snapshotOf(p *rbac.Policy) (*rbac.Snapshot, error) {
+	store := memstore.New()
+	if _, err := rbac.Import(context.Background(), store, p); err != nil {
+		return nil, err
+	}
+	a, err := rbac.New(context.Background(), store, rbac.WithoutFollow())
+	if err != nil {
+		return nil, err
+	}
+	defer a.Close()
+	return a.Snapshot(), nil
+}
+
+func minus(a, b []rbac.ScopedPermission) []rbac.ScopedPermission {
+	var out []rbac.ScopedPermission
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func userIDs(ps ...*rbac.Policy) []rbac.UserID {
+	var out []rbac.UserID
+	for _, p := range ps {
+		for _, u := range p.Users {
+			if !slices.Contains(out, u.ID) {
+				out = append(out, u.ID)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func userIn(p *rbac.Policy, id rbac.UserID) *rbac.User {
+	for i := range p.Users {
+		if p.Users[i].ID == id {
+			return &p.Users[i]
+		}
+	}
+	return nil
+}
+
+func managersIn(p *rbac.Policy, id rbac.GroupID) []rbac.UserID {
+	for _, g := range p.Groups {
+		if g.ID == id {
+			return g.Managers
+		}
+	}
+	return nil
+}
+
+// changeGen draws one change of any kind, mostly a small edit of an
+// existing entity of policy p, so that many are valid.
+func changeGen(p *rbac.Policy) *rapid.Generator[rbac.Change] {
+	return rapid.Custom(func(t *rapid.T) rbac.Change {
+		var roles []rbac.RoleID
+		for _, r := range p.Roles {
+			roles = append(roles, r.ID)
+		}
+		var groups []rbac.GroupID
+		for _, g := range p.Groups {
+			groups = append(groups, g.ID)
+		}
+		wgs := []rbac.WorkgroupID{"north", "leeds", "south", "bristol", "newwg"}
+		perms := []rbac.Permission{"case.read", "case.write", "case.*", "client.merge", "yj.case.view", "report.export", "report.view", "places.edit", "places.gds_editor", "suggest", "approve", "*", rbac.PermUsersManage, rbac.PermEscalate, rbac.PermSensitiveGrant}
+		catalogued := []rbac.Permission{"case.read", "case.write", "client.merge", "yj.case.view", "report.export", "report.view", "places.edit", "places.gds_editor", "suggest", "approve"}
+		users := userIDs(p)
+		pick := func(n string, xs []rbac.RoleID) rbac.RoleID { return rapid.SampledFrom(xs).Draw(t, n) }
+		toggle := func(xs []rbac.RoleID, x rbac.RoleID) []rbac.RoleID {
+			if slices.Contains(xs, x) {
+				return slices.DeleteFunc(slices.Clone(xs), func(y rbac.RoleID) bool { return y == x })
+			}
+			return append(slices.Clone(xs), x)
+		}
+		// Users change most often, as in life.
+		kinds := append([]rbac.EntityKind{rbac.EntityUser, rbac.EntityUser, rbac.EntityUser}, rbac.EntityKinds...)
+		switch kind := rapid.SampledFrom(kinds).Draw(t, "kind"); kind {
+		case rbac.EntityUser:
+			id := rapid.SampledFrom(append(users, "newuser")).Draw(t, "user")
+			u := rbac.User{ID: id, AccountType: "internal"}
+			if x := userIn(p, id); x != nil {
+				u = x.Clone()
+			}
+			switch rapid.IntRange(0, 7).Draw(t, "edit") {
+			case 0:
+				u.Roles = toggle(u.Roles, pick("role", roles))
+			case 1:
+				g := rapid.SampledFrom(groups).Draw(t, "group")
+				if slices.Contains(u.Groups, g) {
+					u.Groups = slices.DeleteFunc(slices.Clone(u.Groups), func(x rbac.GroupID) bool { return x == g })
+				} else {
+					u.Groups = append(u.Groups, g)
+				}
+			case 2:
+				u.Workgroups = rapid.SliceOfNDistinct(rapid.SampledFrom(wgs[:4]), 0, 2, func(w rbac.WorkgroupID) rbac.WorkgroupID { return w }).Draw(t, "workgroups")
+			case 3:
+				u.Org = rapid.SampledFrom([]rbac.OrgSlug{"", "dfe", "hmrc", "gds"}).Draw(t, "org")
+			case 4:
+				u.AccountType = rapid.SampledFrom([]rbac.AccountType{"internal", "external", "delius"}).Draw(t, "account type")
+			case 5:
+				u.Disabled = !u.Disabled
+			case 6:
+				return rbac.DeleteUser(id)
+			case 7:
+				u.Roles = rapid.SliceOfNDistinct(rapid.SampledFrom(roles), 0, 3, func(r rbac.RoleID) rbac.RoleID { return r }).Draw(t, "roles")
+			}
+			return rbac.PutUser(u)
+		case rbac.EntityRole:
+			id := rapid.SampledFrom(append(roles, "newrole")).Draw(t, "role")
+			r := rbac.Role{ID: id}
+			for _, x := range p.Roles {
+				if x.ID == id {
+					r = x.Clone()
+				}
+			}
+			switch rapid.IntRange(0, 3).Draw(t, "edit") {
+			case 0:
+				g := rbac.Grant{Permission: rapid.SampledFrom(perms).Draw(t, "perm"), Scope: rapid.SampledFrom(scopes).Draw(t, "scope")}
+				if !slices.Contains(r.Grants, g) {
+					r.Grants = append(r.Grants, g)
+				}
+			case 1:
+				if len(r.Grants) > 0 {
+					r.Grants = slices.Delete(slices.Clone(r.Grants), 0, 1)
+				}
+			case 2:
+				r.Contains = toggle(r.Contains, pick("contains", roles))
+			case 3:
+				return rbac.DeleteRole(id)
+			}
+			return rbac.PutRole(r)
+		case rbac.EntityPermission:
+			name := rapid.SampledFrom(catalogued).Draw(t, "permission")
+			d := rbac.PermissionDef{Name: name}
+			for _, x := range p.Permissions {
+				if x.Name == name {
+					d = x.Clone()
+				}
+			}
+			switch rapid.IntRange(0, 3).Draw(t, "edit") {
+			case 0:
+				if d.Sensitive == "" {
+					d.Sensitive = "careful"
+				} else {
+					d.Sensitive = ""
+				}
+			case 1:
+				q := rapid.SampledFrom(catalogued).Draw(t, "requires")
+				if slices.Contains(d.Requires, q) {
+					d.Requires = slices.DeleteFunc(slices.Clone(d.Requires), func(x rbac.Permission) bool { return x == q })
+				} else if q != name {
+					d.Requires = append(d.Requires, q)
+				}
+			case 2:
+				d.Title = "renamed"
+			case 3:
+				return rbac.DeletePermission(name)
+			}
+			return rbac.PutPermission(d)
+		case rbac.EntityAccountType:
+			id := rapid.SampledFrom([]rbac.AccountType{"internal", "external", "delius"}).Draw(t, "account type")
+			at := rbac.AccountTypeDef{ID: id}
+			for _, x := range p.AccountTypes {
+				if x.ID == id {
+					at = x.Clone()
+				}
+			}
+			at.DefaultRoles = toggle(at.DefaultRoles, pick("default", roles))
+			return rbac.PutAccountType(at)
+		case rbac.EntityGroup:
+			id := rapid.SampledFrom(append(groups, "newgroup")).Draw(t, "group")
+			g := rbac.Group{ID: id, Name: string(id), AccountType: "internal"}
+			for _, x := range p.Groups {
+				if x.ID == id {
+					g = x.Clone()
+				}
+			}
+			switch rapid.IntRange(0, 2).Draw(t, "edit") {
+			case 0:
+				g.Roles = toggle(g.Roles, pick("role", roles))
+			case 1:
+				m := rapid.SampledFrom(users).Draw(t, "manager")
+				if slices.Contains(g.Managers, m) {
+					g.Managers = slices.DeleteFunc(slices.Clone(g.Managers), func(x rbac.UserID) bool { return x == m })
+				} else {
+					g.Managers = append(g.Managers, m)
+				}
+			case 2:
+				return rbac.DeleteGroup(id)
+			}
+			return rbac.PutGroup(g)
+		case rbac.EntityWorkgroup:
+			id := rapid.SampledFrom(wgs).Draw(t, "workgroup")
+			if rapid.IntRange(0, 4).Draw(t, "delete") == 0 {
+				return rbac.DeleteWorkgroup(id)
+			}
+			return rbac.PutWorkgroup(rbac.Workgroup{ID: id, Parent: rapid.SampledFrom(append(wgs[:4:4], "")).Draw(t, "parent")})
+		case rbac.EntityConstraint:
+			name := rapid.SampledFrom([]string{"suggest-vs-approve", "merge-vs-export", "newsod"}).Draw(t, "constraint")
+			if rapid.IntRange(0, 3).Draw(t, "delete") == 0 {
+				return rbac.DeleteConstraint(name)
+			}
+			return rbac.PutConstraint(rbac.Constraint{Name: name, Max: rapid.IntRange(0, 2).Draw(t, "max"), Dynamic: rapid.Bool().Draw(t, "dynamic"),
+				Roles: rapid.SliceOfNDistinct(rapid.SampledFrom(roles), 2, 3, func(r rbac.RoleID) rbac.RoleID { return r }).Draw(t, "roles")})
+		case rbac.EntityOwnershipRule:
+			kind := rapid.SampledFrom([]string{"service", "report"}).Draw(t, "kind")
+			if rapid.IntRange(0, 3).Draw(t, "delete") == 0 {
+				return rbac.DeleteOwnershipRule(kind)
+			}
+			return rbac.PutOwnershipRule(rbac.OwnershipRule{Kind: kind, Bypass: rapid.SampledFrom(catalogued).Draw(t, "bypass"),
+				Create: rapid.SampledFrom(append([]rbac.Permission{""}, catalogued...)).Draw(t, "create")})
+		case rbac.EntityOwnership:
+			id := rapid.SampledFrom([]string{"s1", "s2", "s3"}).Draw(t, "record")
+			if rapid.IntRange(0, 3).Draw(t, "delete") == 0 {
+				return rbac.DeleteOwnership("service", id)
+			}
+			return rbac.PutOwnership(rbac.Ownership{Kind: "service", ID: id,
+				Owners: rapid.SliceOfNDistinct(rapid.SampledFrom([]rbac.OrgSlug{"dfe", "hmrc", "gds"}), 1, 2, func(o rbac.OrgSlug) rbac.OrgSlug { return o }).Draw(t, "owners")})
+		default:
+			panic(fmt.Sprintf("no generator for %s", kind))
+		}
+	})
+}
