@@ -92,6 +92,9 @@ type UserQuery struct {
 	After, Before UserID
 	// Limit is the page size; 0 means 50.
 	Limit int
+	// CoveredBy, when set, keeps the users CoversUser(CoveredBy, u)
+	// reports: those a holder of rbac.users.manage@workgroup manages.
+	CoveredBy UserID
 }
 
 // UserPage is one page of a UserQuery.
@@ -118,8 +121,14 @@ func (s *Snapshot) Users(q UserQuery) UserPage {
 	backwards := q.Before != ""
 	h := &idHeap{backwards: backwards}
 	var page UserPage
+	var manager *userRec
+	if q.CoveredBy != "" {
+		if manager, _ = s.users.Get(string(q.CoveredBy)); manager == nil {
+			return page
+		}
+	}
 	s.users.Range(func(id string, rec *userRec) bool {
-		if rec == nil {
+		if rec == nil || manager != nil && !s.coversUser(manager, rec) {
 			return true
 		}
 		if needle != "" && !strings.Contains(strings.ToLower(id), needle) && !strings.Contains(strings.ToLower(string(rec.user.Org)), needle) {
@@ -173,4 +182,54 @@ func (h *idHeap) Pop() any {
 	x := h.ids[len(h.ids)-1]
 	h.ids = h.ids[:len(h.ids)-1]
 	return x
+}
+
+// OwnershipRules lists the ownership rules, by kind.
+func (s *Snapshot) OwnershipRules() []OwnershipRule {
+	out := make([]OwnershipRule, 0, len(s.rules))
+	for _, kind := range sortedKeys(s.rules) {
+		r := s.rules[kind]
+		out = append(out, OwnershipRule{Kind: r.kind, Bypass: r.bypass, Create: r.create})
+	}
+	return out
+}
+
+// Ownerships lists the stored owners of the records of kind, by record id.
+func (s *Snapshot) Ownerships(kind string) []Ownership {
+	r, ok := s.rules[kind]
+	if !ok {
+		return nil
+	}
+	var out []Ownership
+	r.owners.Range(func(id string, owners []OrgSlug) bool {
+		out = append(out, Ownership{Kind: kind, ID: id, Owners: slices.Clone(owners)})
+		return true
+	})
+	slices.SortFunc(out, func(a, b Ownership) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+// CoversUser reports whether user u has at least one workgroup and each of
+// them is one of manager's workgroups or under one: the users that
+// rbac.users.manage at scope workgroup lets manager administer (nVIRO's
+// workgroups, ServiceNow's agency hierarchy).
+func (s *Snapshot) CoversUser(manager, u UserID) bool {
+	m, ok := s.users.Get(string(manager))
+	if !ok || m == nil {
+		return false
+	}
+	rec, ok := s.users.Get(string(u))
+	return ok && rec != nil && s.coversUser(m, rec)
+}
+
+func (s *Snapshot) coversUser(m, u *userRec) bool {
+	if len(u.user.Workgroups) == 0 {
+		return false
+	}
+	for _, w := range u.user.Workgroups {
+		if !s.coversWorkgroup(m, w) {
+			return false
+		}
+	}
+	return true
 }

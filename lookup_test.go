@@ -89,3 +89,77 @@ func TestUsersPages(t *testing.T) {
 		}
 	}
 }
+
+func TestOwnershipLookups(t *testing.T) {
+	ctx := context.Background()
+	p, err := rbac.LoadPolicyFile("testdata/seeds/places_manager.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := memstore.New()
+	if _, err := rbac.Import(ctx, store, p); err != nil {
+		t.Fatal(err)
+	}
+	a, err := rbac.New(ctx, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	s := a.Snapshot()
+	if diff := cmp.Diff([]rbac.OwnershipRule{{Kind: "service", Bypass: "places.gds_editor"}}, s.OwnershipRules()); diff != "" {
+		t.Errorf("rules (-want +got):\n%s", diff)
+	}
+	want := []rbac.Ownership{
+		{Kind: "service", ID: "register-offices", Owners: []rbac.OrgSlug{"department-for-education", "hm-revenue-customs"}},
+		{Kind: "service", ID: "student-finance", Owners: []rbac.OrgSlug{"department-for-education"}},
+		{Kind: "service", ID: "tax-offices", Owners: []rbac.OrgSlug{"hm-revenue-customs"}},
+	}
+	if diff := cmp.Diff(want, s.Ownerships("service")); diff != "" {
+		t.Errorf("owners (-want +got):\n%s", diff)
+	}
+	if got := s.Ownerships("place"); got != nil {
+		t.Errorf("a kind without a rule: %v", got)
+	}
+}
+
+func TestCoversUser(t *testing.T) {
+	ctx := context.Background()
+	p, err := rbac.LoadPolicyFile("testdata/seeds/nviro.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := memstore.New()
+	if _, err := rbac.Import(ctx, store, p); err != nil {
+		t.Fatal(err)
+	}
+	a, err := rbac.New(ctx, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	s := a.Snapshot()
+	// sven's workgroup is deq.water: it covers its north and south regions.
+	var got []rbac.UserID
+	for _, u := range s.Users(rbac.UserQuery{CoveredBy: "sven"}).Users {
+		got = append(got, u.ID)
+	}
+	if diff := cmp.Diff([]rbac.UserID{"paula", "pete", "sven"}, got); diff != "" {
+		t.Errorf("users under deq.water (-want +got):\n%s", diff)
+	}
+	for _, tc := range []struct {
+		manager, user rbac.UserID
+		want          bool
+		reason        string
+	}{
+		{"sven", "paula", true, "a descendant workgroup"},
+		{"sven", "carla", false, "another division"},
+		{"paula", "sven", false, "a parent is not covered by its child"},
+		{"sven", "greta", false, "a user without workgroups is nobody's"},
+		{"greta", "paula", false, "a manager without workgroups covers nobody"},
+		{"sven", "ghost", false, "unknown user"},
+	} {
+		if got := s.CoversUser(tc.manager, tc.user); got != tc.want {
+			t.Errorf("%s: CoversUser(%s, %s) = %v", tc.reason, tc.manager, tc.user, got)
+		}
+	}
+}

@@ -102,6 +102,7 @@ func (c *console) routes() {
 	get("user", c.user)
 	get("permissions", c.permissions)
 	get("history", c.history)
+	get("records", c.records)
 	get("review", c.review)
 	m.Handle("GET /review.csv", c.page(c.reviewCSV))
 	m.Handle("POST /preview", c.page(c.preview))

@@ -63,6 +63,8 @@ func BenchmarkPages(b *testing.B) {
 		"/admin/permissions",
 		"/admin/review?permission=data5.read",
 		"/admin/role-grants?id=role501",
+		"/admin/history",
+		"/admin/records",
 	} {
 		b.Run(page[len("/admin/"):], func(b *testing.B) {
 			for b.Loop() {

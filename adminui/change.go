@@ -51,6 +51,8 @@ var planners = map[string]func(*request, formValues) (*plan, error){
 	"user.assign":         planUserRole(true),
 	"user.unassign":       planUserRole(false),
 	"revert":              planRevert,
+	"owners.set":          planOwners(false),
+	"owners.create":       planOwners(true),
 }
 
 func (c *console) planFor(req *request) (*plan, error) {
@@ -180,6 +182,14 @@ func describeChange(s *rbac.Snapshot, ch rbac.Change) historyChange {
 	case rbac.EntityUser:
 		if u, ok := s.User(rbac.UserID(ch.Key)); ok {
 			before = u
+		}
+	case rbac.EntityOwnership:
+		if o, ok := ch.After.(rbac.Ownership); ok {
+			for _, have := range s.Ownerships(o.Kind) {
+				if have.ID == o.ID {
+					before = have
+				}
+			}
 		}
 	}
 	op := "change"
@@ -490,16 +500,21 @@ func planGroupManager(add bool) func(*request, formValues) (*plan, error) {
 
 func planMember(add bool) func(*request, formValues) (*plan, error) {
 	return func(req *request, f formValues) (*plan, error) {
-		g, err := existingGroup(req, f.Get("id"))
-		if err != nil {
-			return nil, err
-		}
-		if err := need(req.rights.Users || req.rights.manages(g.ID)); err != nil {
-			return nil, err
-		}
 		uid := rbac.UserID(strings.TrimSpace(f.Get("user")))
+		agency := req.rights.Agency && req.snap.CoversUser(req.rights.actor, uid)
+		gid := rbac.GroupID(f.Get("id"))
+		if !req.rights.mayReadGroup(gid) && !agency {
+			return nil, errForbidden
+		}
+		g, ok := req.snap.Group(gid)
+		if !ok {
+			return nil, notFound("There is no group with the id " + quote(string(gid)) + ".")
+		}
+		if err := need(req.rights.Users || agency || req.rights.manages(g.ID)); err != nil {
+			return nil, err
+		}
 		p := &plan{Back: link("group", string(g.ID))}
-		if f.Get("back") == "user" && req.rights.Reader() {
+		if f.Get("back") == "user" && req.rights.mayReadUser(req.snap, uid) {
 			p.Back = link("user", string(uid))
 		}
 		u, ok := req.snap.User(uid)
@@ -532,10 +547,10 @@ func planMember(add bool) func(*request, formValues) (*plan, error) {
 
 func planUserRole(add bool) func(*request, formValues) (*plan, error) {
 	return func(req *request, f formValues) (*plan, error) {
-		if err := need(req.rights.Users); err != nil {
+		uid := rbac.UserID(f.Get("id"))
+		if err := need(req.rights.mayChangeUser(req.snap, uid)); err != nil {
 			return nil, err
 		}
-		uid := rbac.UserID(f.Get("id"))
 		u, ok := req.snap.User(uid)
 		if !ok {
 			return nil, notFound("There is no user with the id " + quote(string(uid)) + ".")

@@ -100,5 +100,8 @@ type pagerLinks struct {
 }
 
 func pagerFor(page string, p pager, key, val string) pagerLinks {
+	if key == "" {
+		return pagerLinks{pager: p, Base: page + "?"}
+	}
 	return pagerLinks{pager: p, Base: page + "?" + url.Values{key: {val}}.Encode() + "&"}
 }

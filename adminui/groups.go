@@ -73,6 +73,9 @@ func (c *console) group(req *request) error {
 		for _, r := range all {
 			if roleOpenTo(r, g.AccountType) && !containsID(g.Roles, r.ID) {
 				v.Addable = append(v.Addable, r)
+				if len(v.Addable) > maxOffer {
+					break
+				}
 			}
 		}
 		v.TypeRole = len(v.Addable) > maxOffer

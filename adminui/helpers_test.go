@@ -19,8 +19,9 @@ import (
 // seeds maps a name to the policy files of a console under test: a seed
 // system's policy and the administrators added for the console.
 var seeds = map[string][]string{
-	"nviro": {"../testdata/seeds/nviro.yaml", "testdata/nviro-console.yaml"},
-	"iyss":  {"../testdata/seeds/one_iyss.yaml", "testdata/iyss-console.yaml"},
+	"nviro":  {"../testdata/seeds/nviro.yaml", "testdata/nviro-console.yaml"},
+	"iyss":   {"../testdata/seeds/one_iyss.yaml", "testdata/iyss-console.yaml"},
+	"places": {"../testdata/seeds/places_manager.yaml", "testdata/places-console.yaml"},
 }
 
 type fixture struct {
@@ -106,7 +107,7 @@ func (f *fixture) token(actor, page string) string {
 	f.t.Helper()
 	var m []string
 	// The page given, or any page with a form the actor may see.
-	for _, p := range []string{page, "/admin/role?id=permitting", "/admin/role?id=youth_worker", "/admin/group?id=north_permit_writers", "/admin/group?id=youth_workers"} {
+	for _, p := range []string{page, "/admin/role?id=permitting", "/admin/role?id=youth_worker", "/admin/group?id=north_permit_writers", "/admin/group?id=youth_workers", "/admin/history"} {
 		if m = csrfField.FindStringSubmatch(f.get(actor, p).body); m != nil {
 			break
 		}

@@ -59,24 +59,14 @@ func (c *console) history(req *request) error {
 		hq.To = hq.To.AddDate(0, 0, 1) // "to" a day includes that day
 	}
 	before, _ := strconv.ParseUint(q.Get("before"), 10, 64)
-	sets, err := c.authz.Admin(req.rights.actor).History(req.r.Context(), hq)
+	sets, more, err := c.historyPage(req, hq, rbac.Revision(before))
 	if errors.Is(err, rbac.ErrForbidden) {
 		return errForbidden
 	}
 	if err != nil {
 		return err
 	}
-	// Newest first, a page at a time.
-	slices.Reverse(sets)
-	if before > 0 {
-		i := slices.IndexFunc(sets, func(cs rbac.ChangeSet) bool { return uint64(cs.Revision) < before })
-		if i < 0 {
-			i = len(sets)
-		}
-		sets = sets[i:]
-	}
-	if len(sets) > c.opts.PageSize {
-		sets = sets[:c.opts.PageSize]
+	if more && len(sets) > 0 {
 		v.Older = strconv.FormatUint(uint64(sets[len(sets)-1].Revision), 10)
 	}
 	for _, cs := range sets {
@@ -122,4 +112,45 @@ func entityText(e rbac.Entity) string {
 		return err.Error()
 	}
 	return string(b)
+}
+
+// historyPage reads the newest page of change sets that match hq and are
+// older than before (0: the newest). Revisions have no gaps, so it reads a
+// window of recent revisions and widens it only when filters leave the
+// page short: the first page of a long log (an import touches every
+// entity) costs a page's worth, not the whole log. more reports that older
+// matching sets may exist.
+func (c *console) historyPage(req *request, hq rbac.HistoryQuery, before rbac.Revision) (sets []rbac.ChangeSet, more bool, err error) {
+	hi := req.snap.Revision()
+	if before > 0 && before-1 < hi {
+		hi = before - 1
+	}
+	ad := c.authz.Admin(req.rights.actor)
+	for window := rbac.Revision(c.opts.PageSize); ; window *= 4 {
+		lo := rbac.Revision(0)
+		if hi > window {
+			lo = hi - window
+		}
+		q := hq
+		q.After = lo
+		got, err := ad.History(req.r.Context(), q)
+		if err != nil {
+			return nil, false, err
+		}
+		sets = sets[:0]
+		for i := len(got) - 1; i >= 0; i-- { // newest first
+			if got[i].Revision <= hi {
+				sets = append(sets, got[i])
+			}
+		}
+		if len(sets) > c.opts.PageSize {
+			return sets[:c.opts.PageSize], true, nil
+		}
+		if lo == 0 {
+			return sets, false, nil
+		}
+		if len(sets) == c.opts.PageSize {
+			return sets, true, nil
+		}
+	}
 }

@@ -153,7 +153,13 @@ func (c *console) permissions(req *request) error {
 	if !req.rights.Reader() {
 		return errForbidden
 	}
-	return c.render(req, 200, "permissions", "Permissions", "permissions", req.c.catalogue(req.snap))
+	cat := req.c.catalogue(req.snap)
+	sections, pg := pageOf(cat.Sections, req.r.URL.Query().Get("page"), sectionsPerPage)
+	return c.render(req, 200, "permissions", "Permissions", "permissions", struct {
+		Sections []section
+		First    int // index of the first section shown, for anchors
+		Pager    pagerLinks
+	}{sections, (pg.Page - 1) * sectionsPerPage, pagerFor("permissions", pg, "", "")})
 }
 
 // editor is the grants editor of one role: every catalogued permission with

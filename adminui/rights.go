@@ -23,6 +23,11 @@ type rights struct {
 	Audit     bool // rbac.audit.read
 	Sensitive bool // rbac.sensitive.grant
 	Manages   []rbac.GroupID
+	Records   bool // the model has ownership rules: the records screen
+	// Agency: rbac.users.manage at scope workgroup only. The actor sees
+	// and administers the users whose workgroups their own cover
+	// (Snapshot.CoversUser), and nothing else of the model.
+	Agency bool
 }
 
 func rightsOf(s *rbac.Snapshot, actor rbac.UserID) rights {
@@ -40,6 +45,10 @@ func rightsOf(s *rbac.Snapshot, actor rbac.UserID) rights {
 	rt.Users = holds(rbac.PermUsersManage)
 	rt.Audit = holds(rbac.PermAuditRead)
 	rt.Sensitive = holds(rbac.PermSensitiveGrant)
+	if d := s.Check(rbac.Request{User: actor, Permission: rbac.PermUsersManage}); d.Allowed && !rt.Users {
+		rt.Agency = d.Scope == rbac.ScopeWorkgroup
+	}
+	rt.Records = len(s.OwnershipRules()) > 0
 	for _, g := range s.Groups() {
 		if slices.Contains(g.Managers, actor) {
 			rt.Manages = append(rt.Manages, g.ID)
@@ -54,7 +63,21 @@ func (rt rights) Reader() bool { return rt.Roles || rt.Groups || rt.Users || rt.
 // Delegate: manages groups without reading the whole model.
 func (rt rights) Delegate() bool { return !rt.Reader() && len(rt.Manages) > 0 }
 
-func (rt rights) any() bool { return rt.Reader() || len(rt.Manages) > 0 }
+// UsersPage: the users screen is offered.
+func (rt rights) UsersPage() bool { return rt.Reader() || rt.Agency }
+
+func (rt rights) any() bool { return rt.Reader() || rt.Agency || len(rt.Manages) > 0 }
+
+// mayReadUser: readers see every user; an agency user manager the users
+// their workgroups cover.
+func (rt rights) mayReadUser(s *rbac.Snapshot, u rbac.UserID) bool {
+	return rt.Reader() || rt.Agency && s.CoversUser(rt.actor, u)
+}
+
+// mayChangeUser: what the user pages offer to change.
+func (rt rights) mayChangeUser(s *rbac.Snapshot, u rbac.UserID) bool {
+	return rt.Users || rt.Agency && s.CoversUser(rt.actor, u)
+}
 
 // manages reports whether the actor manages group g.
 func (rt rights) manages(g rbac.GroupID) bool { return slices.Contains(rt.Manages, g) }

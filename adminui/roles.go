@@ -8,7 +8,10 @@ import (
 )
 
 func (c *console) home(req *request) error {
-	if req.rights.Delegate() {
+	if !req.rights.Reader() {
+		if req.rights.Agency {
+			return c.users(req)
+		}
 		return c.groups(req)
 	}
 	s := req.snap

@@ -251,3 +251,57 @@ func TestGrantsEditorPages(t *testing.T) {
 		t.Fatalf("grants %v, want %v (Admin / Manager, the first section, emptied; the rest kept)", role.Grants, want)
 	}
 }
+
+// TestAgencyUserManager: rbac.users.manage at scope workgroup (nVIRO's
+// workgroups, ServiceNow's agencies) sees and administers only the users
+// of the workgroups under her own.
+func TestAgencyUserManager(t *testing.T) {
+	f := newFixture(t, "nviro")
+	home := f.get("wendy", "/admin/")
+	if home.status != 200 {
+		t.Fatalf("home: %d", home.status)
+	}
+	for _, u := range []string{"paula", "pete", "sven", "nina"} {
+		if !strings.Contains(home.body, `user?id=`+u+`"`) {
+			t.Errorf("%s, of a water workgroup, is not listed", u)
+		}
+	}
+	for _, u := range []string{"carla", "greta", "sam"} {
+		if strings.Contains(home.body, `user?id=`+u+`"`) {
+			t.Errorf("%s, outside the water division, is listed", u)
+		}
+	}
+	for page, want := range map[string]int{
+		"/admin/user?id=paula": 200, "/admin/user?id=carla": 403, "/admin/roles": 403, "/admin/groups": 200,
+		"/admin/group?id=permitting_staff": 403, "/admin/history": 403,
+	} {
+		if r := f.get("wendy", page); r.status != want {
+			t.Errorf("%s: %d, want %d", page, r.status, want)
+		}
+	}
+	// She gives a covered user a role she holds.
+	p := f.post("wendy", "/admin/user?id=nina", "/admin/preview", url.Values{"op": {"user.assign"}, "id": {"nina"}, "role": {"permitting"}})
+	if r := f.confirm("wendy", p, "new permit writer"); r.status != 303 {
+		t.Fatalf("assign to a covered user: %d\n%s", r.status, r.body)
+	}
+	if u, _ := f.authz.Snapshot().User("nina"); !slicesContains(u.Roles, rbac.RoleID("permitting")) {
+		t.Fatalf("nina's roles %v", u.Roles)
+	}
+	rev := f.authz.Snapshot().Revision()
+	// Not a user outside her workgroups.
+	if r := f.post("wendy", "/admin/user?id=nina", "/admin/preview", url.Values{"op": {"user.assign"}, "id": {"carla"}, "role": {"permitting"}}); r.status != 403 {
+		t.Fatalf("assign outside her workgroups: %d", r.status)
+	}
+	// Not a role she does not hold: the Admin API's message.
+	p = f.post("wendy", "/admin/user?id=paula", "/admin/preview", url.Values{"op": {"user.assign"}, "id": {"paula"}, "role": {"security_admin"}})
+	if p.status == 200 {
+		if r := f.confirm("wendy", p, "promote"); r.status != 403 || !strings.Contains(r.body, "refused") {
+			t.Fatalf("confer what she lacks: %d\n%s", r.status, r.body)
+		}
+	} else if p.status != 403 {
+		t.Fatalf("confer what she lacks, preview: %d", p.status)
+	}
+	if f.authz.Snapshot().Revision() != rev {
+		t.Fatal("a refused change was written")
+	}
+}

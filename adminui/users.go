@@ -8,11 +8,14 @@ import (
 )
 
 func (c *console) users(req *request) error {
-	if !req.rights.Reader() {
+	if !req.rights.UsersPage() {
 		return errForbidden
 	}
 	q := req.r.URL.Query()
 	query := rbac.UserQuery{Contains: strings.TrimSpace(q.Get("q")), After: rbac.UserID(q.Get("after")), Before: rbac.UserID(q.Get("before")), Limit: c.opts.PageSize}
+	if !req.rights.Reader() {
+		query.CoveredBy = req.rights.actor
+	}
 	if query.After != "" {
 		query.Before = ""
 	}
@@ -48,6 +51,8 @@ type userView struct {
 	Assignable  []rbac.Role
 	Joinable    []rbac.Group
 	TypeRole    bool // too many roles for a list: type the id
+	TypeGroup   bool // too many groups for a list: type the id
+	MayChange   bool // offer assign, unassign and joining groups
 }
 
 // maxOffer bounds a drop-down list; past it the page asks for an id.
@@ -59,15 +64,15 @@ type permSection struct {
 }
 
 func (c *console) user(req *request) error {
-	if !req.rights.Reader() {
+	id := rbac.UserID(req.r.URL.Query().Get("id"))
+	if !req.rights.mayReadUser(req.snap, id) {
 		return errForbidden
 	}
-	id := rbac.UserID(req.r.URL.Query().Get("id"))
 	u, ok := req.snap.User(id)
 	if !ok {
 		return notFound("There is no user with the id " + quote(string(id)) + ".")
 	}
-	v := userView{User: u, Roles: req.snap.RolesOf(id), Direct: u.Roles}
+	v := userView{User: u, Roles: req.snap.RolesOf(id), Direct: u.Roles, MayChange: req.rights.mayChangeUser(req.snap, id)}
 	cat := req.c.catalogue(req.snap)
 	for _, sp := range req.snap.PermissionsOf(id) {
 		sec := cat.sectionOfGrant(sp.Permission)
@@ -93,14 +98,21 @@ func (c *console) user(req *request) error {
 	for _, g := range req.snap.Groups() {
 		if slices.Contains(u.Groups, g.ID) {
 			v.Groups = append(v.Groups, g)
-		} else if req.rights.Users && (g.AccountType == "" || g.AccountType == u.AccountType) {
+		} else if v.MayChange && (g.AccountType == "" || g.AccountType == u.AccountType) && len(v.Joinable) <= maxOffer {
 			v.Joinable = append(v.Joinable, g)
 		}
 	}
-	if req.rights.Users {
+	v.TypeGroup = len(v.Joinable) > maxOffer
+	if v.TypeGroup {
+		v.Joinable = nil
+	}
+	if v.MayChange {
 		for _, r := range req.snap.Roles() {
 			if roleOpenTo(r, u.AccountType) && !slices.Contains(u.Roles, r.ID) {
 				v.Assignable = append(v.Assignable, r)
+				if len(v.Assignable) > maxOffer {
+					break
+				}
 			}
 		}
 		v.TypeRole = len(v.Assignable) > maxOffer

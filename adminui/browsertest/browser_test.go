@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,8 +40,73 @@ func chromium(t *testing.T) string {
 }
 
 var seeds = map[string][]string{
-	"nviro": {"../../testdata/seeds/nviro.yaml", "../testdata/nviro-console.yaml"},
-	"iyss":  {"../../testdata/seeds/one_iyss.yaml", "../testdata/iyss-console.yaml"},
+	"nviro":  {"../../testdata/seeds/nviro.yaml", "../testdata/nviro-console.yaml"},
+	"iyss":   {"../../testdata/seeds/one_iyss.yaml", "../testdata/iyss-console.yaml"},
+	"places": {"../../testdata/seeds/places_manager.yaml", "../testdata/places-console.yaml"},
+}
+
+// browser is one chromium shared by the tests: starting it is the slow
+// part.
+var browser struct {
+	once   sync.Once
+	ctx    context.Context
+	cancel func()
+	err    error
+}
+
+func sharedBrowser(exe string) (context.Context, error) {
+	browser.once.Do(func() {
+		// The closed network makes a default chromium hang on its
+		// background services: turn them off, and start from a fresh
+		// profile.
+		dir, err := os.MkdirTemp("", "rbac-chromium-")
+		if err != nil {
+			browser.err = err
+			return
+		}
+		opts := []chromedp.ExecAllocatorOption{
+			chromedp.ExecPath(exe),
+			chromedp.Headless,
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.NoFirstRun,
+			chromedp.NoDefaultBrowserCheck,
+			chromedp.UserDataDir(dir),
+			chromedp.Flag("disable-quic", true),
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.Flag("disable-extensions", true),
+			chromedp.Flag("disable-dev-shm-usage", true),
+			chromedp.WindowSize(1100, 900),
+		}
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancelCtx := chromedp.NewContext(actx)
+		// Start it now, so that a browser that cannot start fails here. The
+		// browser lives as long as the context of its first action, so that
+		// is ctx itself, with the time limit kept outside.
+		started := make(chan error, 1)
+		go func() { started <- chromedp.Do(ctx) }()
+		select {
+		case err := <-started:
+			if err != nil {
+				browser.err = fmt.Errorf("starting chromium: %w", err)
+			}
+		case <-time.After(60 * time.Second):
+			browser.err = fmt.Errorf("chromium did not start within a minute")
+		}
+		browser.ctx = ctx
+		browser.cancel = func() { cancelCtx(); cancelAlloc(); os.RemoveAll(dir) }
+	})
+	return browser.ctx, browser.err
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if browser.cancel != nil {
+		browser.cancel()
+	}
+	os.Exit(code)
 }
 
 // session is a browser on a console served by httptest. The host's sign-in
@@ -87,28 +153,15 @@ func newSession(t *testing.T, seed string) *session {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 
-	// The closed network makes a default chromium hang on its background
-	// services: turn them off, and start from a fresh profile.
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(1100, 900),
+	bctx, err := sharedBrowser(exe)
+	if err != nil {
+		t.Fatal(err)
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(bg, opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	// A tab of its own in a browser context of its own: no cookies shared
+	// with the other tests.
+	ctx, cancelCtx := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
+	ctx, cancelTimeout := context.WithTimeout(ctx, 100*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx() })
 	shots := os.Getenv("RBAC_SCREENSHOT_DIR")
 	if shots == "" {
 		shots = t.TempDir()
@@ -147,7 +200,14 @@ func (s *session) signIn(user string) {
 // shot saves a screenshot of the whole page.
 func (s *session) shot(name string) {
 	s.t.Helper()
-	png := value(s, "screenshot "+name, chromedp.FullScreenshot(100))
+	// The whole page, unless it is very long (the catalogue): then what
+	// the window shows, which is what a reader sees first.
+	height := value(s, "page height", chromedp.Evaluate[int](`document.documentElement.scrollHeight`))
+	shot := chromedp.FullScreenshot(100)
+	if height > 2500 {
+		shot = chromedp.CaptureScreenshot()
+	}
+	png := value(s, "screenshot "+name, shot)
 	s.n++
 	path := filepath.Join(s.shots, fmt.Sprintf("%02d-%s.png", s.n, name))
 	if err := os.WriteFile(path, png, 0o644); err != nil {
@@ -371,4 +431,25 @@ type focusState struct {
 	ID, Tag, Text  string
 	Outline, Shade string
 	Background     string
+}
+
+// TestRecordOwners: places-manager's task, a GDS Editor changes a
+// service's owning organisations.
+func TestRecordOwners(t *testing.T) {
+	s := newSession(t, "places")
+	s.signIn("gina_gds_admin")
+	s.run("open records", clickAndWait(`nav a[href="records"]`))
+	s.mustSee("main", "register-offices")
+	s.shot("records")
+	s.run("set owners", chromedp.Clear(chromedp.CSS("#owners-1")), chromedp.SendKeys(chromedp.CSS("#owners-1"), "department-for-education, hm-revenue-customs"),
+		clickAndWait(`form:has(#owners-1) button`))
+	s.mustSee("h1", "Check the change")
+	s.shot("owners-preview")
+	s.run("confirm", chromedp.SendKeys(chromedp.CSS("#reason"), "joint service"), clickAndWait(`form[action="apply"] button[type="submit"]`))
+	s.mustSee(".notice", "Change saved")
+	for _, o := range s.authz.Snapshot().Ownerships("service") {
+		if o.ID == "student-finance" && len(o.Owners) != 2 {
+			t.Fatalf("owners of student-finance: %v", o.Owners)
+		}
+	}
 }
