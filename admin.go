@@ -206,7 +206,7 @@ func (a *Authorizer) evaluate(ctx context.Context, cs ChangeSet, rules evaluatio
 		return nil, &Error{Op: "admin", Err: ErrClosed}
 	}
 	if err := a.sync(ctx); err != nil {
-		return nil, err
+		return nil, relabel("admin", "catching up with the store before judging the change", err)
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()

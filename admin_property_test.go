@@ -32,6 +32,9 @@ import (
 //
 // A refused change set writes nothing.
 func TestAdminProperties(t *testing.T) {
+	if testing.Short() {
+		t.Skip("property suite: run without -short")
+	}
 	stats := map[string]int{}
 	defer func() {
 		// A property over refused changes only would prove nothing.

@@ -59,7 +59,6 @@ func (p *Policy) Lint() []Finding {
 	l.permissions()
 	l.groups()
 	l.texts()
-	l.ownership()
 	slices.SortStableFunc(l.out, func(a, b Finding) int {
 		if c := comparePositions(a.Where, b.Where); c != 0 {
 			return c
@@ -294,9 +293,6 @@ func (l *linter) placeholder(kind EntityKind, id, field, text string) {
 		l.addAt(kind, id, field, text, LintPlaceholderText, "%s is %q, a placeholder; write one or leave it out", field, text)
 	}
 }
-
-// ownership is filled in once policies declare kinds.
-func (l *linter) ownership() {}
 
 // comparePositions orders "file:line" positions by file, then line
 // numerically; unknown positions last.

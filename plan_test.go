@@ -156,6 +156,9 @@ func TestPermissionsOn(t *testing.T) {
 // TestPlanWorkgroupsOfALargeForest: a user at the root of 10,000
 // workgroups covers them all; the plan is built without expanding them.
 func TestPlanWorkgroupsOfALargeForest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a large forest: run without -short")
+	}
 	text := "roles: [{id: team, grants: [case.read@workgroup]}]\nworkgroups:\n  - {id: root, name: root}\n"
 	for i := 0; i < 10000; i++ {
 		parent := "root"

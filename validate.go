@@ -749,7 +749,6 @@ func (p *Policy) validateTests() []error {
 	for _, w := range p.Workgroups {
 		workgroups[w.ID] = true
 	}
-	kinds := p.declaredKinds()
 	var errs []error
 	for i, t := range p.Tests {
 		name := t.Name
@@ -799,9 +798,6 @@ func (p *Policy) validateTests() []error {
 			bad("permission %q is granted by no role%s (a test that nobody holds it expects reason no_grant)", perm, suggest(string(perm), keysOf(names)))
 		}
 		if res := req.Resource; res != nil {
-			if kinds != nil && !kinds[res.Kind] && !expects(ReasonInvalidRequest) {
-				bad("unknown resource kind %q%s", res.Kind, suggest(res.Kind, keysOf(kinds)))
-			}
 			for _, w := range res.Workgroups {
 				if !workgroups[w] {
 					bad("unknown workgroup %q in the resource%s", w, suggest(string(w), keysOf(workgroups)))
@@ -813,10 +809,6 @@ func (p *Policy) validateTests() []error {
 	}
 	return errs
 }
-
-// declaredKinds returns the resource kinds the policy declares, or nil
-// when it declares none (then any kind may be asked about).
-func (p *Policy) declaredKinds() map[string]bool { return nil }
 
 func keysOf[K ~string](m map[K]bool) []string {
 	out := make([]string, 0, len(m))

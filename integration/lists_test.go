@@ -212,13 +212,21 @@ func createListTables(ctx context.Context, tb testing.TB, h *sql.DB, d sqlstore.
 		"CREATE TABLE app_case_owners (case_id BIGINT NOT NULL, org " + textType + " NOT NULL, PRIMARY KEY (case_id, org))" + suffix,
 		"CREATE INDEX app_cases_lead ON app_cases (lead, id)",
 		"CREATE INDEX app_cases_home ON app_cases (home, id)",
-		"CREATE INDEX app_cases_closed ON app_cases (closed, id)",
 		"CREATE INDEX app_case_assignees_user ON app_case_assignees (user_id, case_id)",
 		"CREATE INDEX app_case_workgroups_wg ON app_case_workgroups (workgroup, case_id)",
 		"CREATE INDEX app_case_owners_org ON app_case_owners (org, case_id)",
 	} {
 		if _, err := h.ExecContext(ctx, stmt); err != nil {
 			tb.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	// (closed, id) serves PostgreSQL's index-only scans; MariaDB takes it as
+	// a ref on closed alone, which ignores a page's id > key and reads from
+	// the smallest id (300 ms in the middle of 1,000,000 rows), so there the
+	// primary key alone orders the pages.
+	if d != sqlstore.MySQL {
+		if _, err := h.ExecContext(ctx, "CREATE INDEX app_cases_closed ON app_cases (closed, id)"); err != nil {
+			tb.Fatal(err)
 		}
 	}
 	tx, err := h.BeginTx(ctx, nil)
@@ -361,10 +369,10 @@ func listSetup(tb testing.TB, db database, rows []listRow, storedN int) (*sql.DB
 // mappings, the rows the WHERE clause selects are exactly the rows Check
 // allows, and pages of 50 (ORDER BY id LIMIT 50, by offset and by key) are
 // identical. RBAC_TEST_LIST_ROWS sets the table's size: 100000 for the full
-// test (about a minute without -race); the default, 10,000, keeps CI (-race)
+// test (about a minute without -race); the default, 5,000, keeps CI (-race)
 // within its time.
 func TestListsMatchCheck(t *testing.T) {
-	n := envInt("RBAC_TEST_LIST_ROWS", 10_000)
+	n := envInt("RBAC_TEST_LIST_ROWS", 5_000)
 	rows := listRows(n, 9)
 	forEachDatabase(t, func(t *testing.T, db database) {
 		ctx := context.Background()

@@ -22,7 +22,7 @@
 //
 // The clause agrees with Plan.Allows for a record described from those
 // columns: the integration tests compare the rows and pages it selects
-// with Check's answers on SQLite, PostgreSQL and MariaDB (10,000 rows in
+// with Check's answers on SQLite, PostgreSQL and MariaDB (5,000 rows in
 // CI, 100,000 with RBAC_TEST_LIST_ROWS=100000). Identifiers are validated and quoted;
 // values (user, org, workgroups, ids) are always parameters. Long lists
 // (a user covering 10,000 workgroups) are one parameter whatever their

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rolegraph/rbac"
 )
@@ -113,8 +114,19 @@ func hammer(t *testing.T, s rbac.Store, writers, sets int, optimistic bool) {
 	n := writers*sets + 1
 	followed := make(chan rbac.Revision, 1)
 	go func() {
-		ctx, cancel := context.WithTimeout(ctx, patience)
+		// The follower has patience from when the writers finish, not from
+		// when they start: on a loaded machine the writes alone may take
+		// longer than that.
+		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
+		go func() {
+			<-done
+			select {
+			case <-ctx.Done():
+			case <-time.After(patience):
+				cancel()
+			}
+		}()
 		var at rbac.Revision
 		defer func() { followed <- at }()
 		for at < rbac.Revision(n) {

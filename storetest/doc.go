@@ -15,6 +15,12 @@
 // store of about 30 steps; where a fresh store is costly (a database per
 // store), run fewer, e.g. -rapid.checks=20.
 //
+// RunFaults is for stores on database/sql: it opens them on a database
+// whose real driver is wrapped by faultdriver, loses connections before,
+// during and after COMMIT, and checks that every outcome is honest (see
+// RunFaults). SentinelProblem is the check, exported for other tests, that
+// an error wraps exactly one rbac sentinel.
+//
 // # What the suite assumes
 //
 // The suite is behavioural: it uses only the Store methods (and Prune, see
@@ -42,6 +48,11 @@
 //   - Wait blocks until a write: one that returns within 50ms with no write
 //     fails. The suite never waits more than 20s for anything.
 //   - A cancelled context makes Load, Apply, Changes and Wait fail with an
-//     error that errors.Is matches to ctx.Err(), and Apply then writes
-//     nothing. Close may be called twice.
+//     error that errors.Is matches to ctx.Err() and to rbac.ErrUnavailable,
+//     and Apply then writes nothing. Close may be called twice.
+//   - Every error is an *rbac.Error wrapping exactly one rbac sentinel.
+//   - A store generates a valid, unique ChangeSet.ID when it is empty, and
+//     a change set whose ID is logged is not written again (its revision
+//     is returned; other content under it is rbac.ErrConflict), also after
+//     Prune dropped it.
 package storetest

@@ -99,6 +99,9 @@ func byAccessors(p *rbac.Policy, plan rbac.Plan, r rbac.Resource) bool {
 // the naive evaluator allows; its accessors describe the same set; a none
 // plan's reason is Check's; and every plan shape is reached.
 func TestPlanMatchesCheckAndNaiveModel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("property suite: run without -short")
+	}
 	shapes := map[string]int{}
 	defer func() {
 		for _, s := range []string{"none", "none:out_of_scope", "none:not_owner", "all", "filter:active only", "filter:inactive too",
