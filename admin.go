@@ -254,11 +254,16 @@ func (a *Authorizer) evaluate(ctx context.Context, cs ChangeSet, rules evaluatio
 
 // compileCandidate compiles the state with a change set applied but not
 // written: only the changed users when the set touches only users and
-// stored ownership, else everything — kept, so that writing the same
-// change set next does not compile it again.
+// stored ownership, only the role sets holding a role whose grants alone
+// change, else everything — kept, so that writing the same change set next
+// does not compile it again.
 func (a *Authorizer) compileCandidate(before *Snapshot, changes []Change) (*Snapshot, error) {
 	a.judged = nil
 	if snap, ok := a.comp.compileIncremental(a.st, before, changes); ok {
+		return snap, nil
+	}
+	if comp, snap, ok := a.comp.compileGrants(a.st, before, changes); ok {
+		a.judged = &judgedCompile{base: a.st.rev, changes: changes, comp: comp, snap: snap}
 		return snap, nil
 	}
 	comp, snap, err := compileFull(a.st)
@@ -385,23 +390,25 @@ func (ad *Admin) rights(st *state, s *Snapshot, changes []Change) (*actorRights,
 // whose every workgroup before and after is under the actor's; or a group
 // manager changing only memberships of groups it manages.
 func (ad *Admin) mayChangeUser(st *state, s *Snapshot, r *actorRights, c Change) error {
-	if r.holds(PermUsersManage) {
-		return nil
-	}
 	old, had := st.users[UserID(c.Key)]
 	var cur User
 	if c.After != nil {
 		cur = c.After.(User)
 	}
-	byWorkgroup := r.can.canName(PermUsersManage)&scopeBit(ScopeWorkgroup) != 0
-	if byWorkgroup && (!had || ad.coversAll(s, r, old.Workgroups)) && (c.After == nil || ad.coversAll(s, r, cur.Workgroups)) {
-		return nil
-	}
+	// A group manager confers the group's roles by delegation, whatever
+	// else it may do.
 	if groups, ok := ad.membershipOnly(st, old, had, c); ok {
 		if r.delegated == nil {
 			r.delegated = map[UserID][]GroupID{}
 		}
 		r.delegated[cur.ID] = groups
+		return nil
+	}
+	if r.holds(PermUsersManage) {
+		return nil
+	}
+	byWorkgroup := r.can.canName(PermUsersManage)&scopeBit(ScopeWorkgroup) != 0
+	if byWorkgroup && (!had || ad.coversAll(s, r, old.Workgroups)) && (c.After == nil || ad.coversAll(s, r, cur.Workgroups)) {
 		return nil
 	}
 	if byWorkgroup {

@@ -182,8 +182,15 @@ func (j *judgement) userGains() (*userGain, error) {
 			}
 		}
 	} else {
-		ev.after.users.Range(func(id string, _ *userRec) bool { return visit(id) })
-		if failure == nil {
+		// A record the new snapshot shares with the old is a user whose
+		// role set the change did not touch.
+		ev.after.users.Range(func(id string, rec *userRec) bool {
+			if old, _ := ev.before.users.Get(id); old == rec {
+				return true
+			}
+			return visit(id)
+		})
+		if failure == nil && deletesUsers(ev.expanded.Changes) {
 			ev.before.users.Range(func(id string, _ *userRec) bool {
 				if _, ok := ev.after.users.Get(id); ok {
 					return true
@@ -200,6 +207,17 @@ func (j *judgement) userGains() (*userGain, error) {
 			lacking.user, lacking.perm, PermEscalate)
 	}
 	return sensitive, nil
+}
+
+// deletesUsers reports whether a change set deletes a user: only then can
+// a user of the old snapshot be missing from the new one.
+func deletesUsers(changes []Change) bool {
+	for _, c := range changes {
+		if c.Kind == EntityUser && c.After == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // usersOnly reports whether a change set touches only users and stored

@@ -293,3 +293,49 @@ func TestPreviewWritesNothing(t *testing.T) {
 		t.Error("Preview wrote")
 	}
 }
+
+// TestGroupManagerWhoManagesUsersDelegates: a user manager who also
+// manages a group adds members by delegation (the group's roles, which he
+// lacks), but what he assigns himself he must hold.
+func TestGroupManagerWhoManagesUsersDelegates(t *testing.T) {
+	ctx := context.Background()
+	a, _ := newAuthorizer(t, `
+roles:
+  - {id: user_manager, grants: [rbac.users.manage, rbac.roles.manage, rbac.groups.manage, case.read]}
+  - {id: writer, grants: [case.write]}
+groups:
+  - {id: writers, name: Writers, roles: [writer], managers: [uma]}
+users:
+  - {id: uma, roles: [user_manager]}
+  - {id: wes}
+`)
+	uma := a.Admin("uma")
+	if _, err := uma.AddMember(ctx, "", "writers", "wes"); err != nil {
+		t.Errorf("the group's manager adds a member: %v", err)
+	}
+	if _, err := uma.AssignRole(ctx, "", "wes", "writer"); err != nil {
+		t.Errorf("wes already holds case.write, so assigning writer gains nothing: %v", err)
+	}
+	if _, err := uma.RemoveMember(ctx, "", "writers", "wes"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := uma.AddMember(ctx, "", "writers", "uma"); !errors.Is(err, rbac.ErrForbidden) {
+		t.Errorf("the manager adds himself: %v", err)
+	}
+}
+
+// TestPreviewCountsUsersUnderDynamicConstraints: a user whose full role
+// set breaks a dynamic constraint is denied with every role active, yet
+// gains what each allowed active-role set gives; Preview says so.
+func TestPreviewCountsUsersUnderDynamicConstraints(t *testing.T) {
+	ctx := context.Background()
+	a, _ := newAuthorizer(t, attackPolicy)
+	impact, err := a.Admin("sam").Preview(ctx, rbac.PutUser(rbac.User{ID: "int1", AccountType: "internal", Roles: []rbac.RoleID{"suggester", "approver"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []rbac.UserImpact{{User: "int1", Gained: []rbac.ScopedPermission{{Permission: "approve", Scope: rbac.ScopeGlobal}, {Permission: "suggest", Scope: rbac.ScopeGlobal}}}}
+	if diff := cmp.Diff(want, impact); diff != "" {
+		t.Errorf("preview (-want +got):\n%s", diff)
+	}
+}

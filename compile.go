@@ -144,6 +144,86 @@ func (c *compiler) compileIncremental(st *state, prev *Snapshot, changes []Chang
 	return &s, true
 }
 
+// compileGrants derives a snapshot from prev for a change set that only
+// changes the grants (title, description) of existing roles: containment,
+// account types and everything else stay, so only the profiles of role
+// sets holding a changed role are rebuilt, and only their users point to
+// new records. It leaves c as it was and returns the compiler of the new
+// snapshot; ok is false when the set is not of that sort.
+func (c *compiler) compileGrants(st *state, prev *Snapshot, changes []Change) (*compiler, *Snapshot, bool) {
+	old := prev.roles
+	changed := compile.NewBits(len(old.roles))
+	for _, ch := range changes {
+		i, ok := old.idx[RoleID(ch.Key)]
+		if ch.Kind != EntityRole || !grantsOnly(ch) || !ok {
+			return nil, nil, false
+		}
+		changed.Set(int(i))
+	}
+	if len(changes) == 0 {
+		return nil, nil, false
+	}
+	rt := *old
+	rt.roles = slices.Clone(old.roles)
+	rt.granting = old.granting.Clone()
+	changed.Each(func(i int) {
+		r := st.roles[old.roles[i].ID]
+		rt.roles[i] = r
+		if len(r.Grants) > 0 {
+			rt.granting.Set(i)
+		} else {
+			rt.granting.Clear(i)
+		}
+	})
+	// The new table's cache holds the unaffected profiles as they are and
+	// the affected ones rebuilt, numbered after every old one.
+	cache := &profileCache{seed: old.cache.seed, m: make(map[uint64][]*profile, len(old.cache.m)), n: old.cache.n}
+	rebuilt := map[*profile]*profile{}
+	for h, ps := range old.cache.m {
+		out := make([]*profile, len(ps))
+		for k, p := range ps {
+			if intersects(p.roles, changed) {
+				np := rt.buildProfile(p.roles)
+				np.id = cache.n
+				cache.n++
+				rebuilt[p] = np
+				p = np
+			}
+			out[k] = p
+		}
+		cache.m[h] = out
+	}
+	rt.cache = cache
+	rt.single = slices.Clone(old.single)
+	for i, p := range rt.single {
+		if np, ok := rebuilt[p]; ok {
+			rt.single[i] = np
+		}
+	}
+	users := make(map[string]*userRec, prev.users.Len())
+	prev.users.Range(func(id string, rec *userRec) bool {
+		if np, ok := rebuilt[rec.prof]; ok {
+			r := *rec
+			r.prof = np
+			rec = &r
+		}
+		users[id] = rec
+		return true
+	})
+	s := *prev
+	s.rev = st.rev
+	s.roles = &rt
+	s.users = compile.NewOverlayMap(users)
+	s.review = newReviewIndex(s.users, cache.n, func(f func(*userRec)) {
+		for _, rec := range users {
+			f(rec)
+		}
+	})
+	nc := &compiler{roles: &rt, wgs: c.wgs, rules: c.rules, src: c.src, groupIdx: c.groupIdx, profiles: cache,
+		bySource: map[string]*profile{}, set: compile.NewBits(len(rt.roles))}
+	return nc, &s, true
+}
+
 // compileRoles interns roles and computes their closures, and everything
 // else profiles depend on.
 func compileRoles(st *state) (*roleTable, error) {

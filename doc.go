@@ -70,6 +70,38 @@
 // application's own table. Snapshot.PermissionsOn says which of several
 // permissions apply to one record.
 //
+// # Administration
+//
+// Authorizer.Admin(actor) changes the model on behalf of a known, enabled
+// user; each change set is judged whole before anything is written, in
+// this order: well-formed input (ErrInvalid: values of the kind's Go type,
+// identifiers, UTF-8 text without NUL, no user id rbac.system nor starting
+// "rbac."); the actor's rights (ErrForbidden, before anything about the
+// model is revealed, Preview, Revert and History included: rbac.roles.manage,
+// rbac.groups.manage, rbac.users.manage and rbac.audit.read, counted at
+// scope global or all; rbac.users.manage at workgroup manages the users
+// whose every workgroup, before and after, is under the actor's; a group's
+// enabled manager adds and removes other users of its account type; a new
+// owned record needs the ownership rule's Create permission or its bypass);
+// the model's validity; then the full effect. Every (permission, scope)
+// any user gains, computed on the compiled snapshots before and after —
+// account-type defaults, groups, containment, the catalogue, prerequisites,
+// enabling, and every active-role set a dynamic constraint allows included
+// — must be one the actor exercises now, at that scope or wider; so must
+// what a role, group or default newly confers and what a managed group
+// newly delegates; every org, workgroup and owner someone newly reaches
+// must be within the actor's reach; relaxations (a constraint deleted or
+// loosened, a prerequisite removed or deleted, a sensitive permission
+// un-marked or deleted, an ownership rule deleted or its bypass or create
+// permission changed) are refused — all unless the actor holds
+// rbac.escalate. Newly reaching a permission sensitive before or after
+// needs rbac.sensitive.grant and the actor's own reason. A change leaving
+// no enabled user able to manage roles, groups or users is refused. The
+// convenience methods read, modify and write under the authorizer's lock
+// and retry when another replica wrote in between; a change that changes
+// nothing is ErrExists (adding) or ErrNotFound (removing) and writes
+// nothing.
+//
 // # Principals
 //
 // Request.Principal carries a user that the service vouches for — the

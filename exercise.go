@@ -81,6 +81,19 @@ func (rt *roleTable) exercisable(prof *profile) (*profile, error) {
 	return union, nil
 }
 
+// exercising returns what the user of rec can exercise, or nil for an
+// unknown or disabled user or one whose role sets are too many to judge.
+func (s *Snapshot) exercising(rec *userRec) *profile {
+	if rec == nil || rec.user.Disabled {
+		return nil
+	}
+	p, err := s.roles.exercisable(rec.prof)
+	if err != nil {
+		return nil
+	}
+	return p
+}
+
 func intersects(a, b compile.Bits) bool {
 	for i := range min(len(a), len(b)) { // closures are trimmed (compile.Closure)
 		if a[i]&b[i] != 0 {

@@ -14,8 +14,10 @@ type UserImpact struct {
 }
 
 // Preview returns, for every user whose permissions would change, the
-// (permission, scope) pairs gained and lost with every role active, without
-// writing anything. The actor needs the rights to make the changes (checked
+// (permission, scope) pairs gained and lost, each permission at its widest
+// scope, without writing anything. A user whose full role set breaks a
+// dynamic separation-of-duty constraint counts with what every active-role
+// set it may use gives, as in the judgement of Admin.Apply. The actor needs the rights to make the changes (checked
 // first, before anything about the model is revealed); the escalation and
 // sensitivity rules are not applied, so that an administrator can see what
 // a refused change would have done.
@@ -45,6 +47,20 @@ func preview(before, after *Snapshot, changes []Change) []UserImpact {
 	diffs := map[pair][2][]ScopedPermission{}
 	var out []UserImpact
 	seen := map[string]bool{}
+	can := map[*profile]*profile{}
+	exercising := func(s *Snapshot, rec *userRec) *profile {
+		if rec == nil {
+			return nil
+		}
+		if p, ok := can[rec.prof]; ok && !rec.user.Disabled {
+			return p
+		}
+		p := s.exercising(rec)
+		if p != nil {
+			can[rec.prof] = p
+		}
+		return p
+	}
 	visit := func(id string) {
 		if seen[id] {
 			return
@@ -52,13 +68,7 @@ func preview(before, after *Snapshot, changes []Change) []UserImpact {
 		seen[id] = true
 		b, _ := before.users.Get(id)
 		a, _ := after.users.Get(id)
-		var bp, ap *profile
-		if b != nil && !b.user.Disabled && b.prof.sod < 0 {
-			bp = b.prof
-		}
-		if a != nil && !a.user.Disabled && a.prof.sod < 0 {
-			ap = a.prof
-		}
+		bp, ap := exercising(before, b), exercising(after, a)
 		if bp == ap {
 			return
 		}

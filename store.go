@@ -190,11 +190,25 @@ func (c Change) Validate() error {
 		return &Error{Op: "change", Kind: c.Kind, ID: c.Key, Msg: err.Error(), Err: ErrInvalid}
 	}
 	if c.After != nil {
+		if !isEntityValue(c.After) {
+			// A pointer (even a nil one) satisfies Entity too; the model
+			// holds values only.
+			return &Error{Op: "change", Kind: c.Kind, ID: c.Key, Msg: fmt.Sprintf("the value is a %T, not an entity value", c.After), Err: ErrInvalid}
+		}
 		if c.After.EntityKind() != c.Kind || c.After.EntityKey() != c.Key {
 			return &Error{Op: "change", Kind: c.Kind, ID: c.Key, Msg: fmt.Sprintf("the value is %s %q, not the change's key", c.After.EntityKind(), c.After.EntityKey()), Err: ErrInvalid}
 		}
 	}
 	return nil
+}
+
+// isEntityValue reports whether e is one of the entity types by value.
+func isEntityValue(e Entity) bool {
+	switch e.(type) {
+	case AccountTypeDef, PermissionDef, Role, Group, Workgroup, User, Constraint, Kind, OwnershipRule, Ownership:
+		return true
+	}
+	return false
 }
 
 // checkKey checks an entity key; constraint names follow the identifier

@@ -225,6 +225,12 @@ func (s *Store) inSQLiteTx(ctx context.Context, write bool, f func(q querier) er
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", s.busyTimeout.Milliseconds())); err != nil {
 		return err
 	}
+	// Statement journals in memory: SQLite decides where they go when the
+	// transaction begins, and a multi-row INSERT (sqlstore/bulk.go) journals
+	// the pages it changes in case it fails halfway.
+	if _, err := conn.ExecContext(ctx, "PRAGMA temp_store = MEMORY"); err != nil {
+		return err
+	}
 	begin := "BEGIN"
 	if write {
 		begin = "BEGIN IMMEDIATE"

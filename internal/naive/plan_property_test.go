@@ -18,8 +18,19 @@ func genPlanRequest(t *rapid.T, p *rbac.Policy) rbac.PlanRequest {
 	req := genRequest(t, p)
 	// genRequest draws principals (a token's claims) now and then; "svcs"
 	// is a typo of a kind, undeclared when the policy declares kinds.
-	return rbac.PlanRequest{User: req.User, Principal: req.Principal, ActiveRoles: req.ActiveRoles, Permission: req.Permission,
-		Kind: rapid.SampledFrom([]string{"svc", "svc", "doc", "svcs"}).Draw(t, "kind")}
+	if rapid.IntRange(0, 3).Draw(t, "catalogued permission?") > 0 {
+		// Mostly names the catalogue knows: an uncatalogued one is a none
+		// plan (invalid_request), which genRequest draws often enough.
+		req.Permission = rapid.SampledFrom(permPool).Draw(t, "plan permission")
+	}
+	if req.Principal != nil && rapid.Bool().Draw(t, "keep principal?") {
+		req.Principal = nil // fewer principals here, so that the rarer plan shapes still come up
+	}
+	kind := rapid.SampledFrom([]string{"svc", "svc", "doc"}).Draw(t, "kind")
+	if rapid.IntRange(0, 9).Draw(t, "kind typo?") == 0 {
+		kind = "svcs"
+	}
+	return rbac.PlanRequest{User: req.User, Principal: req.Principal, ActiveRoles: req.ActiveRoles, Permission: req.Permission, Kind: kind}
 }
 
 // genResource draws a record of the kind, mentioning the users and
