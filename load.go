@@ -59,40 +59,29 @@ func (st *state) reserve(kind EntityKind, n int) {
 	}
 	switch kind {
 	case EntityAccountType:
-		if len(st.accountTypes) == 0 {
-			st.accountTypes = make(map[AccountType]AccountTypeDef, n)
-		}
+		reserveMap(&st.accountTypes, n)
 	case EntityPermission:
-		if len(st.permissions) == 0 {
-			st.permissions = make(map[Permission]PermissionDef, n)
-		}
+		reserveMap(&st.permissions, n)
 	case EntityRole:
-		if len(st.roles) == 0 {
-			st.roles = make(map[RoleID]Role, n)
-		}
+		reserveMap(&st.roles, n)
 	case EntityGroup:
-		if len(st.groups) == 0 {
-			st.groups = make(map[GroupID]Group, n)
-		}
+		reserveMap(&st.groups, n)
 	case EntityWorkgroup:
-		if len(st.workgroups) == 0 {
-			st.workgroups = make(map[WorkgroupID]Workgroup, n)
-		}
+		reserveMap(&st.workgroups, n)
 	case EntityUser:
-		if len(st.users) == 0 {
-			st.users = make(map[UserID]User, n)
-		}
+		reserveMap(&st.users, n)
 	case EntityConstraint:
-		if len(st.constraints) == 0 {
-			st.constraints = make(map[string]Constraint, n)
-		}
+		reserveMap(&st.constraints, n)
 	case EntityOwnershipRule:
-		if len(st.ownershipRules) == 0 {
-			st.ownershipRules = make(map[string]OwnershipRule, n)
-		}
+		reserveMap(&st.ownershipRules, n)
 	case EntityOwnership:
-		if len(st.ownerships) == 0 {
-			st.ownerships = make(map[string]Ownership, n)
-		}
+		reserveMap(&st.ownerships, n)
+	}
+}
+
+// reserveMap replaces an empty map with one sized for n entries.
+func reserveMap[K comparable, V any](m *map[K]V, n int) {
+	if len(*m) == 0 {
+		*m = make(map[K]V, n)
 	}
 }
