@@ -246,12 +246,26 @@ var entityTables = []*entityTable{
 	{
 		kind: rbac.EntityOwnershipRule, name: "rbac_ownership_rules", keys: one("kind"),
 		cols: []column{{"bypass", textCol}},
+		// Create is a list of zero or one permission (schema 4).
+		lists: []listTable{{"rbac_ownership_rule_create", one("kind"), one("permission")}},
 		toRecord: func(e rbac.Entity) record {
 			o := e.(rbac.OwnershipRule)
-			return record{one(o.Kind), []any{string(o.Bypass)}, nil}
+			var create []string
+			if o.Create != "" {
+				create = one(string(o.Create))
+			}
+			return record{one(o.Kind), []any{string(o.Bypass)}, [][]string{create}}
 		},
 		fromRecord: func(r record) (rbac.Entity, error) {
-			return rbac.OwnershipRule{Kind: r.key[0], Bypass: rbac.Permission(r.vals[0].(string))}, nil
+			rule := rbac.OwnershipRule{Kind: r.key[0], Bypass: rbac.Permission(r.vals[0].(string))}
+			switch len(r.lists[0]) {
+			case 0:
+			case 1:
+				rule.Create = rbac.Permission(r.lists[0][0])
+			default:
+				return nil, fmt.Errorf("ownership rule %q has %d create permissions", rule.Kind, len(r.lists[0]))
+			}
+			return rule, nil
 		},
 	},
 	{

@@ -49,7 +49,7 @@ func everyKind() []rbac.Entity {
 		rbac.User{ID: "bob"},
 		rbac.Constraint{Name: "no-self-approval", Roles: []rbac.RoleID{"maker", "checker"}, Max: 1, Dynamic: true},
 		rbac.Constraint{Name: "static-sod", Roles: []rbac.RoleID{"a", "b", "c"}, Max: 2},
-		rbac.OwnershipRule{Kind: "document", Bypass: "document.bypass"},
+		rbac.OwnershipRule{Kind: "document", Bypass: "document.bypass", Create: "document.create"},
 		rbac.Ownership{Kind: "document", ID: "d1", Owners: []rbac.OrgSlug{"zeta", "alpha", "mid"}},
 		rbac.Ownership{Kind: "document", ID: "dept/2024/7", Owners: []rbac.OrgSlug{"hmrc"}},
 	}

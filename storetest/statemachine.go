@@ -129,7 +129,11 @@ func drawEntity(t *rapid.T, kind rbac.EntityKind, key string) rbac.Entity {
 	case rbac.EntityResourceKind:
 		return rbac.Kind{Name: key, Title: drawText(t, "title")}
 	case rbac.EntityOwnershipRule:
-		return rbac.OwnershipRule{Kind: key, Bypass: rbac.Permission(rapid.SampledFrom(modelIDs).Draw(t, "bypass"))}
+		rule := rbac.OwnershipRule{Kind: key, Bypass: rbac.Permission(rapid.SampledFrom(modelIDs).Draw(t, "bypass"))}
+		if rapid.Bool().Draw(t, "with create") {
+			rule.Create = rbac.Permission(rapid.SampledFrom(modelIDs).Draw(t, "create"))
+		}
+		return rule
 	case rbac.EntityOwnership:
 		k, id, _ := strings.Cut(key, "/")
 		return rbac.Ownership{Kind: k, ID: id, Owners: drawList[rbac.OrgSlug](t, "owners")}
