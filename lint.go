@@ -33,16 +33,16 @@ func (f Finding) String() string {
 
 // Lint rules, by the name a Finding carries.
 const (
-	LintEmptyRole          = "empty-role"          // a role that grants nothing and contains nothing
-	LintUnheldRole         = "unheld-role"         // a role no enabled user holds, by any route (not said of an empty role)
-	LintUnusedPermission   = "unused-permission"   // a catalogued permission that no grant reaches
-	LintDeprecatedGranted  = "deprecated-granted"  // a deprecated permission still granted by name
-	LintRedundantGrant     = "redundant-grant"     // a grant already implied through containment
-	LintEmptyGroup         = "empty-group"         // a group with no roles or no members
-	LintSensitiveWildcard  = "sensitive-wildcard"  // a wildcard grant that reaches a sensitive permission
-	LintPlaceholderText    = "placeholder-text"    // a title or description such as "None" or "TBD"
-	LintTitleNamesAnother  = "title-names-another" // a role titled like another role (shifted columns)
-	LintOwnershipUndeclare = "ownership-kind-undeclared"
+	LintEmptyRole          = "empty-role"                // a role that grants nothing and contains nothing
+	LintUnheldRole         = "unheld-role"               // a role no enabled user holds, by any route (not said of an empty role)
+	LintUnusedPermission   = "unused-permission"         // a catalogued permission that no grant reaches
+	LintDeprecatedGranted  = "deprecated-granted"        // a deprecated permission still granted by name
+	LintRedundantGrant     = "redundant-grant"           // a grant already implied through containment
+	LintEmptyGroup         = "empty-group"               // a group with no roles or no members
+	LintSensitiveWildcard  = "sensitive-wildcard"        // a wildcard grant that reaches a sensitive permission
+	LintPlaceholderText    = "placeholder-text"          // a title or description such as "None" or "TBD"
+	LintTitleNamesAnother  = "title-names-another"       // a role titled like another role (shifted columns)
+	LintOwnershipUndeclare = "ownership-kind-undeclared" // an ownership rule in a policy that declares no kinds
 )
 
 // placeholders are texts that a document or a spreadsheet export leaves
@@ -58,6 +58,7 @@ func (p *Policy) Lint() []Finding {
 	l.roles()
 	l.permissions()
 	l.groups()
+	l.ownership()
 	l.texts()
 	slices.SortStableFunc(l.out, func(a, b Finding) int {
 		if c := comparePositions(a.Where, b.Where); c != 0 {
@@ -226,6 +227,21 @@ func (l *linter) groups() {
 		case len(p.Users) > 0 && members[g.ID] == 0:
 			l.add(EntityGroup, string(g.ID), LintEmptyGroup, "has no members")
 		}
+	}
+}
+
+// ownership warns about ownership rules in a policy that declares no
+// kinds: a request whose Resource.Kind is misspelt then matches no rule and
+// is not checked for ownership at all. (Once kinds are declared, a rule for
+// an undeclared kind is a validation error and a misspelt kind is
+// invalid_request.)
+func (l *linter) ownership() {
+	if len(l.p.Kinds) > 0 {
+		return
+	}
+	for _, r := range l.p.OwnershipRules {
+		l.add(EntityOwnershipRule, r.Kind, LintOwnershipUndeclare,
+			"the policy declares no kinds, so a request that misspells %q is not checked for ownership; declare the kinds under kinds:", r.Kind)
 	}
 }
 

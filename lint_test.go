@@ -33,6 +33,8 @@ groups:
   - {id: g2, name: G2, roles: [writer]}
 users:
   - {id: alice, roles: [writer, merger, empty]}
+ownership:
+  - {kind: case, bypass: case.write}
 `
 	p, err := rbac.LoadPolicy(strings.NewReader(policy))
 	if err != nil {
@@ -52,6 +54,7 @@ users:
 		`policy:17: role "merger": wildcard grant client.*@global reaches sensitive permission client.merge (administrators only); grant it by name so that a review sees it (sensitive-wildcard)`,
 		`policy:19: group "g1": has no roles: its members get nothing from it (empty-group)`,
 		`policy:20: group "g2": has no members (empty-group)`,
+		`policy:24: ownership_rule "case": the policy declares no kinds, so a request that misspells "case" is not checked for ownership; declare the kinds under kinds: (ownership-kind-undeclared)`,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Lint (-want +got):\n%s", diff)
@@ -108,4 +111,32 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestLintOwnershipKinds: an ownership rule is only worth a warning when no
+// kinds are declared (a misspelt kind then skips the rule silently).
+func TestLintOwnershipKinds(t *testing.T) {
+	tests := []struct {
+		name, policy string
+		want         bool
+	}{
+		{"no kinds declared", "ownership:\n  - {kind: case, bypass: case.all}\n", true},
+		{"kinds declared", "kinds:\n  - {name: case}\nownership:\n  - {kind: case, bypass: case.all}\n", false},
+		{"no ownership rules", "kinds:\n  - {name: case}\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := rbac.DecodePolicy(strings.NewReader(tt.policy), "policy")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := false
+			for _, f := range p.Lint() {
+				got = got || f.Rule == rbac.LintOwnershipUndeclare
+			}
+			if got != tt.want {
+				t.Errorf("ownership-kind-undeclared reported: %v, want %v (%v)", got, tt.want, p.Lint())
+			}
+		})
+	}
 }
