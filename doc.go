@@ -139,7 +139,9 @@
 // Denials are Decisions, not errors. Errors are *Error values wrapping one
 // of the sentinels (ErrNotFound, ErrInvalid, ErrCycle, ...), so errors.Is
 // works; their messages say what, where (file:line for policy files) and
-// why. Validate reports every violation at once, joined with errors.Join.
+// why. Validate (and Apply, for a change set that would leave the policy
+// invalid) reports every violation at once, joined with errors.Join; each
+// violation wraps its own sentinel.
 // Any error in the check path means deny.
 //
 // Two sentinels say a write may be retried (Retryable): ErrUnavailable

@@ -6,7 +6,10 @@ import (
 )
 
 // Sentinel errors. Every error returned by this package and by the stores
-// wraps exactly one of them, so callers branch with errors.Is.
+// wraps exactly one of them, so callers branch with errors.Is. The one
+// exception is deliberate: a policy or change set that breaks several rules
+// is reported with every violation at once (errors.Join), and each
+// violation wraps its own sentinel, so errors.Is finds each of them.
 var (
 	ErrNotFound         = errors.New("not found")
 	ErrExists           = errors.New("already exists")
