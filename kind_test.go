@@ -2,36 +2,25 @@ package rbac
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-// casePolicy is the service of issue 10: cases owned by departments, a
-// catalogue, a superuser holding "*".
-const casePolicy = `
-account_types:
-  - {id: council, title: Council user}
-  - {id: dwp, title: DWP user}
-permissions:
-  - {name: case.read}
-  - {name: case.create}
-  - {name: case.all_orgs}
-roles:
-  - {id: caseworker, grants: [case.read, case.create]}
-  - {id: dwp_only, account_types: [dwp], grants: [case.read]}
-  - {id: superuser, grants: ["*@all"]}
-users:
-  - {id: colin, account_type: council, org: council, roles: [caseworker]}
-  - {id: root, account_type: dwp, org: dwp, roles: [superuser]}
-kinds:
-  - {name: case, title: Case}
-ownership:
-  - {kind: case, bypass: case.all_orgs}
-owners:
-  - {kind: case, id: "7", owners: [dwp]}
-`
+// casePolicy is the service of issue 10 (testdata/case-service.yaml):
+// cases owned by departments, a catalogue, a superuser holding "*".
+var casePolicy = mustReadTestdata("testdata/case-service.yaml")
+
+// mustReadTestdata reads a file of the package's testdata at init.
+func mustReadTestdata(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
 
 func TestTyposCannotAllow(t *testing.T) {
 	snap := compileText(t, casePolicy)

@@ -253,18 +253,9 @@ func (c causedBy) Unwrap() []error { return []error{c.sentinel, c.cause} }
 // LoadPolicyFiles reads several files into one policy; a later file may
 // not redefine an id of an earlier one. The merged policy is validated.
 func LoadPolicyFiles(paths ...string) (*Policy, error) {
-	merged := &Policy{}
-	for _, path := range paths {
-		f, err := openPolicyFile(path)
-		if err != nil {
-			return nil, err
-		}
-		p, err := loadPolicy(f, path, false)
-		f.Close()
-		if err != nil {
-			return nil, err
-		}
-		merged.merge(p)
+	merged, err := DecodePolicyFiles(paths...)
+	if err != nil {
+		return nil, err
 	}
 	if err := merged.Validate(); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package rbac_test
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -11,29 +12,14 @@ import (
 	"github.com/rolegraph/rbac"
 )
 
-// casePolicy is the service of issue 10 (as in kind_test.go).
-const casePolicy = `
-account_types:
-  - {id: council, title: Council user}
-  - {id: dwp, title: DWP user}
-permissions:
-  - {name: case.read}
-  - {name: case.create}
-  - {name: case.all_orgs}
-roles:
-  - {id: caseworker, grants: [case.read, case.create]}
-  - {id: dwp_only, account_types: [dwp], grants: [case.read]}
-  - {id: superuser, grants: ["*@all"]}
-users:
-  - {id: colin, account_type: council, org: council, roles: [caseworker]}
-  - {id: root, account_type: dwp, org: dwp, roles: [superuser]}
-kinds:
-  - {name: case, title: Case}
-ownership:
-  - {kind: case, bypass: case.all_orgs}
-owners:
-  - {kind: case, id: "7", owners: [dwp]}
-`
+// casePolicy is the service of issue 10 (testdata/case-service.yaml).
+var casePolicy = func() string {
+	b, err := os.ReadFile("testdata/case-service.yaml")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 func TestKindsThroughAnAuthorizer(t *testing.T) {
 	ctx := context.Background()
