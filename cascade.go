@@ -1,6 +1,7 @@
 package rbac
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -61,34 +62,10 @@ func (st *state) cascade(c Change) ([]Change, error) {
 	switch c.Kind {
 	case EntityRole:
 		id := RoleID(c.Key)
-		for _, k := range sortedKeys(st.roles) {
-			if r := st.roles[k]; slices.Contains(r.Contains, id) {
-				r = r.Clone()
-				r.Contains = without(r.Contains, id)
-				out = append(out, PutRole(r))
-			}
-		}
-		for _, k := range sortedKeys(st.accountTypes) {
-			if a := st.accountTypes[k]; slices.Contains(a.DefaultRoles, id) {
-				a = a.Clone()
-				a.DefaultRoles = without(a.DefaultRoles, id)
-				out = append(out, PutAccountType(a))
-			}
-		}
-		for _, k := range sortedKeys(st.groups) {
-			if g := st.groups[k]; slices.Contains(g.Roles, id) {
-				g = g.Clone()
-				g.Roles = without(g.Roles, id)
-				out = append(out, PutGroup(g))
-			}
-		}
-		for _, k := range sortedKeys(st.users) {
-			if u := st.users[k]; slices.Contains(u.Roles, id) {
-				u = u.Clone()
-				u.Roles = without(u.Roles, id)
-				out = append(out, PutUser(u))
-			}
-		}
+		out = withoutRef(out, st.roles, id, func(r *Role) *[]RoleID { return &r.Contains }, PutRole)
+		out = withoutRef(out, st.accountTypes, id, func(a *AccountTypeDef) *[]RoleID { return &a.DefaultRoles }, PutAccountType)
+		out = withoutRef(out, st.groups, id, func(g *Group) *[]RoleID { return &g.Roles }, PutGroup)
+		out = withoutRef(out, st.users, id, func(u *User) *[]RoleID { return &u.Roles }, PutUser)
 		// A constraint left with fewer than two roles, or whose Max no
 		// longer constrains anything, is deleted with the role.
 		for _, k := range sortedKeys(st.constraints) {
@@ -103,14 +80,7 @@ func (st *state) cascade(c Change) ([]Change, error) {
 			}
 		}
 	case EntityGroup:
-		id := GroupID(c.Key)
-		for _, k := range sortedKeys(st.users) {
-			if u := st.users[k]; slices.Contains(u.Groups, id) {
-				u = u.Clone()
-				u.Groups = without(u.Groups, id)
-				out = append(out, PutUser(u))
-			}
-		}
+		out = withoutRef(out, st.users, GroupID(c.Key), func(u *User) *[]GroupID { return &u.Groups }, PutUser)
 	case EntityWorkgroup:
 		id := WorkgroupID(c.Key)
 		parent := st.workgroups[id].Parent
@@ -122,13 +92,7 @@ func (st *state) cascade(c Change) ([]Change, error) {
 				out = append(out, PutWorkgroup(w))
 			}
 		}
-		for _, k := range sortedKeys(st.users) {
-			if u := st.users[k]; slices.Contains(u.Workgroups, id) {
-				u = u.Clone()
-				u.Workgroups = without(u.Workgroups, id)
-				out = append(out, PutUser(u))
-			}
-		}
+		out = withoutRef(out, st.users, id, func(u *User) *[]WorkgroupID { return &u.Workgroups }, PutUser)
 	case EntityPermission:
 		name := Permission(c.Key)
 		for _, k := range sortedKeys(st.roles) {
@@ -139,22 +103,9 @@ func (st *state) cascade(c Change) ([]Change, error) {
 				out = append(out, PutRole(r))
 			}
 		}
-		for _, k := range sortedKeys(st.permissions) {
-			if d := st.permissions[k]; slices.Contains(d.Requires, name) {
-				d = d.Clone()
-				d.Requires = without(d.Requires, name)
-				out = append(out, PutPermission(d))
-			}
-		}
+		out = withoutRef(out, st.permissions, name, func(d *PermissionDef) *[]Permission { return &d.Requires }, PutPermission)
 	case EntityUser:
-		id := UserID(c.Key)
-		for _, k := range sortedKeys(st.groups) {
-			if g := st.groups[k]; slices.Contains(g.Managers, id) {
-				g = g.Clone()
-				g.Managers = without(g.Managers, id)
-				out = append(out, PutGroup(g))
-			}
-		}
+		out = withoutRef(out, st.groups, UserID(c.Key), func(g *Group) *[]UserID { return &g.Managers }, PutGroup)
 	case EntityAccountType:
 		id := AccountType(c.Key)
 		var users, groups, roles []string
@@ -201,6 +152,22 @@ func (st *state) cascade(c Change) ([]Change, error) {
 		}
 	}
 	return out, nil
+}
+
+// withoutRef appends, for every entity of m (in key order) whose list —
+// the field that list returns — holds id, a put of a copy without it.
+func withoutRef[K cmp.Ordered, E interface{ Clone() E }, T comparable](out []Change, m map[K]E, id T, list func(*E) *[]T, put func(E) Change) []Change {
+	for _, k := range sortedKeys(m) {
+		e := m[k]
+		if !slices.Contains(*list(&e), id) {
+			continue
+		}
+		e = e.Clone()
+		field := list(&e)
+		*field = without(*field, id)
+		out = append(out, put(e))
+	}
+	return out
 }
 
 func without[T comparable](s []T, v T) []T {
