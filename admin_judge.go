@@ -118,7 +118,7 @@ func (j *judgement) exercising(s *Snapshot, id string) (*profile, error) {
 	}
 	x, err := s.roles.exercisable(rec.prof)
 	if err != nil {
-		return nil, j.ad.forbid("user %s cannot be judged: %v", quoteShort(id), err)
+		return nil, j.ad.forbid("the change cannot be judged for user %s: %v, the most whose active-role sets the judgement enumerates; hold fewer of those roles through one user, or make the change as rbac.System (still audited)", quoteShort(id), err)
 	}
 	j.can[rec.prof] = x
 	return x, nil

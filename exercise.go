@@ -45,7 +45,7 @@ func (rt *roleTable) exercisable(prof *profile) (*profile, error) {
 		}
 	})
 	if len(tied) > maxTiedRoles {
-		return nil, fmt.Errorf("%d roles under dynamic separation-of-duty constraints, more than %d", len(tied), maxTiedRoles)
+		return nil, fmt.Errorf("%d of the user's roles are under dynamic separation-of-duty constraints, more than %d", len(tied), maxTiedRoles)
 	}
 	with := func(set compile.Bits, i int) compile.Bits {
 		out := set.Clone()
