@@ -390,7 +390,11 @@ func (ad *Admin) rights(st *state, s *Snapshot, changes []Change) (*actorRights,
 // whose every workgroup before and after is under the actor's; or a group
 // manager changing only memberships of groups it manages.
 func (ad *Admin) mayChangeUser(st *state, s *Snapshot, r *actorRights, c Change) error {
-	old, had := st.users[UserID(c.Key)]
+	var old User
+	stored, had := st.users[UserID(c.Key)]
+	if had {
+		old = *stored
+	}
 	var cur User
 	if c.After != nil {
 		cur = c.After.(User)

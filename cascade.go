@@ -65,7 +65,7 @@ func (st *state) cascade(c Change) ([]Change, error) {
 		out = withoutRef(out, st.roles, id, func(r *Role) *[]RoleID { return &r.Contains }, PutRole)
 		out = withoutRef(out, st.accountTypes, id, func(a *AccountTypeDef) *[]RoleID { return &a.DefaultRoles }, PutAccountType)
 		out = withoutRef(out, st.groups, id, func(g *Group) *[]RoleID { return &g.Roles }, PutGroup)
-		out = withoutRef(out, st.users, id, func(u *User) *[]RoleID { return &u.Roles }, PutUser)
+		out = withoutUserRef(out, st.users, id, func(u *User) *[]RoleID { return &u.Roles })
 		// A constraint left with fewer than two roles, or whose Max no
 		// longer constrains anything, is deleted with the role.
 		for _, k := range sortedKeys(st.constraints) {
@@ -80,7 +80,7 @@ func (st *state) cascade(c Change) ([]Change, error) {
 			}
 		}
 	case EntityGroup:
-		out = withoutRef(out, st.users, GroupID(c.Key), func(u *User) *[]GroupID { return &u.Groups }, PutUser)
+		out = withoutUserRef(out, st.users, GroupID(c.Key), func(u *User) *[]GroupID { return &u.Groups })
 	case EntityWorkgroup:
 		id := WorkgroupID(c.Key)
 		parent := st.workgroups[id].Parent
@@ -92,7 +92,7 @@ func (st *state) cascade(c Change) ([]Change, error) {
 				out = append(out, PutWorkgroup(w))
 			}
 		}
-		out = withoutRef(out, st.users, id, func(u *User) *[]WorkgroupID { return &u.Workgroups }, PutUser)
+		out = withoutUserRef(out, st.users, id, func(u *User) *[]WorkgroupID { return &u.Workgroups })
 	case EntityPermission:
 		name := Permission(c.Key)
 		for _, k := range sortedKeys(st.roles) {
@@ -166,6 +166,25 @@ func withoutRef[K cmp.Ordered, E interface{ Clone() E }, T comparable](out []Cha
 		field := list(&e)
 		*field = without(*field, id)
 		out = append(out, put(e))
+	}
+	return out
+}
+
+// withoutUserRef is withoutRef for the users, which the state keeps by
+// pointer: it finds the users listing id first and sorts only those.
+func withoutUserRef[T comparable](out []Change, users map[UserID]*User, id T, list func(*User) *[]T) []Change {
+	var ids []UserID
+	for k, u := range users {
+		if slices.Contains(*list(u), id) {
+			ids = append(ids, k)
+		}
+	}
+	slices.Sort(ids)
+	for _, k := range ids {
+		u := users[k].Clone() // the stored user is immutable
+		field := list(&u)
+		*field = without(*field, id)
+		out = append(out, PutUser(u))
 	}
 	return out
 }

@@ -390,7 +390,7 @@ func (wt *workgroupTable) contains(anc, x int32) bool {
 // the same sources and between sources with the same authorized roles.
 // The user's interned workgroups are carved from *slab when slab is not
 // nil.
-func (c *compiler) fillUser(st *state, u User, rec *userRec, slab *[]int32) {
+func (c *compiler) fillUser(st *state, u *User, rec *userRec, slab *[]int32) {
 	rec.user = u
 	if len(u.Workgroups) > 0 {
 		var wgs []int32
@@ -425,7 +425,7 @@ func (c *compiler) fillUser(st *state, u User, rec *userRec, slab *[]int32) {
 // account type, then the interned direct roles and groups, each sorted
 // (unknown ones left out: they authorize nothing). The result is only
 // valid until the next call.
-func (c *compiler) sourceKey(u User) []byte {
+func (c *compiler) sourceKey(u *User) []byte {
 	b := append(c.keyBuf[:0], u.AccountType...)
 	b = append(b, 0) // ids never contain NUL
 	n := c.idBuf[:0]
@@ -459,7 +459,7 @@ func appendSortedInts(b []byte, n []int32) []byte {
 // authorized computes a user's authorized roles: the closure of direct,
 // group and default roles, filtered by account type. The result is the
 // compiler's scratch set, valid until the next call.
-func (c *compiler) authorized(st *state, u User) compile.Bits {
+func (c *compiler) authorized(st *state, u *User) compile.Bits {
 	rt := c.roles
 	set := c.set
 	set.Reset()

@@ -248,7 +248,7 @@ func largeState() *state {
 	}
 	for i := 0; i < 100000; i++ {
 		id := UserID("user" + strconv.Itoa(i))
-		st.users[id] = User{ID: id, Roles: []RoleID{RoleID("group" + strconv.Itoa(i/10))}}
+		st.users[id] = &User{ID: id, Roles: []RoleID{RoleID("group" + strconv.Itoa(i/10))}}
 	}
 	return st
 }
@@ -293,9 +293,9 @@ func BenchmarkIncrementalUserChange(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		id := UserID("user" + strconv.Itoa(i%100000))
-		u := st.users[id]
+		u := *st.users[id] // stored users are immutable: change a copy
 		u.Roles = []RoleID{RoleID("group" + strconv.Itoa(i%10000))}
-		st.users[id] = u
+		st.users[id] = &u
 		next, ok := comp.compileIncremental(st, snap, []Change{PutUser(u)})
 		if !ok {
 			b.Fatal("not incremental")

@@ -76,7 +76,7 @@ func TestReviewIndexFollowsWrites(t *testing.T) {
 			if rng.IntN(3) == 0 {
 				u.Groups = []GroupID{"permitting"}
 			}
-			st.users[id] = u
+			st.users[id] = &u
 			ch = PutUser(u)
 		}
 		st.rev++

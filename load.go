@@ -27,9 +27,18 @@ func loadState(ctx context.Context, s Store) (*state, error) {
 	var where func(EntityKind, string) string
 	if sl, ok := s.(StreamLoader); ok {
 		st = newEmptyState()
+		var users userSlab
+		var roles listInterner[RoleID]
+		var groups listInterner[GroupID]
 		rev, err := sl.LoadEach(ctx, st.reserve, func(e Entity) error {
 			if e == nil {
 				return &Error{Op: "load", Msg: "the store returned a nil entity", Err: ErrInvalid}
+			}
+			if u, ok := e.(User); ok {
+				u.Roles = roles.intern(u.Roles)
+				u.Groups = groups.intern(u.Groups)
+				st.users[u.ID] = users.add(u)
+				return nil
 			}
 			st.put(e)
 			return nil
@@ -84,4 +93,63 @@ func reserveMap[K comparable, V any](m *map[K]V, n int) {
 	if len(*m) == 0 {
 		*m = make(map[K]V, n)
 	}
+}
+
+// userSlab hands out Users carved from chunks, so that loading a million
+// users takes a thousand allocations instead of a million. Only loads use
+// it: a chunk stays alive while any of its users does, which costs nothing
+// when users arrive together but would pin a chunk per changed user if
+// writes used it.
+type userSlab struct{ chunk []User }
+
+const userChunk = 1024
+
+func (s *userSlab) add(u User) *User {
+	if len(s.chunk) == cap(s.chunk) {
+		s.chunk = make([]User, 0, userChunk)
+	}
+	s.chunk = append(s.chunk, u)
+	return &s.chunk[len(s.chunk)-1]
+}
+
+// listInterner shares one array between equal lists: most users hold one
+// of a few role and group lists, so a million users keep thousands of
+// arrays instead of a million. Shared lists are never modified in place
+// (stored users are immutable), and each is clipped so that an append
+// copies.
+type listInterner[T ~string] struct {
+	m   map[string][]T
+	key []byte
+}
+
+// intern returns the shared list equal to l, or l itself (which the
+// caller hands over) when it is the first of its kind.
+func (in *listInterner[T]) intern(l []T) []T {
+	if len(l) == 0 {
+		return nil
+	}
+	var key string
+	if len(l) == 1 {
+		key = string(l[0]) // the id itself: no copy
+	} else {
+		b := in.key[:0]
+		for _, x := range l {
+			b = append(b, x...)
+			b = append(b, 0) // ids never contain NUL, so no one-id key ends with it
+		}
+		in.key = b
+		if shared, ok := in.m[string(b)]; ok { // no allocation for a lookup
+			return shared
+		}
+		key = string(b)
+	}
+	if shared, ok := in.m[key]; ok {
+		return shared
+	}
+	if in.m == nil {
+		in.m = map[string][]T{}
+	}
+	l = l[:len(l):len(l)]
+	in.m[key] = l
+	return l
 }

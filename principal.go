@@ -125,8 +125,8 @@ func (s *Snapshot) principalEntry(p *User) *principalEntry {
 }
 
 // resolvePrincipal checks p against the snapshot and fills rec with its
-// record. It returns "" when p may be decided on, else the reason to deny.
-// It keeps no pointer to rec or p.
+// record, which then points to p. It returns "" when p may be decided on,
+// else the reason to deny. It keeps no other pointer to rec or p.
 func (s *Snapshot) resolvePrincipal(p *User, rec *userRec) Reason {
 	if !validIDBytes(string(p.ID)) || (p.Org != "" && !validIDBytes(string(p.Org))) {
 		return ReasonInvalidRequest
@@ -135,7 +135,7 @@ func (s *Snapshot) resolvePrincipal(p *User, rec *userRec) Reason {
 	if e.reason != "" {
 		return e.reason
 	}
-	rec.user = *p
+	rec.user = p
 	rec.prof = e.prof
 	rec.wgs = e.wgs
 	rec.principal = true
@@ -160,7 +160,8 @@ func (s *Snapshot) principalRecord(p *User) (*userRec, Reason, string) {
 	if e.reason != "" {
 		return nil, e.reason, fmt.Sprintf("principal %s: %s", p.ID, e.problem)
 	}
-	return &userRec{user: p.Clone(), prof: e.prof, wgs: e.wgs, principal: true}, "", ""
+	u := p.Clone()
+	return &userRec{user: &u, prof: e.prof, wgs: e.wgs, principal: true}, "", ""
 }
 
 // compilePrincipal validates an account type, roles, groups and

@@ -117,9 +117,9 @@ func BenchmarkUsersWithAfterWrite(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		id := UserID("user" + strconv.Itoa(i%100000))
-		u := st.users[id]
+		u := *st.users[id] // stored users are immutable: change a copy
 		u.Roles = []RoleID{RoleID("group" + strconv.Itoa(i%10000))}
-		st.users[id] = u
+		st.users[id] = &u
 		next, ok := comp.compileIncremental(st, snap, []Change{PutUser(u)})
 		if !ok {
 			b.Fatal("not incremental")

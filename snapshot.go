@@ -31,7 +31,7 @@ func (s *Snapshot) Revision() Revision {
 
 // userRec is a compiled user.
 type userRec struct {
-	user User     // as stored, for explanations and reviews
+	user *User    // as stored (immutable, shared with the writer's state), for explanations and reviews
 	prof *profile // shared with every user of the same authorized role set
 	wgs  []int32  // the user's workgroups, interned
 	// principal marks a Request.Principal's record (wgs then belongs to

@@ -7,7 +7,10 @@ import (
 
 // state is a policy indexed by key: the authorizer's mutable source of
 // truth, guarded by the authorizer's write lock. Entities are stored by
-// value and never aliased with callers' data.
+// value and never aliased with callers' data. Users, by far the most
+// numerous, are stored by pointer instead: each User is immutable once
+// stored (a change stores a new one), so the compiled records of every
+// snapshot point to the same User instead of keeping a copy of their own.
 type state struct {
 	rev            Revision
 	accountTypes   map[AccountType]AccountTypeDef
@@ -15,7 +18,7 @@ type state struct {
 	roles          map[RoleID]Role
 	groups         map[GroupID]Group
 	workgroups     map[WorkgroupID]Workgroup
-	users          map[UserID]User
+	users          map[UserID]*User // never modified in place: put replaces
 	constraints    map[string]Constraint
 	kinds          map[string]Kind
 	ownershipRules map[string]OwnershipRule
@@ -29,7 +32,7 @@ func newEmptyState() *state {
 		roles:          map[RoleID]Role{},
 		groups:         map[GroupID]Group{},
 		workgroups:     map[WorkgroupID]Workgroup{},
-		users:          map[UserID]User{},
+		users:          map[UserID]*User{},
 		constraints:    map[string]Constraint{},
 		kinds:          map[string]Kind{},
 		ownershipRules: map[string]OwnershipRule{},
@@ -52,7 +55,7 @@ func stateOwning(p *Policy, rev Revision) *state {
 		roles:          make(map[RoleID]Role, len(p.Roles)),
 		groups:         make(map[GroupID]Group, len(p.Groups)),
 		workgroups:     make(map[WorkgroupID]Workgroup, len(p.Workgroups)),
-		users:          make(map[UserID]User, len(p.Users)),
+		users:          make(map[UserID]*User, len(p.Users)),
 		constraints:    make(map[string]Constraint, len(p.Constraints)),
 		kinds:          make(map[string]Kind, len(p.Kinds)),
 		ownershipRules: make(map[string]OwnershipRule, len(p.OwnershipRules)),
@@ -73,8 +76,8 @@ func stateOwning(p *Policy, rev Revision) *state {
 	for _, v := range p.Workgroups {
 		st.workgroups[v.ID] = v
 	}
-	for _, v := range p.Users {
-		st.users[v.ID] = v
+	for i := range p.Users {
+		st.users[p.Users[i].ID] = &p.Users[i] // p is ours: its array holds the users
 	}
 	for _, v := range p.Constraints {
 		st.constraints[v.Name] = v
@@ -107,7 +110,10 @@ func (st *state) get(kind EntityKind, key string) Entity {
 	case EntityWorkgroup:
 		e, ok = st.workgroups[WorkgroupID(key)]
 	case EntityUser:
-		e, ok = st.users[UserID(key)]
+		var u *User
+		if u, ok = st.users[UserID(key)]; ok {
+			e = *u
+		}
 	case EntityConstraint:
 		e, ok = st.constraints[key]
 	case EntityResourceKind:
@@ -137,7 +143,7 @@ func (st *state) put(e Entity) {
 	case Workgroup:
 		st.workgroups[v.ID] = v
 	case User:
-		st.users[v.ID] = v
+		st.users[v.ID] = &v
 	case Constraint:
 		st.constraints[v.Name] = v
 	case Kind:

@@ -460,7 +460,7 @@ func (v *validator) users() {
 	})
 }
 
-func (v *validator) user(u User) {
+func (v *validator) user(u *User) {
 	st := v.st
 	key := string(u.ID)
 	if v.id(EntityUser, key, "id", key) && reservedUserID(u.ID) {
@@ -511,7 +511,7 @@ func (st *state) validateChanged(changes []Change) []error {
 		}
 	}
 	v := &validator{st: st}
-	var users []User
+	var users []*User
 	for _, c := range changes {
 		switch c.Kind {
 		case EntityRole:
@@ -543,7 +543,7 @@ func (st *state) validateChanged(changes []Change) []error {
 
 // authorizedByWalk returns the roles a user is authorized for, by an
 // iterative walk over containment with a visited set.
-func (st *state) authorizedByWalk(u User) map[RoleID]bool {
+func (st *state) authorizedByWalk(u *User) map[RoleID]bool {
 	seen := map[RoleID]bool{}
 	var stack []RoleID
 	push := func(r RoleID) {
@@ -581,7 +581,7 @@ func (st *state) authorizedByWalk(u User) map[RoleID]bool {
 }
 
 // checkStatic reports a user authorized for more than Max of c's roles.
-func (v *validator) checkStatic(u User, c Constraint, authorized map[RoleID]bool) {
+func (v *validator) checkStatic(u *User, c Constraint, authorized map[RoleID]bool) {
 	var held []string
 	for _, r := range c.Roles {
 		if authorized[r] {
