@@ -1,7 +1,6 @@
 package rbac
 
 import (
-	"encoding/binary"
 	"hash/maphash"
 	"slices"
 	"strings"
@@ -17,14 +16,12 @@ type compiler struct {
 	wgs      *workgroupTable
 	rules    map[string]*ownershipRule
 	src      *sources
-	groupIdx map[GroupID]int32   // interned groups, for source keys
 	profiles *profileCache       // authorized role set → profile
 	bySource map[string]*profile // encoded source key → profile
 
 	// Scratch space reused by every user, so that a user whose sources
 	// were seen before costs no allocation.
 	keyBuf []byte
-	idBuf  []int32
 	set    compile.Bits
 }
 
@@ -56,10 +53,6 @@ func compileFull(st *state) (*compiler, *Snapshot, error) {
 		groups:       cloneMap(st.groups),
 		workgroups:   cloneMap(st.workgroups),
 		permissions:  cloneMap(st.permissions),
-	}
-	c.groupIdx = make(map[GroupID]int32, len(st.groups))
-	for g := range st.groups {
-		c.groupIdx[g] = int32(len(c.groupIdx))
 	}
 	for _, k := range sortedKeys(st.constraints) {
 		c.src.constraints = append(c.src.constraints, st.constraints[k])
@@ -219,7 +212,7 @@ func (c *compiler) compileGrants(st *state, prev *Snapshot, changes []Change) (*
 			f(rec)
 		}
 	})
-	nc := &compiler{roles: &rt, wgs: c.wgs, rules: c.rules, src: c.src, groupIdx: c.groupIdx, profiles: cache,
+	nc := &compiler{roles: &rt, wgs: c.wgs, rules: c.rules, src: c.src, profiles: cache,
 		bySource: map[string]*profile{}, set: compile.NewBits(len(rt.roles))}
 	return nc, &s, true
 }
@@ -422,37 +415,24 @@ func (c *compiler) fillUser(st *state, u *User, rec *userRec, slab *[]int32) {
 }
 
 // sourceKey encodes what a user's authorized roles are computed from: the
-// account type, then the interned direct roles and groups, each sorted
-// (unknown ones left out: they authorize nothing). The result is only
-// valid until the next call.
+// account type, the direct roles and the groups, as listed. Users listing
+// the same roles in another order get another key and the same profile
+// (profiles are shared by role set): resolving each id to sort them would
+// cost a map lookup per id for every user. The result is only valid until
+// the next call.
 func (c *compiler) sourceKey(u *User) []byte {
 	b := append(c.keyBuf[:0], u.AccountType...)
 	b = append(b, 0) // ids never contain NUL
-	n := c.idBuf[:0]
 	for _, r := range u.Roles {
-		if j, ok := c.roles.idx[r]; ok {
-			n = append(n, j)
-		}
+		b = append(b, r...)
+		b = append(b, 0)
 	}
-	b = appendSortedInts(b, n)
-	n = n[:0]
+	b = append(b, 0) // an empty id cannot be listed: this ends the roles
 	for _, g := range u.Groups {
-		if j, ok := c.groupIdx[g]; ok {
-			n = append(n, j)
-		}
+		b = append(b, g...)
+		b = append(b, 0)
 	}
-	b = appendSortedInts(b, n)
-	c.keyBuf, c.idBuf = b, n
-	return b
-}
-
-// appendSortedInts sorts n and appends it with its length.
-func appendSortedInts(b []byte, n []int32) []byte {
-	slices.Sort(n)
-	b = binary.LittleEndian.AppendUint32(b, uint32(len(n)))
-	for _, j := range n {
-		b = binary.LittleEndian.AppendUint32(b, uint32(j))
-	}
+	c.keyBuf = b
 	return b
 }
 

@@ -60,8 +60,10 @@ func addToPolicy(p *rbac.Policy, e rbac.Entity) {
 
 // LoadEach calls f with a copy of every entity, in no particular order, and
 // returns the revision they are at: rbac.StreamLoader, which an Authorizer
-// uses to start without building, sorting and copying a Policy. The store
-// is read-locked meanwhile, so f must not call the store.
+// uses to start without building, sorting and copying a Policy. Users are
+// handed over as *rbac.User, copied into shared chunks, so that the
+// Authorizer keeps them as they are instead of copying each again. The
+// store is read-locked meanwhile, so f must not call the store.
 func (s *Store) LoadEach(ctx context.Context, size func(rbac.EntityKind, int), f func(rbac.Entity) error) (rbac.Revision, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -70,8 +72,18 @@ func (s *Store) LoadEach(ctx context.Context, size func(rbac.EntityKind, int), f
 	}
 	for _, kind := range rbac.EntityKinds {
 		size(kind, len(s.entities[kind]))
+		var users []rbac.User
 		for _, e := range s.entities[kind] {
-			if err := f(rbac.CloneEntity(e)); err != nil {
+			if u, ok := e.(rbac.User); ok {
+				if len(users) == cap(users) {
+					users = make([]rbac.User, 0, min(len(s.entities[kind]), 1024))
+				}
+				users = append(users, u.Clone())
+				e = &users[len(users)-1]
+			} else {
+				e = rbac.CloneEntity(e)
+			}
+			if err := f(e); err != nil {
 				return 0, err
 			}
 		}

@@ -90,6 +90,9 @@ func scribble(e rbac.Entity) {
 		scribbleList(v.Roles, x)
 		scribbleList(v.Groups, x)
 		scribbleList(v.Workgroups, x)
+	case *rbac.User: // handed over by a StreamLoader
+		scribble(*v)
+		v.Disabled = !v.Disabled
 	case rbac.Constraint:
 		scribbleList(v.Roles, x)
 	case rbac.Ownership:
