@@ -64,12 +64,12 @@ func compileFull(st *state) (*compiler, *Snapshot, error) {
 	var wgs []int32
 	users := make(map[string]*userRec, len(st.users))
 	i := 0
-	for id, u := range st.users {
+	st.eachUser(func(u *User) {
 		rec := &recs[i]
 		i++
 		c.fillUser(st, u, rec, &wgs)
-		users[string(id)] = rec
-	}
+		users[string(u.ID)] = rec
+	})
 	um := compile.NewOverlayMap(users)
 	ix := newReviewIndex(um, rt.cache.n, func(f func(*userRec)) {
 		for i := range recs {

@@ -40,7 +40,9 @@ func loadState(ctx context.Context, s Store) (*state, error) {
 			case User:
 				u.Roles = roles.intern(u.Roles)
 				u.Groups = groups.intern(u.Groups)
-				st.users[u.ID] = users.add(u)
+				stored := users.add(u)
+				st.users[u.ID] = stored
+				st.loadOrder = append(st.loadOrder, stored)
 				return nil
 			case *User:
 				if u == nil {
@@ -49,6 +51,7 @@ func loadState(ctx context.Context, s Store) (*state, error) {
 				u.Roles = roles.intern(u.Roles)
 				u.Groups = groups.intern(u.Groups)
 				st.users[u.ID] = u // handed over: kept as it is
+				st.loadOrder = append(st.loadOrder, u)
 				return nil
 			}
 			st.put(e)
@@ -65,6 +68,13 @@ func loadState(ctx context.Context, s Store) (*state, error) {
 		}
 		st = stateOwning(p, rev) // Load's policy is ours to keep
 		where = p.Where
+		st.loadOrder = make([]*User, len(p.Users))
+		for i := range p.Users {
+			st.loadOrder[i] = &p.Users[i]
+		}
+	}
+	if len(st.loadOrder) != len(st.users) {
+		st.loadOrder = nil // a store that listed a user twice: walk the map
 	}
 	if errs := st.validate(where); len(errs) > 0 {
 		return nil, &Error{Op: "load", Msg: fmt.Sprintf("the stored policy at revision %d is not valid", st.rev), Err: errors.Join(errs...)}
@@ -90,6 +100,9 @@ func (st *state) reserve(kind EntityKind, n int) {
 		reserveMap(&st.workgroups, n)
 	case EntityUser:
 		reserveMap(&st.users, n)
+		if st.loadOrder == nil {
+			st.loadOrder = make([]*User, 0, n)
+		}
 	case EntityConstraint:
 		reserveMap(&st.constraints, n)
 	case EntityOwnershipRule:

@@ -551,6 +551,7 @@ func (a *Authorizer) reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	st.loadOrder = nil // only the first walk of a fresh state may use it
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.st != nil && a.st.rev > st.rev {

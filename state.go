@@ -23,6 +23,26 @@ type state struct {
 	kinds          map[string]Kind
 	ownershipRules map[string]OwnershipRule
 	ownerships     map[string]Ownership // by OwnershipKey
+	// loadOrder holds the users in the order a load stored them, which
+	// is their order in memory: the load's validation and first compile
+	// walk them in it rather than in the map's random order, one cache
+	// miss per user fewer. Set by loadState, dropped once the state is
+	// compiled (reload), so writes never see it.
+	loadOrder []*User
+}
+
+// eachUser calls f with every user: in load order if the state is fresh
+// from a load, else in no particular order.
+func (st *state) eachUser(f func(*User)) {
+	if st.loadOrder != nil {
+		for _, u := range st.loadOrder {
+			f(u)
+		}
+		return
+	}
+	for _, u := range st.users {
+		f(u)
+	}
 }
 
 func newEmptyState() *state {

@@ -461,9 +461,7 @@ func (v *validator) users() {
 		v.roleTypes[id] = r.AccountTypes
 	}
 	defer func() { v.roleTypes = nil }()
-	for _, u := range v.st.users {
-		v.user(u)
-	}
+	v.st.eachUser(v.user)
 	slices.SortStableFunc(v.errs[start:], func(a, b error) int {
 		return strings.Compare(a.(*Error).ID, b.(*Error).ID)
 	})
