@@ -2,7 +2,13 @@ package integration
 
 import (
 	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
 	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -110,4 +116,133 @@ func TestMigrateRefusesAndRecovers(t *testing.T) {
 			}
 		})
 	})
+}
+
+// A schema-4 database with data migrates to schema 5 (lists move from
+// their tables into their entities' rows, in pos order), and migrating
+// again changes nothing: after a run that was not recorded (MariaDB commits
+// DDL as it goes) and after re-running every migration.
+func TestMigrateListsFromSchema4(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, db database) {
+		ctx := context.Background()
+		h, _, _ := db.open(t)
+		migrateTo(t, h, db.dialect, 4)
+		for _, stmt := range []string{
+			"INSERT INTO rbac_permissions (name, title, section, description, deprecated, sensitive_warning) VALUES ('p.a', 'A', '', '', '', ''), ('p.b', 'B', '', '', '', '')",
+			"INSERT INTO rbac_permission_requires (permission, pos, requires) VALUES ('p.b', 0, 'p.a')",
+			"INSERT INTO rbac_roles (id, title, description) VALUES ('r1', 'R1', ''), ('r2', 'R2', ''), ('r3', 'R3', '')",
+			// Rows inserted out of pos order: pos decides.
+			"INSERT INTO rbac_role_grants (role_id, pos, permission, scope) VALUES ('r1', 1, 'p.b', 'global'), ('r1', 0, 'p.a', '')",
+			"INSERT INTO rbac_role_contains (role_id, pos, contains_id) VALUES ('r2', 0, 'r1')",
+			"INSERT INTO rbac_role_account_types (role_id, pos, account_type) VALUES ('r1', 0, 'staff')",
+			"INSERT INTO rbac_account_types (id, title) VALUES ('staff', 'Staff')",
+			"INSERT INTO rbac_account_type_default_roles (account_type, pos, role_id) VALUES ('staff', 0, 'r1')",
+			"INSERT INTO rbac_workgroups (id, name, parent) VALUES ('w1', 'W', '')",
+			"INSERT INTO rbac_groups (id, name, description, account_type) VALUES ('g1', 'G', '', '')",
+			"INSERT INTO rbac_group_roles (group_id, pos, role_id) VALUES ('g1', 0, 'r2')",
+			"INSERT INTO rbac_group_managers (group_id, pos, user_id) VALUES ('g1', 0, 'u1')",
+			"INSERT INTO rbac_users (id, account_type, org, disabled) VALUES ('u1', 'staff', 'o', FALSE), ('u2', '', '', TRUE)",
+			"INSERT INTO rbac_user_roles (user_id, pos, role_id) VALUES ('u1', 2, 'r2'), ('u1', 0, 'r3'), ('u1', 1, 'r1')",
+			"INSERT INTO rbac_user_groups (user_id, pos, group_id) VALUES ('u1', 0, 'g1')",
+			"INSERT INTO rbac_user_workgroups (user_id, pos, workgroup_id) VALUES ('u1', 0, 'w1')",
+			"INSERT INTO rbac_constraints (name, max_roles, is_dynamic) VALUES ('c1', 1, FALSE)",
+			"INSERT INTO rbac_constraint_roles (constraint_name, pos, role_id) VALUES ('c1', 1, 'r1'), ('c1', 0, 'r2')",
+			"INSERT INTO rbac_kinds (name, title) VALUES ('doc', 'Doc')",
+			"INSERT INTO rbac_ownership_rules (kind, bypass) VALUES ('doc', 'p.a')",
+			"INSERT INTO rbac_ownership_rule_create (kind, pos, permission) VALUES ('doc', 0, 'p.b')",
+			"INSERT INTO rbac_ownerships (kind, id) VALUES ('doc', '1')",
+			"INSERT INTO rbac_ownership_owners (kind, id, pos, org) VALUES ('doc', '1', 1, 'o2'), ('doc', '1', 0, 'o')",
+		} {
+			if _, err := h.Exec(stmt); err != nil {
+				t.Fatalf("%s: %v", stmt, err)
+			}
+		}
+		want := &rbac.Policy{
+			AccountTypes: []rbac.AccountTypeDef{{ID: "staff", Title: "Staff", DefaultRoles: []rbac.RoleID{"r1"}}},
+			Permissions:  []rbac.PermissionDef{{Name: "p.a", Title: "A"}, {Name: "p.b", Title: "B", Requires: []rbac.Permission{"p.a"}}},
+			Roles: []rbac.Role{
+				{ID: "r1", Title: "R1", AccountTypes: []rbac.AccountType{"staff"}, Grants: []rbac.Grant{{Permission: "p.a"}, {Permission: "p.b", Scope: rbac.ScopeGlobal}}},
+				{ID: "r2", Title: "R2", Contains: []rbac.RoleID{"r1"}},
+				{ID: "r3", Title: "R3"},
+			},
+			Groups:         []rbac.Group{{ID: "g1", Name: "G", Roles: []rbac.RoleID{"r2"}, Managers: []rbac.UserID{"u1"}}},
+			Workgroups:     []rbac.Workgroup{{ID: "w1", Name: "W"}},
+			Users:          []rbac.User{{ID: "u1", AccountType: "staff", Org: "o", Roles: []rbac.RoleID{"r3", "r1", "r2"}, Groups: []rbac.GroupID{"g1"}, Workgroups: []rbac.WorkgroupID{"w1"}}, {ID: "u2", Disabled: true}},
+			Constraints:    []rbac.Constraint{{Name: "c1", Max: 1, Roles: []rbac.RoleID{"r2", "r1"}}},
+			Kinds:          []rbac.Kind{{Name: "doc", Title: "Doc"}},
+			OwnershipRules: []rbac.OwnershipRule{{Kind: "doc", Bypass: "p.a", Create: "p.b"}},
+			Ownerships:     []rbac.Ownership{{Kind: "doc", ID: "1", Owners: []rbac.OrgSlug{"o", "o2"}}},
+		}
+		check := func(when string) {
+			t.Helper()
+			s, err := sqlstore.New(ctx, h, db.dialect)
+			if err != nil {
+				t.Fatalf("%s: New: %v", when, err)
+			}
+			defer s.Close()
+			got, _, err := s.Load(ctx)
+			if err != nil {
+				t.Fatalf("%s: Load: %v", when, err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: Load =\n%+v\nwant\n%+v", when, got, want)
+			}
+			if _, err := h.Exec("SELECT COUNT(*) FROM rbac_user_roles"); err == nil {
+				t.Errorf("%s: rbac_user_roles still exists; schema 5 drops it", when)
+			}
+		}
+		check("migrated from schema 4")
+		if _, err := h.Exec("DELETE FROM rbac_schema_migrations WHERE version = 5"); err != nil {
+			t.Fatal(err)
+		}
+		check("0005 run again")
+		if _, err := h.Exec("DELETE FROM rbac_schema_migrations"); err != nil {
+			t.Fatal(err)
+		}
+		check("every migration run again")
+	})
+}
+
+// migrateTo applies the dialect's migrations up to version, from the SQL
+// files, the way sqlstore.Migrate does (an older build's Migrate).
+func migrateTo(t *testing.T, h *sql.DB, d sqlstore.Dialect, version int) {
+	t.Helper()
+	ddl := "CREATE TABLE IF NOT EXISTS rbac_schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, checksum VARCHAR(64) NOT NULL, applied_ns BIGINT NOT NULL)"
+	if d == sqlstore.MySQL {
+		ddl += " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+	}
+	if _, err := h.Exec(ddl); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join("..", "sqlstore", "migrations", d.String(), "*.sql"))
+	if err != nil || len(files) < version {
+		t.Fatalf("migrations of %v: %v, %v", d, files, err)
+	}
+	for v, file := range files[:version] {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body strings.Builder
+		for _, line := range strings.Split(string(src), "\n") {
+			if !strings.HasPrefix(strings.TrimSpace(line), "--") {
+				body.WriteString(line + "\n")
+			}
+		}
+		for _, stmt := range strings.Split(body.String(), ";") {
+			if stmt = strings.TrimSpace(stmt); stmt != "" {
+				if _, err := h.Exec(stmt); err != nil {
+					t.Fatalf("%s: %v", file, err)
+				}
+			}
+		}
+		sum := sha256.Sum256(src)
+		q := "INSERT INTO rbac_schema_migrations (version, name, checksum, applied_ns) VALUES (?, ?, ?, 0)"
+		if d == sqlstore.Postgres {
+			q = "INSERT INTO rbac_schema_migrations (version, name, checksum, applied_ns) VALUES ($1, $2, $3, 0)"
+		}
+		if _, err := h.Exec(q, v+1, filepath.Base(file), hex.EncodeToString(sum[:])); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
