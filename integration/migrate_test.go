@@ -192,6 +192,23 @@ func TestMigrateListsFromSchema4(t *testing.T) {
 			}
 		}
 		check("migrated from schema 4")
+		// The queries sqlstore's doc.go gives DBAs.
+		holders := map[sqlstore.Dialect]string{
+			sqlstore.SQLite:   "SELECT u.id FROM rbac_users u, json_each(u.role_ids) r WHERE r.value = 'r1'",
+			sqlstore.Postgres: "SELECT id FROM rbac_users WHERE role_ids ? 'r1'",
+			sqlstore.MySQL:    "SELECT id FROM rbac_users WHERE JSON_CONTAINS(role_ids, JSON_QUOTE('r1'))",
+		}[db.dialect]
+		if got := queryStrings(t, h, holders); !reflect.DeepEqual(got, []string{"u1"}) {
+			t.Errorf("%s: %q, want [u1]", holders, got)
+		}
+		memberships := map[sqlstore.Dialect]string{
+			sqlstore.SQLite:   "SELECT u.id, r.key, r.value FROM rbac_users u, json_each(u.role_ids) r",
+			sqlstore.Postgres: "SELECT u.id, r.pos - 1, r.role_id FROM rbac_users u, jsonb_array_elements_text(u.role_ids) WITH ORDINALITY r(role_id, pos)",
+			sqlstore.MySQL:    "SELECT u.id, r.pos - 1, r.role_id FROM rbac_users u, JSON_TABLE(u.role_ids, '$[*]' COLUMNS (pos FOR ORDINALITY, role_id VARCHAR(128) PATH '$')) r",
+		}[db.dialect]
+		if got := queryStrings(t, h, memberships+" ORDER BY 1, 2"); !reflect.DeepEqual(got, []string{"u1 0 r3", "u1 1 r1", "u1 2 r2"}) {
+			t.Errorf("%s: %q, want u1's three roles in order", memberships, got)
+		}
 		if _, err := h.Exec("DELETE FROM rbac_schema_migrations WHERE version = 5"); err != nil {
 			t.Fatal(err)
 		}
@@ -245,4 +262,35 @@ func migrateTo(t *testing.T, h *sql.DB, d sqlstore.Dialect, version int) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// queryStrings runs a query and returns each row's columns joined by spaces.
+func queryStrings(t *testing.T, h *sql.DB, query string) []string {
+	t.Helper()
+	rows, err := h.Query(query)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out []string
+	for rows.Next() {
+		vals := make([]sql.RawBytes, len(cols))
+		dest := make([]any, len(cols))
+		for i := range vals {
+			dest[i] = &vals[i]
+		}
+		if err := rows.Scan(dest...); err != nil {
+			t.Fatal(err)
+		}
+		parts := make([]string, len(vals))
+		for i, v := range vals {
+			parts[i] = string(v)
+		}
+		out = append(out, strings.Join(parts, " "))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
