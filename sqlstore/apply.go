@@ -194,6 +194,20 @@ func (s *Store) applyTx(ctx context.Context, q querier, cs rbac.ChangeSet, diges
 		overlay[r] = c.After
 	}
 
+	// A large set's log images are encoded while the entities' rows are
+	// written: on two cores, encoding an import's 110,000 images overlaps
+	// the database's work instead of following it.
+	logRows := make(chan logItems, 1)
+	encode := func() {
+		rows, err := logItemRows(rev, cs)
+		logRows <- logItems{rows, err}
+	}
+	if len(cs.Changes) >= bulkRows {
+		go encode()
+	} else {
+		encode()
+	}
+
 	for _, t := range entityTables {
 		var gone [][]string
 		var puts []record
@@ -214,7 +228,11 @@ func (s *Store) applyTx(ctx context.Context, q querier, cs rbac.ChangeSet, diges
 		}
 	}
 
-	if err := s.appendLog(ctx, q, rev, cs); err != nil {
+	items := <-logRows
+	if items.err != nil {
+		return 0, items.err
+	}
+	if err := s.appendLog(ctx, q, rev, cs, items.rows); err != nil {
 		return 0, err
 	}
 	if _, err := q.ExecContext(ctx, s.dialect.rebind("INSERT INTO rbac_change_ids (change_id, revision, digest, time_ns) VALUES (?, ?, ?, ?)"),
@@ -229,23 +247,35 @@ func (s *Store) applyTx(ctx context.Context, q querier, cs rbac.ChangeSet, diges
 	return rev, nil
 }
 
-// appendLog records the change set and its changes, with their images.
-func (s *Store) appendLog(ctx context.Context, q querier, rev rbac.Revision, cs rbac.ChangeSet) error {
-	if _, err := q.ExecContext(ctx, s.dialect.rebind("INSERT INTO rbac_changes (revision, time_ns, actor, reason) VALUES (?, ?, ?, ?)"),
-		int64(rev), cs.Time.UnixNano(), string(cs.Actor), cs.Reason); err != nil {
-		return err
-	}
+type logItems struct {
+	rows [][]any
+	err  error
+}
+
+// logItemRows returns the rbac_change_items rows of cs: each change with
+// its images.
+func logItemRows(rev rbac.Revision, cs rbac.ChangeSet) ([][]any, error) {
 	rows := make([][]any, 0, len(cs.Changes))
 	for i, c := range cs.Changes {
 		before, err := encodeEntity(c.Before)
 		if err != nil {
-			return &rbac.Error{Op: "apply", Kind: c.Kind, ID: c.Key, Msg: "encoding the before image: " + err.Error(), Err: rbac.ErrInvalid}
+			return nil, &rbac.Error{Op: "apply", Kind: c.Kind, ID: c.Key, Msg: "encoding the before image: " + err.Error(), Err: rbac.ErrInvalid}
 		}
 		after, err := encodeEntity(c.After)
 		if err != nil {
-			return &rbac.Error{Op: "apply", Kind: c.Kind, ID: c.Key, Msg: "encoding the value: " + err.Error(), Err: rbac.ErrInvalid}
+			return nil, &rbac.Error{Op: "apply", Kind: c.Kind, ID: c.Key, Msg: "encoding the value: " + err.Error(), Err: rbac.ErrInvalid}
 		}
 		rows = append(rows, []any{int64(rev), i, string(c.Kind), c.Key, c.Cascade, before, after})
 	}
-	return s.insertRows(ctx, q, "rbac_change_items", []string{"revision", "pos", "kind", "entity_key", "is_cascade", "before_json", "after_json"}, rows)
+	return rows, nil
+}
+
+// appendLog records the change set and its changes (rows from
+// logItemRows).
+func (s *Store) appendLog(ctx context.Context, q querier, rev rbac.Revision, cs rbac.ChangeSet, items [][]any) error {
+	if _, err := q.ExecContext(ctx, s.dialect.rebind("INSERT INTO rbac_changes (revision, time_ns, actor, reason) VALUES (?, ?, ?, ?)"),
+		int64(rev), cs.Time.UnixNano(), string(cs.Actor), cs.Reason); err != nil {
+		return err
+	}
+	return s.insertRows(ctx, q, "rbac_change_items", []string{"revision", "pos", "kind", "entity_key", "is_cascade", "before_json", "after_json"}, items)
 }
