@@ -17,6 +17,11 @@ type Table struct {
 	Name string
 	// ID is the column holding the record's id (Resource.ID).
 	ID string
+	// IDType is the SQL type of the ID column, which stored owners
+	// (Values.Stored) need to compare the text ids of stored Ownership
+	// with it through the column's index. Left unset, the id is compared
+	// as text, right for any type but served by no index.
+	IDType IDType
 	// Inactive is a boolean column, true for inactive records (closed,
 	// archived; Resource.Inactive). Empty: every record is active.
 	Inactive string
@@ -63,6 +68,41 @@ const (
 	// what Check sees, for any store, at the cost of sending the ids.
 	StoredInSnapshot
 )
+
+// IDType is the SQL type of the table's id column: one of a fixed list.
+type IDType uint8
+
+const (
+	// IDAnyType: the type is not said (the zero value). Stored owners
+	// compare CAST(id AS TEXT) with the stored ids: exact for any column
+	// type, but no index on the id serves it, so a page filtered by
+	// stored owners reads the table in id order until it is full — the
+	// whole table when few records qualify.
+	IDAnyType IDType = iota
+	// IDInteger: an integer column (SMALLINT to BIGINT; INTEGER on
+	// SQLite). Stored ids are turned into integers and the database looks
+	// them up in the id's index. Only ids in the form strconv.FormatInt
+	// gives can name such a record; others ("007", "x") are left out
+	// without an error.
+	IDInteger
+	// IDText: a text column (CHAR, VARCHAR, TEXT), compared byte for byte
+	// with the stored ids: in the database's default collation on
+	// PostgreSQL, utf8mb4_bin on MariaDB/MySQL, BINARY on SQLite. The
+	// id's index serves it when the column has that collation.
+	IDText
+)
+
+func (t IDType) String() string {
+	switch t {
+	case IDAnyType:
+		return "IDAnyType"
+	case IDInteger:
+		return "IDInteger"
+	case IDText:
+		return "IDText"
+	}
+	return "IDType(" + strconv.Itoa(int(t)) + ")"
+}
 
 // listInline is the longest list sent as one placeholder per value; longer
 // lists travel as one array or JSON parameter (see list).
@@ -137,11 +177,9 @@ func where(p rbac.Plan, t Table, d sqlstore.Dialect, after any, keyset bool) (cl
 		case t.Owners.empty():
 			return "", nil, invalid("kind %q has an ownership rule, so the plan needs the records' owners, but the table maps none (set Table.Owners)", p.ResourceKind())
 		case t.Owners.Stored == StoredInDatabase:
-			kind, o := b.param(p.ResourceKind()), b.param(string(org))
-			and = append(and, b.idText()+" IN (SELECT rbac_o.id FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = "+kind+
-				" AND rbac_o.org = "+o+")")
+			and = append(and, b.storedInDatabase(p.ResourceKind(), string(org)))
 		case t.Owners.Stored == StoredInSnapshot:
-			and = append(and, b.in(b.idText(), p.StoredOwned()))
+			and = append(and, b.storedInSnapshot(p.StoredOwned()))
 		default:
 			and = append(and, b.has(t.Owners, "rbac_o", []string{string(org)}))
 		}
@@ -164,6 +202,9 @@ func (t Table) validate() error {
 	}
 	if err := checkName("Table.ID", t.ID, false); err != nil {
 		return err
+	}
+	if t.IDType > IDText {
+		return invalid("Table.IDType: unknown value %d; use sqlfilter.IDAnyType, IDInteger or IDText", t.IDType)
 	}
 	if t.Inactive != "" {
 		if err := checkName("Table.Inactive", t.Inactive, false); err != nil {
@@ -284,7 +325,7 @@ func (b *builder) value(v string) string {
 }
 
 // idText is the record's id as text, to compare with stored ownership ids
-// whatever the type of the application's id column.
+// whatever the type of the application's id column (IDAnyType).
 func (b *builder) idText() string {
 	switch b.d {
 	case sqlstore.Postgres:
@@ -293,6 +334,90 @@ func (b *builder) idText() string {
 		return "CAST(" + b.col(b.t.ID) + " AS CHAR) COLLATE utf8mb4_bin"
 	}
 	return "CAST(" + b.col(b.t.ID) + " AS TEXT)"
+}
+
+// idColumn is the id column as the left side of a comparison with text
+// ids (IDText): on SQLite in BINARY, whatever the column's collation; the
+// other dialects fix the collation on the values' side, where it leaves
+// the column's index usable.
+func (b *builder) idColumn() string {
+	if b.d == sqlstore.SQLite {
+		return b.col(b.t.ID) + " COLLATE BINARY"
+	}
+	return b.col(b.t.ID)
+}
+
+// storedInDatabase is "the record's stored Ownership, in sqlstore's tables
+// in this database, includes org".
+//
+// With the id's type said, the stored ids are converted to the column's
+// type inside the subquery, so that the database can read the org's few
+// owned ids from the owners' org index and look each up in the table's
+// primary key: PostgreSQL and MariaDB then fill a page from the owned set
+// when it is small (5 ms for a page where 37 rows of 1,000,000 qualify,
+// against 0.3–0.9 s walking the primary key), and still walk the key in
+// id order when that is cheaper. CAST(id AS TEXT) instead hides the
+// column from its index.
+func (b *builder) storedInDatabase(kind, org string) string {
+	from := " FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = " + b.param(kind) + " AND rbac_o.org = " + b.param(org)
+	switch b.t.IDType {
+	case IDInteger:
+		return b.col(b.t.ID) + " IN (SELECT " + b.storedIntegerID(&from) + from + ")"
+	case IDText:
+		switch b.d {
+		case sqlstore.Postgres:
+			// An explicit collation wins over the column's: a deterministic
+			// one, so equality is byte equality, and the column's index
+			// serves it when the column has the database's default.
+			return b.col(b.t.ID) + ` IN (SELECT rbac_o.id COLLATE "default"` + from + ")"
+		case sqlstore.MySQL:
+			return b.col(b.t.ID) + " IN (SELECT rbac_o.id COLLATE utf8mb4_bin" + from + ")"
+		}
+		return b.idColumn() + " IN (SELECT rbac_o.id" + from + ")"
+	}
+	return b.idText() + " IN (SELECT rbac_o.id" + from + ")"
+}
+
+// storedIntegerID is the stored id rbac_o.id as a 64-bit integer when it
+// is one in canonical form (what strconv.FormatInt gives), else NULL or
+// filtered out by a condition added to from: "007" or "7x" must not match
+// record 7, as Check would not.
+//   - PostgreSQL: CAST fails on anything else, so a CASE (whose order of
+//     evaluation is guaranteed) converts only what a regular expression
+//     and, at 19 digits, a comparison with the int64 bounds admit.
+//   - MariaDB/MySQL and SQLite: CAST never fails (it reads a prefix,
+//     clamps); the condition keeps the ids that CAST back to text
+//     reproduces.
+func (b *builder) storedIntegerID(from *string) string {
+	switch b.d {
+	case sqlstore.Postgres:
+		return `CASE WHEN rbac_o.id ~ '^(0|-?[1-9][0-9]{0,17})$' OR rbac_o.id ~ '^[1-9][0-9]{18}$' AND rbac_o.id <= '9223372036854775807'` +
+			` OR rbac_o.id ~ '^-[1-9][0-9]{18}$' AND rbac_o.id <= '-9223372036854775808' THEN CAST(rbac_o.id AS BIGINT) END`
+	case sqlstore.MySQL:
+		*from += " AND CAST(CAST(rbac_o.id AS SIGNED) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin = rbac_o.id"
+		return "CAST(rbac_o.id AS SIGNED)"
+	}
+	*from += " AND CAST(CAST(rbac_o.id AS INTEGER) AS TEXT) = rbac_o.id"
+	return "CAST(rbac_o.id AS INTEGER)"
+}
+
+// storedInSnapshot is "the record is one of owned" (the snapshot's stored
+// Ownership), compared as the id's type says.
+func (b *builder) storedInSnapshot(owned []string) string {
+	switch b.t.IDType {
+	case IDInteger:
+		var ns []int64
+		for _, id := range owned {
+			// Only the canonical form can be an integer record's id.
+			if n, err := strconv.ParseInt(id, 10, 64); err == nil && strconv.FormatInt(n, 10) == id {
+				ns = append(ns, n)
+			}
+		}
+		return b.inIntegers(b.col(b.t.ID), ns)
+	case IDText:
+		return b.in(b.idColumn(), owned)
+	}
+	return b.in(b.idText(), owned)
 }
 
 // has is the condition "the record has one of vals" for a field.
@@ -400,6 +525,34 @@ func (b *builder) in(expr string, vals []string) string {
 			", '$[*]' COLUMNS (v VARCHAR(" + strconv.Itoa(rbac.MaxIDLen) + ") CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$')) AS rbac_j)"
 	}
 	return expr + " IN (SELECT value FROM json_each(" + b.param(jsonArray(vals)) + "))"
+}
+
+// inIntegers is "expr is one of ns", as in is for strings.
+func (b *builder) inIntegers(expr string, ns []int64) string {
+	switch {
+	case len(ns) == 0:
+		return "1 = 0"
+	case len(ns) == 1:
+		return expr + " = " + b.param(ns[0])
+	case len(ns) <= listInline:
+		ph := make([]string, len(ns))
+		for i, n := range ns {
+			ph[i] = b.param(n)
+		}
+		return expr + " IN (" + strings.Join(ph, ", ") + ")"
+	}
+	text := make([]string, len(ns))
+	for i, n := range ns {
+		text[i] = strconv.FormatInt(n, 10)
+	}
+	list := strings.Join(text, ",")
+	switch b.d {
+	case sqlstore.Postgres:
+		return expr + " = ANY(CAST(" + b.param("{"+list+"}") + " AS bigint[]))"
+	case sqlstore.MySQL:
+		return expr + " IN (SELECT rbac_j.v FROM JSON_TABLE(" + b.param("["+list+"]") + ", '$[*]' COLUMNS (v BIGINT PATH '$')) AS rbac_j)"
+	}
+	return expr + " IN (SELECT value FROM json_each(" + b.param("["+list+"]") + "))"
 }
 
 // pgArray is the text form of a PostgreSQL text[]: every element
