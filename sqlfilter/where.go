@@ -79,11 +79,11 @@ const (
 	// stored owners reads the table in id order until it is full — the
 	// whole table when few records qualify.
 	IDAnyType IDType = iota
-	// IDInteger: an integer column (SMALLINT to BIGINT; INTEGER on
-	// SQLite). Stored ids are turned into integers and the database looks
-	// them up in the id's index. Only ids in the form strconv.FormatInt
-	// gives can name such a record; others ("007", "x") are left out
-	// without an error.
+	// IDInteger: a signed integer column (SMALLINT to BIGINT; INTEGER on
+	// SQLite; not BIGINT UNSIGNED beyond 2^63-1). Stored ids are also
+	// compared as integers, so the database can look them up in the id's
+	// index. Only ids in the form strconv.FormatInt gives can name such a
+	// record; others ("007", "x") match none, without an error.
 	IDInteger
 	// IDText: a text column (CHAR, VARCHAR, TEXT), compared byte for byte
 	// with the stored ids: in the database's default collation on
@@ -350,56 +350,57 @@ func (b *builder) idColumn() string {
 // storedInDatabase is "the record's stored Ownership, in sqlstore's tables
 // in this database, includes org".
 //
-// With the id's type said, the stored ids are converted to the column's
-// type inside the subquery, so that the database can read the org's few
-// owned ids from the owners' org index and look each up in the table's
-// primary key: PostgreSQL and MariaDB then fill a page from the owned set
-// when it is small (5 ms for a page where 37 rows of 1,000,000 qualify,
-// against 0.3–0.9 s walking the primary key), and still walk the key in
-// id order when that is cheaper. CAST(id AS TEXT) instead hides the
-// column from its index.
+// Left unsaid, the id's type makes it CAST(id AS TEXT) IN (the org's owned
+// ids): exact, but the database can only walk the table in id order and
+// test each row, which reads the whole table when few rows qualify
+// (0.3–0.9 s for a page of 1,000,000 rows where 37 do).
+//
+// With the type said, PostgreSQL and MariaDB get one correlated EXISTS
+// holding two equalities between the stored id and the record's id: the
+// text one, which is exact and which the owners' primary key (kind, id)
+// serves from the record's side, and one in the column's type, which it
+// implies and which the table's primary key serves from the owners' side.
+// Each planner then picks by its statistics: from a small owned set it
+// reads the org's ids from the owners' org index and looks each up in the
+// table's key (a few ms for those 37 rows); from a large one it walks the
+// table in id order and probes the owners' key per row. With only one of
+// the two, one case stays slow: the integer IN alone sorted or hashed an
+// owned set of 500,000 ids for every page (1.4 s).
+//
+// SQLite gets the IN over the converted ids (its correlated EXISTS shifts
+// pages; see anyOf).
 func (b *builder) storedInDatabase(kind, org string) string {
 	from := " FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = " + b.param(kind) + " AND rbac_o.org = " + b.param(org)
-	switch b.t.IDType {
-	case IDInteger:
-		return b.col(b.t.ID) + " IN (SELECT " + b.storedIntegerID(&from) + from + ")"
-	case IDText:
-		switch b.d {
-		case sqlstore.Postgres:
-			// An explicit collation wins over the column's: a deterministic
-			// one, so equality is byte equality, and the column's index
-			// serves it when the column has the database's default.
-			return b.col(b.t.ID) + ` IN (SELECT rbac_o.id COLLATE "default"` + from + ")"
-		case sqlstore.MySQL:
-			return b.col(b.t.ID) + " IN (SELECT rbac_o.id COLLATE utf8mb4_bin" + from + ")"
-		}
+	id := b.col(b.t.ID)
+	switch {
+	case b.t.IDType == IDAnyType:
+		return b.idText() + " IN (SELECT rbac_o.id" + from + ")"
+	case b.d == sqlstore.SQLite && b.t.IDType == IDInteger:
+		// CAST never fails in SQLite (it reads a prefix, clamps): keep
+		// the ids that CAST back to text reproduces.
+		return id + " IN (SELECT CAST(rbac_o.id AS INTEGER)" + from + " AND CAST(CAST(rbac_o.id AS INTEGER) AS TEXT) = rbac_o.id)"
+	case b.d == sqlstore.SQLite:
 		return b.idColumn() + " IN (SELECT rbac_o.id" + from + ")"
+	case b.d == sqlstore.Postgres && b.t.IDType == IDInteger:
+		return "EXISTS (SELECT 1" + from + " AND rbac_o.id = " + b.idText() + " AND " + id + " = " + pgStoredInteger + ")"
+	case b.d == sqlstore.Postgres:
+		// Byte equality both ways: in "C", as the owners' key is, and in
+		// the database's default collation, as the table's key usually is
+		// (both deterministic).
+		return "EXISTS (SELECT 1" + from + ` AND rbac_o.id = ` + id + ` COLLATE "C" AND ` + id + ` = rbac_o.id COLLATE "default")`
+	case b.t.IDType == IDInteger: // MariaDB/MySQL
+		// CAST AS SIGNED never fails; the text equality keeps it exact.
+		return "EXISTS (SELECT 1" + from + " AND rbac_o.id = " + b.idText() + " AND " + id + " = CAST(rbac_o.id AS SIGNED))"
 	}
-	return b.idText() + " IN (SELECT rbac_o.id" + from + ")"
+	return "EXISTS (SELECT 1" + from + " AND rbac_o.id = " + id + " COLLATE utf8mb4_bin)"
 }
 
-// storedIntegerID is the stored id rbac_o.id as a 64-bit integer when it
-// is one in canonical form (what strconv.FormatInt gives), else NULL or
-// filtered out by a condition added to from: "007" or "7x" must not match
-// record 7, as Check would not.
-//   - PostgreSQL: CAST fails on anything else, so a CASE (whose order of
-//     evaluation is guaranteed) converts only what a regular expression
-//     and, at 19 digits, a comparison with the int64 bounds admit.
-//   - MariaDB/MySQL and SQLite: CAST never fails (it reads a prefix,
-//     clamps); the condition keeps the ids that CAST back to text
-//     reproduces.
-func (b *builder) storedIntegerID(from *string) string {
-	switch b.d {
-	case sqlstore.Postgres:
-		return `CASE WHEN rbac_o.id ~ '^(0|-?[1-9][0-9]{0,17})$' OR rbac_o.id ~ '^[1-9][0-9]{18}$' AND rbac_o.id <= '9223372036854775807'` +
-			` OR rbac_o.id ~ '^-[1-9][0-9]{18}$' AND rbac_o.id <= '-9223372036854775808' THEN CAST(rbac_o.id AS BIGINT) END`
-	case sqlstore.MySQL:
-		*from += " AND CAST(CAST(rbac_o.id AS SIGNED) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin = rbac_o.id"
-		return "CAST(rbac_o.id AS SIGNED)"
-	}
-	*from += " AND CAST(CAST(rbac_o.id AS INTEGER) AS TEXT) = rbac_o.id"
-	return "CAST(rbac_o.id AS INTEGER)"
-}
+// pgStoredInteger is the stored id rbac_o.id as a BIGINT when it is the
+// canonical text of one, else NULL: CAST fails on anything else, so a CASE
+// (whose order of evaluation is guaranteed) converts only what a regular
+// expression and, at 19 digits, a comparison with the int64 bounds admit.
+const pgStoredInteger = `CASE WHEN rbac_o.id ~ '^(0|-?[1-9][0-9]{0,17})$' OR rbac_o.id ~ '^[1-9][0-9]{18}$' AND rbac_o.id <= '9223372036854775807'` +
+	` OR rbac_o.id ~ '^-[1-9][0-9]{18}$' AND rbac_o.id <= '-9223372036854775808' THEN CAST(rbac_o.id AS BIGINT) END`
 
 // storedInSnapshot is "the record is one of owned" (the snapshot's stored
 // Ownership), compared as the id's type says.
