@@ -365,7 +365,7 @@ func (b *builder) idColumn() string {
 // table's key (a few ms for those 37 rows); from a large one it walks the
 // table in id order and probes the owners' key per row. With only one of
 // the two, one case stays slow: the integer IN alone sorted or hashed an
-// owned set of 500,000 ids for every page (1.4 s).
+// owned set of 500,000 ids for every page (0.7–3 s).
 //
 // SQLite gets the IN over the converted ids (its correlated EXISTS shifts
 // pages; see anyOf).
