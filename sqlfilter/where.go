@@ -86,9 +86,10 @@ const (
 	// record; others ("007", "x") match none, without an error.
 	IDInteger
 	// IDText: a text column (CHAR, VARCHAR, TEXT), compared byte for byte
-	// with the stored ids: in the database's default collation on
-	// PostgreSQL, utf8mb4_bin on MariaDB/MySQL, BINARY on SQLite. The
-	// id's index serves it when the column has that collation.
+	// with the stored ids whatever the column's collation. The id's index
+	// serves the comparison when the column has the database's default
+	// collation or "C" on PostgreSQL, utf8mb4_bin on MariaDB/MySQL, BINARY
+	// on SQLite.
 	IDText
 )
 
