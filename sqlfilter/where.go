@@ -87,9 +87,9 @@ const (
 	IDInteger
 	// IDText: a text column (CHAR, VARCHAR, TEXT), compared byte for byte
 	// with the stored ids whatever the column's collation. The id's index
-	// serves the comparison when the column has the database's default
-	// collation or "C" on PostgreSQL, utf8mb4_bin on MariaDB/MySQL, BINARY
-	// on SQLite.
+	// serves lookups from the owned ids when the column has the database's
+	// default collation on PostgreSQL, utf8mb4_bin on MariaDB/MySQL,
+	// BINARY on SQLite.
 	IDText
 )
 
