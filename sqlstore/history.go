@@ -156,7 +156,14 @@ func (s *Store) historyFirstChanges(ctx context.Context, tx querier, q rbac.Hist
 	if maxChanges == 0 || hs.Matched == 0 {
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, s.dialect.rebind("SELECT x.revision, x.kind, x.entity_key, x.is_cascade, x.before_json, x.after_json FROM rbac_change_items x WHERE x.revision = ?"+filter+" ORDER BY x.pos LIMIT "+strconv.Itoa(maxChanges)), args...)
+	query := "SELECT x.revision, x.kind, x.entity_key, x.is_cascade, x.before_json, x.after_json FROM rbac_change_items x WHERE x.revision = ? ORDER BY x.pos LIMIT " + strconv.Itoa(maxChanges)
+	if filter != "" {
+		// The positions from the entity's or kind's index (schema 5), then
+		// the rows by key: asked in one, SQLite walks the whole set in
+		// (revision, pos) order to save a sort.
+		query = "SELECT i.revision, i.kind, i.entity_key, i.is_cascade, i.before_json, i.after_json FROM (SELECT x.revision, x.pos FROM rbac_change_items x WHERE x.revision = ?" + filter + " ORDER BY x.pos LIMIT " + strconv.Itoa(maxChanges) + ") p JOIN rbac_change_items i ON i.revision = p.revision AND i.pos = p.pos ORDER BY i.pos"
+	}
+	rows, err := tx.QueryContext(ctx, s.dialect.rebind(query), args...)
 	if err != nil {
 		return err
 	}

@@ -236,7 +236,7 @@ func runMigrations(ctx context.Context, q querier, d Dialect, migs []migration) 
 			continue
 		}
 		for _, stmt := range statements(m.sql) {
-			if _, err := q.ExecContext(ctx, stmt); err != nil {
+			if _, err := q.ExecContext(ctx, stmt); err != nil && !indexExists(d, stmt, err) {
 				return fmt.Errorf("migration %s: %w", m.name, err)
 			}
 		}
@@ -245,6 +245,13 @@ func runMigrations(ctx context.Context, q querier, d Dialect, migs []migration) 
 		}
 	}
 	return nil
+}
+
+// indexExists reports whether err says that the index stmt creates is
+// there already: MySQL's CREATE INDEX has no IF NOT EXISTS, and an
+// interrupted migration must re-run (error 1061, duplicate key name).
+func indexExists(d Dialect, stmt string, err error) bool {
+	return d == MySQL && strings.HasPrefix(stmt, "CREATE INDEX ") && mysqlErrorNumber(err.Error()) == 1061
 }
 
 // migrateSQLite switches to WAL, then migrates inside BEGIN IMMEDIATE.
