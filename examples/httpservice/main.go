@@ -50,10 +50,10 @@ func main() {
 
 // Case is a record of the service's own data.
 type Case struct {
-	ID        string   `json:"id"`
-	Title     string   `json:"title"`
-	Owners    []string `json:"owners"`
-	Workgroup string   `json:"workgroup"`
+	ID        string         `json:"id"`
+	Title     string         `json:"title"`
+	Owners    []rbac.OrgSlug `json:"owners"`
+	Workgroup string         `json:"workgroup"`
 }
 
 // Cases is the service's own store of cases.
@@ -99,7 +99,7 @@ func newHandler(authz *rbac.Authorizer, key []byte, cases *Cases, log *slog.Logg
 		return rbachttp.Identity{Principal: claims.Principal()}, err
 	}
 	resourceOf := func(c Case) rbac.Resource {
-		return rbac.Resource{Kind: "case", ID: c.ID, Owners: rbac.Orgs(c.Owners...), Workgroups: rbac.Workgroups(c.Workgroup)}
+		return rbac.Resource{Kind: "case", ID: c.ID, Owners: c.Owners, Workgroups: rbac.Workgroups(c.Workgroup)}
 	}
 	caseByID := func(r *http.Request) (*rbac.Resource, error) {
 		c, ok := cases.Get(r.PathValue("id"))
@@ -130,12 +130,12 @@ func newHandler(authz *rbac.Authorizer, key []byte, cases *Cases, log *slog.Logg
 			return
 		}
 		who, _ := rbachttp.IdentityFrom(r.Context())
-		owners, err := authz.Snapshot().OwnersForNewPrincipal(*who.Principal, "case", rbac.Orgs(c.Owners...))
+		owners, err := authz.Snapshot().OwnersForNewPrincipal(*who.Principal, "case", c.Owners)
 		if err != nil { // asked for another org's ownership without the bypass
 			http.Error(w, http.StatusText(http.StatusForbidden), http.StatusForbidden)
 			return
 		}
-		c.Owners = strings.Split(rbac.FormatOwners(owners), ",")
+		c.Owners = owners
 		writeJSON(w, http.StatusCreated, cases.Add(c))
 	})))
 	// --- end of glue ---
@@ -169,8 +169,8 @@ func run(ctx context.Context, addr string, out io.Writer, ready chan<- string) e
 	key := make([]byte, 32)
 	rand.Read(key)
 	cases := &Cases{byID: map[string]Case{}}
-	cases.Add(Case{Title: "Housing benefit review", Owners: []string{"council"}, Workgroup: "leeds"})
-	cases.Add(Case{Title: "Universal Credit appeal", Owners: []string{"dwp"}, Workgroup: "leeds"})
+	cases.Add(Case{Title: "Housing benefit review", Owners: rbac.Orgs("council"), Workgroup: "leeds"})
+	cases.Add(Case{Title: "Universal Credit appeal", Owners: rbac.Orgs("dwp"), Workgroup: "leeds"})
 
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

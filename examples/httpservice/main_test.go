@@ -137,7 +137,7 @@ func TestClaimsAreCheckedAgainstThePolicy(t *testing.T) {
 	defer authz.Close()
 	key := []byte("test key")
 	cases := &Cases{byID: map[string]Case{}}
-	cases.Add(Case{Title: "t", Owners: []string{"council"}, Workgroup: "leeds"})
+	cases.Add(Case{Title: "t", Owners: rbac.Orgs("council"), Workgroup: "leeds"})
 	srv := httptest.NewServer(newHandler(authz, key, cases, nil))
 	defer srv.Close()
 	exp := time.Now().Add(time.Hour).Unix()
