@@ -242,5 +242,21 @@ func (s *Store) appendLog(ctx context.Context, q querier, rev rbac.Revision, cs 
 		}
 		rows = append(rows, []any{int64(rev), i, string(c.Kind), c.Key, c.Cascade, before, after})
 	}
-	return s.insertRows(ctx, q, "rbac_change_items", []string{"revision", "pos", "kind", "entity_key", "is_cascade", "before_json", "after_json"}, rows)
+	if err := s.insertRows(ctx, q, "rbac_change_items", []string{"revision", "pos", "kind", "entity_key", "is_cascade", "before_json", "after_json"}, rows); err != nil {
+		return err
+	}
+	// How many of each kind, for history pages filtered by kind (schema 5).
+	var kinds []rbac.EntityKind
+	perKind := make(map[rbac.EntityKind]int)
+	for _, c := range cs.Changes {
+		if perKind[c.Kind] == 0 {
+			kinds = append(kinds, c.Kind)
+		}
+		perKind[c.Kind]++
+	}
+	counts := make([][]any, len(kinds))
+	for i, k := range kinds {
+		counts[i] = []any{int64(rev), string(k), perKind[k]}
+	}
+	return s.insertRows(ctx, q, "rbac_change_kinds", []string{"revision", "kind", "changes"}, counts)
 }

@@ -150,7 +150,7 @@ func (s *Store) historyFirstChanges(ctx context.Context, tx querier, q rbac.Hist
 		default:
 			return err
 		}
-	} else if err := tx.QueryRowContext(ctx, s.dialect.rebind("SELECT COUNT(*) FROM rbac_change_items x WHERE x.revision = ?"+filter), args...).Scan(&hs.Matched); err != nil {
+	} else if err := s.countMatching(ctx, tx, q, hs.Revision, filter, args, &hs.Matched); err != nil {
 		return err
 	}
 	if maxChanges == 0 || hs.Matched == 0 {
@@ -176,6 +176,19 @@ func (s *Store) historyFirstChanges(ctx context.Context, tx querier, q rbac.Hist
 		hs.Changes = append(hs.Changes, c)
 	}
 	return rows.Err()
+}
+
+// countMatching counts the set's changes that match q: of a kind, from
+// rbac_change_kinds; otherwise, or for a set logged before schema 5 (it has
+// no rows there), from the entity's or kind's index.
+func (s *Store) countMatching(ctx context.Context, tx querier, q rbac.HistoryQuery, rev rbac.Revision, filter string, args []any, n *int) error {
+	if q.Key == "" {
+		err := tx.QueryRowContext(ctx, s.dialect.rebind("SELECT changes FROM rbac_change_kinds WHERE revision = ? AND kind = ?"), int64(rev), string(q.Kind)).Scan(n)
+		if err != sql.ErrNoRows {
+			return err
+		}
+	}
+	return tx.QueryRowContext(ctx, s.dialect.rebind("SELECT COUNT(*) FROM rbac_change_items x WHERE x.revision = ?"+filter), args...).Scan(n)
 }
 
 // historyEveryChange reads every matching change of the sets (newest

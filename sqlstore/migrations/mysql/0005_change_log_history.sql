@@ -10,5 +10,20 @@
 -- MySQL has no CREATE INDEX IF NOT EXISTS (MariaDB has): Migrate re-runs
 -- this file after an interruption by taking "duplicate key name" (1061)
 -- from a CREATE INDEX as done.
+--
+-- rbac_change_kinds: how many changes of each kind a change set has,
+-- written with the set, so that a page filtered by kind says how many of an
+-- import's 100,000 changes match without counting them. Filled here for the
+-- sets already logged (re-runnable: existing rows are kept). A set without
+-- rows (written by a program older than schema 5) is counted from
+-- rbac_change_items instead.
 CREATE INDEX rbac_change_items_entity_key_revision_idx ON rbac_change_items (entity_key, revision, pos);
 CREATE INDEX rbac_change_items_kind_revision_idx ON rbac_change_items (kind, revision, pos);
+CREATE TABLE IF NOT EXISTS rbac_change_kinds (
+    revision BIGINT NOT NULL,
+    kind VARCHAR(32) NOT NULL,
+    changes INT NOT NULL,
+    PRIMARY KEY (revision, kind),
+    FOREIGN KEY (revision) REFERENCES rbac_changes (revision) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+INSERT IGNORE INTO rbac_change_kinds (revision, kind, changes) SELECT revision, kind, COUNT(*) FROM rbac_change_items GROUP BY revision, kind;
