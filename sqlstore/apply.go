@@ -270,12 +270,28 @@ func logItemRows(rev rbac.Revision, cs rbac.ChangeSet) ([][]any, error) {
 	return rows, nil
 }
 
-// appendLog records the change set and its changes (rows from
-// logItemRows).
+// appendLog records the change set, its changes (rows from logItemRows)
+// and how many changes of each kind it has, for history pages filtered by
+// kind (schema 6).
 func (s *Store) appendLog(ctx context.Context, q querier, rev rbac.Revision, cs rbac.ChangeSet, items [][]any) error {
 	if _, err := q.ExecContext(ctx, s.dialect.rebind("INSERT INTO rbac_changes (revision, time_ns, actor, reason) VALUES (?, ?, ?, ?)"),
 		int64(rev), cs.Time.UnixNano(), string(cs.Actor), cs.Reason); err != nil {
 		return err
 	}
-	return s.insertRows(ctx, q, "rbac_change_items", []string{"revision", "pos", "kind", "entity_key", "is_cascade", "before_json", "after_json"}, items)
+	if err := s.insertRows(ctx, q, "rbac_change_items", []string{"revision", "pos", "kind", "entity_key", "is_cascade", "before_json", "after_json"}, items); err != nil {
+		return err
+	}
+	var kinds []rbac.EntityKind
+	perKind := make(map[rbac.EntityKind]int)
+	for _, c := range cs.Changes {
+		if perKind[c.Kind] == 0 {
+			kinds = append(kinds, c.Kind)
+		}
+		perKind[c.Kind]++
+	}
+	counts := make([][]any, len(kinds))
+	for i, k := range kinds {
+		counts[i] = []any{int64(rev), string(k), perKind[k]}
+	}
+	return s.insertRows(ctx, q, "rbac_change_kinds", []string{"revision", "kind", "changes"}, counts)
 }

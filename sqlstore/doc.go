@@ -54,9 +54,11 @@
 // reading "the revision is now n" has all of 1..n visible. (Identity or
 // auto-increment columns do not have this property: their values are
 // taken at insert but become visible at commit, out of order.) The change
-// log (rbac_changes, rbac_change_items, with JSON before and after images)
-// is written in the same transaction; Changes reads it, Prune truncates it
-// and records the horizon in rbac_revision.
+// log (rbac_changes, rbac_change_items, with JSON before and after images,
+// and rbac_change_kinds, each set's count of changes per kind) is written
+// in the same transaction; Changes reads it, ReadHistory (rbac.HistoryReader)
+// reads a page of it, Prune truncates it and records the horizon in
+// rbac_revision.
 //
 // Wait polls the revision row (WithPollInterval, 50ms by default). On
 // PostgreSQL, WithNotify makes Apply pg_notify a channel at commit, and

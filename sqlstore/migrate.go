@@ -248,6 +248,13 @@ func runMigrations(ctx context.Context, q querier, d Dialect, migs []migration) 
 	return nil
 }
 
+// indexExists reports whether err says that the index stmt creates is
+// there already: MySQL's CREATE INDEX has no IF NOT EXISTS, and an
+// interrupted migration must re-run (error 1061, duplicate key name).
+func indexExists(d Dialect, stmt string, err error) bool {
+	return d == MySQL && strings.HasPrefix(stmt, "CREATE INDEX ") && mysqlErrorNumber(err.Error()) == 1061
+}
+
 // migrateSQLite switches to WAL, then migrates inside BEGIN IMMEDIATE.
 func migrateSQLite(ctx context.Context, conn *sql.Conn, migs []migration) (err error) {
 	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 10000"); err != nil {
@@ -331,8 +338,10 @@ func runStatement(ctx context.Context, q querier, d Dialect, stmt string) error 
 		}
 		stmt = m[1] + m[3]
 	}
-	_, err := q.ExecContext(ctx, stmt)
-	return err
+	if _, err := q.ExecContext(ctx, stmt); err != nil && !indexExists(d, stmt, err) {
+		return err
+	}
+	return nil
 }
 
 // checkSchema verifies, without changing anything, that the database has
