@@ -16,7 +16,7 @@ var _ rbac.HistoryReader = (*Store)(nil)
 
 // ReadHistory implements rbac.HistoryReader in one read snapshot. The
 // page's change sets are read newest first with LIMIT, filtered in SQL:
-// actor and times on rbac_changes, kind and key by an EXISTS on
+// actor and times on rbac_changes, kind and key by a probe of
 // rbac_change_items (indexed by kind and entity_key). Then each set's
 // matching changes are counted and its first maxChanges read through the
 // (revision, pos) key, so a page costs what it shows, not the sets it shows
@@ -30,6 +30,16 @@ func (s *Store) ReadHistory(ctx context.Context, q rbac.HistoryQuery, maxChanges
 	var page rbac.HistoryPage
 	err := s.inTx(ctx, false, func(tx querier) error {
 		page = rbac.HistoryPage{}
+		if s.dialect == Postgres {
+			// Until autoanalyze has seen an import, PostgreSQL estimates
+			// a handful of a kind's changes in the set and gathers all
+			// 100,000 in a bitmap to sort them for the first 25 (60 ms);
+			// the (kind, revision, pos) index yields them in order.
+			// Every query here is an index range read in order.
+			if _, err := tx.ExecContext(ctx, "SET LOCAL enable_bitmapscan = off"); err != nil {
+				return err
+			}
+		}
 		rev, horizon, err := s.readRevision(ctx, tx)
 		if err != nil {
 			return err
@@ -88,7 +98,11 @@ func (s *Store) historySets(ctx context.Context, tx querier, q rbac.HistoryQuery
 	}
 	if q.Kind != "" || q.Key != "" {
 		filter, filterArgs := s.changeFilter(q)
-		b.WriteString(" AND EXISTS (SELECT 1 FROM rbac_change_items x WHERE x.revision = c.revision" + filter + ")")
+		// A scalar subquery, not EXISTS: PostgreSQL and MariaDB turn an
+		// EXISTS into a semi-join that first gathers every matching item
+		// (an import's 100,000 users for kind=user: 50-85 ms), where a
+		// page needs one index probe per change set it reads.
+		b.WriteString(" AND (SELECT 1 FROM rbac_change_items x WHERE x.revision = c.revision" + filter + " LIMIT 1) IS NOT NULL")
 		args = append(args, filterArgs...)
 	}
 	b.WriteString(" ORDER BY c.revision DESC")
