@@ -150,14 +150,19 @@ func (ad *Admin) Revert(ctx context.Context, rev Revision, reason string) (Revis
 	if rev == 0 {
 		return 0, &Error{Op: "revert", Msg: "no revision given", Err: ErrInvalid}
 	}
-	sets, err := ad.a.store.Changes(ctx, rev-1)
+	// Only that revision, whole: not the log after it.
+	page, err := readHistory(ctx, ad.a.store, HistoryQuery{After: rev - 1, Before: rev + 1, Limit: 1}, -1)
 	if err != nil {
 		return 0, err
 	}
-	if len(sets) == 0 || sets[0].Revision != rev {
-		return 0, &Error{Op: "revert", Msg: fmt.Sprintf("revision %d is not in the change log", rev), Err: ErrNotFound}
+	if len(page.Sets) == 0 || page.Sets[0].Revision != rev {
+		msg := fmt.Sprintf("revision %d is not in the change log", rev)
+		if rev <= page.Horizon {
+			msg += fmt.Sprintf(" (pruned: the log starts after revision %d)", page.Horizon)
+		}
+		return 0, &Error{Op: "revert", Msg: msg, Err: ErrNotFound}
 	}
-	im := imagesOf(sets[0].Changes)
+	im := imagesOf(page.Sets[0].Changes)
 	// The inverse restores each entity to its first Before, newest first,
 	// so that references are restored after what they refer to.
 	var inverse []Change

@@ -3,6 +3,7 @@ package rbac_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -156,5 +157,11 @@ func TestHistoryAfterPrune(t *testing.T) {
 	page, err := sam.HistoryPage(ctx, rbac.HistoryQuery{}, 25)
 	if err != nil || page.Horizon != rev-1 || len(page.Sets) != 1 || page.Sets[0].Revision != rev {
 		t.Errorf("HistoryPage after Prune: %+v, %v; want horizon %d and revision %d", page, err, rev-1, rev)
+	}
+	if _, err := sam.Revert(ctx, rev-1, "undo"); !errors.Is(err, rbac.ErrNotFound) || !strings.Contains(err.Error(), "pruned") {
+		t.Errorf("Revert of a pruned revision: %v, want ErrNotFound saying it was pruned", err)
+	}
+	if _, err := sam.Revert(ctx, rev+1, "undo"); !errors.Is(err, rbac.ErrNotFound) || strings.Contains(err.Error(), "pruned") {
+		t.Errorf("Revert of a revision not yet written: %v, want ErrNotFound", err)
 	}
 }
