@@ -13,45 +13,109 @@ type HistoryQuery struct {
 	Key      string
 	From, To time.Time // Time within [From, To)
 	After    Revision  // only change sets after this revision
-	Limit    int       // at most this many, newest last
+	Before   Revision  // if not zero: only change sets before this revision
+	Limit    int       // at most this many: the newest that match
 }
 
-// History returns the change sets that match q, each with its actor,
-// time, reason and the before and after of every entity it touched. It
-// needs rbac.audit.read at scope global or all.
+// Select returns cs as a history page shows it: with the first maxChanges
+// of its changes that match q.Kind and q.Key (all when maxChanges < 0),
+// copied, and Matched counting them all. ok is false when cs is outside
+// q's revisions, actor or times, or none of its changes matches. Stores
+// that implement HistoryReader over change sets in memory use it, so that
+// they filter exactly as Admin.History does.
+func (q HistoryQuery) Select(cs ChangeSet, maxChanges int) (set HistorySet, ok bool) {
+	if cs.Revision <= q.After || q.Before > 0 && cs.Revision >= q.Before ||
+		q.Actor != "" && cs.Actor != q.Actor ||
+		!q.From.IsZero() && cs.Time.Before(q.From) ||
+		!q.To.IsZero() && !cs.Time.Before(q.To) {
+		return HistorySet{}, false
+	}
+	set.ChangeSet = cs
+	set.Changes = nil
+	if q.Kind == "" && q.Key == "" {
+		set.Matched = len(cs.Changes)
+	} else {
+		for _, c := range cs.Changes {
+			if (q.Kind == "" || c.Kind == q.Kind) && (q.Key == "" || c.Key == q.Key) {
+				set.Matched++
+			}
+		}
+		if set.Matched == 0 {
+			return HistorySet{}, false
+		}
+	}
+	shown := set.Matched
+	if maxChanges >= 0 {
+		shown = min(shown, maxChanges)
+	}
+	if shown > 0 {
+		set.Changes = make([]Change, 0, shown)
+	}
+	for _, c := range cs.Changes {
+		if len(set.Changes) == shown {
+			break
+		}
+		if (q.Kind == "" || c.Kind == q.Kind) && (q.Key == "" || c.Key == q.Key) {
+			set.Changes = append(set.Changes, c.Clone())
+		}
+	}
+	return set, true
+}
+
+// History returns the change sets that match q, oldest first (with
+// q.Limit, the newest that many), each with its actor, time, reason and
+// the before and after of every entity it touched that matches q.Kind and
+// q.Key. If the log was pruned after q.After, the error wraps
+// ErrTruncated. It needs rbac.audit.read at scope global or all.
 func (ad *Admin) History(ctx context.Context, q HistoryQuery) ([]ChangeSet, error) {
 	if err := ad.mayReadAudit("reading the audit trail"); err != nil {
 		return nil, err
 	}
-	sets, err := ad.a.store.Changes(ctx, q.After)
+	page, err := readHistory(ctx, ad.a.store, q, -1)
 	if err != nil {
 		return nil, err
 	}
-	var out []ChangeSet
-	for _, cs := range sets {
-		if q.Actor != "" && cs.Actor != q.Actor ||
-			!q.From.IsZero() && cs.Time.Before(q.From) ||
-			!q.To.IsZero() && !cs.Time.Before(q.To) {
-			continue
-		}
-		if q.Kind != "" || q.Key != "" {
-			keep := ChangeSet{Revision: cs.Revision, Time: cs.Time, Actor: cs.Actor, Reason: cs.Reason}
-			for _, c := range cs.Changes {
-				if (q.Kind == "" || c.Kind == q.Kind) && (q.Key == "" || c.Key == q.Key) {
-					keep.Changes = append(keep.Changes, c)
-				}
-			}
-			if len(keep.Changes) == 0 {
-				continue
-			}
-			cs = keep
-		}
-		out = append(out, cs)
+	if q.After < page.Horizon {
+		return nil, &Error{Op: "history", Msg: fmt.Sprintf("change sets up to revision %d were pruned; asked for those after %d", page.Horizon, q.After), Err: ErrTruncated}
 	}
-	if q.Limit > 0 && len(out) > q.Limit {
-		out = out[len(out)-q.Limit:]
+	out := make([]ChangeSet, len(page.Sets))
+	for i, hs := range page.Sets {
+		out[len(out)-1-i] = hs.ChangeSet
 	}
 	return out, nil
+}
+
+// HistoryPage returns a page of the change sets that match q, newest
+// first, each with at most maxChanges of its matching changes (all when
+// maxChanges < 0) and the number of them in all: what an audit screen
+// shows. See HistoryReader for the details. On a store that is not a
+// HistoryReader it reads the whole log with Changes (a pruned log then
+// fails with ErrTruncated, as History does). It needs rbac.audit.read at
+// scope global or all.
+func (ad *Admin) HistoryPage(ctx context.Context, q HistoryQuery, maxChanges int) (HistoryPage, error) {
+	if err := ad.mayReadAudit("reading the audit trail"); err != nil {
+		return HistoryPage{}, err
+	}
+	return readHistory(ctx, ad.a.store, q, maxChanges)
+}
+
+// readHistory reads a page with the store's HistoryReader, or else from
+// the whole log after q.After.
+func readHistory(ctx context.Context, s Store, q HistoryQuery, maxChanges int) (HistoryPage, error) {
+	if hr, ok := s.(HistoryReader); ok {
+		return hr.ReadHistory(ctx, q, maxChanges)
+	}
+	sets, err := s.Changes(ctx, q.After)
+	if err != nil {
+		return HistoryPage{}, err
+	}
+	var page HistoryPage
+	for i := len(sets) - 1; i >= 0 && (q.Limit <= 0 || len(page.Sets) < q.Limit); i-- {
+		if hs, ok := q.Select(sets[i], maxChanges); ok {
+			page.Sets = append(page.Sets, hs)
+		}
+	}
+	return page, nil
 }
 
 // mayReadAudit: the actor is a known, enabled user holding rbac.audit.read
@@ -86,14 +150,19 @@ func (ad *Admin) Revert(ctx context.Context, rev Revision, reason string) (Revis
 	if rev == 0 {
 		return 0, &Error{Op: "revert", Msg: "no revision given", Err: ErrInvalid}
 	}
-	sets, err := ad.a.store.Changes(ctx, rev-1)
+	// Only that revision, whole: not the log after it.
+	page, err := readHistory(ctx, ad.a.store, HistoryQuery{After: rev - 1, Before: rev + 1, Limit: 1}, -1)
 	if err != nil {
 		return 0, err
 	}
-	if len(sets) == 0 || sets[0].Revision != rev {
-		return 0, &Error{Op: "revert", Msg: fmt.Sprintf("revision %d is not in the change log", rev), Err: ErrNotFound}
+	if len(page.Sets) == 0 || page.Sets[0].Revision != rev {
+		msg := fmt.Sprintf("revision %d is not in the change log", rev)
+		if rev <= page.Horizon {
+			msg += fmt.Sprintf(" (pruned: the log starts after revision %d)", page.Horizon)
+		}
+		return 0, &Error{Op: "revert", Msg: msg, Err: ErrNotFound}
 	}
-	im := imagesOf(sets[0].Changes)
+	im := imagesOf(page.Sets[0].Changes)
 	// The inverse restores each entity to its first Before, newest first,
 	// so that references are restored after what they refer to.
 	var inverse []Change

@@ -30,7 +30,8 @@ func Import(ctx context.Context, s Store, p *Policy) (Revision, error) {
 			ref := entityRef{e.EntityKind(), e.EntityKey()}
 			want[ref] = true
 			if old, ok := have[ref]; !ok || !sameEntity(old, e) {
-				changes = append(changes, put(e))
+				// e is Entities' copy already: put would copy it again.
+				changes = append(changes, Change{Kind: ref.kind, Key: ref.key, After: e})
 			}
 		}
 		for _, e := range cur.Entities() {

@@ -51,6 +51,46 @@ type Store interface {
 	Close() error
 }
 
+// HistoryReader is an optional capability of a Store, found by type
+// assertion: it reads a page of the change log without copying what the
+// page does not show. Admin.History and Admin.HistoryPage use it when the
+// store has it and read the whole log with Changes otherwise; an audit
+// page over a log that holds a 100,000-entity import then costs what it
+// shows, not the import.
+type HistoryReader interface {
+	// ReadHistory returns the change sets that match q, newest first: at
+	// most q.Limit of them (all when q.Limit <= 0), each with at most
+	// maxChanges of its changes that match q.Kind and q.Key, in their
+	// order in the set (all of them when maxChanges < 0), and with
+	// HistorySet.Matched counting every such change, shown or not. A set
+	// none of whose changes match q.Kind and q.Key is left out; without
+	// them every change matches. Filters apply before the limits.
+	//
+	// It reads one revision of the log and never fails with ErrTruncated:
+	// change sets that Prune dropped are simply absent, and
+	// HistoryPage.Horizon says up to where the log was pruned.
+	ReadHistory(ctx context.Context, q HistoryQuery, maxChanges int) (HistoryPage, error)
+}
+
+// HistoryPage is a page of the change log, as HistoryReader.ReadHistory
+// and Admin.HistoryPage return it.
+type HistoryPage struct {
+	Sets []HistorySet // newest first
+	// Horizon is the revision up to which the log was pruned: change sets
+	// at or below it are no longer in the log (zero when none was pruned).
+	Horizon Revision
+}
+
+// HistorySet is a change set of a history page. Its Changes are the first
+// of its changes that match the query, at most as many as were asked for.
+type HistorySet struct {
+	ChangeSet
+	// Matched is how many of the set's changes match the query's Kind and
+	// Key (all of them when neither is given), shown or not: len(Changes)
+	// is less when the page shows fewer.
+	Matched int
+}
+
 // ChangeSet is one atomic write: the unit of the change log and of the audit
 // trail.
 type ChangeSet struct {

@@ -591,17 +591,17 @@ func planRevert(req *request, f formValues) (*plan, error) {
 	if err != nil || rev == 0 {
 		return nil, badRequest("Choose a change to revert from the history.")
 	}
-	logged, err := req.c.authz.Admin(req.rights.actor).History(req.r.Context(), rbac.HistoryQuery{After: rbac.Revision(rev - 1)})
+	logged, err := req.c.authz.Admin(req.rights.actor).HistoryPage(req.r.Context(), rbac.HistoryQuery{After: rbac.Revision(rev - 1), Before: rbac.Revision(rev + 1)}, -1)
 	if errors.Is(err, rbac.ErrForbidden) {
 		return nil, errForbidden
 	}
 	if err != nil {
 		return nil, err
 	}
-	if len(logged) == 0 || logged[0].Revision != rbac.Revision(rev) {
+	if len(logged.Sets) == 0 || logged.Sets[0].Revision != rbac.Revision(rev) {
 		return nil, notFound("Revision " + strconv.FormatUint(rev, 10) + " is not in the history.")
 	}
-	sets := logged[0]
+	sets := logged.Sets[0]
 	var changes []rbac.Change
 	seen := map[string]bool{}
 	for _, ch := range sets.Changes {

@@ -1,6 +1,7 @@
 package adminui_test
 
 import (
+	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
@@ -177,5 +178,43 @@ func TestHistoryPages(t *testing.T) {
 	body := f.get("sam", "/admin/history?kind=workgroup").body
 	if !strings.Contains(body, `id="rev-1"`) {
 		t.Fatal("a filtered history does not reach back to the first revision")
+	}
+}
+
+// TestHistoryShowsPartOfALargeSet: the import is shown by its first
+// matching changes, with how many more match, with or without a filter;
+// after Prune the last page says how far the log was pruned.
+func TestHistoryShowsPartOfALargeSet(t *testing.T) {
+	f := newFixture(t, "nviro")
+	ad := f.authz.Admin(rbac.System)
+	details := regexp.MustCompile(`<details>`)
+	for _, kind := range []rbac.EntityKind{"", rbac.EntityUser, rbac.EntityRole} {
+		logged, err := ad.History(t.Context(), rbac.HistoryQuery{Kind: kind, Before: 2})
+		if err != nil || len(logged) != 1 {
+			t.Fatalf("the import's %q changes: %v", kind, err)
+		}
+		n := len(logged[0].Changes)
+		if kind == "" && n <= 25 {
+			t.Fatalf("the import has %d changes; the test needs more than a page's 25", n)
+		}
+		body := f.get("sam", "/admin/history?before=2&kind="+string(kind)).body
+		if got := len(details.FindAllString(body, -1)); got != min(n, 25) {
+			t.Errorf("kind %q: %d changes shown, want %d of %d", kind, got, min(n, 25), n)
+		}
+		more := fmt.Sprintf("and %d more changes in this revision", n-25)
+		if n > 25 != strings.Contains(body, more) {
+			t.Errorf("kind %q, %d changes: %q shown is %v", kind, n, more, !(n > 25))
+		}
+	}
+	if _, err := ad.AssignRole(t.Context(), "", "nina", "permitting"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.Prune(t.Context(), 1); err != nil {
+		t.Fatal(err)
+	}
+	f.authz.Sync(t.Context())
+	body := f.get("sam", "/admin/history").body
+	if strings.Contains(body, `id="rev-1"`) || !strings.Contains(body, `id="rev-2"`) || !strings.Contains(body, "up to revision 1 were pruned") {
+		t.Errorf("history after Prune(1):\n%s", body)
 	}
 }

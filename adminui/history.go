@@ -14,7 +14,8 @@ import (
 type historyView struct {
 	Actor, Entity, From, To string
 	Sets                    []historySet
-	Older                   string // revision to read before, for the next page
+	Older                   string        // revision to read before, for the next page
+	Pruned                  rbac.Revision // on the last page: the log was pruned up to this revision
 	Kinds                   []rbac.EntityKind
 	Kind                    string
 }
@@ -22,7 +23,7 @@ type historyView struct {
 type historySet struct {
 	rbac.ChangeSet
 	Changes []historyChange
-	More    int // changes not shown (an import touches every entity)
+	More    int // matching changes not shown (an import touches every entity)
 }
 
 // maxChangesShown bounds the changes shown per change set.
@@ -59,23 +60,21 @@ func (c *console) history(req *request) error {
 		hq.To = hq.To.AddDate(0, 0, 1) // "to" a day includes that day
 	}
 	before, _ := strconv.ParseUint(q.Get("before"), 10, 64)
-	sets, more, err := c.historyPage(req, hq, rbac.Revision(before))
+	page, more, err := c.historyPage(req, hq, rbac.Revision(before))
 	if errors.Is(err, rbac.ErrForbidden) {
 		return errForbidden
 	}
 	if err != nil {
 		return err
 	}
-	if more && len(sets) > 0 {
-		v.Older = strconv.FormatUint(uint64(sets[len(sets)-1].Revision), 10)
+	if more {
+		v.Older = strconv.FormatUint(uint64(page.Sets[len(page.Sets)-1].Revision), 10)
+	} else {
+		v.Pruned = page.Horizon
 	}
-	for _, cs := range sets {
-		hs := historySet{ChangeSet: cs}
-		for i, ch := range cs.Changes {
-			if i == maxChangesShown {
-				hs.More = len(cs.Changes) - i
-				break
-			}
+	for _, cs := range page.Sets {
+		hs := historySet{ChangeSet: cs.ChangeSet, More: cs.Matched - len(cs.Changes)}
+		for _, ch := range cs.Changes {
 			op := "changed"
 			switch {
 			case ch.After == nil:
@@ -115,42 +114,23 @@ func entityText(e rbac.Entity) string {
 }
 
 // historyPage reads the newest page of change sets that match hq and are
-// older than before (0: the newest). Revisions have no gaps, so it reads a
-// window of recent revisions and widens it only when filters leave the
-// page short: the first page of a long log (an import touches every
-// entity) costs a page's worth, not the whole log. more reports that older
-// matching sets may exist.
-func (c *console) historyPage(req *request, hq rbac.HistoryQuery, before rbac.Revision) (sets []rbac.ChangeSet, more bool, err error) {
-	hi := req.snap.Revision()
-	if before > 0 && before-1 < hi {
-		hi = before - 1
+// older than before (0: the newest), each with at most maxChangesShown of
+// its matching changes: through a store's rbac.HistoryReader that costs
+// what the page shows, also when an import of every entity is on it. more
+// reports that older matching sets exist.
+func (c *console) historyPage(req *request, hq rbac.HistoryQuery, before rbac.Revision) (page rbac.HistoryPage, more bool, err error) {
+	// Nothing newer than the snapshot the rest of the page shows.
+	hq.Before = req.snap.Revision() + 1
+	if before > 0 {
+		hq.Before = min(hq.Before, before)
 	}
-	ad := c.authz.Admin(req.rights.actor)
-	for window := rbac.Revision(c.opts.PageSize); ; window *= 4 {
-		lo := rbac.Revision(0)
-		if hi > window {
-			lo = hi - window
-		}
-		q := hq
-		q.After = lo
-		got, err := ad.History(req.r.Context(), q)
-		if err != nil {
-			return nil, false, err
-		}
-		sets = sets[:0]
-		for i := len(got) - 1; i >= 0; i-- { // newest first
-			if got[i].Revision <= hi {
-				sets = append(sets, got[i])
-			}
-		}
-		if len(sets) > c.opts.PageSize {
-			return sets[:c.opts.PageSize], true, nil
-		}
-		if lo == 0 {
-			return sets, false, nil
-		}
-		if len(sets) == c.opts.PageSize {
-			return sets, true, nil
-		}
+	hq.Limit = c.opts.PageSize + 1 // one more tells whether there are older ones
+	page, err = c.authz.Admin(req.rights.actor).HistoryPage(req.r.Context(), hq, maxChangesShown)
+	if err != nil {
+		return rbac.HistoryPage{}, false, err
 	}
+	if len(page.Sets) > c.opts.PageSize {
+		page.Sets, more = page.Sets[:c.opts.PageSize], true
+	}
+	return page, more, nil
 }

@@ -4,9 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/rolegraph/rbac"
 	"github.com/rolegraph/rbac/sqlfilter"
@@ -24,6 +27,10 @@ import (
 // minutes; it is skipped unless the variable is set:
 //
 //	RBAC_BENCH_LIST_ROWS=1000000 go test ./integration -run '^$' -bench ListPage -benchtime 20x -timeout 60m -v
+//
+// With RBAC_BENCH_LIST_KEEP=1 the tables are filled once in a database of
+// their own (rbac_test_bench_lists_<version>_<rows>) and kept for later runs
+// (drop it by hand when done).
 func BenchmarkListPage(b *testing.B) {
 	n := envInt("RBAC_BENCH_LIST_ROWS", 0)
 	if n == 0 {
@@ -39,8 +46,11 @@ func BenchmarkListPage(b *testing.B) {
 				b.Skip("database not configured")
 			}
 			ctx := context.Background()
-			h, a := listSetup(b, db, rows, 3000)
+			h, a := listBenchSetup(b, db, rows, 3000)
 			snap := a.Snapshot()
+			integer, snapshotInteger := columnCases, columnCases
+			integer.IDType = sqlfilter.IDInteger
+			snapshotInteger.IDType, snapshotInteger.Owners.Stored = sqlfilter.IDInteger, sqlfilter.StoredInSnapshot
 			for _, c := range []struct {
 				name  string
 				user  rbac.UserID
@@ -52,6 +62,11 @@ func BenchmarkListPage(b *testing.B) {
 				{"global+owner-link", "gil", linkedCases},
 				{"mine+workgroup-column", "cara", columnCases},
 				{"workgroup-column", "tom/team", columnCases},
+				// The same with the id's type said: stored owners looked up
+				// in the primary key.
+				{"mine+workgroup-column-integer-id", "cara", integer},
+				{"workgroup-column-integer-id", "tom/team", integer},
+				{"workgroup-column-integer-id-snapshot-owners", "tom/team", snapshotInteger},
 			} {
 				plan := snap.Plan(rbac.PlanRequest{User: c.user, Permission: "case.read", Kind: listKind})
 				where, args, err := sqlfilter.Where(plan, c.table, db.dialect)
@@ -84,8 +99,8 @@ func BenchmarkListPage(b *testing.B) {
 						pageAfter(ctx, b, h, after, afterArgs)
 					}
 				})
-				if c.table.Assignees.Column == "" {
-					continue // Check per row needs the columns' resource
+				if c.table.Assignees.Column == "" || c.table != columnCases {
+					continue // Check per row needs the columns' resource; once per user
 				}
 				b.Run(c.name+"/check-per-row-first-page", func(b *testing.B) {
 					for b.Loop() {
@@ -100,6 +115,59 @@ func BenchmarkListPage(b *testing.B) {
 			}
 		})
 	}
+}
+
+// listBenchVersion names the kept databases: change it when the tables or
+// their contents change.
+const listBenchVersion = 1
+
+// listBenchSetup is listSetup, or with RBAC_BENCH_LIST_KEEP=1 the kept
+// database for this many rows, filled if it is not yet.
+func listBenchSetup(b *testing.B, db database, rows []listRow, storedN int) (*sql.DB, *rbac.Authorizer) {
+	if os.Getenv("RBAC_BENCH_LIST_KEEP") != "1" {
+		return listSetup(b, db, rows, storedOwnerships(rows, storedN))
+	}
+	ctx := context.Background()
+	name := fmt.Sprintf("rbac_test_bench_lists_%d_%d", listBenchVersion, len(rows))
+	var admin *sql.DB
+	var dsn, create string
+	switch db.dialect {
+	case sqlstore.Postgres:
+		admin = db.connect(b, os.Getenv(postgresEnv))
+		dsn, create = postgresDSN(b, os.Getenv(postgresEnv), name), "CREATE DATABASE "+name
+	case sqlstore.MySQL:
+		admin = db.connect(b, os.Getenv(mysqlEnv))
+		cfg, err := mysql.ParseDSN(os.Getenv(mysqlEnv))
+		if err != nil {
+			b.Fatal(err)
+		}
+		cfg.DBName = name
+		dsn, create = cfg.FormatDSN(), "CREATE DATABASE "+name+" CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+	default:
+		b.Fatalf("RBAC_BENCH_LIST_KEEP: PostgreSQL and MariaDB only")
+	}
+	h := db.connect(b, dsn)
+	var filled int
+	if err := h.QueryRowContext(ctx, "SELECT rows_n FROM app_bench_filled").Scan(&filled); err == nil && filled == len(rows) {
+		b.Logf("reusing the filled database %s", name)
+		return h, listAuthorizer(b, h, db.dialect, nil)
+	}
+	h.Close()
+	b.Logf("filling the database %s, kept for later runs", name)
+	if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := admin.ExecContext(ctx, create); err != nil {
+		b.Fatal(err)
+	}
+	h = db.connect(b, dsn)
+	a := fillListDatabase(b, h, db.dialect, rows, storedOwnerships(rows, storedN))
+	for _, stmt := range []string{"CREATE TABLE app_bench_filled (rows_n BIGINT NOT NULL)", "INSERT INTO app_bench_filled VALUES (" + strconv.Itoa(len(rows)) + ")"} {
+		if _, err := h.ExecContext(ctx, stmt); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return h, a
 }
 
 func pageAfter(ctx context.Context, tb testing.TB, h *sql.DB, q string, args []any) {

@@ -76,6 +76,8 @@ func TestListsLongLists(t *testing.T) {
 				sqlfilter.Table{Name: "app_cases", ID: "id", Inactive: "closed", Workgroups: sqlfilter.Values{Link: &sqlfilter.Link{Table: "app_case_workgroups", Record: "case_id", Value: "workgroup"}}}, nWG + 1},
 			{rbac.PlanRequest{User: "ed", Permission: "case.edit", Kind: "owned"},
 				sqlfilter.Table{Name: "app_cases", ID: "id", Inactive: "closed", Owners: sqlfilter.Values{Stored: sqlfilter.StoredInSnapshot}}, 0},
+			{rbac.PlanRequest{User: "ed", Permission: "case.edit", Kind: "owned"}, // the ids as integers
+				sqlfilter.Table{Name: "app_cases", ID: "id", IDType: sqlfilter.IDInteger, Inactive: "closed", Owners: sqlfilter.Values{Stored: sqlfilter.StoredInSnapshot}}, 0},
 		}
 		for _, c := range cases {
 			plan := snap.Plan(c.req)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -332,37 +333,57 @@ func listIDs(ctx context.Context, tb testing.TB, h *sql.DB, where string, args [
 }
 
 // listSetup opens a fresh database with a sqlstore holding listPolicy
-// (with the stored owners of the first rows) and the application's tables.
-func listSetup(tb testing.TB, db database, rows []listRow, storedN int) (*sql.DB, *rbac.Authorizer) {
+// (with the stored ownerships) and the application's tables.
+func listSetup(tb testing.TB, db database, rows []listRow, stored []rbac.Ownership) (*sql.DB, *rbac.Authorizer) {
+	tb.Helper()
+	h, _, _ := db.open(tb)
+	return h, fillListDatabase(tb, h, db.dialect, rows, stored)
+}
+
+// fillListDatabase puts listPolicy with the stored ownerships in a
+// sqlstore on h, creates and fills the application's tables, and returns
+// an authorizer on the store.
+func fillListDatabase(tb testing.TB, h *sql.DB, d sqlstore.Dialect, rows []listRow, stored []rbac.Ownership) *rbac.Authorizer {
 	tb.Helper()
 	ctx := context.Background()
-	h, _, release := db.open(tb)
-	store, err := sqlstore.New(ctx, h, db.dialect)
+	a := listAuthorizer(tb, h, d, func(store *sqlstore.Store) {
+		p := listPolicy()
+		p.Ownerships = stored
+		if _, err := rbac.Import(ctx, store, p); err != nil {
+			tb.Fatalf("import: %v", err)
+		}
+	})
+	createListTables(ctx, tb, h, d, rows)
+	// Statistics for sqlstore's ownership table too, as autovacuum or a
+	// nightly ANALYZE would have them: without, PostgreSQL estimates one
+	// row and scans the owners once per candidate record.
+	analyze := map[sqlstore.Dialect]string{sqlstore.SQLite: "ANALYZE rbac_ownership_owners",
+		sqlstore.Postgres: "VACUUM ANALYZE rbac_ownership_owners", sqlstore.MySQL: "ANALYZE TABLE rbac_ownership_owners"}[d]
+	if _, err := h.ExecContext(ctx, analyze); err != nil {
+		tb.Fatalf("%s: %v", analyze, err)
+	}
+	return a
+}
+
+// listAuthorizer opens the sqlstore on h, lets fill write to it (nil: the
+// store is already filled), and returns an authorizer on it.
+func listAuthorizer(tb testing.TB, h *sql.DB, d sqlstore.Dialect, fill func(*sqlstore.Store)) *rbac.Authorizer {
+	tb.Helper()
+	ctx := context.Background()
+	store, err := sqlstore.New(ctx, h, d)
 	if err != nil {
-		release()
 		tb.Fatalf("sqlstore.New: %v", err)
 	}
 	tb.Cleanup(func() { store.Close() })
-	p := listPolicy()
-	p.Ownerships = storedOwnerships(rows, storedN)
-	if _, err := rbac.Import(ctx, store, p); err != nil {
-		tb.Fatalf("import: %v", err)
+	if fill != nil {
+		fill(store)
 	}
 	a, err := rbac.New(ctx, store, rbac.WithoutFollow())
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { a.Close() })
-	createListTables(ctx, tb, h, db.dialect, rows)
-	// Statistics for sqlstore's ownership table too, as autovacuum or a
-	// nightly ANALYZE would have them: without, PostgreSQL estimates one
-	// row and scans the owners once per candidate record.
-	analyze := map[sqlstore.Dialect]string{sqlstore.SQLite: "ANALYZE rbac_ownership_owners",
-		sqlstore.Postgres: "VACUUM ANALYZE rbac_ownership_owners", sqlstore.MySQL: "ANALYZE TABLE rbac_ownership_owners"}[db.dialect]
-	if _, err := h.ExecContext(ctx, analyze); err != nil {
-		tb.Fatalf("%s: %v", analyze, err)
-	}
-	return h, a
+	return a
 }
 
 // TestListsMatchCheck: on every database, for every plan shape and both
@@ -371,15 +392,23 @@ func listSetup(tb testing.TB, db database, rows []listRow, storedN int) (*sql.DB
 // identical. RBAC_TEST_LIST_ROWS sets the table's size: 100000 for the full
 // test (about a minute without -race); the default, 5,000, keeps CI (-race)
 // within its time.
+//
+// The table's ids run from the smallest int64 to the largest, and stored
+// ownership also names ids that only look like integers ("007", "7x",
+// beyond int64): with IDInteger they must match no record, as in Check.
 func TestListsMatchCheck(t *testing.T) {
 	n := envInt("RBAC_TEST_LIST_ROWS", 5_000)
-	rows := listRows(n, 9)
+	rows := listRowsWithEdgeIDs(n, 9)
 	forEachDatabase(t, func(t *testing.T, db database) {
 		ctx := context.Background()
-		h, a := listSetup(t, db, rows, 3000)
+		h, a := listSetup(t, db, rows, append(storedOwnerships(rows, 3000), oddOwnerships()...))
 		snap := a.Snapshot()
 		shapes := map[string]bool{}
-		for _, table := range []sqlfilter.Table{linkedCases, columnCases, mixedCases} {
+		integer, snapshotOwned, snapshotInteger := columnCases, columnCases, columnCases
+		integer.IDType = sqlfilter.IDInteger
+		snapshotOwned.Owners.Stored = sqlfilter.StoredInSnapshot
+		snapshotInteger.Owners.Stored, snapshotInteger.IDType = sqlfilter.StoredInSnapshot, sqlfilter.IDInteger
+		for _, table := range []sqlfilter.Table{linkedCases, columnCases, mixedCases, integer, snapshotOwned, snapshotInteger} {
 			resources := make([]rbac.Resource, len(rows))
 			for i, row := range rows {
 				resources[i] = row.resource(table)
@@ -433,6 +462,132 @@ func TestListsMatchCheck(t *testing.T) {
 		for _, s := range []string{"none", "all", "active", "inactive too", "assignee", "workgroups", "owner"} {
 			if !shapes[s] {
 				t.Errorf("no request gave a plan with %s (saw %v)", s, shapes)
+			}
+		}
+	})
+}
+
+// listRowsWithEdgeIDs is listRows with the ids -2^63, -5 and 0 before 1
+// to n, and 2^63-1 after; the edge rows are owned by dfe-- and hmrc.
+func listRowsWithEdgeIDs(n int, seed uint64) []listRow {
+	rows := listRows(n+4, seed)
+	edge := func(i int, id int64) {
+		rows[i].id, rows[i].owners = id, []rbac.OrgSlug{"dfe--", "hmrc"}
+	}
+	edge(0, math.MinInt64)
+	edge(1, -5)
+	edge(2, 0)
+	for i := 3; i < len(rows)-1; i++ {
+		rows[i].id = int64(i - 2)
+	}
+	edge(len(rows)-1, math.MaxInt64)
+	return rows
+}
+
+// oddIDs look like integers to a lenient parser but are not the canonical
+// text of any int64, so no integer record has them as its id.
+var oddIDs = []string{"007", "00", "-0", "+8", "-05", "7x", "1e3", "0x10", "9.0",
+	"9223372036854775808", "-9223372036854775809", "18446744073709551611", "99999999999999999999"}
+
+// oddOwnerships: stored ownership by dfe-- and hmrc of the oddIDs, and of
+// the largest int64 (the rows beyond storedOwnerships' first ones).
+func oddOwnerships() []rbac.Ownership {
+	var out []rbac.Ownership
+	for _, id := range append(oddIDs, strconv.FormatInt(math.MaxInt64, 10)) {
+		out = append(out, rbac.Ownership{Kind: listKind, ID: id, Owners: []rbac.OrgSlug{"dfe--", "hmrc"}})
+	}
+	return out
+}
+
+// TestListsTextIDs: an application table whose id column is text, with
+// decimal ids and the oddIDs, under stored owners (in the database and in
+// the snapshot) with the id's type unsaid and IDText: the rows the clause
+// selects are exactly those Check allows.
+func TestListsTextIDs(t *testing.T) {
+	rows := listRows(2_000, 5)
+	ids := make([]string, 0, len(rows)+len(oddIDs))
+	for _, row := range rows {
+		ids = append(ids, strconv.FormatInt(row.id, 10))
+	}
+	ids = append(ids, oddIDs...)
+	forEachDatabase(t, func(t *testing.T, db database) {
+		ctx := context.Background()
+		h, a := listSetup(t, db, nil, append(storedOwnerships(rows, 1500), oddOwnerships()...))
+		snap := a.Snapshot()
+		suffix := ""
+		if db.dialect == sqlstore.MySQL {
+			suffix = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+		}
+		if _, err := h.ExecContext(ctx, "CREATE TABLE app_text_cases (id VARCHAR(128) NOT NULL PRIMARY KEY, closed BOOLEAN NOT NULL, home VARCHAR(128) NULL)"+suffix); err != nil {
+			t.Fatal(err)
+		}
+		resources := make([]rbac.Resource, len(ids))
+		var values [][]any
+		for i, id := range ids {
+			row := rows[i%len(rows)] // the odd ids borrow a row's closed and home
+			resources[i] = rbac.Resource{Kind: listKind, ID: id, Inactive: row.closed}
+			var home any
+			if len(row.workgroups) > 0 {
+				resources[i].Workgroups = row.workgroups[:1]
+				home = string(row.workgroups[0])
+			}
+			values = append(values, []any{id, row.closed, home})
+		}
+		tx, err := h.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		insertRows(ctx, t, tx, db.dialect, "app_text_cases", values)
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		for _, table := range []sqlfilter.Table{
+			{Name: "app_text_cases", ID: "id", Inactive: "closed", Workgroups: sqlfilter.Values{Column: "home"}, Owners: sqlfilter.Values{Stored: sqlfilter.StoredInDatabase}},
+			{Name: "app_text_cases", ID: "id", IDType: sqlfilter.IDText, Inactive: "closed", Workgroups: sqlfilter.Values{Column: "home"}, Owners: sqlfilter.Values{Stored: sqlfilter.StoredInDatabase}},
+			{Name: "app_text_cases", ID: "id", Inactive: "closed", Workgroups: sqlfilter.Values{Column: "home"}, Owners: sqlfilter.Values{Stored: sqlfilter.StoredInSnapshot}},
+			{Name: "app_text_cases", ID: "id", IDType: sqlfilter.IDText, Inactive: "closed", Workgroups: sqlfilter.Values{Column: "home"}, Owners: sqlfilter.Values{Stored: sqlfilter.StoredInSnapshot}},
+		} {
+			owned := 0
+			for _, req := range listRequests() {
+				plan := snap.Plan(req)
+				where, args, err := sqlfilter.Where(plan, table, db.dialect)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var want []string
+				for i := range resources {
+					if snap.Check(rbac.Request{User: req.User, ActiveRoles: req.ActiveRoles, Permission: req.Permission, Resource: &resources[i]}).Allowed {
+						want = append(want, resources[i].ID)
+					}
+				}
+				if _, ok := plan.Owner(); ok && len(want) > 0 {
+					owned++
+				}
+				q := "SELECT id FROM app_text_cases WHERE " + where
+				rs, err := h.QueryContext(ctx, q, args...)
+				if err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+				var got []string
+				for rs.Next() {
+					var id string
+					if err := rs.Scan(&id); err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, id)
+				}
+				if err := rs.Err(); err != nil {
+					t.Fatal(err)
+				}
+				rs.Close()
+				slices.Sort(want)
+				slices.Sort(got)
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Fatalf("%s via %v %+v: plan %v\nWHERE %s %v\nrows (-Check +SQL):\n%s", req.User, table.IDType, table.Owners, plan, where, args, diff)
+				}
+			}
+			if owned == 0 {
+				t.Errorf("%v %+v: no plan with an owner condition allowed a row; the test proves nothing", table.IDType, table.Owners)
 			}
 		}
 	})

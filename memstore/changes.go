@@ -32,6 +32,31 @@ func (s *Store) Changes(ctx context.Context, after rbac.Revision) ([]rbac.Change
 	return out, nil
 }
 
+var _ rbac.HistoryReader = (*Store)(nil)
+
+// ReadHistory implements rbac.HistoryReader: it walks the log newest
+// first from q.Before and copies only the changes the page shows.
+func (s *Store) ReadHistory(ctx context.Context, q rbac.HistoryQuery, maxChanges int) (rbac.HistoryPage, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.check(ctx, "history"); err != nil {
+		return rbac.HistoryPage{}, err
+	}
+	page := rbac.HistoryPage{Horizon: s.horizon}
+	newest := s.rev
+	if q.Before > 0 {
+		newest = min(newest, q.Before-1)
+	}
+	below := max(q.After, s.horizon)
+	for rev := newest; rev > below && (q.Limit <= 0 || len(page.Sets) < q.Limit); rev-- {
+		// s.log[i] has revision horizon+1+i.
+		if hs, ok := q.Select(s.log[rev-s.horizon-1], maxChanges); ok {
+			page.Sets = append(page.Sets, hs)
+		}
+	}
+	return page, nil
+}
+
 // Prune drops the change sets with revisions up to and including through,
 // bounding the log's memory. Later, Changes(after) with after < through
 // wraps rbac.ErrTruncated. The IDs of dropped change sets are kept until

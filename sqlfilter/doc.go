@@ -20,6 +20,21 @@
 // (StoredInDatabase), or the stored Ownership of the plan's snapshot
 // (StoredInSnapshot), which is what Check uses when Resource.Owners is nil.
 //
+// Stored owners compare the text ids of stored Ownership with the table's
+// id column. Say the column's type in Table.IDType — IDInteger for an
+// integer column, IDText for a text one — whenever owners are stored: the
+// clause then also compares the ids in the column's type, so the database
+// may read a small owned set from the owners' org index and look each id
+// up in the table's primary key, or walk the table in id order when the
+// owned set is large, whichever its statistics favour. Left unset
+// (IDAnyType) the id is compared as CAST(id AS TEXT), which is exact for
+// any column type but which no index serves: the database can only walk
+// the table, which costs the whole table when few records qualify
+// (0.3–0.9 s for a page where 37 rows of 1,000,000 do, against a few
+// milliseconds with IDInteger; see bench/BENCHMARKS.md, "Lists"). With
+// IDInteger, a stored id that is not the canonical decimal form of an
+// int64 ("007", "7x") matches no record, as in Check.
+//
 // The clause agrees with Plan.Allows for a record described from those
 // columns: the integration tests compare the rows and pages it selects
 // with Check's answers on SQLite, PostgreSQL and MariaDB (5,000 rows in

@@ -38,6 +38,7 @@ ownership: [{kind: service, bypass: service.bypass}]
 owners:
   - {kind: service, id: "7", owners: ["dfe--"]}
   - {kind: service, id: "9", owners: [hmrc, "dfe--"]}
+  - {kind: service, id: "09", owners: [hmrc]}
 `
 
 func snapshot(t testing.TB, text string) *rbac.Snapshot {
@@ -121,7 +122,26 @@ func TestWhere(t *testing.T) {
 		{"owners stored by sqlstore in the same database", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, stored, sqlstore.Postgres,
 			want{`"s"."retired" = FALSE AND CAST("s"."id" AS TEXT) COLLATE "C" IN (SELECT rbac_o.id FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = $1 AND rbac_o.org = $2)`, []any{"service", "hmrc"}}},
 		{"owners stored in the snapshot", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, snapOwned, sqlstore.SQLite,
-			want{`"s"."retired" = FALSE AND CAST("s"."id" AS TEXT) = ?`, []any{"9"}}},
+			want{`"s"."retired" = FALSE AND CAST("s"."id" AS TEXT) IN (?, ?)`, []any{"09", "9"}}},
+		{"stored owners, integer ids, PostgreSQL: text equality (exact) and integer equality (canonical ids converted in a CASE)", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, withIDType(stored, sqlfilter.IDInteger), sqlstore.Postgres,
+			want{`"s"."retired" = FALSE AND EXISTS (SELECT 1 FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = $1 AND rbac_o.org = $2 AND rbac_o.id = CAST("s"."id" AS TEXT) COLLATE "C" AND "s"."id" = CASE WHEN rbac_o.id ~ '^(0|-?[1-9][0-9]{0,17})$' OR rbac_o.id ~ '^[1-9][0-9]{18}$' AND rbac_o.id <= '9223372036854775807' OR rbac_o.id ~ '^-[1-9][0-9]{18}$' AND rbac_o.id <= '-9223372036854775808' THEN CAST(rbac_o.id AS BIGINT) END)`,
+				[]any{"service", "hmrc"}}},
+		{"stored owners, integer ids, MariaDB: text equality and integer equality", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, withIDType(stored, sqlfilter.IDInteger), sqlstore.MySQL,
+			want{"`s`.`retired` = FALSE AND EXISTS (SELECT 1 FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = ? AND rbac_o.org = ? AND rbac_o.id = CAST(`s`.`id` AS CHAR) COLLATE utf8mb4_bin AND `s`.`id` = CAST(rbac_o.id AS SIGNED))",
+				[]any{"service", "hmrc"}}},
+		{"stored owners, integer ids, SQLite", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, withIDType(stored, sqlfilter.IDInteger), sqlstore.SQLite,
+			want{`"s"."retired" = FALSE AND "s"."id" IN (SELECT CAST(rbac_o.id AS INTEGER) FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = ? AND rbac_o.org = ? AND CAST(CAST(rbac_o.id AS INTEGER) AS TEXT) = rbac_o.id)`,
+				[]any{"service", "hmrc"}}},
+		{"stored owners, text ids, PostgreSQL: byte equality in both keys' collations", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, withIDType(stored, sqlfilter.IDText), sqlstore.Postgres,
+			want{`"s"."retired" = FALSE AND EXISTS (SELECT 1 FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = $1 AND rbac_o.org = $2 AND rbac_o.id = "s"."id" COLLATE "C" AND "s"."id" = rbac_o.id COLLATE "default")`, []any{"service", "hmrc"}}},
+		{"stored owners, text ids, MariaDB", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, withIDType(stored, sqlfilter.IDText), sqlstore.MySQL,
+			want{"`s`.`retired` = FALSE AND EXISTS (SELECT 1 FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = ? AND rbac_o.org = ? AND rbac_o.id = `s`.`id` COLLATE utf8mb4_bin)", []any{"service", "hmrc"}}},
+		{"stored owners, text ids, SQLite: BINARY", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, withIDType(stored, sqlfilter.IDText), sqlstore.SQLite,
+			want{`"s"."retired" = FALSE AND "s"."id" COLLATE BINARY IN (SELECT rbac_o.id FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = ? AND rbac_o.org = ?)`, []any{"service", "hmrc"}}},
+		{"owners in the snapshot, integer ids: only canonical ids, as integers", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, withIDType(snapOwned, sqlfilter.IDInteger), sqlstore.Postgres,
+			want{`"s"."retired" = FALSE AND "s"."id" = $1`, []any{int64(9)}}},
+		{"owners in the snapshot, text ids", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, withIDType(snapOwned, sqlfilter.IDText), sqlstore.MySQL,
+			want{"`s`.`retired` = FALSE AND `s`.`id` IN (? COLLATE utf8mb4_bin, ? COLLATE utf8mb4_bin)", []any{"09", "9"}}},
 		{"scope all with ownership: inactive too, owned", rbac.PlanRequest{User: "arch", Permission: "service.edit", Kind: "service"}, services, sqlstore.SQLite,
 			want{`"s"."id" IN (SELECT rbac_o."service_id" FROM "service_owners" AS rbac_o WHERE rbac_o."org" = ?)`, []any{"hmrc"}}},
 		{"no inactive column: every record is active", rbac.PlanRequest{User: "bob", Permission: "case.read", Kind: "case"}, sqlfilter.Table{Name: "cases", ID: "id"}, sqlstore.SQLite,
@@ -139,6 +159,41 @@ func TestWhere(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func withIDType(t sqlfilter.Table, typ sqlfilter.IDType) sqlfilter.Table {
+	t.IDType = typ
+	return t
+}
+
+// TestWhereLongIntegerListsAreOneParameter: thousands of owned integer ids
+// in the snapshot travel as one parameter, non-canonical ids left out.
+func TestWhereLongIntegerListsAreOneParameter(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("roles: [{id: ed, grants: [\"service.edit@all\"]}]\nusers: [{id: ed, org: o, roles: [ed]}]\nownership: [{kind: service, bypass: service.bypass}]\nowners:\n")
+	for i := range 3000 {
+		fmt.Fprintf(&b, "  - {kind: service, id: \"%d\", owners: [o]}\n", i)
+	}
+	b.WriteString("  - {kind: service, id: \"0042\", owners: [o]}\n")
+	plan := snapshot(t, b.String()).Plan(rbac.PlanRequest{User: "ed", Permission: "service.edit", Kind: "service"})
+	table := sqlfilter.Table{Name: "s", ID: "id", IDType: sqlfilter.IDInteger, Owners: sqlfilter.Values{Stored: sqlfilter.StoredInSnapshot}}
+	for d, want := range map[sqlstore.Dialect]string{
+		sqlstore.SQLite:   `"s"."id" IN (SELECT value FROM json_each(?))`,
+		sqlstore.Postgres: `"s"."id" = ANY(CAST($1 AS bigint[]))`,
+		sqlstore.MySQL:    "`s`.`id` IN (SELECT rbac_j.v FROM JSON_TABLE(?, '$[*]' COLUMNS (v BIGINT PATH '$')) AS rbac_j)",
+	} {
+		clause, args, err := sqlfilter.Where(plan, table, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if clause != want || len(args) != 1 {
+			t.Fatalf("%v: %s %d args, want %s with one", d, clause, len(args), want)
+		}
+		list := args[0].(string)
+		if strings.Contains(list, "0042") || !strings.Contains(list, ",2999") || strings.Count(list, ",") != 2999 {
+			t.Errorf("%v: the list is not the 3,000 canonical ids: %.80s…", d, list)
+		}
 	}
 }
 
@@ -160,6 +215,7 @@ func TestWhereRefusesHostileMappings(t *testing.T) {
 		{"no id", sqlfilter.Table{Name: "cases"}},
 		{"two sources", sqlfilter.Table{Name: "cases", ID: "id", Assignees: sqlfilter.Values{Column: "a", Link: &sqlfilter.Link{Table: "l", Record: "r", Value: "v"}}}},
 		{"stored assignees", sqlfilter.Table{Name: "cases", ID: "id", Assignees: sqlfilter.Values{Stored: sqlfilter.StoredInDatabase}}},
+		{"unknown id type", sqlfilter.Table{Name: "cases", ID: "id", IDType: 9}},
 	}
 	for _, tt := range bad {
 		for _, d := range []sqlstore.Dialect{sqlstore.SQLite, sqlstore.Postgres, sqlstore.MySQL} {

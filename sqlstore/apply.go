@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -42,7 +43,11 @@ func (s *Store) Apply(ctx context.Context, cs rbac.ChangeSet) (rbac.Revision, er
 	if err := cs.Validate(); err != nil {
 		return 0, err
 	}
-	cs = cs.Clone()
+	// A copy of the list of changes, not of the entities: Apply fills in
+	// Before, Time and ID without touching the caller's set, and only
+	// reads the entities (deep copies of an import's 100,000 users cost a
+	// tenth of its CPU).
+	cs.Changes = slices.Clone(cs.Changes)
 	if cs.Time.IsZero() {
 		cs.Time = s.now()
 	}
@@ -189,6 +194,20 @@ func (s *Store) applyTx(ctx context.Context, q querier, cs rbac.ChangeSet, diges
 		overlay[r] = c.After
 	}
 
+	// A large set's log images are encoded while the entities' rows are
+	// written: on two cores, encoding an import's 110,000 images overlaps
+	// the database's work instead of following it.
+	logRows := make(chan logItems, 1)
+	encode := func() {
+		rows, err := logItemRows(rev, cs)
+		logRows <- logItems{rows, err}
+	}
+	if len(cs.Changes) >= bulkRows {
+		go encode()
+	} else {
+		encode()
+	}
+
 	for _, t := range entityTables {
 		var gone [][]string
 		var puts []record
@@ -209,7 +228,11 @@ func (s *Store) applyTx(ctx context.Context, q querier, cs rbac.ChangeSet, diges
 		}
 	}
 
-	if err := s.appendLog(ctx, q, rev, cs); err != nil {
+	items := <-logRows
+	if items.err != nil {
+		return 0, items.err
+	}
+	if err := s.appendLog(ctx, q, rev, cs, items.rows); err != nil {
 		return 0, err
 	}
 	if _, err := q.ExecContext(ctx, s.dialect.rebind("INSERT INTO rbac_change_ids (change_id, revision, digest, time_ns) VALUES (?, ?, ?, ?)"),
@@ -224,23 +247,51 @@ func (s *Store) applyTx(ctx context.Context, q querier, cs rbac.ChangeSet, diges
 	return rev, nil
 }
 
-// appendLog records the change set and its changes, with their images.
-func (s *Store) appendLog(ctx context.Context, q querier, rev rbac.Revision, cs rbac.ChangeSet) error {
-	if _, err := q.ExecContext(ctx, s.dialect.rebind("INSERT INTO rbac_changes (revision, time_ns, actor, reason) VALUES (?, ?, ?, ?)"),
-		int64(rev), cs.Time.UnixNano(), string(cs.Actor), cs.Reason); err != nil {
-		return err
-	}
+type logItems struct {
+	rows [][]any
+	err  error
+}
+
+// logItemRows returns the rbac_change_items rows of cs: each change with
+// its images.
+func logItemRows(rev rbac.Revision, cs rbac.ChangeSet) ([][]any, error) {
 	rows := make([][]any, 0, len(cs.Changes))
 	for i, c := range cs.Changes {
 		before, err := encodeEntity(c.Before)
 		if err != nil {
-			return &rbac.Error{Op: "apply", Kind: c.Kind, ID: c.Key, Msg: "encoding the before image: " + err.Error(), Err: rbac.ErrInvalid}
+			return nil, &rbac.Error{Op: "apply", Kind: c.Kind, ID: c.Key, Msg: "encoding the before image: " + err.Error(), Err: rbac.ErrInvalid}
 		}
 		after, err := encodeEntity(c.After)
 		if err != nil {
-			return &rbac.Error{Op: "apply", Kind: c.Kind, ID: c.Key, Msg: "encoding the value: " + err.Error(), Err: rbac.ErrInvalid}
+			return nil, &rbac.Error{Op: "apply", Kind: c.Kind, ID: c.Key, Msg: "encoding the value: " + err.Error(), Err: rbac.ErrInvalid}
 		}
 		rows = append(rows, []any{int64(rev), i, string(c.Kind), c.Key, c.Cascade, before, after})
 	}
-	return s.insertRows(ctx, q, "rbac_change_items", []string{"revision", "pos", "kind", "entity_key", "is_cascade", "before_json", "after_json"}, rows)
+	return rows, nil
+}
+
+// appendLog records the change set, its changes (rows from logItemRows)
+// and how many changes of each kind it has, for history pages filtered by
+// kind (schema 6).
+func (s *Store) appendLog(ctx context.Context, q querier, rev rbac.Revision, cs rbac.ChangeSet, items [][]any) error {
+	if _, err := q.ExecContext(ctx, s.dialect.rebind("INSERT INTO rbac_changes (revision, time_ns, actor, reason) VALUES (?, ?, ?, ?)"),
+		int64(rev), cs.Time.UnixNano(), string(cs.Actor), cs.Reason); err != nil {
+		return err
+	}
+	if err := s.insertRows(ctx, q, "rbac_change_items", []string{"revision", "pos", "kind", "entity_key", "is_cascade", "before_json", "after_json"}, items); err != nil {
+		return err
+	}
+	var kinds []rbac.EntityKind
+	perKind := make(map[rbac.EntityKind]int)
+	for _, c := range cs.Changes {
+		if perKind[c.Kind] == 0 {
+			kinds = append(kinds, c.Kind)
+		}
+		perKind[c.Kind]++
+	}
+	counts := make([][]any, len(kinds))
+	for i, k := range kinds {
+		counts[i] = []any{int64(rev), string(k), perKind[k]}
+	}
+	return s.insertRows(ctx, q, "rbac_change_kinds", []string{"revision", "kind", "changes"}, counts)
 }

@@ -131,6 +131,7 @@ func (s *Store) Prune(ctx context.Context, through rbac.Revision) error {
 		}
 		for _, stmt := range []string{
 			"DELETE FROM rbac_change_items WHERE revision <= ?",
+			"DELETE FROM rbac_change_kinds WHERE revision <= ?",
 			"DELETE FROM rbac_changes WHERE revision <= ?",
 			"UPDATE rbac_revision SET horizon = ? WHERE id = 1",
 		} {

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/rolegraph/rbac"
 )
@@ -31,6 +32,11 @@ type roleJSON struct {
 func encodeEntity(e rbac.Entity) (sql.NullString, error) {
 	if e == nil {
 		return sql.NullString{}, nil
+	}
+	if u, ok := e.(rbac.User); ok {
+		if b, ok := appendUserJSON(nil, u); ok {
+			return sql.NullString{String: string(b), Valid: true}, nil
+		}
 	}
 	var v any = e
 	if r, ok := e.(rbac.Role); ok {
@@ -96,4 +102,51 @@ func decodeAs[T rbac.Entity](data []byte) (rbac.Entity, error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+// appendUserJSON writes u as json.Marshal does, without reflection: an
+// import logs a hundred thousand users. It reports false, and json.Marshal
+// is used, if a string holds a byte that json.Marshal would escape (none
+// of a valid id does), so that the two always agree.
+func appendUserJSON(b []byte, u rbac.User) ([]byte, bool) {
+	ok := true
+	str := func(s string) {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				ok = false
+			}
+		}
+		b = append(b, '"')
+		b = append(b, s...)
+		b = append(b, '"')
+	}
+	list := func(isNil bool, n int, at func(int) string) {
+		if isNil {
+			b = append(b, "null"...)
+			return
+		}
+		b = append(b, '[')
+		for i := range n {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			str(at(i))
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `{"ID":`...)
+	str(string(u.ID))
+	b = append(b, `,"AccountType":`...)
+	str(string(u.AccountType))
+	b = append(b, `,"Org":`...)
+	str(string(u.Org))
+	b = append(b, `,"Roles":`...)
+	list(u.Roles == nil, len(u.Roles), func(i int) string { return string(u.Roles[i]) })
+	b = append(b, `,"Groups":`...)
+	list(u.Groups == nil, len(u.Groups), func(i int) string { return string(u.Groups[i]) })
+	b = append(b, `,"Workgroups":`...)
+	list(u.Workgroups == nil, len(u.Workgroups), func(i int) string { return string(u.Workgroups[i]) })
+	b = append(b, `,"Disabled":`...)
+	b = strconv.AppendBool(b, u.Disabled)
+	return append(b, '}'), ok
 }

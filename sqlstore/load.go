@@ -30,6 +30,7 @@ func (s *Store) Load(ctx context.Context) (*rbac.Policy, rbac.Revision, error) {
 			if err != nil {
 				return fmt.Errorf("reading %s: %w", t.name, err)
 			}
+			growPolicy(p, t.kind, len(recs))
 			for _, r := range recs {
 				e, err := t.fromRecord(r)
 				if err != nil {
@@ -49,6 +50,32 @@ func (s *Store) Load(ctx context.Context) (*rbac.Policy, rbac.Revision, error) {
 		return nil, 0, s.wrap(ctx, "load", err)
 	}
 	return p, rev, nil
+}
+
+// growPolicy makes room for n more entities of kind in p.
+func growPolicy(p *rbac.Policy, kind rbac.EntityKind, n int) {
+	switch kind {
+	case rbac.EntityAccountType:
+		p.AccountTypes = slices.Grow(p.AccountTypes, n)
+	case rbac.EntityPermission:
+		p.Permissions = slices.Grow(p.Permissions, n)
+	case rbac.EntityRole:
+		p.Roles = slices.Grow(p.Roles, n)
+	case rbac.EntityGroup:
+		p.Groups = slices.Grow(p.Groups, n)
+	case rbac.EntityWorkgroup:
+		p.Workgroups = slices.Grow(p.Workgroups, n)
+	case rbac.EntityUser:
+		p.Users = slices.Grow(p.Users, n)
+	case rbac.EntityConstraint:
+		p.Constraints = slices.Grow(p.Constraints, n)
+	case rbac.EntityResourceKind:
+		p.Kinds = slices.Grow(p.Kinds, n)
+	case rbac.EntityOwnershipRule:
+		p.OwnershipRules = slices.Grow(p.OwnershipRules, n)
+	case rbac.EntityOwnership:
+		p.Ownerships = slices.Grow(p.Ownerships, n)
+	}
 }
 
 // addToPolicy appends e to p's list of its kind.

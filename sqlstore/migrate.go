@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"path"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -236,7 +237,7 @@ func runMigrations(ctx context.Context, q querier, d Dialect, migs []migration) 
 			continue
 		}
 		for _, stmt := range statements(m.sql) {
-			if _, err := q.ExecContext(ctx, stmt); err != nil {
+			if err := runStatement(ctx, q, d, stmt); err != nil {
 				return fmt.Errorf("migration %s: %w", m.name, err)
 			}
 		}
@@ -245,6 +246,13 @@ func runMigrations(ctx context.Context, q querier, d Dialect, migs []migration) 
 		}
 	}
 	return nil
+}
+
+// indexExists reports whether err says that the index stmt creates is
+// there already: MySQL's CREATE INDEX has no IF NOT EXISTS, and an
+// interrupted migration must re-run (error 1061, duplicate key name).
+func indexExists(d Dialect, stmt string, err error) bool {
+	return d == MySQL && strings.HasPrefix(stmt, "CREATE INDEX ") && mysqlErrorNumber(err.Error()) == 1061
 }
 
 // migrateSQLite switches to WAL, then migrates inside BEGIN IMMEDIATE.
@@ -296,7 +304,7 @@ func migrateSQLite(ctx context.Context, conn *sql.Conn, migs []migration) (err e
 			continue
 		}
 		for _, stmt := range statements(m.sql) {
-			if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			if err := runStatement(ctx, conn, SQLite, stmt); err != nil {
 				return fmt.Errorf("migration %s: %w", m.name, err)
 			}
 		}
@@ -306,6 +314,34 @@ func migrateSQLite(ctx context.Context, conn *sql.Conn, migs []migration) (err e
 	}
 	_, err = conn.ExecContext(ctx, "COMMIT")
 	return err
+}
+
+// addColumnIfNotExists matches "ALTER TABLE t ADD COLUMN IF NOT EXISTS c
+// ...", which PostgreSQL and MariaDB understand but SQLite and MySQL do
+// not: on those sqlstore looks the column up and adds it only if absent, so
+// that a migration adding a column can be re-run.
+var addColumnIfNotExists = regexp.MustCompile(`(?is)^(ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+)IF\s+NOT\s+EXISTS\s+((\w+)\s.*)$`)
+
+// runStatement runs one statement of a migration.
+func runStatement(ctx context.Context, q querier, d Dialect, stmt string) error {
+	if m := addColumnIfNotExists.FindStringSubmatch(stmt); m != nil && d != Postgres {
+		lookup := "SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?"
+		if d == MySQL {
+			lookup = "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?"
+		}
+		var n int
+		if err := q.QueryRowContext(ctx, lookup, m[2], m[4]).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		stmt = m[1] + m[3]
+	}
+	if _, err := q.ExecContext(ctx, stmt); err != nil && !indexExists(d, stmt, err) {
+		return err
+	}
+	return nil
 }
 
 // checkSchema verifies, without changing anything, that the database has

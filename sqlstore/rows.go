@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rolegraph/rbac"
@@ -73,20 +75,52 @@ func chunks(keys [][]string, f func([][]string) error) error {
 // keys is nil, else those with the given keys (in no particular order).
 func (s *Store) readRecords(ctx context.Context, q querier, t *entityTable, keys [][]string) ([]record, error) {
 	var recs []record
-	index := make(map[string]int)
+	var index map[string]int // record by key, for lists in tables
+	for _, l := range t.lists {
+		if !l.inColumn() {
+			index = make(map[string]int)
+		}
+	}
+	dec := newListDecoder()
 	if keys == nil {
-		if err := s.readParents(ctx, q, t, "", nil, &recs, index); err != nil {
+		if err := s.readParents(ctx, q, t, "", nil, &recs, index, dec); err != nil {
 			return nil, err
 		}
-		for i := range t.lists {
+		for i, l := range t.lists {
+			if l.inColumn() {
+				continue
+			}
 			if err := s.readList(ctx, q, t, i, "", nil, recs, index); err != nil {
 				return nil, err
 			}
 		}
 		return recs, nil
 	}
+	if len(keys) >= bulkRows {
+		// Many keys (an import): reading them with IN lists takes a query
+		// per thousand keys, to find none in a new store. Read the table
+		// whole instead when it is empty or not much larger.
+		var n int
+		if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+t.name).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return nil, nil
+		}
+		if n <= 2*len(keys) {
+			all, err := s.readRecords(ctx, q, t, nil)
+			if err != nil {
+				return nil, err
+			}
+			wanted := make(map[string]bool, len(keys))
+			for _, k := range keys {
+				wanted[keyString(k)] = true
+			}
+			return slices.DeleteFunc(all, func(r record) bool { return !wanted[keyString(r.key)] }), nil
+		}
+	}
 	err := chunks(keys, func(part [][]string) error {
-		return s.readParents(ctx, q, t, keyFilter(t.keys, len(part)), keyArgs(part), &recs, index)
+		return s.readParents(ctx, q, t, keyFilter(t.keys, len(part)), keyArgs(part), &recs, index, dec)
 	})
 	if err != nil || len(recs) == 0 {
 		return recs, err
@@ -96,6 +130,9 @@ func (s *Store) readRecords(ctx context.Context, q querier, t *entityTable, keys
 		found[i] = r.key
 	}
 	for i, l := range t.lists {
+		if l.inColumn() {
+			continue
+		}
 		err := chunks(found, func(part [][]string) error {
 			return s.readList(ctx, q, t, i, keyFilter(l.keys, len(part)), keyArgs(part), recs, index)
 		})
@@ -106,11 +143,26 @@ func (s *Store) readRecords(ctx context.Context, q querier, t *entityTable, keys
 	return recs, nil
 }
 
-func (s *Store) readParents(ctx context.Context, q querier, t *entityTable, where string, args []any, recs *[]record, index map[string]int) error {
+// parentColumns lists the columns of an entity's row: key, scalars, then
+// the list columns.
+func (t *entityTable) parentColumns() []string {
 	cols := append([]string(nil), t.keys...)
 	for _, c := range t.cols {
 		cols = append(cols, c.name)
 	}
+	for _, l := range t.lists {
+		if l.inColumn() {
+			cols = append(cols, l.column)
+		}
+	}
+	return cols
+}
+
+// readParents reads entity rows, with the lists kept in their columns.
+// Scalars are scanned into reused variables and list columns as raw bytes,
+// decoded with interning, so a row costs its record and its lists.
+func (s *Store) readParents(ctx context.Context, q querier, t *entityTable, where string, args []any, recs *[]record, index map[string]int, dec *listDecoder) error {
+	cols := t.parentColumns()
 	query := "SELECT " + strings.Join(cols, ", ") + " FROM " + t.name + where + " ORDER BY " + strings.Join(t.keys, ", ")
 	rows, err := q.QueryContext(ctx, s.dialect.rebind(query), args...)
 	if err != nil {
@@ -118,41 +170,79 @@ func (s *Store) readParents(ctx context.Context, q querier, t *entityTable, wher
 	}
 	defer rows.Close()
 	nk := len(t.keys)
+	key := make([]sql.RawBytes, nk)
+	texts := make([]sql.RawBytes, len(t.cols))
+	ints := make([]int64, len(t.cols))
+	bools := make([]bool, len(t.cols))
+	var listCols []int // indexes in t.lists of the lists in columns
+	for i, l := range t.lists {
+		if l.inColumn() {
+			listCols = append(listCols, i)
+		}
+	}
+	lists := make([]sql.RawBytes, len(listCols))
+	dest := make([]any, 0, len(cols))
+	for i := range key {
+		dest = append(dest, &key[i])
+	}
+	for i, c := range t.cols {
+		switch c.typ {
+		case textCol:
+			dest = append(dest, &texts[i])
+		case intCol:
+			dest = append(dest, &ints[i])
+		case boolCol:
+			dest = append(dest, &bools[i])
+		}
+	}
+	for i := range lists {
+		dest = append(dest, &lists[i])
+	}
+	// The records' small slices are cut from slabs: a few allocations per
+	// thousand rows instead of three per row.
+	var keySlab []string
+	var valSlab []any
+	var listSlab [][]string
+	cut := func(n int) int { return max(n*256, 1) }
 	for rows.Next() {
-		key := make([]string, nk)
-		dest := make([]any, 0, len(cols))
-		for i := range key {
-			dest = append(dest, &key[i])
-		}
-		vals := make([]any, len(t.cols))
-		texts := make([]string, len(t.cols))
-		ints := make([]int64, len(t.cols))
-		bools := make([]bool, len(t.cols))
-		for i, c := range t.cols {
-			switch c.typ {
-			case textCol:
-				dest = append(dest, &texts[i])
-			case intCol:
-				dest = append(dest, &ints[i])
-			case boolCol:
-				dest = append(dest, &bools[i])
-			}
-		}
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
+		if len(keySlab) < nk {
+			keySlab = make([]string, cut(nk))
+		}
+		if len(valSlab) < len(t.cols) {
+			valSlab = make([]any, cut(len(t.cols)))
+		}
+		if len(listSlab) < len(t.lists) {
+			listSlab = make([][]string, cut(len(t.lists)))
+		}
+		r := record{key: keySlab[:nk:nk], vals: valSlab[:len(t.cols):len(t.cols)], lists: listSlab[:len(t.lists):len(t.lists)]}
+		keySlab, valSlab, listSlab = keySlab[nk:], valSlab[len(t.cols):], listSlab[len(t.lists):]
+		for i, k := range key {
+			r.key[i] = string(k)
+		}
 		for i, c := range t.cols {
 			switch c.typ {
 			case textCol:
-				vals[i] = texts[i]
+				r.vals[i] = dec.box(texts[i]) // account types, orgs: few values
 			case intCol:
-				vals[i] = ints[i]
+				r.vals[i] = ints[i]
 			case boolCol:
-				vals[i] = bools[i]
+				r.vals[i] = bools[i]
 			}
 		}
-		index[keyString(key)] = len(*recs)
-		*recs = append(*recs, record{key: key, vals: vals, lists: make([][]string, len(t.lists))})
+		for j, i := range listCols {
+			items, err := dec.decode(lists[j], len(t.lists[i].cols))
+			if err != nil {
+				return &rbac.Error{Op: "load", Kind: t.kind, ID: keyString(r.key), Msg: fmt.Sprintf("column %s.%s: %v", t.name, t.lists[i].column, err), Err: rbac.ErrInvalid}
+			}
+			r.lists[i] = items
+		}
+		if index != nil {
+			index[keyString(r.key)] = len(*recs)
+		}
+		*recs = append(*recs, r)
 	}
 	return rows.Err()
 }
@@ -220,6 +310,9 @@ func (s *Store) deleteRecords(ctx context.Context, q querier, t *entityTable, ke
 	return chunks(keys, func(part [][]string) error {
 		args := keyArgs(part)
 		for _, l := range t.lists {
+			if l.inColumn() {
+				continue
+			}
 			if _, err := q.ExecContext(ctx, s.dialect.rebind("DELETE FROM "+l.name+keyFilter(l.keys, len(part))), args...); err != nil {
 				return err
 			}
@@ -233,22 +326,30 @@ func (s *Store) deleteRecords(ctx context.Context, q querier, t *entityTable, ke
 // with multi-row INSERTs.
 func (s *Store) insertRecords(ctx context.Context, q querier, t *entityTable, recs []record) error {
 	sortRecords(recs)
-	cols := append([]string(nil), t.keys...)
-	for _, c := range t.cols {
-		cols = append(cols, c.name)
-	}
-	var rows [][]any
+	cols := t.parentColumns()
+	rows := make([][]any, 0, len(recs))
+	var buf []byte
 	for _, r := range recs {
 		row := make([]any, 0, len(cols))
 		for _, k := range r.key {
 			row = append(row, k)
 		}
-		rows = append(rows, append(row, r.vals...))
+		row = append(row, r.vals...)
+		for i, l := range t.lists {
+			if l.inColumn() {
+				buf = appendList(buf[:0], r.lists[i], len(l.cols))
+				row = append(row, string(buf))
+			}
+		}
+		rows = append(rows, row)
 	}
 	if err := s.insertRows(ctx, q, t.name, cols, rows); err != nil {
 		return err
 	}
 	for i, l := range t.lists {
+		if l.inColumn() {
+			continue
+		}
 		lcols := append(append(append([]string(nil), l.keys...), "pos"), l.cols...)
 		var lrows [][]any
 		nv := len(l.cols)

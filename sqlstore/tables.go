@@ -21,13 +21,20 @@ type column struct {
 	typ  colType
 }
 
-// listTable holds one list of an entity: its rows are (the parent's key
-// columns, pos, values...), pos keeping the list's order.
+// listTable holds one list of an entity: either in a column of the
+// entity's row (column set; schema 5, see listcolumn.go) or in a table of
+// its own (name set), whose rows are (the parent's key columns, pos,
+// values...), pos keeping the list's order. Ownership owners stay in a
+// table: sqlfilter joins it to the application's tables.
 type listTable struct {
-	name string
-	keys []string // the parent's key, under this table's column names
-	cols []string // the values of one item (text)
+	column string   // the JSON column in the entity's table
+	name   string   // or the list's table
+	keys   []string // the parent's key, under the list table's column names
+	cols   []string // the values of one item (text), named as in schema 4
 }
+
+// inColumn reports whether the list is stored in a column of its entity.
+func (l listTable) inColumn() bool { return l.column != "" }
 
 // entityTable maps one entity kind to its table and its list tables.
 type entityTable struct {
@@ -110,7 +117,7 @@ var entityTables = []*entityTable{
 	{
 		kind: rbac.EntityPermission, name: "rbac_permissions", keys: one("name"),
 		cols:  []column{{"title", textCol}, {"section", textCol}, {"description", textCol}, {"deprecated", textCol}, {"sensitive_warning", textCol}},
-		lists: []listTable{{"rbac_permission_requires", one("permission"), one("requires")}},
+		lists: []listTable{{column: "requires", cols: one("requires")}},
 		toRecord: func(e rbac.Entity) record {
 			d := e.(rbac.PermissionDef)
 			return record{one(string(d.Name)), []any{d.Title, d.Section, d.Description, d.Deprecated, d.Sensitive}, [][]string{strs(d.Requires)}}
@@ -127,9 +134,9 @@ var entityTables = []*entityTable{
 		kind: rbac.EntityRole, name: "rbac_roles", keys: one("id"),
 		cols: []column{{"title", textCol}, {"description", textCol}},
 		lists: []listTable{
-			{"rbac_role_account_types", one("role_id"), one("account_type")},
-			{"rbac_role_contains", one("role_id"), one("contains_id")},
-			{"rbac_role_grants", one("role_id"), []string{"permission", "scope"}},
+			{column: "account_types", cols: one("account_type")},
+			{column: "contains_ids", cols: one("contains_id")},
+			{column: "grants", cols: []string{"permission", "scope"}},
 		},
 		toRecord: func(e rbac.Entity) record {
 			r := e.(rbac.Role)
@@ -160,7 +167,7 @@ var entityTables = []*entityTable{
 	{
 		kind: rbac.EntityAccountType, name: "rbac_account_types", keys: one("id"),
 		cols:  []column{{"title", textCol}},
-		lists: []listTable{{"rbac_account_type_default_roles", one("account_type"), one("role_id")}},
+		lists: []listTable{{column: "default_role_ids", cols: one("role_id")}},
 		toRecord: func(e rbac.Entity) record {
 			a := e.(rbac.AccountTypeDef)
 			return record{one(string(a.ID)), []any{a.Title}, [][]string{strs(a.DefaultRoles)}}
@@ -184,8 +191,8 @@ var entityTables = []*entityTable{
 		kind: rbac.EntityGroup, name: "rbac_groups", keys: one("id"),
 		cols: []column{{"name", textCol}, {"description", textCol}, {"account_type", textCol}},
 		lists: []listTable{
-			{"rbac_group_roles", one("group_id"), one("role_id")},
-			{"rbac_group_managers", one("group_id"), one("user_id")},
+			{column: "role_ids", cols: one("role_id")},
+			{column: "manager_ids", cols: one("user_id")},
 		},
 		toRecord: func(e rbac.Entity) record {
 			g := e.(rbac.Group)
@@ -203,9 +210,9 @@ var entityTables = []*entityTable{
 		kind: rbac.EntityUser, name: "rbac_users", keys: one("id"),
 		cols: []column{{"account_type", textCol}, {"org", textCol}, {"disabled", boolCol}},
 		lists: []listTable{
-			{"rbac_user_roles", one("user_id"), one("role_id")},
-			{"rbac_user_groups", one("user_id"), one("group_id")},
-			{"rbac_user_workgroups", one("user_id"), one("workgroup_id")},
+			{column: "role_ids", cols: one("role_id")},
+			{column: "group_ids", cols: one("group_id")},
+			{column: "workgroup_ids", cols: one("workgroup_id")},
 		},
 		toRecord: func(e rbac.Entity) record {
 			u := e.(rbac.User)
@@ -222,7 +229,7 @@ var entityTables = []*entityTable{
 	{
 		kind: rbac.EntityConstraint, name: "rbac_constraints", keys: one("name"),
 		cols:  []column{{"max_roles", intCol}, {"is_dynamic", boolCol}},
-		lists: []listTable{{"rbac_constraint_roles", one("constraint_name"), one("role_id")}},
+		lists: []listTable{{column: "role_ids", cols: one("role_id")}},
 		toRecord: func(e rbac.Entity) record {
 			c := e.(rbac.Constraint)
 			return record{one(c.Name), []any{int64(c.Max), c.Dynamic}, [][]string{strs(c.Roles)}}
@@ -247,7 +254,7 @@ var entityTables = []*entityTable{
 		kind: rbac.EntityOwnershipRule, name: "rbac_ownership_rules", keys: one("kind"),
 		cols: []column{{"bypass", textCol}},
 		// Create is a list of zero or one permission (schema 4).
-		lists: []listTable{{"rbac_ownership_rule_create", one("kind"), one("permission")}},
+		lists: []listTable{{name: "rbac_ownership_rule_create", keys: one("kind"), cols: one("permission")}},
 		toRecord: func(e rbac.Entity) record {
 			o := e.(rbac.OwnershipRule)
 			var create []string
@@ -270,7 +277,7 @@ var entityTables = []*entityTable{
 	},
 	{
 		kind: rbac.EntityOwnership, name: "rbac_ownerships", keys: []string{"kind", "id"},
-		lists: []listTable{{"rbac_ownership_owners", []string{"kind", "id"}, one("org")}},
+		lists: []listTable{{name: "rbac_ownership_owners", keys: []string{"kind", "id"}, cols: one("org")}},
 		toRecord: func(e rbac.Entity) record {
 			o := e.(rbac.Ownership)
 			return record{[]string{o.Kind, o.ID}, nil, [][]string{strs(o.Owners)}}

@@ -55,4 +55,8 @@
 //     a change set whose ID is logged is not written again (its revision
 //     is returned; other content under it is rbac.ErrConflict), also after
 //     Prune dropped it.
+//   - A store that is an rbac.HistoryReader returns from ReadHistory what a
+//     naive filter of its own Changes returns (fixed cases in Run, random
+//     pages after every kind of step in RunModel), with the Prune horizon,
+//     and never rbac.ErrTruncated.
 package storetest

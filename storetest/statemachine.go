@@ -19,7 +19,8 @@ import (
 // or no Expect and now and then a malformed change, with a caller's ID, a
 // malformed one or none (the store generates it); replays of logged change
 // sets by ID, same or different content; Changes from random revisions;
-// Prune when the store is a Pruner. After every step the store
+// Prune when the store is a Pruner; pages of history when it is an
+// rbac.HistoryReader (compared with naiveHistory). After every step the store
 // must equal a deliberately naive model: a map of entities, a revision and
 // a slice of expected change sets. The number of runs is rapid's
 // -rapid.checks (RAPID_CHECKS), the steps per run -rapid.steps.
@@ -36,6 +37,9 @@ func RunModel(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 		}
 		if _, ok := s.(Pruner); ok {
 			actions["prune"] = m.prune
+		}
+		if _, ok := s.(rbac.HistoryReader); ok {
+			actions["history"] = m.history
 		}
 		rt.Repeat(actions)
 	})

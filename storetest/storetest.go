@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 	t.Run("ChangeSetIDs", func(t *testing.T) { testChangeSetIDs(t, newStore) })
 	t.Run("RoundTrip", func(t *testing.T) { testRoundTrip(t, newStore) })
 	t.Run("Changes", func(t *testing.T) { testChanges(t, newStore) })
+	t.Run("History", func(t *testing.T) { testHistory(t, newStore) })
 	t.Run("Wait", func(t *testing.T) { testWait(t, newStore) })
 	t.Run("Close", func(t *testing.T) { testClose(t, newStore) })
 	t.Run("Context", func(t *testing.T) { testContext(t, newStore) })
