@@ -127,12 +127,20 @@ func (s *Snapshot) Users(q UserQuery) UserPage {
 			return page
 		}
 	}
+	// Users share a few orgs: test each org once, not once per user.
+	var lastOrg OrgSlug
+	lastOrgMatches, orgTested := false, false
 	s.users.Range(func(id string, rec *userRec) bool {
 		if rec == nil || manager != nil && !s.coversUser(manager, rec) {
 			return true
 		}
-		if needle != "" && !strings.Contains(strings.ToLower(id), needle) && !strings.Contains(strings.ToLower(string(rec.user.Org)), needle) {
-			return true
+		if needle != "" && !strings.Contains(strings.ToLower(id), needle) {
+			if org := rec.user.Org; !orgTested || org != lastOrg {
+				lastOrg, lastOrgMatches, orgTested = org, strings.Contains(strings.ToLower(string(org)), needle), true
+			}
+			if !lastOrgMatches {
+				return true
+			}
 		}
 		page.Matched++
 		if backwards && id >= string(q.Before) || !backwards && q.After != "" && id <= string(q.After) {

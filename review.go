@@ -216,8 +216,13 @@ func (s *Snapshot) GroupsOf(u UserID) []GroupID {
 // MembersOf lists the members of group g, sorted.
 func (s *Snapshot) MembersOf(g GroupID) []UserID {
 	var out []UserID
-	s.users.Range(func(_ string, rec *userRec) bool {
-		if rec != nil && slices.Contains(rec.user.Groups, g) {
+	for _, rec := range s.review.groups[g] {
+		if !s.users.Overlaid(string(rec.user.ID)) {
+			out = append(out, rec.user.ID)
+		}
+	}
+	s.users.RangeOverlay(func(_ string, rec *userRec, ok bool) bool {
+		if ok && rec != nil && slices.Contains(rec.user.Groups, g) {
 			out = append(out, rec.user.ID)
 		}
 		return true

@@ -183,7 +183,11 @@ func (prof *profile) wildcard(p Permission) uint8 {
 type reviewIndex struct {
 	users    *compile.OverlayMap[*userRec] // a version of the table whose base this indexes
 	profiles []*profile
-	members  [][]UserID // members[i]: enabled users of the base holding profiles[i], unsorted
+	members  [][]*userRec // members[i]: enabled users of the base holding profiles[i], unsorted (records: 8 bytes a user)
+	// groups: every user of the base (enabled or not) by group, unsorted,
+	// so that MembersOf reads a group's members instead of every user
+	// (records, not ids: 8 bytes a membership, one slab).
+	groups map[GroupID][]*userRec
 }
 
 // newReviewIndex indexes the base of users, whose records each calls f
@@ -208,20 +212,45 @@ func newReviewIndex(users *compile.OverlayMap[*userRec], nProfiles int32, each f
 		counts[i]++
 		total++
 	})
-	slab := make([]UserID, total)
-	ix.members = make([][]UserID, len(counts))
+	slab := make([]*userRec, total)
+	ix.members = make([][]*userRec, len(counts))
 	at := 0
 	for i, n := range counts {
 		ix.members[i] = slab[at : at : at+n]
 		at += n
 	}
+	groupSize := map[GroupID]int{}
+	grouped := 0
 	each(func(rec *userRec) {
-		if rec == nil || rec.user.Disabled {
+		if rec == nil {
+			return
+		}
+		for _, g := range rec.user.Groups {
+			groupSize[g]++
+			grouped++
+		}
+		if rec.user.Disabled {
 			return
 		}
 		i := slot[rec.prof.id] - 1
-		ix.members[i] = append(ix.members[i], rec.user.ID)
+		ix.members[i] = append(ix.members[i], rec)
 	})
+	if grouped > 0 {
+		recs := make([]*userRec, grouped)
+		ix.groups = make(map[GroupID][]*userRec, len(groupSize))
+		at := 0
+		for g, n := range groupSize {
+			ix.groups[g] = recs[at : at : at+n]
+			at += n
+		}
+		each(func(rec *userRec) {
+			if rec != nil {
+				for _, g := range rec.user.Groups {
+					ix.groups[g] = append(ix.groups[g], rec)
+				}
+			}
+		})
+	}
 	return ix
 }
 
@@ -234,9 +263,9 @@ func (s *Snapshot) eachHolder(match func(*profile) bool, f func(u UserID, prof *
 		if !match(prof) {
 			continue
 		}
-		for _, u := range ix.members[i] {
-			if !s.users.Overlaid(string(u)) {
-				f(u, prof)
+		for _, rec := range ix.members[i] {
+			if !s.users.Overlaid(string(rec.user.ID)) {
+				f(rec.user.ID, prof)
 			}
 		}
 	}
