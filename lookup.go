@@ -127,18 +127,24 @@ func (s *Snapshot) Users(q UserQuery) UserPage {
 			return page
 		}
 	}
-	// Users share a few orgs: test each org once, not once per user.
-	var lastOrg OrgSlug
-	lastOrgMatches, orgTested := false, false
+	// A user's org is read (a cache miss per user) only when some org of
+	// the indexed users contains the needle, or for users changed since.
+	orgsMayMatch := false
+	for org := range s.review.orgs {
+		if strings.Contains(strings.ToLower(string(org)), needle) {
+			orgsMayMatch = true
+			break
+		}
+	}
 	s.users.Range(func(id string, rec *userRec) bool {
 		if rec == nil || manager != nil && !s.coversUser(manager, rec) {
 			return true
 		}
 		if needle != "" && !strings.Contains(strings.ToLower(id), needle) {
-			if org := rec.user.Org; !orgTested || org != lastOrg {
-				lastOrg, lastOrgMatches, orgTested = org, strings.Contains(strings.ToLower(string(org)), needle), true
+			if !orgsMayMatch && !s.users.Overlaid(id) {
+				return true
 			}
-			if !lastOrgMatches {
+			if !strings.Contains(strings.ToLower(string(rec.user.Org)), needle) {
 				return true
 			}
 		}

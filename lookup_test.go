@@ -33,7 +33,34 @@ func TestUsersPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	s := a.Snapshot()
+	checkPages(t, a.Snapshot(), p.Users, "")
+	// Users changed since the snapshot's user table was indexed: moved to
+	// an org no indexed user has, added, deleted. A search by org must see
+	// them as they are now.
+	var changes []rbac.Change
+	for i, u := range p.Users[:40] {
+		switch {
+		case i%4 == 0:
+			changes = append(changes, rbac.Change{Kind: rbac.EntityUser, Key: string(u.ID)})
+			p.Users[i].ID = ""
+		default:
+			p.Users[i].Org = "cabinet"
+			changes = append(changes, rbac.PutUser(p.Users[i]))
+		}
+	}
+	added := rbac.User{ID: "zz-new", Org: "Cabinet"}
+	changes = append(changes, rbac.PutUser(added))
+	p.Users = append(slices.DeleteFunc(p.Users, func(u rbac.User) bool { return u.ID == "" }), added)
+	if _, err := a.Apply(ctx, rbac.ChangeSet{Changes: changes}); err != nil {
+		t.Fatal(err)
+	}
+	checkPages(t, a.Snapshot(), p.Users, "after writes: ")
+}
+
+// checkPages compares every page of s.Users, forwards and backwards, with
+// a plain sort of the users that match.
+func checkPages(t *testing.T, s *rbac.Snapshot, users []rbac.User, when string) {
+	t.Helper()
 	for _, tc := range []struct {
 		contains string
 		limit    int
@@ -41,11 +68,13 @@ func TestUsersPages(t *testing.T) {
 	}{
 		{"", 50, "every user, several pages"},
 		{"HMRC", 20, "org match ignoring case"},
+		{"cabinet", 20, "an org only changed users have"},
 		{"u1", 7, "id substring, small pages"},
 		{"nobody", 10, "no match"},
 	} {
+		tc.reason = when + tc.reason
 		var want []rbac.UserID
-		for _, u := range p.Users {
+		for _, u := range users {
 			if tc.contains == "" || strings.Contains(strings.ToLower(string(u.ID)+" "+string(u.Org)), strings.ToLower(tc.contains)) {
 				want = append(want, u.ID)
 			}

@@ -188,6 +188,10 @@ type reviewIndex struct {
 	// so that MembersOf reads a group's members instead of every user
 	// (records, not ids: 8 bytes a membership, one slab).
 	groups map[GroupID][]*userRec
+	// orgs: the orgs of the base's users, so that a user search by text
+	// reads a user's org only when some org can match (a user's record
+	// is a cache miss; 100,000 of them were 40 ms).
+	orgs map[OrgSlug]struct{}
 }
 
 // newReviewIndex indexes the base of users, whose records each calls f
@@ -221,9 +225,14 @@ func newReviewIndex(users *compile.OverlayMap[*userRec], nProfiles int32, each f
 	}
 	groupSize := map[GroupID]int{}
 	grouped := 0
+	ix.orgs = map[OrgSlug]struct{}{}
+	var lastOrg OrgSlug
 	each(func(rec *userRec) {
 		if rec == nil {
 			return
+		}
+		if org := rec.user.Org; org != lastOrg || len(ix.orgs) == 0 {
+			ix.orgs[org], lastOrg = struct{}{}, org
 		}
 		for _, g := range rec.user.Groups {
 			groupSize[g]++
