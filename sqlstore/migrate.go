@@ -249,10 +249,16 @@ func runMigrations(ctx context.Context, q querier, d Dialect, migs []migration) 
 }
 
 // indexExists reports whether err says that the index stmt creates is
-// there already: MySQL's CREATE INDEX has no IF NOT EXISTS, and an
-// interrupted migration must re-run (error 1061, duplicate key name).
+// there already, or that the index it drops is gone already: MySQL's
+// CREATE INDEX and DROP INDEX have no IF [NOT] EXISTS, and an interrupted
+// migration must re-run (errors 1061, duplicate key name, and 1091, can't
+// drop).
 func indexExists(d Dialect, stmt string, err error) bool {
-	return d == MySQL && strings.HasPrefix(stmt, "CREATE INDEX ") && mysqlErrorNumber(err.Error()) == 1061
+	if d != MySQL {
+		return false
+	}
+	n := mysqlErrorNumber(err.Error())
+	return strings.HasPrefix(stmt, "CREATE INDEX ") && n == 1061 || strings.HasPrefix(stmt, "DROP INDEX ") && n == 1091
 }
 
 // migrateSQLite switches to WAL, then migrates inside BEGIN IMMEDIATE.
