@@ -75,7 +75,7 @@ func compileFull(st *state) (*compiler, *Snapshot, error) {
 		for i := range recs {
 			f(&recs[i])
 		}
-	})
+	}, nil)
 	s := &Snapshot{rev: st.rev, users: um, roles: rt, wgs: c.wgs, rules: c.rules, src: c.src, review: ix, principals: newPrincipalCache()}
 	return c, s, nil
 }
@@ -132,7 +132,7 @@ func (c *compiler) compileIncremental(st *state, prev *Snapshot, changes []Chang
 	if !s.users.SameBase(prev.review.users) {
 		s.review = newReviewIndex(s.users, c.profiles.n, func(f func(*userRec)) {
 			s.users.RangeBase(func(_ string, rec *userRec) bool { f(rec); return true })
-		})
+		}, nil)
 	}
 	return &s, true
 }
@@ -207,11 +207,12 @@ func (c *compiler) compileGrants(st *state, prev *Snapshot, changes []Change) (*
 	s.rev = st.rev
 	s.roles = &rt
 	s.users = compile.NewOverlayMap(users)
+	// The users are prev's, folded into one base: so is their member index.
 	s.review = newReviewIndex(s.users, cache.n, func(f func(*userRec)) {
 		for _, rec := range users {
 			f(rec)
 		}
-	})
+	}, prev.review.memberIndex.folded(prev.users))
 	nc := &compiler{roles: &rt, wgs: c.wgs, rules: c.rules, src: c.src, profiles: cache,
 		bySource: map[string]*profile{}, set: compile.NewBits(len(rt.roles))}
 	return nc, &s, true

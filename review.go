@@ -216,9 +216,9 @@ func (s *Snapshot) GroupsOf(u UserID) []GroupID {
 // MembersOf lists the members of group g, sorted.
 func (s *Snapshot) MembersOf(g GroupID) []UserID {
 	var out []UserID
-	for _, rec := range s.review.groups[g] {
-		if !s.users.Overlaid(string(rec.user.ID)) {
-			out = append(out, rec.user.ID)
+	for _, u := range s.review.groups[g] {
+		if !s.users.Overlaid(string(u.ID)) {
+			out = append(out, u.ID)
 		}
 	}
 	s.users.RangeOverlay(func(_ string, rec *userRec, ok bool) bool {

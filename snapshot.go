@@ -2,6 +2,7 @@ package rbac
 
 import (
 	"github.com/rolegraph/rbac/internal/compile"
+	"maps"
 )
 
 // Snapshot is the policy at one revision, compiled for checking. It is
@@ -184,20 +185,26 @@ type reviewIndex struct {
 	users    *compile.OverlayMap[*userRec] // a version of the table whose base this indexes
 	profiles []*profile
 	members  [][]*userRec // members[i]: enabled users of the base holding profiles[i], unsorted (records: 8 bytes a user)
-	// groups: every user of the base (enabled or not) by group, unsorted,
-	// so that MembersOf reads a group's members instead of every user
-	// (records, not ids: 8 bytes a membership, one slab).
-	groups map[GroupID][]*userRec
-	// orgs: the orgs of the base's users, so that a user search by text
-	// reads a user's org only when some org can match (a user's record
-	// is a cache miss; 100,000 of them were 40 ms).
-	orgs map[OrgSlug]struct{}
+	*memberIndex
+}
+
+// memberIndex lists every user of the base of a user table (enabled or
+// not) by group, and the orgs they belong to: MembersOf reads a group's
+// members instead of every user, and a user search reads a user's org
+// only when some org can match (each user's record is a cache miss:
+// 100,000 of them cost 40 ms). It holds the users themselves, which are
+// immutable and outlive records, so a compile that changes no user
+// carries it over (folded) instead of rebuilding it.
+type memberIndex struct {
+	groups map[GroupID][]*User // unsorted
+	orgs   map[OrgSlug]struct{}
 }
 
 // newReviewIndex indexes the base of users, whose records each calls f
 // with; nProfiles bounds the ids of their profiles. It counts first and
-// then fills one slab, so that the lists take exactly their size.
-func newReviewIndex(users *compile.OverlayMap[*userRec], nProfiles int32, each func(f func(*userRec))) *reviewIndex {
+// then fills one slab, so that the lists take exactly their size. It
+// builds the member index too, unless one for the same users is given.
+func newReviewIndex(users *compile.OverlayMap[*userRec], nProfiles int32, each func(f func(*userRec)), members *memberIndex) *reviewIndex {
 	ix := &reviewIndex{users: users}
 	slot := make([]int32, nProfiles) // profile id → 1 + its index in ix.profiles
 	var counts []int
@@ -223,44 +230,88 @@ func newReviewIndex(users *compile.OverlayMap[*userRec], nProfiles int32, each f
 		ix.members[i] = slab[at : at : at+n]
 		at += n
 	}
-	groupSize := map[GroupID]int{}
-	grouped := 0
-	ix.orgs = map[OrgSlug]struct{}{}
-	var lastOrg OrgSlug
 	each(func(rec *userRec) {
-		if rec == nil {
-			return
-		}
-		if org := rec.user.Org; org != lastOrg || len(ix.orgs) == 0 {
-			ix.orgs[org], lastOrg = struct{}{}, org
-		}
-		for _, g := range rec.user.Groups {
-			groupSize[g]++
-			grouped++
-		}
-		if rec.user.Disabled {
+		if rec == nil || rec.user.Disabled {
 			return
 		}
 		i := slot[rec.prof.id] - 1
 		ix.members[i] = append(ix.members[i], rec)
 	})
-	if grouped > 0 {
-		recs := make([]*userRec, grouped)
-		ix.groups = make(map[GroupID][]*userRec, len(groupSize))
-		at := 0
-		for g, n := range groupSize {
-			ix.groups[g] = recs[at : at : at+n]
-			at += n
-		}
-		each(func(rec *userRec) {
-			if rec != nil {
-				for _, g := range rec.user.Groups {
-					ix.groups[g] = append(ix.groups[g], rec)
-				}
-			}
-		})
+	ix.memberIndex = members
+	if members == nil {
+		ix.memberIndex = newMemberIndex(each)
 	}
 	return ix
+}
+
+// newMemberIndex indexes the users of the records each calls f with: it
+// counts, then fills one slab.
+func newMemberIndex(each func(f func(*userRec))) *memberIndex {
+	mi := &memberIndex{orgs: map[OrgSlug]struct{}{}}
+	groupSize := map[GroupID]int{}
+	grouped := 0
+	var lastOrg OrgSlug
+	each(func(rec *userRec) {
+		if rec == nil {
+			return
+		}
+		if org := rec.user.Org; org != lastOrg || len(mi.orgs) == 0 {
+			mi.orgs[org], lastOrg = struct{}{}, org
+		}
+		for _, g := range rec.user.Groups {
+			groupSize[g]++
+			grouped++
+		}
+	})
+	if grouped == 0 {
+		return mi
+	}
+	slab := make([]*User, grouped)
+	mi.groups = make(map[GroupID][]*User, len(groupSize))
+	at := 0
+	for g, n := range groupSize {
+		mi.groups[g] = slab[at : at : at+n]
+		at += n
+	}
+	each(func(rec *userRec) {
+		if rec != nil {
+			for _, g := range rec.user.Groups {
+				mi.groups[g] = append(mi.groups[g], rec.user)
+			}
+		}
+	})
+	return mi
+}
+
+// folded is the member index of a base that holds the same users as
+// users, a table whose base mi indexes: the users changed since (its
+// overlay) replace their old entries. With no change it is mi itself.
+func (mi *memberIndex) folded(users *compile.OverlayMap[*userRec]) *memberIndex {
+	changed := false
+	users.RangeOverlay(func(string, *userRec, bool) bool { changed = true; return false })
+	if !changed {
+		return mi
+	}
+	out := &memberIndex{groups: make(map[GroupID][]*User, len(mi.groups)), orgs: maps.Clone(mi.orgs)}
+	for g, us := range mi.groups {
+		kept := make([]*User, 0, len(us))
+		for _, u := range us {
+			if !users.Overlaid(string(u.ID)) {
+				kept = append(kept, u)
+			}
+		}
+		out.groups[g] = kept
+	}
+	users.RangeOverlay(func(_ string, rec *userRec, ok bool) bool {
+		if ok && rec != nil {
+			out.orgs[rec.user.Org] = struct{}{} // a superset does no harm: orgs only say "may match"
+			for _, g := range rec.user.Groups {
+				out.groups[g] = append(out.groups[g], rec.user)
+			}
+		}
+		return true
+	})
+	return out
 }
 
 // eachHolder calls f for every enabled user of s whose profile satisfies
