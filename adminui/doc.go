@@ -31,8 +31,9 @@
 //     matching changes and how many more there are (Admin.HistoryPage). On
 //     a store that is an rbac.HistoryReader (memstore and sqlstore are) the
 //     page reads only what it shows, also when an import of every entity
-//     is on it: 1.0–3.9 ms on the 100,000-user shape (BenchmarkPages, under
-//     load; bench/BENCHMARKS.md). On other stores it reads the whole log.
+//     is on it: 0.65 ms on the 100,000-user shape on a quiet machine, up to
+//     3.9 ms under load (BenchmarkPages; bench/BENCHMARKS.md). On other
+//     stores it reads the whole log.
 //   - An access review of sensitive and deprecated permissions, "who can",
 //     and a CSV download.
 //
