@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/rolegraph/rbac"
-	"github.com/rolegraph/rbac/memstore"
 )
 
 // FuzzAdminApply: any change, by any actor, with any reason, is judged
@@ -30,15 +29,7 @@ func FuzzAdminApply(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, actor string, kind uint8, key string, value uint8, id, list string, n int, flag bool, reason string) {
 		ctx := context.Background()
-		store := memstore.New()
-		if _, err := rbac.Import(ctx, store, p); err != nil {
-			t.Fatal(err)
-		}
-		a, err := rbac.New(ctx, store, rbac.WithoutFollow())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer a.Close()
+		a, store := authorizerOf(t, p, rbac.WithoutFollow())
 		c := fuzzChange(kind, key, value, id, list, n, flag)
 		rev := store.Revision()
 		_, perr := a.Admin(rbac.UserID(actor)).Preview(ctx, c)

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/rolegraph/rbac"
-	"github.com/rolegraph/rbac/memstore"
 )
 
 // A load shares one array between users with equal role and group lists,
@@ -14,7 +13,6 @@ import (
 // write, cascade or value handed out may change another user through them.
 func TestLoadedUsersShareNothingWritable(t *testing.T) {
 	ctx := context.Background()
-	store := memstore.New()
 	p := &rbac.Policy{
 		Roles:  []rbac.Role{{ID: "r1"}, {ID: "r2"}, {ID: "r3"}},
 		Groups: []rbac.Group{{ID: "g1", Name: "G1"}, {ID: "g2", Name: "G2"}},
@@ -22,14 +20,7 @@ func TestLoadedUsersShareNothingWritable(t *testing.T) {
 	for _, id := range []rbac.UserID{"a", "b", "c"} {
 		p.Users = append(p.Users, rbac.User{ID: id, Roles: []rbac.RoleID{"r1", "r2"}, Groups: []rbac.GroupID{"g1", "g2"}})
 	}
-	if _, err := rbac.Import(ctx, store, p); err != nil {
-		t.Fatal(err)
-	}
-	a, err := rbac.New(ctx, store, rbac.WithoutFollow())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a, _ := authorizerOf(t, p, rbac.WithoutFollow())
 	before := a.Snapshot()
 
 	// A value handed out is the caller's to change.

@@ -27,11 +27,18 @@ users:
 
 func newAuthorizer(t *testing.T, policy string, opts ...rbac.Option) (*rbac.Authorizer, *memstore.Store) {
 	t.Helper()
-	ctx := context.Background()
 	p, err := rbac.LoadPolicy(strings.NewReader(policy))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return authorizerOf(t, p, opts...)
+}
+
+// authorizerOf imports p into a new memory store and starts an authorizer
+// on it, closed when the test ends.
+func authorizerOf(t testing.TB, p *rbac.Policy, opts ...rbac.Option) (*rbac.Authorizer, *memstore.Store) {
+	t.Helper()
+	ctx := context.Background()
 	store := memstore.New()
 	if _, err := rbac.Import(ctx, store, p); err != nil {
 		t.Fatal(err)
