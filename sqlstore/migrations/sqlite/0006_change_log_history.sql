@@ -1,4 +1,4 @@
--- Schema 5 (sqlite): indexes for reading the change log a page at a time
+-- Schema 6 (sqlite): indexes for reading the change log a page at a time
 -- (Store.ReadHistory, rbac.HistoryReader) filtered by entity or by kind.
 --
 -- An entity's changes by (entity_key, revision, pos), with or without its
