@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rolegraph/rbac"
-	"github.com/rolegraph/rbac/memstore"
 )
 
 // TestUsersPages walks every page forwards and backwards and compares the
@@ -24,15 +23,7 @@ func TestUsersPages(t *testing.T) {
 		}
 		p.Users = append(p.Users, rbac.User{ID: rbac.UserID(fmt.Sprintf("u%03d", (i*7919)%1000)), Org: org})
 	}
-	store := memstore.New()
-	if _, err := rbac.Import(ctx, store, p); err != nil {
-		t.Fatal(err)
-	}
-	a, err := rbac.New(ctx, store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a, _ := authorizerOf(t, p)
 	checkPages(t, a.Snapshot(), p.Users, "")
 	// Users changed since the snapshot's user table was indexed: moved to
 	// an org no indexed user has, added, deleted. A search by org must see
@@ -120,20 +111,11 @@ func checkPages(t *testing.T, s *rbac.Snapshot, users []rbac.User, when string) 
 }
 
 func TestOwnershipLookups(t *testing.T) {
-	ctx := context.Background()
 	p, err := rbac.LoadPolicyFile("testdata/seeds/places_manager.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := memstore.New()
-	if _, err := rbac.Import(ctx, store, p); err != nil {
-		t.Fatal(err)
-	}
-	a, err := rbac.New(ctx, store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a, _ := authorizerOf(t, p)
 	s := a.Snapshot()
 	if diff := cmp.Diff([]rbac.OwnershipRule{{Kind: "service", Bypass: "places.gds_editor"}}, s.OwnershipRules()); diff != "" {
 		t.Errorf("rules (-want +got):\n%s", diff)
@@ -152,20 +134,11 @@ func TestOwnershipLookups(t *testing.T) {
 }
 
 func TestCoversUser(t *testing.T) {
-	ctx := context.Background()
 	p, err := rbac.LoadPolicyFile("testdata/seeds/nviro.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := memstore.New()
-	if _, err := rbac.Import(ctx, store, p); err != nil {
-		t.Fatal(err)
-	}
-	a, err := rbac.New(ctx, store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a, _ := authorizerOf(t, p)
 	s := a.Snapshot()
 	// sven's workgroup is deq.water: it covers its north and south regions.
 	var got []rbac.UserID
