@@ -46,7 +46,7 @@ func loadState(ctx context.Context, s Store) (*state, error) {
 				return nil
 			case *User:
 				if u == nil {
-					return &Error{Op: "load", Msg: "the store returned a nil user", Err: ErrInvalid}
+					return &Error{Op: "load", Msg: "the store's LoadEach handed over a nil *User; a StreamLoader must pass a User or a non-nil *User", Err: ErrInvalid}
 				}
 				u.Roles = roles.intern(u.Roles)
 				u.Groups = groups.intern(u.Groups)

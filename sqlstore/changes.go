@@ -75,23 +75,13 @@ func (s *Store) readLog(ctx context.Context, q querier, after rbac.Revision) ([]
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var rev int64
-		var kind, key string
-		var cascade bool
-		var before, afterImg sql.NullString
-		if err := rows.Scan(&rev, &kind, &key, &cascade, &before, &afterImg); err != nil {
+		rev, c, err := scanChangeItem(rows, "changes")
+		if err != nil {
 			return nil, err
 		}
-		i, ok := index[rbac.Revision(rev)]
+		i, ok := index[rev]
 		if !ok {
 			continue // written after the change sets were read: not ours
-		}
-		c := rbac.Change{Kind: rbac.EntityKind(kind), Key: key, Cascade: cascade}
-		if c.Before, err = decodeEntity(c.Kind, before); err == nil {
-			c.After, err = decodeEntity(c.Kind, afterImg)
-		}
-		if err != nil {
-			return nil, &rbac.Error{Op: "changes", Kind: c.Kind, ID: key, Msg: fmt.Sprintf("revision %d: bad image: %v", rev, err), Err: rbac.ErrInvalid}
 		}
 		out[i].Changes = append(out[i].Changes, c)
 	}
@@ -142,4 +132,25 @@ func (s *Store) Prune(ctx context.Context, through rbac.Revision) error {
 		return nil
 	})
 	return s.wrap(ctx, "prune", err)
+}
+
+// scanChangeItem reads a row (for Changes and ReadHistory, named by op) of revision, kind, entity_key, is_cascade,
+// before_json and after_json.
+func scanChangeItem(rows *sql.Rows, op string) (rbac.Revision, rbac.Change, error) {
+	var rev int64
+	var kind, key string
+	var cascade bool
+	var before, after sql.NullString
+	if err := rows.Scan(&rev, &kind, &key, &cascade, &before, &after); err != nil {
+		return 0, rbac.Change{}, err
+	}
+	c := rbac.Change{Kind: rbac.EntityKind(kind), Key: key, Cascade: cascade}
+	var err error
+	if c.Before, err = decodeEntity(c.Kind, before); err == nil {
+		c.After, err = decodeEntity(c.Kind, after)
+	}
+	if err != nil {
+		return 0, rbac.Change{}, &rbac.Error{Op: op, Kind: c.Kind, ID: key, Msg: fmt.Sprintf("revision %d: the logged before or after image in rbac_change_items does not decode (was the row written by hand?): %v", rev, err), Err: rbac.ErrInvalid}
+	}
+	return rbac.Revision(rev), c, nil
 }

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -183,7 +182,7 @@ func (s *Store) historyFirstChanges(ctx context.Context, tx querier, q rbac.Hist
 	}
 	defer rows.Close()
 	for rows.Next() {
-		_, c, err := scanChangeItem(rows)
+		_, c, err := scanChangeItem(rows, "history")
 		if err != nil {
 			return err
 		}
@@ -220,7 +219,7 @@ func (s *Store) historyEveryChange(ctx context.Context, tx querier, q rbac.Histo
 	}
 	defer rows.Close()
 	for rows.Next() {
-		rev, c, err := scanChangeItem(rows)
+		rev, c, err := scanChangeItem(rows, "history")
 		if err != nil {
 			return err
 		}
@@ -230,27 +229,6 @@ func (s *Store) historyEveryChange(ctx context.Context, tx querier, q rbac.Histo
 		}
 	}
 	return rows.Err()
-}
-
-// scanChangeItem reads a row of revision, kind, entity_key, is_cascade,
-// before_json and after_json.
-func scanChangeItem(rows *sql.Rows) (rbac.Revision, rbac.Change, error) {
-	var rev int64
-	var kind, key string
-	var cascade bool
-	var before, after sql.NullString
-	if err := rows.Scan(&rev, &kind, &key, &cascade, &before, &after); err != nil {
-		return 0, rbac.Change{}, err
-	}
-	c := rbac.Change{Kind: rbac.EntityKind(kind), Key: key, Cascade: cascade}
-	var err error
-	if c.Before, err = decodeEntity(c.Kind, before); err == nil {
-		c.After, err = decodeEntity(c.Kind, after)
-	}
-	if err != nil {
-		return 0, rbac.Change{}, &rbac.Error{Op: "history", Kind: c.Kind, ID: key, Msg: fmt.Sprintf("revision %d: bad image: %v", rev, err), Err: rbac.ErrInvalid}
-	}
-	return rbac.Revision(rev), c, nil
 }
 
 // unixNanoClamped is t in nanoseconds since 1970, clamped to what int64
