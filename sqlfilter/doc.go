@@ -30,8 +30,9 @@
 // (IDAnyType) the id is compared as CAST(id AS TEXT), which is exact for
 // any column type but which no index serves: the database can only walk
 // the table, which costs the whole table when few records qualify
-// (0.3–0.9 s for a page where 37 rows of 1,000,000 do, against a few
-// milliseconds with IDInteger; see bench/BENCHMARKS.md, "Lists"). With
+// (0.25–0.39 s on a quiet machine, up to 0.9 s under load, for a page
+// where 37 rows of 1,000,000 do, against 3–6 ms with IDInteger: the
+// integration module's BenchmarkListPage, bench/BENCHMARKS.md "Lists"). With
 // IDInteger, a stored id that is not the canonical decimal form of an
 // int64 ("007", "7x") matches no record, as in Check.
 //
