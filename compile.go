@@ -2,8 +2,12 @@ package rbac
 
 import (
 	"hash/maphash"
+	"maps"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/rolegraph/rbac/internal/compile"
 )
@@ -28,10 +32,30 @@ type compiler struct {
 // compileFull compiles the whole state. Everything a check or a review
 // function needs is built here (or by compileIncremental), never on first
 // use: a fresh snapshot answers its first request as cheaply as its
-// millionth.
+// millionth. Users are compiled on every core (compileUsers), while
+// another goroutine builds the snapshot's user table and member index,
+// which need no roles.
 func compileFull(st *state) (*compiler, *Snapshot, error) {
+	users := st.userList()
+	recs := make([]userRec, len(users)) // one slab instead of an allocation per user
+	byID := make(map[string]*userRec, len(users))
+	var members *memberIndex
+	var tables sync.WaitGroup
+	tables.Add(1)
+	go func() {
+		defer tables.Done()
+		for i, u := range users {
+			byID[string(u.ID)] = &recs[i]
+		}
+		members = newMemberIndex(func(f func(*User)) {
+			for _, u := range users {
+				f(u)
+			}
+		})
+	}()
 	rt, err := compileRoles(st)
 	if err != nil {
+		tables.Wait()
 		return nil, nil, err
 	}
 	c := &compiler{roles: rt, profiles: rt.cache, bySource: map[string]*profile{}, set: compile.NewBits(len(rt.roles))}
@@ -58,27 +82,70 @@ func compileFull(st *state) (*compiler, *Snapshot, error) {
 		c.src.constraints = append(c.src.constraints, st.constraints[k])
 	}
 	c.src.kinds = sortedKeys(st.kinds)
-	// One slab of records and one of workgroup indexes instead of an
-	// allocation per user.
-	recs := make([]userRec, len(st.users))
-	var wgs []int32
-	users := make(map[string]*userRec, len(st.users))
-	i := 0
-	st.eachUser(func(u *User) {
-		rec := &recs[i]
-		i++
-		c.fillUser(st, u, rec, &wgs)
-		users[string(u.ID)] = rec
-	})
-	um := compile.NewOverlayMap(users)
+	c.compileUsers(st, users, recs)
+	tables.Wait()
+	um := compile.NewOverlayMap(byID)
 	ix := newReviewIndex(um, rt.cache.n, func(f func(*userRec)) {
 		for i := range recs {
 			f(&recs[i])
 		}
-	}, nil)
+	}, members)
 	s := &Snapshot{rev: st.rev, users: um, roles: rt, wgs: c.wgs, rules: c.rules, src: c.src, review: ix, principals: newPrincipalCache()}
 	return c, s, nil
 }
+
+// compileUsers fills recs[i] with the compiled users[i]. A large state is
+// shared out in batches to one worker per core, each with its own scratch
+// space and source cache (merged into c's at the end) and the one profile
+// cache, so that users with the same role set still share a profile.
+func (c *compiler) compileUsers(st *state, users []*User, recs []userRec) {
+	workers := min(runtime.GOMAXPROCS(0), maxCompileWorkers, len(users)/compileBatch)
+	if workers <= 1 {
+		var wgs []int32
+		for i, u := range users {
+			c.fillUser(st, u, &recs[i], &wgs)
+		}
+		return
+	}
+	var next atomic.Int64 // the first user of the next batch
+	forks := make([]*compiler, workers)
+	var done sync.WaitGroup
+	for w := range forks {
+		wc := c
+		if w > 0 {
+			wc = &compiler{roles: c.roles, wgs: c.wgs, rules: c.rules, src: c.src, profiles: c.profiles,
+				bySource: map[string]*profile{}, set: compile.NewBits(len(c.roles.roles))}
+		}
+		forks[w] = wc
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			var wgs []int32
+			for {
+				lo := int(next.Add(compileBatch)) - compileBatch
+				if lo >= len(users) {
+					return
+				}
+				for i := lo; i < min(lo+compileBatch, len(users)); i++ {
+					wc.fillUser(st, users[i], &recs[i], &wgs)
+				}
+			}
+		}()
+	}
+	done.Wait()
+	for _, wc := range forks[1:] {
+		maps.Copy(c.bySource, wc.bySource) // equal keys found the same profile
+	}
+}
+
+// compileBatch is how many users a worker of compileUsers takes at a time:
+// consecutive users, which are neighbours in memory after a load.
+// maxCompileWorkers caps the workers: past a few, the profile cache's lock
+// and the memory bus gain nothing.
+const (
+	compileBatch      = 1024
+	maxCompileWorkers = 8
+)
 
 func cloneMap[K comparable, V any](m map[K]V) map[K]V {
 	out := make(map[K]V, len(m))
@@ -472,9 +539,11 @@ func (c *compiler) authorized(st *state, u *User) compile.Bits {
 
 // profileCache finds the profile of an authorized role set, building it
 // once. It is keyed by a hash of the set, so that it keeps no copy of
-// each set as a string key.
+// each set as a string key. It is safe for the concurrent use of
+// compileUsers' workers.
 type profileCache struct {
 	seed maphash.Seed
+	mu   sync.Mutex
 	m    map[uint64][]*profile
 	n    int32 // profiles built: the next profile's id
 }
@@ -485,23 +554,41 @@ func newProfileCache() *profileCache {
 
 // get returns the profile of set. A new profile keeps set itself if
 // immutable is true (a role's closure), else a copy (the caller reuses
-// its scratch set).
+// its scratch set). A profile is built outside the lock; if two workers
+// build the same one, the first to finish is kept and both use it.
 func (pc *profileCache) get(rt *roleTable, set compile.Bits, immutable bool) *profile {
 	set = set.Trim() // one form per set, and less memory
 	h := set.Hash(pc.seed)
+	pc.mu.Lock()
+	p := pc.find(h, set)
+	pc.mu.Unlock()
+	if p != nil {
+		return p
+	}
+	if !immutable {
+		set = set.Clone()
+	}
+	built := rt.buildProfile(set)
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if p := pc.find(h, set); p != nil {
+		return p
+	}
+	built.id = pc.n
+	pc.n++
+	pc.m[h] = append(pc.m[h], built)
+	return built
+}
+
+// find returns the profile of set, whose hash is h, or nil. The caller
+// holds pc.mu.
+func (pc *profileCache) find(h uint64, set compile.Bits) *profile {
 	for _, p := range pc.m[h] {
 		if p.roles.Equal(set) {
 			return p
 		}
 	}
-	if !immutable {
-		set = set.Clone()
-	}
-	p := rt.buildProfile(set)
-	p.id = pc.n
-	pc.n++
-	pc.m[h] = append(pc.m[h], p)
-	return p
+	return nil
 }
 
 // buildProfile compiles the permission table of an authorized role set.

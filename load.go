@@ -23,10 +23,10 @@ type StreamLoader interface {
 	LoadEach(ctx context.Context, size func(EntityKind, int), f func(Entity) error) (Revision, error)
 }
 
-// loadState reads the whole store into a new state and validates it.
-func loadState(ctx context.Context, s Store) (*state, error) {
-	var st *state
-	var where func(EntityKind, string) string
+// loadState reads the whole store into a new state. It does not validate
+// it: the caller must (reload validates while it compiles). where locates
+// an entity in a loaded Policy, for errors; it is nil for a stream.
+func loadState(ctx context.Context, s Store) (st *state, where func(EntityKind, string) string, err error) {
 	if sl, ok := s.(StreamLoader); ok {
 		st = newEmptyState()
 		var users userSlab
@@ -58,13 +58,13 @@ func loadState(ctx context.Context, s Store) (*state, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		st.rev = rev
 	} else {
 		p, rev, err := s.Load(ctx)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		st = stateOwning(p, rev) // Load's policy is ours to keep
 		where = p.Where
@@ -76,10 +76,12 @@ func loadState(ctx context.Context, s Store) (*state, error) {
 	if len(st.loadOrder) != len(st.users) {
 		st.loadOrder = nil // a store that listed a user twice: walk the map
 	}
-	if errs := st.validate(where); len(errs) > 0 {
-		return nil, &Error{Op: "load", Msg: fmt.Sprintf("the stored policy at revision %d is not valid", st.rev), Err: errors.Join(errs...)}
-	}
-	return st, nil
+	return st, where, nil
+}
+
+// invalidLoad is the error of a load whose policy validation rejected.
+func invalidLoad(st *state, errs []error) error {
+	return &Error{Op: "load", Msg: fmt.Sprintf("the stored policy at revision %d is not valid", st.rev), Err: errors.Join(errs...)}
 }
 
 // reserve sizes the (empty) table of a kind for n entities.

@@ -542,12 +542,25 @@ func (a *Authorizer) sync(ctx context.Context) error {
 // reload loads and compiles the whole store, without holding mu, and
 // installs the result unless the state has meanwhile moved past it.
 func (a *Authorizer) reload(ctx context.Context) error {
-	st, err := loadState(ctx, a.store)
+	st, where, err := loadState(ctx, a.store)
 	if err != nil {
 		return err
 	}
 	start := time.Now()
+	// Validate on another core while compiling: compileFull accepts any
+	// state (unknown references compile to nothing, cycles are errors), and
+	// its result is dropped unless the state is valid.
+	var invalid []error
+	validated := make(chan struct{})
+	go func() {
+		defer close(validated)
+		invalid = st.validate(where)
+	}()
 	comp, snap, err := compileFull(st)
+	<-validated
+	if len(invalid) > 0 {
+		return invalidLoad(st, invalid)
+	}
 	if err != nil {
 		return err
 	}

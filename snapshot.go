@@ -239,26 +239,29 @@ func newReviewIndex(users *compile.OverlayMap[*userRec], nProfiles int32, each f
 	})
 	ix.memberIndex = members
 	if members == nil {
-		ix.memberIndex = newMemberIndex(each)
+		ix.memberIndex = newMemberIndex(func(f func(*User)) {
+			each(func(rec *userRec) {
+				if rec != nil {
+					f(rec.user)
+				}
+			})
+		})
 	}
 	return ix
 }
 
-// newMemberIndex indexes the users of the records each calls f with: it
-// counts, then fills one slab.
-func newMemberIndex(each func(f func(*userRec))) *memberIndex {
+// newMemberIndex indexes the users each calls f with: it counts, then
+// fills one slab.
+func newMemberIndex(each func(f func(*User))) *memberIndex {
 	mi := &memberIndex{orgs: map[OrgSlug]struct{}{}}
 	groupSize := map[GroupID]int{}
 	grouped := 0
 	var lastOrg OrgSlug
-	each(func(rec *userRec) {
-		if rec == nil {
-			return
-		}
-		if org := rec.user.Org; org != lastOrg || len(mi.orgs) == 0 {
+	each(func(u *User) {
+		if org := u.Org; org != lastOrg || len(mi.orgs) == 0 {
 			mi.orgs[org], lastOrg = struct{}{}, org
 		}
-		for _, g := range rec.user.Groups {
+		for _, g := range u.Groups {
 			groupSize[g]++
 			grouped++
 		}
@@ -273,11 +276,9 @@ func newMemberIndex(each func(f func(*userRec))) *memberIndex {
 		mi.groups[g] = slab[at : at : at+n]
 		at += n
 	}
-	each(func(rec *userRec) {
-		if rec != nil {
-			for _, g := range rec.user.Groups {
-				mi.groups[g] = append(mi.groups[g], rec.user)
-			}
+	each(func(u *User) {
+		for _, g := range u.Groups {
+			mi.groups[g] = append(mi.groups[g], u)
 		}
 	})
 	return mi

@@ -45,6 +45,19 @@ func (st *state) eachUser(f func(*User)) {
 	}
 }
 
+// userList returns every user: in load order if the state is fresh from
+// a load, else in no particular order.
+func (st *state) userList() []*User {
+	if st.loadOrder != nil {
+		return st.loadOrder
+	}
+	users := make([]*User, 0, len(st.users))
+	for _, u := range st.users {
+		users = append(users, u)
+	}
+	return users
+}
+
 func newEmptyState() *state {
 	return &state{
 		accountTypes:   map[AccountType]AccountTypeDef{},

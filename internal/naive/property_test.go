@@ -279,6 +279,66 @@ func TestCheckMatchesNaiveModel(t *testing.T) {
 	})
 }
 
+// TestCrowdMatchesNaiveModel: policies with thousands of users, enough
+// for rbac.New to compile them on several workers sharing one profile
+// cache (and validate them meanwhile), decide as the naive evaluator
+// does. The crowd is the drawn users copied with subsets of their roles
+// and groups, so that many users share sources and role sets and many do
+// not.
+func TestCrowdMatchesNaiveModel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("property suite: run without -short")
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		p := genPolicy(t)
+		copies := rapid.IntRange(2100/len(p.Users)+1, 4000/len(p.Users)+1).Draw(t, "copies")
+		var crowd []rbac.User
+		for k := 0; k < copies; k++ {
+			for _, u := range p.Users {
+				c := u.Clone()
+				c.ID = rbac.UserID(fmt.Sprintf("%s-%d", u.ID, k))
+				c.Roles = keepSome(c.Roles, k)
+				c.Groups = keepSome(c.Groups, k/3)
+				crowd = append(crowd, c)
+			}
+		}
+		p.Users = crowd
+		if err := p.Validate(); err != nil {
+			t.Fatalf("crowd policy is invalid: %v", err)
+		}
+		a := authorizer(t, p)
+		defer a.Close()
+		snap := a.Snapshot()
+		// Requests name a sample of the crowd: genRequest draws for
+		// every user it is given.
+		sample := *p
+		sample.Users = nil
+		for i := 0; i < 20; i++ {
+			sample.Users = append(sample.Users, crowd[rapid.IntRange(0, len(crowd)-1).Draw(t, "sampled")])
+		}
+		for i := 0; i < 40; i++ {
+			req := genRequest(t, &sample)
+			want := verdictOf(naive.Evaluate(p, req))
+			if diff := cmp.Diff(want, verdictOf(snap.Check(req))); diff != "" {
+				t.Fatalf("request %+v (resource %+v)\n(-naive +engine):\n%s", req, req.Resource, diff)
+			}
+		}
+	})
+}
+
+// keepSome returns the elements of l at the positions whose bit is set in
+// mask+1, or all of them when mask is a multiple of 5: as mask runs, a
+// spread of subsets, many of them equal.
+func keepSome[T any](l []T, mask int) []T {
+	var out []T
+	for i, x := range l {
+		if (mask+1)>>(i%8)&1 == 1 || mask%5 == 0 {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 // TestApplyMatchesNaiveModel: after random accepted user changes through
 // Apply, the snapshot decides as the naive evaluator does on what the
 // store holds.
