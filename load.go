@@ -16,8 +16,11 @@ import (
 // (or reloading) on a store that has it fills its indexes straight from
 // the stream instead of building a Policy, sorting it and copying it: less
 // time and a third less memory on a large store. f owns each entity it
-// receives (the store keeps no alias to its lists); if f returns an error,
-// LoadEach stops and returns it. Stores without it are loaded with Load.
+// receives (the store keeps no alias to it or its lists), but equal lists
+// of different entities may share one array: f changes a list by
+// replacing it, never in place (the Authorizer never changes one). If f
+// returns an error, LoadEach stops and returns it. Stores without it are
+// loaded with Load.
 // Either way, everything loaded is validated before it is served.
 type StreamLoader interface {
 	LoadEach(ctx context.Context, size func(EntityKind, int), f func(Entity) error) (Revision, error)

@@ -85,10 +85,25 @@ type listDecoder struct {
 	boxed    map[string]any
 	scratch  []byte   // an unescaped string
 	items    []string // the list being decoded
+	// shared, when not nil, holds every list decoded, by its column's
+	// text: a column seen before is neither parsed nor copied again, and
+	// equal lists share one array (newSharingListDecoder).
+	shared map[string][]string
 }
 
 func newListDecoder() *listDecoder {
 	return &listDecoder{interned: make(map[string]string), boxed: make(map[string]any)}
+}
+
+// newSharingListDecoder returns a listDecoder that hands out one array for
+// every equal column text: most users hold one of a few role lists, so a
+// load parses and keeps thousands of lists instead of a hundred thousand.
+// Only for records whose lists nobody changes in place (LoadEach's, see
+// rbac.StreamLoader).
+func newSharingListDecoder() *listDecoder {
+	d := newListDecoder()
+	d.shared = make(map[string][]string)
+	return d
 }
 
 // box interns a text as an interface value, which boxing would otherwise
@@ -118,6 +133,22 @@ var errListSyntax = errors.New("not a JSON array of strings")
 // values per item, and returns the values flattened. NULL or empty text is
 // an empty list.
 func (d *listDecoder) decode(data []byte, nv int) ([]string, error) {
+	if d.shared == nil || nv != 1 { // lists of pairs (grants) are a role's own
+		return d.parse(data, nv)
+	}
+	if l, ok := d.shared[string(data)]; ok { // a lookup does not allocate
+		return l, nil
+	}
+	l, err := d.parse(data, nv)
+	if err == nil {
+		l = slices.Clip(l)
+		d.shared[string(data)] = l
+	}
+	return l, err
+}
+
+// parse decodes one list column (see decode) into a new array.
+func (d *listDecoder) parse(data []byte, nv int) ([]string, error) {
 	p := listParser{data: data, d: d}
 	p.space()
 	if p.i == len(data) {

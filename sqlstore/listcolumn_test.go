@@ -2,10 +2,12 @@ package sqlstore
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"pgregory.net/rapid"
 
@@ -119,4 +121,43 @@ func typed[T ~string](in []string) []T {
 		out[i] = T(v)
 	}
 	return out
+}
+
+// A sharing decoder (LoadEach's) parses a column text once: the same text
+// again gives the same array, clipped so that an append copies; lists of
+// pairs and a plain decoder's lists are never shared, and a malformed
+// text fails every time.
+func TestSharingListDecoder(t *testing.T) {
+	d := newSharingListDecoder()
+	first, err1 := d.decode([]byte(`["r1","r2"]`), 1)
+	again, err2 := d.decode([]byte(`["r1","r2"]`), 1)
+	spaced, err3 := d.decode([]byte(`[ "r1", "r2" ]`), 1)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(first, []string{"r1", "r2"}) || !slices.Equal(spaced, first) {
+		t.Fatalf("decoded %q and %q, want [r1 r2]", first, spaced)
+	}
+	if unsafe.SliceData(again) != unsafe.SliceData(first) || cap(first) != len(first) {
+		t.Errorf("the same text twice gave two arrays, or a list with room to grow in place (cap %d)", cap(first))
+	}
+	for _, dec := range []*listDecoder{newListDecoder(), d} {
+		pairs := []byte(`[["a.read","global"]]`)
+		a, _ := dec.decode(pairs, 2)
+		b, _ := dec.decode(pairs, 2)
+		if unsafe.SliceData(a) == unsafe.SliceData(b) {
+			t.Errorf("lists of pairs share an array")
+		}
+	}
+	plain := newListDecoder()
+	a, _ := plain.decode([]byte(`["r1"]`), 1)
+	b, _ := plain.decode([]byte(`["r1"]`), 1)
+	if unsafe.SliceData(a) == unsafe.SliceData(b) {
+		t.Errorf("a plain decoder (Load's, Apply's) shares arrays")
+	}
+	for range 2 {
+		if got, err := d.decode([]byte(`["r1",]`), 1); err == nil {
+			t.Errorf(`decode(["r1",]) = %q, want an error`, got)
+		}
+	}
 }

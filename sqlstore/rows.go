@@ -74,6 +74,11 @@ func chunks(keys [][]string, f func([][]string) error) error {
 // readRecords reads the records of a table: all of them ordered by key if
 // keys is nil, else those with the given keys (in no particular order).
 func (s *Store) readRecords(ctx context.Context, q querier, t *entityTable, keys [][]string) ([]record, error) {
+	return s.readRecordsWith(ctx, q, t, keys, newListDecoder())
+}
+
+// readRecordsWith is readRecords decoding list columns with dec.
+func (s *Store) readRecordsWith(ctx context.Context, q querier, t *entityTable, keys [][]string, dec *listDecoder) ([]record, error) {
 	var recs []record
 	var index map[string]int // record by key, for lists in tables
 	for _, l := range t.lists {
@@ -81,7 +86,6 @@ func (s *Store) readRecords(ctx context.Context, q querier, t *entityTable, keys
 			index = make(map[string]int)
 		}
 	}
-	dec := newListDecoder()
 	if keys == nil {
 		if err := s.readParents(ctx, q, t, "", nil, &recs, index, dec); err != nil {
 			return nil, err

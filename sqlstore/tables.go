@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/rolegraph/rbac"
 )
@@ -89,11 +90,9 @@ func ids[T ~string](in []string) []T {
 	if len(in) == 0 {
 		return nil
 	}
-	out := make([]T, len(in))
-	for i, v := range in {
-		out[i] = T(v)
-	}
-	return out
+	// A view, not a copy: T is a string type, so both have one layout. The
+	// record's list is not used again, or is shared read-only (LoadEach).
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(in))), len(in))
 }
 
 // scopeText and parseScope store a grant's scope by name, readable in SQL.
