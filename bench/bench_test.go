@@ -252,6 +252,14 @@ func BenchmarkCompileLarge(b *testing.B) {
 	benchCompile(b, rbacShape(10000, 100000).policy())
 }
 
+// BenchmarkCompileLargeStaticSoD is BenchmarkCompileLarge with one static
+// separation-of-duty constraint, which validation checks for every user.
+func BenchmarkCompileLargeStaticSoD(b *testing.B) {
+	p := rbacShape(10000, 100000).policy()
+	p.Constraints = []rbac.Constraint{{Name: "suggest-or-approve", Roles: []rbac.RoleID{"group1", "group2"}, Max: 1}}
+	benchCompile(b, p)
+}
+
 // BenchmarkCompileXL: 1,000,000 users, 10,000 roles, 500 groups of 10
 // roles, 3,000,000 memberships. Set RBAC_BENCH_XL=1 to run it.
 func BenchmarkCompileXL(b *testing.B) {

@@ -142,3 +142,16 @@ func Ancestors(p *rbac.Policy, w rbac.WorkgroupID) map[rbac.WorkgroupID]bool {
 	}
 	return out
 }
+
+// BreaksStatic reports whether user u is authorized for more than c.Max of
+// c's roles: what Validate must reject for a static constraint.
+func BreaksStatic(p *rbac.Policy, u *rbac.User, c rbac.Constraint) bool {
+	authorized := authorizedRoles(p, u)
+	n := 0
+	for _, r := range c.Roles {
+		if authorized[r] {
+			n++
+		}
+	}
+	return n > c.Max
+}

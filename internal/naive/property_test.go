@@ -2,6 +2,7 @@ package naive_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 
@@ -337,6 +338,54 @@ func keepSome[T any](l []T, mask int) []T {
 		}
 	}
 	return out
+}
+
+// TestStaticConstraintsMatchNaiveModel: Validate rejects exactly the users
+// the naive evaluator finds authorized for more of a static constraint's
+// roles than it allows, each once per constraint broken.
+func TestStaticConstraintsMatchNaiveModel(t *testing.T) {
+	broken := 0
+	defer func() {
+		if broken == 0 && !t.Failed() {
+			t.Errorf("no generated user broke a constraint: the property says little")
+		}
+	}()
+	rapid.Check(t, func(t *rapid.T) {
+		p := genPolicy(t)
+		p.Constraints = nil
+		if len(p.Roles) < 2 {
+			return
+		}
+		for i := range rapid.IntRange(1, 2).Draw(t, "constraints") {
+			roles := rapid.SliceOfNDistinct(rapid.SampledFrom(roleIDs(p)), 2, 4, func(r rbac.RoleID) rbac.RoleID { return r }).Draw(t, "constrained")
+			p.Constraints = append(p.Constraints, rbac.Constraint{Name: fmt.Sprintf("c%d", i), Roles: roles, Max: rapid.IntRange(1, len(roles)-1).Draw(t, "max")})
+		}
+		want := map[string]int{}
+		for i := range p.Users {
+			for _, c := range p.Constraints {
+				if naive.BreaksStatic(p, &p.Users[i], c) {
+					want[string(p.Users[i].ID)]++
+					broken++
+				}
+			}
+		}
+		got := map[string]int{}
+		if err := p.Validate(); err != nil {
+			for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+				var re *rbac.Error
+				if !errors.As(e, &re) {
+					t.Fatalf("not an *rbac.Error: %v", e)
+				}
+				if !errors.Is(e, rbac.ErrSeparationOfDuty) {
+					t.Fatalf("the only problems are the constraints', got %v", e)
+				}
+				got[re.ID]++
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("users breaking static constraints %v (-naive +Validate):\n%s", p.Constraints, diff)
+		}
+	})
 }
 
 // TestApplyMatchesNaiveModel: after random accepted user changes through
