@@ -26,9 +26,11 @@ type StreamLoader interface {
 	LoadEach(ctx context.Context, size func(EntityKind, int), f func(Entity) error) (Revision, error)
 }
 
-// loadState reads the whole store into a new state. It does not validate
-// it: the caller must (reload validates while it compiles). where locates
-// an entity in a loaded Policy, for errors; it is nil for a stream.
+// loadState reads the whole store into a new state, whose users are listed
+// in loadOrder but not yet in the user table: the caller must call
+// indexUsers, and validate the state (reload does both while it
+// compiles). where locates an entity in a loaded Policy, for errors; it is
+// nil for a stream.
 func loadState(ctx context.Context, s Store) (st *state, where func(EntityKind, string) string, err error) {
 	if sl, ok := s.(StreamLoader); ok {
 		st = newEmptyState()
@@ -43,9 +45,7 @@ func loadState(ctx context.Context, s Store) (st *state, where func(EntityKind, 
 			case User:
 				u.Roles = roles.intern(u.Roles)
 				u.Groups = groups.intern(u.Groups)
-				stored := users.add(u)
-				st.users[u.ID] = stored
-				st.loadOrder = append(st.loadOrder, stored)
+				st.loadOrder = append(st.loadOrder, users.add(u)) // indexed by indexUsers
 				return nil
 			case *User:
 				if u == nil {
@@ -53,8 +53,7 @@ func loadState(ctx context.Context, s Store) (st *state, where func(EntityKind, 
 				}
 				u.Roles = roles.intern(u.Roles)
 				u.Groups = groups.intern(u.Groups)
-				st.users[u.ID] = u // handed over: kept as it is
-				st.loadOrder = append(st.loadOrder, u)
+				st.loadOrder = append(st.loadOrder, u) // handed over: kept as it is
 				return nil
 			}
 			st.put(e)
@@ -76,10 +75,21 @@ func loadState(ctx context.Context, s Store) (st *state, where func(EntityKind, 
 			st.loadOrder[i] = &p.Users[i]
 		}
 	}
-	if len(st.loadOrder) != len(st.users) {
-		st.loadOrder = nil // a store that listed a user twice: walk the map
-	}
 	return st, where, nil
+}
+
+// indexUsers fills the user table of a state fresh from loadState, which
+// lists its users in loadOrder only: the table is built while the users
+// compile (reload), not while the store streams them. It reports false if
+// a user was listed twice; the table then holds the last of each, and
+// loadOrder must not be used.
+func (st *state) indexUsers() bool {
+	if len(st.users) == 0 {
+		for _, u := range st.loadOrder {
+			st.users[u.ID] = u
+		}
+	}
+	return len(st.users) == len(st.loadOrder)
 }
 
 // invalidLoad is the error of a load whose policy validation rejected.

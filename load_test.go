@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
 
 	"github.com/rolegraph/rbac"
@@ -235,4 +236,55 @@ func asIDs[T ~string](l []string) []T {
 		out[i] = T(s)
 	}
 	return out
+}
+
+// A store whose stream lists a user twice (a bug, or rows read twice) is
+// served as its table would be: the last of each user, once, everywhere.
+func TestStreamListingAUserTwice(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	p := &rbac.Policy{
+		Roles: []rbac.Role{{ID: "r1", Grants: []rbac.Grant{{Permission: "a.read", Scope: rbac.ScopeGlobal}}}, {ID: "r2", Grants: []rbac.Grant{{Permission: "b.read", Scope: rbac.ScopeGlobal}}}},
+		Users: []rbac.User{{ID: "a", Roles: []rbac.RoleID{"r1"}}, {ID: "b", Roles: []rbac.RoleID{"r2"}}},
+	}
+	if _, err := rbac.Import(ctx, store, p); err != nil {
+		t.Fatal(err)
+	}
+	a, err := rbac.New(ctx, twiceStore{store}, rbac.WithoutFollow())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	s := a.Snapshot()
+	holders := func(perm rbac.Permission) []string {
+		var out []string
+		for _, h := range s.UsersWith(perm) {
+			out = append(out, string(h.User))
+		}
+		slices.Sort(out)
+		return out
+	}
+	if d := cmp.Diff([]string{"a"}, holders("a.read")); d != "" {
+		t.Errorf("UsersWith(a.read) (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"b"}, holders("b.read")); d != "" {
+		t.Errorf("UsersWith(b.read): the first listing of a, holding r2, was served (-want +got):\n%s", d)
+	}
+	if s.Check(rbac.Request{User: "a", Permission: "b.read"}).Allowed {
+		t.Errorf("a may b.read: the first listing of a was served")
+	}
+}
+
+// twiceStore streams user "a" twice: first holding r2, then as stored.
+type twiceStore struct{ *memstore.Store }
+
+func (s twiceStore) LoadEach(ctx context.Context, size func(rbac.EntityKind, int), f func(rbac.Entity) error) (rbac.Revision, error) {
+	return s.Store.LoadEach(ctx, size, func(e rbac.Entity) error {
+		if u, ok := e.(*rbac.User); ok && u.ID == "a" {
+			if err := f(rbac.User{ID: "a", Roles: []rbac.RoleID{"r2"}}); err != nil {
+				return err
+			}
+		}
+		return f(e)
+	})
 }

@@ -547,17 +547,28 @@ func (a *Authorizer) reload(ctx context.Context) error {
 		return err
 	}
 	start := time.Now()
-	// Validate on another core while compiling: compileFull accepts any
-	// state (unknown references compile to nothing, cycles are errors), and
-	// its result is dropped unless the state is valid.
+	// Index and validate the users on another core while compiling:
+	// compileFull reads loadOrder, not the table, and accepts any state
+	// (unknown references compile to nothing, cycles are errors); its
+	// result is dropped unless the state is valid.
 	var invalid []error
+	unique := true
 	validated := make(chan struct{})
 	go func() {
 		defer close(validated)
-		invalid = st.validate(where)
+		if unique = st.indexUsers(); unique {
+			invalid = st.validate(where)
+		}
 	}()
 	comp, snap, err := compileFull(st)
 	<-validated
+	if !unique {
+		// The store listed a user twice: the table holds the last of
+		// each, and only the table is compiled and validated.
+		st.loadOrder = nil
+		invalid = st.validate(where)
+		comp, snap, err = compileFull(st)
+	}
 	if len(invalid) > 0 {
 		return invalidLoad(st, invalid)
 	}
