@@ -151,21 +151,33 @@ func (s *userSlab) add(u User) *User {
 	return &s.chunk[len(s.chunk)-1]
 }
 
-// listInterner shares one array between equal lists of two or more ids:
-// most users hold one of a few role and group lists, so a million users
-// keep thousands of arrays instead of a million. Shared lists are never modified in place
-// (stored users are immutable), and each is clipped so that an append
-// copies.
+// listInterner shares one array between equal lists of ids: most users
+// hold one of a few role and group lists, so a million users keep
+// thousands of arrays instead of a million (16 MiB of one-role lists
+// alone). Shared lists are never modified in place (stored users are
+// immutable), and each is clipped so that an append copies.
 type listInterner[T ~string] struct {
-	m   map[string][]T
-	key []byte
+	one  map[T][]T      // one-id lists, by the id: no key to build
+	many map[string][]T // longer lists, by their ids joined
+	key  []byte
 }
 
 // intern returns the shared list equal to l, or l itself (which the
 // caller hands over) when it is the first of its kind.
 func (in *listInterner[T]) intern(l []T) []T {
-	if len(l) < 2 {
-		return l // 16 bytes or none: sharing saves less than the lookup costs
+	switch len(l) {
+	case 0:
+		return l
+	case 1:
+		if shared, ok := in.one[l[0]]; ok {
+			return shared
+		}
+		if in.one == nil {
+			in.one = map[T][]T{}
+		}
+		l = l[:1:1]
+		in.one[l[0]] = l
+		return l
 	}
 	b := in.key[:0]
 	for _, x := range l {
@@ -173,13 +185,13 @@ func (in *listInterner[T]) intern(l []T) []T {
 		b = append(b, 0) // ids never contain NUL
 	}
 	in.key = b
-	if shared, ok := in.m[string(b)]; ok { // a lookup does not allocate
+	if shared, ok := in.many[string(b)]; ok { // a lookup does not allocate
 		return shared
 	}
-	if in.m == nil {
-		in.m = map[string][]T{}
+	if in.many == nil {
+		in.many = map[string][]T{}
 	}
 	l = l[:len(l):len(l)]
-	in.m[string(b)] = l
+	in.many[string(b)] = l
 	return l
 }
