@@ -4,15 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/rolegraph/rbac/internal/intern"
 )
 
 // StreamLoader is an optional capability of a Store, found by type
 // assertion: LoadEach calls f with every stored entity at one revision, in
 // no particular order, and returns that revision. It may first call size
 // with how many entities of a kind follow, so that tables are allocated
-// once. A user may be passed as a User or as a *User; a *User is kept as
+// once. A user may be passed as a User or as a *User. A *User is kept as
 // it is (the store must not touch it again), which saves a copy of every
-// user. An Authorizer starting
+// user; its lists too, so a store passing *User shares the arrays of
+// equal lists itself (memstore and sqlstore do), while equal lists of
+// users passed by value are shared by the Authorizer. An Authorizer starting
 // (or reloading) on a store that has it fills its indexes straight from
 // the stream instead of building a Policy, sorting it and copying it: less
 // time and a third less memory on a large store. f owns each entity it
@@ -35,25 +39,23 @@ func loadState(ctx context.Context, s Store) (st *state, where func(EntityKind, 
 	if sl, ok := s.(StreamLoader); ok {
 		st = newEmptyState()
 		var users userSlab
-		var roles listInterner[RoleID]
-		var groups listInterner[GroupID]
+		var roles intern.Lists[RoleID]
+		var groups intern.Lists[GroupID]
 		rev, err := sl.LoadEach(ctx, st.reserve, func(e Entity) error {
 			if e == nil {
 				return &Error{Op: "load", Msg: "the store returned a nil entity", Err: ErrInvalid}
 			}
 			switch u := e.(type) {
 			case User:
-				u.Roles = roles.intern(u.Roles)
-				u.Groups = groups.intern(u.Groups)
+				u.Roles = roles.Own(u.Roles)
+				u.Groups = groups.Own(u.Groups)
 				st.loadOrder = append(st.loadOrder, users.add(u)) // indexed by indexUsers
 				return nil
 			case *User:
 				if u == nil {
 					return &Error{Op: "load", Msg: "the store's LoadEach handed over a nil *User; a StreamLoader must pass a User or a non-nil *User", Err: ErrInvalid}
 				}
-				u.Roles = roles.intern(u.Roles)
-				u.Groups = groups.intern(u.Groups)
-				st.loadOrder = append(st.loadOrder, u) // handed over: kept as it is
+				st.loadOrder = append(st.loadOrder, u) // handed over: kept as it is, lists too
 				return nil
 			}
 			st.put(e)
@@ -149,49 +151,4 @@ func (s *userSlab) add(u User) *User {
 	}
 	s.chunk = append(s.chunk, u)
 	return &s.chunk[len(s.chunk)-1]
-}
-
-// listInterner shares one array between equal lists of ids: most users
-// hold one of a few role and group lists, so a million users keep
-// thousands of arrays instead of a million (16 MiB of one-role lists
-// alone). Shared lists are never modified in place (stored users are
-// immutable), and each is clipped so that an append copies.
-type listInterner[T ~string] struct {
-	one  map[T][]T      // one-id lists, by the id: no key to build
-	many map[string][]T // longer lists, by their ids joined
-	key  []byte
-}
-
-// intern returns the shared list equal to l, or l itself (which the
-// caller hands over) when it is the first of its kind.
-func (in *listInterner[T]) intern(l []T) []T {
-	switch len(l) {
-	case 0:
-		return l
-	case 1:
-		if shared, ok := in.one[l[0]]; ok {
-			return shared
-		}
-		if in.one == nil {
-			in.one = map[T][]T{}
-		}
-		l = l[:1:1]
-		in.one[l[0]] = l
-		return l
-	}
-	b := in.key[:0]
-	for _, x := range l {
-		b = append(b, x...)
-		b = append(b, 0) // ids never contain NUL
-	}
-	in.key = b
-	if shared, ok := in.many[string(b)]; ok { // a lookup does not allocate
-		return shared
-	}
-	if in.many == nil {
-		in.many = map[string][]T{}
-	}
-	l = l[:len(l):len(l)]
-	in.many[string(b)] = l
-	return l
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/rolegraph/rbac"
+	"github.com/rolegraph/rbac/internal/intern"
 )
 
 // Load returns a deep copy of the whole state and its revision. Each list of
@@ -62,14 +63,18 @@ func addToPolicy(p *rbac.Policy, e rbac.Entity) {
 // returns the revision they are at: rbac.StreamLoader, which an Authorizer
 // uses to start without building, sorting and copying a Policy. Users are
 // handed over as *rbac.User, copied into shared chunks, so that the
-// Authorizer keeps them as they are instead of copying each again. The
-// store is read-locked meanwhile, so f must not call the store.
+// Authorizer keeps them as they are instead of copying each again; equal
+// lists of the users handed over share one array (never the store's).
+// The store is read-locked meanwhile, so f must not call the store.
 func (s *Store) LoadEach(ctx context.Context, size func(rbac.EntityKind, int), f func(rbac.Entity) error) (rbac.Revision, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if err := s.check(ctx, "load"); err != nil {
 		return 0, err
 	}
+	var roles intern.Lists[rbac.RoleID]
+	var groups intern.Lists[rbac.GroupID]
+	var workgroups intern.Lists[rbac.WorkgroupID]
 	for _, kind := range rbac.EntityKinds {
 		size(kind, len(s.entities[kind]))
 		var users []rbac.User
@@ -78,7 +83,8 @@ func (s *Store) LoadEach(ctx context.Context, size func(rbac.EntityKind, int), f
 				if len(users) == cap(users) {
 					users = make([]rbac.User, 0, min(len(s.entities[kind]), 1024))
 				}
-				users = append(users, u.Clone())
+				u.Roles, u.Groups, u.Workgroups = roles.Copy(u.Roles), groups.Copy(u.Groups), workgroups.Copy(u.Workgroups)
+				users = append(users, u)
 				e = &users[len(users)-1]
 			} else {
 				e = rbac.CloneEntity(e)

@@ -108,10 +108,11 @@ func addToPolicy(p *rbac.Policy, e rbac.Entity) {
 // and calls f with each entity as its table is read, in no particular
 // order: rbac.StreamLoader, which an Authorizer uses to start without
 // building, sorting and copying a Policy. size is called with each table's
-// count before its entities. Equal lists share one array (a hundred
-// thousand users holding one of a few role lists keep a few arrays), as
-// StreamLoader allows. An error from f stops the load and is returned as
-// is.
+// count before its entities. Users are handed over as *rbac.User, which
+// the Authorizer keeps as they are, and equal lists share one array (a
+// hundred thousand users holding one of a few role lists keep a few
+// arrays), as StreamLoader allows. An error from f stops the load and is
+// returned as is.
 func (s *Store) LoadEach(ctx context.Context, size func(rbac.EntityKind, int), f func(rbac.Entity) error) (rbac.Revision, error) {
 	if err := s.enter(ctx, "load"); err != nil {
 		return 0, err
@@ -130,10 +131,18 @@ func (s *Store) LoadEach(ctx context.Context, size func(rbac.EntityKind, int), f
 				return fmt.Errorf("reading %s: %w", t.name, err)
 			}
 			size(t.kind, len(recs))
+			var users []rbac.User // users are handed over as *User, carved from chunks
 			for i, r := range recs {
 				e, err := t.fromRecord(r)
 				if err != nil {
 					return &rbac.Error{Op: "load", Kind: t.kind, ID: keyString(r.key), Msg: err.Error(), Err: rbac.ErrInvalid}
+				}
+				if u, ok := e.(rbac.User); ok {
+					if len(users) == cap(users) {
+						users = make([]rbac.User, 0, min(len(recs)-i, 1024))
+					}
+					users = append(users, u)
+					e = &users[len(users)-1]
 				}
 				recs[i] = record{} // let the rows go as the entities are handed over
 				if stop = f(e); stop != nil {
