@@ -32,18 +32,24 @@ type compiler struct {
 // compileFull compiles the whole state. Everything a check or a review
 // function needs is built here (or by compileIncremental), never on first
 // use: a fresh snapshot answers its first request as cheaply as its
-// millionth. Users are compiled on every core (compileUsers), while
-// another goroutine builds the snapshot's user table and member index,
-// which need no roles.
+// millionth.
 func compileFull(st *state) (*compiler, *Snapshot, error) {
+	return compileFullWith(st, nil)
+}
+
+// compileFullWith is compileFull with the tables compiled already, or
+// being compiled, by early (nil: compile them now). Users are compiled on
+// every core (compileUsers), while another goroutine builds the
+// snapshot's user table and member index, which need no roles.
+func compileFullWith(st *state, early *pendingTables) (*compiler, *Snapshot, error) {
 	users := st.userList()
 	recs := make([]userRec, len(users)) // one slab instead of an allocation per user
 	byID := make(map[string]*userRec, len(users))
 	var members *memberIndex
-	var tables sync.WaitGroup
-	tables.Add(1)
+	var indexed sync.WaitGroup
+	indexed.Add(1)
 	go func() {
-		defer tables.Done()
+		defer indexed.Done()
 		for i, u := range users {
 			byID[string(u.ID)] = &recs[i]
 		}
@@ -53,13 +59,19 @@ func compileFull(st *state) (*compiler, *Snapshot, error) {
 			}
 		})
 	}()
-	rt, err := compileRoles(st)
-	if err != nil {
-		tables.Wait()
-		return nil, nil, err
+	if early == nil {
+		early = &pendingTables{}
+		early.t, early.err = compileTables(st)
+	} else {
+		early.wait()
 	}
-	c := &compiler{roles: rt, profiles: rt.cache, bySource: map[string]*profile{}, set: compile.NewBits(len(rt.roles))}
-	c.wgs = compileWorkgroups(st)
+	if early.err != nil {
+		indexed.Wait()
+		return nil, nil, early.err
+	}
+	t := early.t
+	rt := t.roles
+	c := &compiler{roles: rt, wgs: t.wgs, src: t.src, profiles: rt.cache, bySource: map[string]*profile{}, set: compile.NewBits(len(rt.roles))}
 	owners := map[string]map[string][]OrgSlug{}
 	for _, o := range st.ownerships {
 		if owners[o.Kind] == nil {
@@ -72,18 +84,8 @@ func compileFull(st *state) (*compiler, *Snapshot, error) {
 		r.owners = compile.NewOverlayMap(owners[r.kind])
 		c.rules[r.kind] = &r
 	}
-	c.src = &sources{
-		accountTypes: cloneMap(st.accountTypes),
-		groups:       cloneMap(st.groups),
-		workgroups:   cloneMap(st.workgroups),
-		permissions:  cloneMap(st.permissions),
-	}
-	for _, k := range sortedKeys(st.constraints) {
-		c.src.constraints = append(c.src.constraints, st.constraints[k])
-	}
-	c.src.kinds = sortedKeys(st.kinds)
 	c.compileUsers(st, users, recs)
-	tables.Wait()
+	indexed.Wait()
 	um := compile.NewOverlayMap(byID)
 	ix := newReviewIndex(um, rt.cache.n, func(f func(*userRec)) {
 		for i := range recs {
@@ -93,6 +95,57 @@ func compileFull(st *state) (*compiler, *Snapshot, error) {
 	s := &Snapshot{rev: st.rev, users: um, roles: rt, wgs: c.wgs, rules: c.rules, src: c.src, review: ix, principals: newPrincipalCache()}
 	return c, s, nil
 }
+
+// tables is what a compile derives from everything but users and stored
+// ownership: the role table (closures, profiles of single roles), the
+// workgroup forest and the sources explanations read.
+type tables struct {
+	roles *roleTable
+	wgs   *workgroupTable
+	src   *sources
+}
+
+// compileTables compiles the tables of st. It reads neither st.users nor
+// st.ownerships, so that a load can run it while those still stream in.
+func compileTables(st *state) (*tables, error) {
+	rt, err := compileRoles(st)
+	if err != nil {
+		return nil, err
+	}
+	src := &sources{
+		accountTypes: cloneMap(st.accountTypes),
+		groups:       cloneMap(st.groups),
+		workgroups:   cloneMap(st.workgroups),
+		permissions:  cloneMap(st.permissions),
+	}
+	for _, k := range sortedKeys(st.constraints) {
+		src.constraints = append(src.constraints, st.constraints[k])
+	}
+	src.kinds = sortedKeys(st.kinds)
+	return &tables{roles: rt, wgs: compileWorkgroups(st), src: src}, nil
+}
+
+// pendingTables is a compileTables started early (startTables); done is
+// closed when t and err are set.
+type pendingTables struct {
+	done chan struct{}
+	t    *tables
+	err  error
+}
+
+// startTables compiles st's tables on another goroutine. Until it is done
+// (wait), nothing but users and stored ownership may be written to st.
+func startTables(st *state) *pendingTables {
+	p := &pendingTables{done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.t, p.err = compileTables(st)
+	}()
+	return p
+}
+
+// wait waits until the compile is done.
+func (p *pendingTables) wait() { <-p.done }
 
 // compileUsers fills recs[i] with the compiled users[i]. A large state is
 // shared out in batches to one worker per core, each with its own scratch

@@ -34,19 +34,33 @@ type StreamLoader interface {
 // in loadOrder but not yet in the user table: the caller must call
 // indexUsers, and validate the state (reload does both while it
 // compiles). where locates an entity in a loaded Policy, for errors; it is
-// nil for a stream.
-func loadState(ctx context.Context, s Store) (st *state, where func(EntityKind, string) string, err error) {
+// nil for a stream. early, if not nil, is the compile of the state's
+// tables, started while the users streamed in.
+func loadState(ctx context.Context, s Store) (st *state, where func(EntityKind, string) string, early *pendingTables, err error) {
 	if sl, ok := s.(StreamLoader); ok {
 		st = newEmptyState()
 		var users userSlab
 		var roles intern.Lists[RoleID]
 		var groups intern.Lists[GroupID]
-		rev, err := sl.LoadEach(ctx, st.reserve, func(e Entity) error {
+		// The tables are compiled while the users stream in, from the
+		// entities that came before the first user; one that comes after
+		// (but stored ownership, which they do not read) is held back and
+		// the early compile discarded.
+		var late []Entity
+		reserve := func(kind EntityKind, n int) {
+			if early == nil || kind == EntityUser || kind == EntityOwnership {
+				st.reserve(kind, n) // not the tables the early compile reads
+			}
+		}
+		rev, err := sl.LoadEach(ctx, reserve, func(e Entity) error {
 			if e == nil {
 				return &Error{Op: "load", Msg: "the store returned a nil entity", Err: ErrInvalid}
 			}
 			switch u := e.(type) {
 			case User:
+				if early == nil {
+					early = startTables(st)
+				}
 				u.Roles = roles.Own(u.Roles)
 				u.Groups = groups.Own(u.Groups)
 				st.loadOrder = append(st.loadOrder, users.add(u)) // indexed by indexUsers
@@ -55,20 +69,34 @@ func loadState(ctx context.Context, s Store) (st *state, where func(EntityKind, 
 				if u == nil {
 					return &Error{Op: "load", Msg: "the store's LoadEach handed over a nil *User; a StreamLoader must pass a User or a non-nil *User", Err: ErrInvalid}
 				}
+				if early == nil {
+					early = startTables(st)
+				}
 				st.loadOrder = append(st.loadOrder, u) // handed over: kept as it is, lists too
+				return nil
+			}
+			if early != nil && e.EntityKind() != EntityOwnership {
+				late = append(late, e)
 				return nil
 			}
 			st.put(e)
 			return nil
 		})
+		if early != nil && (err != nil || len(late) > 0) {
+			early.wait() // it reads st: done before st changes or is dropped
+			early = nil
+		}
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
+		}
+		for _, e := range late {
+			st.put(e)
 		}
 		st.rev = rev
 	} else {
 		p, rev, err := s.Load(ctx)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		st = stateOwning(p, rev) // Load's policy is ours to keep
 		where = p.Where
@@ -77,7 +105,7 @@ func loadState(ctx context.Context, s Store) (st *state, where func(EntityKind, 
 			st.loadOrder[i] = &p.Users[i]
 		}
 	}
-	return st, where, nil
+	return st, where, early, nil
 }
 
 // indexUsers fills the user table of a state fresh from loadState, which

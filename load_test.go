@@ -107,7 +107,12 @@ func TestNewRejectsInvalidStoredPolicies(t *testing.T) {
 		if len(p.Users) > 1000 {
 			crowds++
 		}
-		for _, s := range []rbac.Store{store, loadOnly{store}} { // streamed, and through Load
+		// Streamed in the stores' order (the tables compile while users
+		// stream in), in a drawn order (a table after the first user
+		// discards that), and through Load: all three decide alike.
+		permuted := permutedStream{store, rapid.Permutation(p.Entities()).Draw(t, "stream order")}
+		var decided []string
+		for _, s := range []rbac.Store{store, permuted, loadOnly{store}} {
 			a, err := rbac.New(ctx, s, rbac.WithoutFollow())
 			switch {
 			case problem == nil && err != nil:
@@ -118,12 +123,24 @@ func TestNewRejectsInvalidStoredPolicies(t *testing.T) {
 			case problem != nil && !strings.Contains(err.Error(), "the stored policy at revision 1 is not valid"):
 				t.Fatalf("New(%T): %v, want the load's validation error", s, err)
 			case err == nil:
-				for _, u := range p.Users {
+				var got []string
+				for i, u := range p.Users {
 					if _, ok := a.Snapshot().User(u.ID); !ok {
 						t.Fatalf("New(%T) does not serve user %s", s, u.ID)
 					}
+					for _, perm := range []rbac.Permission{"a.read", "a.write", "b.read"} {
+						if i < 20 {
+							d := a.Snapshot().Check(rbac.Request{User: u.ID, Permission: perm})
+							got = append(got, fmt.Sprintf("%s %s: %v %v %v", u.ID, perm, d.Allowed, d.Scope, d.Reason))
+						}
+					}
 				}
 				a.Close()
+				if decided == nil {
+					decided = got
+				} else if d := cmp.Diff(decided, got); d != "" {
+					t.Fatalf("New(%T) decides otherwise than New on the store's own stream (-stream +%T):\n%s", s, s, d)
+				}
 			}
 		}
 	})
@@ -131,6 +148,30 @@ func TestNewRejectsInvalidStoredPolicies(t *testing.T) {
 
 // loadOnly hides a store's optional capabilities, LoadEach among them.
 type loadOnly struct{ rbac.Store }
+
+// permutedStream streams a store's entities in the given order, calling
+// size for each kind before the first of its entities.
+type permutedStream struct {
+	*memstore.Store
+	order []rbac.Entity
+}
+
+func (s permutedStream) LoadEach(ctx context.Context, size func(rbac.EntityKind, int), f func(rbac.Entity) error) (rbac.Revision, error) {
+	counts := map[rbac.EntityKind]int{}
+	for _, e := range s.order {
+		counts[e.EntityKind()]++
+	}
+	for _, e := range s.order {
+		if n, ok := counts[e.EntityKind()]; ok {
+			size(e.EntityKind(), n)
+			delete(counts, e.EntityKind())
+		}
+		if err := f(rbac.CloneEntity(e)); err != nil {
+			return 0, err
+		}
+	}
+	return s.Store.Revision(), nil
+}
 
 // genJunkPolicy draws a policy from small pools of ids. Unless it draws
 // a tidy one, every reference comes from the pool or from ids nobody

@@ -75,7 +75,7 @@ func (s *Store) LoadEach(ctx context.Context, size func(rbac.EntityKind, int), f
 	var roles intern.Lists[rbac.RoleID]
 	var groups intern.Lists[rbac.GroupID]
 	var workgroups intern.Lists[rbac.WorkgroupID]
-	for _, kind := range rbac.EntityKinds {
+	for _, kind := range rbac.StreamKinds() {
 		size(kind, len(s.entities[kind]))
 		var users []rbac.User
 		for _, e := range s.entities[kind] {

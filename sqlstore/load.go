@@ -125,7 +125,8 @@ func (s *Store) LoadEach(ctx context.Context, size func(rbac.EntityKind, int), f
 			return err
 		}
 		dec := newSharingListDecoder()
-		for _, t := range entityTables {
+		for _, kind := range rbac.StreamKinds() {
+			t := tableOf(kind)
 			recs, err := s.readRecordsWith(ctx, q, t, nil, dec)
 			if err != nil {
 				return fmt.Errorf("reading %s: %w", t.name, err)
