@@ -105,14 +105,16 @@ func addToPolicy(p *rbac.Policy, e rbac.Entity) {
 }
 
 // LoadEach reads the whole state in one read-only transaction, like Load,
-// and calls f with each entity as its table is read, in no particular
-// order: rbac.StreamLoader, which an Authorizer uses to start without
-// building, sorting and copying a Policy. size is called with each table's
-// count before its entities. Users are handed over as *rbac.User, which
-// the Authorizer keeps as they are, and equal lists share one array (a
-// hundred thousand users holding one of a few role lists keep a few
-// arrays), as StreamLoader allows. An error from f stops the load and is
-// returned as is.
+// and calls f with each entity as its row is read (a table with list
+// tables, as its table is read), users after every kind but stored
+// ownership (rbac.StreamKinds): rbac.StreamLoader, which an Authorizer uses
+// to start without building, sorting and copying a Policy, compiling the
+// roles while the users arrive. size is called with each table's count
+// before its entities. Users are handed over as *rbac.User, which the
+// Authorizer keeps as they are, and equal lists share one array (a hundred
+// thousand users holding one of a few role lists keep a few arrays), as
+// StreamLoader allows. An error from f stops the load and is returned as
+// is.
 func (s *Store) LoadEach(ctx context.Context, size func(rbac.EntityKind, int), f func(rbac.Entity) error) (rbac.Revision, error) {
 	if err := s.enter(ctx, "load"); err != nil {
 		return 0, err
@@ -127,28 +129,32 @@ func (s *Store) LoadEach(ctx context.Context, size func(rbac.EntityKind, int), f
 		dec := newSharingListDecoder()
 		for _, kind := range rbac.StreamKinds() {
 			t := tableOf(kind)
-			recs, err := s.readRecordsWith(ctx, q, t, nil, dec)
-			if err != nil {
-				return fmt.Errorf("reading %s: %w", t.name, err)
+			var n int
+			announce := func(count int) {
+				n = count
+				size(t.kind, count)
 			}
-			size(t.kind, len(recs))
 			var users []rbac.User // users are handed over as *User, carved from chunks
-			for i, r := range recs {
+			err := s.streamRecords(ctx, q, t, dec, announce, func(r record) error {
 				e, err := t.fromRecord(r)
 				if err != nil {
 					return &rbac.Error{Op: "load", Kind: t.kind, ID: keyString(r.key), Msg: err.Error(), Err: rbac.ErrInvalid}
 				}
 				if u, ok := e.(rbac.User); ok {
 					if len(users) == cap(users) {
-						users = make([]rbac.User, 0, min(len(recs)-i, 1024))
+						users = make([]rbac.User, 0, max(1, min(n, 1024)))
 					}
 					users = append(users, u)
 					e = &users[len(users)-1]
 				}
-				recs[i] = record{} // let the rows go as the entities are handed over
-				if stop = f(e); stop != nil {
-					return stop
-				}
+				stop = f(e)
+				return stop
+			})
+			if stop != nil {
+				return stop
+			}
+			if err != nil {
+				return fmt.Errorf("reading %s: %w", t.name, err)
 			}
 		}
 		return nil

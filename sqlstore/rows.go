@@ -87,7 +87,7 @@ func (s *Store) readRecordsWith(ctx context.Context, q querier, t *entityTable, 
 		}
 	}
 	if keys == nil {
-		if err := s.readParents(ctx, q, t, "", nil, &recs, index, dec); err != nil {
+		if err := s.readParents(ctx, q, t, "", nil, &recs, index, dec, nil); err != nil {
 			return nil, err
 		}
 		for i, l := range t.lists {
@@ -124,7 +124,7 @@ func (s *Store) readRecordsWith(ctx context.Context, q querier, t *entityTable, 
 		}
 	}
 	err := chunks(keys, func(part [][]string) error {
-		return s.readParents(ctx, q, t, keyFilter(t.keys, len(part)), keyArgs(part), &recs, index, dec)
+		return s.readParents(ctx, q, t, keyFilter(t.keys, len(part)), keyArgs(part), &recs, index, dec, nil)
 	})
 	if err != nil || len(recs) == 0 {
 		return recs, err
@@ -162,10 +162,41 @@ func (t *entityTable) parentColumns() []string {
 	return cols
 }
 
+// streamRecords calls size with the number of records of table t, then
+// emit with each, decoding list columns with dec. A table whose lists are
+// all in columns is counted and then streamed as its rows arrive (a load
+// hands the users over while it reads them); others are read whole first,
+// to gather their list tables' rows.
+func (s *Store) streamRecords(ctx context.Context, q querier, t *entityTable, dec *listDecoder, size func(int), emit func(record) error) error {
+	for _, l := range t.lists {
+		if !l.inColumn() {
+			recs, err := s.readRecordsWith(ctx, q, t, nil, dec)
+			if err != nil {
+				return err
+			}
+			size(len(recs))
+			for i, r := range recs {
+				recs[i] = record{} // let the rows go as they are handed over
+				if err := emit(r); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	var n int
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+t.name).Scan(&n); err != nil {
+		return err
+	}
+	size(n)
+	return s.readParents(ctx, q, t, "", nil, nil, nil, dec, emit)
+}
+
 // readParents reads entity rows, with the lists kept in their columns.
 // Scalars are scanned into reused variables and list columns as raw bytes,
-// decoded with interning, so a row costs its record and its lists.
-func (s *Store) readParents(ctx context.Context, q querier, t *entityTable, where string, args []any, recs *[]record, index map[string]int, dec *listDecoder) error {
+// decoded with interning, so a row costs its record and its lists. Records
+// are appended to *recs, or passed to emit if it is not nil.
+func (s *Store) readParents(ctx context.Context, q querier, t *entityTable, where string, args []any, recs *[]record, index map[string]int, dec *listDecoder, emit func(record) error) error {
 	cols := t.parentColumns()
 	query := "SELECT " + strings.Join(cols, ", ") + " FROM " + t.name + where + " ORDER BY " + strings.Join(t.keys, ", ")
 	rows, err := q.QueryContext(ctx, s.dialect.rebind(query), args...)
@@ -242,6 +273,12 @@ func (s *Store) readParents(ctx context.Context, q querier, t *entityTable, wher
 				return &rbac.Error{Op: "load", Kind: t.kind, ID: keyString(r.key), Msg: fmt.Sprintf("column %s.%s: %v", t.name, t.lists[i].column, err), Err: rbac.ErrInvalid}
 			}
 			r.lists[i] = items
+		}
+		if emit != nil {
+			if err := emit(r); err != nil {
+				return err
+			}
+			continue
 		}
 		if index != nil {
 			index[keyString(r.key)] = len(*recs)
