@@ -14,7 +14,8 @@ import (
 // batch, in key order (so that each B-tree grows at its end instead of
 // splitting pages all over), and on SQLite with a page cache large enough
 // that the transaction does not spill pages to the WAL and read them back.
-// PostgreSQL's COPY is not used: database/sql does not reach it without
+// PostgreSQL's COPY is used when the caller passes a CopyFunc that reaches
+// it (WithCopy, sqlstore/pgxcopy): database/sql does not reach it without
 // importing a driver, and sqlstore imports none.
 
 // rowsPerInsert is how many rows one INSERT carries: as many as the
@@ -60,6 +61,11 @@ func (s *Store) insertRows(ctx context.Context, q querier, table string, cols []
 func (s *Store) insertRowsOf(ctx context.Context, q querier, table string, cols []string, n int, row rowFunc) error {
 	if n == 0 {
 		return nil
+	}
+	if n >= bulkRows {
+		if copied, err := s.copyRows(ctx, q, table, cols, n, row); copied || err != nil {
+			return err
+		}
 	}
 	if s.dialect == SQLite && n >= bulkRows {
 		restore, err := s.sqliteBigCache(ctx, q)
