@@ -282,12 +282,13 @@ type logItems struct {
 // its images.
 func logItemRows(rev rbac.Revision, cs rbac.ChangeSet) ([][]any, error) {
 	rows := make([][]any, 0, len(cs.Changes))
+	var enc imageEncoder
 	for i, c := range cs.Changes {
-		before, err := encodeEntity(c.Before)
+		before, err := enc.encode(c.Before)
 		if err != nil {
 			return nil, &rbac.Error{Op: "apply", Kind: c.Kind, ID: c.Key, Msg: "encoding the before image: " + err.Error(), Err: rbac.ErrInvalid}
 		}
-		after, err := encodeEntity(c.After)
+		after, err := enc.encode(c.After)
 		if err != nil {
 			return nil, &rbac.Error{Op: "apply", Kind: c.Kind, ID: c.Key, Msg: "encoding the value: " + err.Error(), Err: rbac.ErrInvalid}
 		}
