@@ -80,10 +80,10 @@ func (s *Store) Apply(ctx context.Context, cs rbac.ChangeSet) (rbac.Revision, er
 	return rev, nil
 }
 
-// digestOf returns what returns cs.Digest(). A large set's digest (JSON of
-// every entity: a tenth of an import's CPU) is computed on another
-// goroutine, overlapping the database's work; the changes must not be
-// modified until it has returned.
+// digestOf returns a function that returns cs.Digest(). A large set's
+// digest (JSON of every entity: a tenth of an import's CPU) is computed on
+// another goroutine, overlapping the database's work; the changes must not
+// be modified until it has returned.
 func digestOf(cs rbac.ChangeSet) func() string {
 	if len(cs.Changes) < bulkRows {
 		d := cs.Digest()
