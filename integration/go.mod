@@ -6,6 +6,7 @@ require (
 	github.com/go-sql-driver/mysql v1.10.1
 	github.com/jackc/pgx/v5 v5.8.0
 	github.com/rolegraph/rbac v0.0.0
+	github.com/rolegraph/rbac/sqlstore/pgxcopy v0.0.0
 	modernc.org/sqlite v1.46.1
 )
 
@@ -33,3 +34,5 @@ require (
 )
 
 replace github.com/rolegraph/rbac => ../
+
+replace github.com/rolegraph/rbac/sqlstore/pgxcopy => ../sqlstore/pgxcopy

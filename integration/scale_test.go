@@ -11,6 +11,7 @@ import (
 
 	"github.com/rolegraph/rbac"
 	"github.com/rolegraph/rbac/sqlstore"
+	"github.com/rolegraph/rbac/sqlstore/pgxcopy"
 )
 
 // scalePolicy builds users users, roles roles (each containing the one
@@ -56,20 +57,34 @@ func envInt(name string, def int) int {
 
 // BenchmarkScale imports 100,000 users, 10,000 roles and 1,000,000
 // memberships (RBAC_SCALE_USERS scales the users), then measures Load and
-// Load plus compile (rbac.New), in wall time and in this process's CPU
+// Load plus compile (rbac.New) (PostgresCOPY: imports with
+// sqlstore.WithCopy(pgxcopy.CopyFrom)), in wall time and in this process's CPU
 // time. Run it alone:
 //
 //	go test ./integration -run - -bench Scale -benchtime 1x -timeout 30m
 func BenchmarkScale(b *testing.B) {
 	users, roles, perUser := envInt("RBAC_SCALE_USERS", 100_000), 10_000, 10
+	type run struct {
+		name string
+		db   database
+		opts []sqlstore.Option
+	}
+	var runs []run
 	for _, db := range databases() {
-		b.Run(db.name, func(b *testing.B) {
+		runs = append(runs, run{db.name, db, nil})
+		if db.dialect == sqlstore.Postgres {
+			runs = append(runs, run{db.name + "COPY", db, []sqlstore.Option{sqlstore.WithCopy(pgxcopy.CopyFrom)}})
+		}
+	}
+	for _, r := range runs {
+		db := r.db
+		b.Run(r.name, func(b *testing.B) {
 			if !db.available() {
 				b.Skip("database not configured")
 			}
 			ctx := context.Background()
 			h, _, _ := db.open(b)
-			s, err := sqlstore.New(ctx, h, db.dialect)
+			s, err := sqlstore.New(ctx, h, db.dialect, r.opts...)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -14,7 +14,8 @@ import (
 // batch, in key order (so that each B-tree grows at its end instead of
 // splitting pages all over), and on SQLite with a page cache large enough
 // that the transaction does not spill pages to the WAL and read them back.
-// PostgreSQL's COPY is not used: database/sql does not reach it without
+// PostgreSQL's COPY is used when the caller passes a CopyFunc that reaches
+// it (WithCopy, sqlstore/pgxcopy): database/sql does not reach it without
 // importing a driver, and sqlstore imports none.
 
 // rowsPerInsert is how many rows one INSERT carries: as many as the
@@ -44,13 +45,29 @@ type preparer interface {
 	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
 }
 
-// insertRows inserts rows into table: full batches through one prepared
-// multi-row statement, the remainder with one more statement.
+// rowFunc appends the values of row i of a bulk write to args, in column
+// order.
+type rowFunc func(i int, args []any) []any
+
+// insertRows inserts rows into table.
 func (s *Store) insertRows(ctx context.Context, q querier, table string, cols []string, rows [][]any) error {
-	if len(rows) == 0 {
+	return s.insertRowsOf(ctx, q, table, cols, len(rows), func(i int, args []any) []any { return append(args, rows[i]...) })
+}
+
+// insertRowsOf inserts n rows into table, row i's values from row: full
+// batches through one prepared multi-row statement, the remainder with one
+// more statement. A bulk write builds each batch's arguments on another
+// goroutine while the database executes the batch before.
+func (s *Store) insertRowsOf(ctx context.Context, q querier, table string, cols []string, n int, row rowFunc) error {
+	if n == 0 {
 		return nil
 	}
-	if s.dialect == SQLite && len(rows) >= bulkRows {
+	if n >= bulkRows {
+		if copied, err := s.copyRows(ctx, q, table, cols, n, row); copied || err != nil {
+			return err
+		}
+	}
+	if s.dialect == SQLite && n >= bulkRows {
 		restore, err := s.sqliteBigCache(ctx, q)
 		if err != nil {
 			return err
@@ -72,35 +89,87 @@ func (s *Store) insertRows(ctx context.Context, q querier, table string, cols []
 		return s.dialect.rebind(b.String())
 	}
 	per := s.rowsPerInsert(len(cols))
-	args := make([]any, 0, min(len(rows), per)*len(cols))
-	batch := func(rows [][]any) []any {
-		args = args[:0]
-		for _, r := range rows {
-			args = append(args, r...)
-		}
-		return args
-	}
-	if p, ok := q.(preparer); ok && len(rows) >= 2*per {
+	next, done := batches(n, per, len(cols), row)
+	defer done()
+	if p, ok := q.(preparer); ok && n >= 2*per {
 		stmt, err := p.PrepareContext(ctx, statement(per))
 		if err != nil {
 			return err
 		}
 		defer stmt.Close()
-		for len(rows) >= per {
-			if _, err := stmt.ExecContext(ctx, batch(rows[:per])...); err != nil {
+		for ; n >= per; n -= per {
+			if _, err := stmt.ExecContext(ctx, next()...); err != nil {
 				return err
 			}
-			rows = rows[per:]
 		}
 	}
-	for len(rows) > 0 {
-		n := min(len(rows), per)
-		if _, err := q.ExecContext(ctx, statement(n), batch(rows[:n])...); err != nil {
+	for n > 0 {
+		args := next()
+		rows := len(args) / len(cols)
+		if _, err := q.ExecContext(ctx, statement(rows), args...); err != nil {
 			return err
 		}
-		rows = rows[n:]
+		n -= rows
 	}
 	return nil
+}
+
+// batches returns the arguments of n rows in batches of per rows: next
+// returns the next batch, whose slice is reused once next is called again
+// (drivers do not keep arguments after a statement returns). A bulk write's
+// batches are built on another goroutine, at most two ahead, so that
+// building them (records, JSON lists) overlaps the database's work instead
+// of preceding it. done stops the builder and waits for it; it must be
+// called before row's data is changed or dropped.
+func batches(n, per, ncols int, row rowFunc) (next func() []any, done func()) {
+	if n < bulkRows {
+		args := make([]any, 0, min(n, per)*ncols)
+		i := 0
+		return func() []any {
+			args = args[:0]
+			for end := min(n, i+per); i < end; i++ {
+				args = row(i, args)
+			}
+			return args
+		}, func() {}
+	}
+	const buffers = 3 // one executing, two built ahead
+	free := make(chan []any, buffers)
+	for range buffers {
+		free <- make([]any, 0, per*ncols)
+	}
+	built := make(chan []any, buffers)
+	stop := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for i := 0; i < n; {
+			var args []any
+			select {
+			case args = <-free:
+			case <-stop:
+				return
+			}
+			args = args[:0]
+			for end := min(n, i+per); i < end; i++ {
+				args = row(i, args)
+			}
+			built <- args // never blocks: at most buffers are out
+		}
+	}()
+	var last []any
+	next = func() []any {
+		if last != nil {
+			free <- last // the statement that used it has returned
+		}
+		last = <-built
+		return last
+	}
+	done = func() {
+		close(stop)
+		<-finished
+	}
+	return next, done
 }
 
 // sqliteBigCache enlarges the connection's page cache for a bulk write, so
@@ -120,9 +189,9 @@ func (s *Store) sqliteBigCache(ctx context.Context, q querier) (restore func(), 
 	}, nil
 }
 
-// sortRecords orders records by key, the order of their tables' primary
-// keys (byte order, as every dialect compares keys: SQLite's BINARY,
+// sortKeys orders split keys as their tables' primary keys are ordered
+// (byte order, as every dialect compares keys: SQLite's BINARY,
 // utf8mb4_bin, PostgreSQL's "C" or close enough for locality).
-func sortRecords(recs []record) {
-	slices.SortFunc(recs, func(a, b record) int { return slices.Compare(a.key, b.key) })
+func sortKeys(keys [][]string) {
+	slices.SortFunc(keys, slices.Compare[[]string])
 }

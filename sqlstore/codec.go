@@ -30,12 +30,22 @@ type roleJSON struct {
 
 // encodeEntity returns e as JSON, or NULL for nil.
 func encodeEntity(e rbac.Entity) (sql.NullString, error) {
+	return new(imageEncoder).encode(e)
+}
+
+// imageEncoder encodes change-log images (encodeEntity), writing users'
+// into one reused buffer: an import's 100,000 user images then allocate
+// their strings only, not a growing buffer each.
+type imageEncoder struct{ buf []byte }
+
+func (enc *imageEncoder) encode(e rbac.Entity) (sql.NullString, error) {
 	if e == nil {
 		return sql.NullString{}, nil
 	}
 	if u, ok := e.(rbac.User); ok {
-		if b, ok := appendUserJSON(nil, u); ok {
-			return sql.NullString{String: string(b), Valid: true}, nil
+		var ok bool
+		if enc.buf, ok = appendUserJSON(enc.buf[:0], u); ok {
+			return sql.NullString{String: string(enc.buf), Valid: true}, nil
 		}
 	}
 	var v any = e

@@ -80,6 +80,21 @@
 // REPEATABLE READ snapshot. A transaction rolled back for a serialization
 // failure or deadlock is retried a few times (WithRetries).
 //
+// # Large writes
+//
+// A change set of 5,000 changes or more (an import) is written in key
+// order with multi-row INSERTs prepared once per table, each batch's rows
+// made while the database executes the batch before. With
+// WithCopy(pgxcopy.CopyFrom) (the module github.com/rolegraph/rbac/sqlstore/pgxcopy,
+// for pgx's database/sql driver) they go through PostgreSQL's COPY instead,
+// inside the same transaction:
+//
+//	db, err := sql.Open("pgx", dsn)
+//	store, err := sqlstore.New(ctx, db, sqlstore.Postgres, sqlstore.WithCopy(pgxcopy.CopyFrom))
+//
+// The data, the change log and the guarantees are the same either way: a
+// COPY that fails fails the write, and nothing is committed.
+//
 // # Errors
 //
 // Errors are *rbac.Error wrapping the rbac sentinels: a unique violation

@@ -363,28 +363,28 @@ func (s *Store) deleteRecords(ctx context.Context, q querier, t *entityTable, ke
 	})
 }
 
-// insertRecords inserts records (whose keys are absent) and their lists,
-// with multi-row INSERTs.
-func (s *Store) insertRecords(ctx context.Context, q querier, t *entityTable, recs []record) error {
-	sortRecords(recs)
+// insertEntities inserts entities (whose keys are absent), given in the
+// order of their keys, and their lists, with multi-row INSERTs. Each row is
+// made as its batch is built (see batches), so a bulk write's rows are made
+// while the database writes the ones before.
+func (s *Store) insertEntities(ctx context.Context, q querier, t *entityTable, ents []rbac.Entity) error {
 	cols := t.parentColumns()
-	rows := make([][]any, 0, len(recs))
-	var buf []byte
-	for _, r := range recs {
-		row := make([]any, 0, len(cols))
+	var buf []byte // the batch builder's
+	err := s.insertRowsOf(ctx, q, t.name, cols, len(ents), func(i int, row []any) []any {
+		r := t.toRecord(ents[i])
 		for _, k := range r.key {
 			row = append(row, k)
 		}
 		row = append(row, r.vals...)
-		for i, l := range t.lists {
+		for j, l := range t.lists {
 			if l.inColumn() {
-				buf = appendList(buf[:0], r.lists[i], len(l.cols))
+				buf = appendList(buf[:0], r.lists[j], len(l.cols))
 				row = append(row, string(buf))
 			}
 		}
-		rows = append(rows, row)
-	}
-	if err := s.insertRows(ctx, q, t.name, cols, rows); err != nil {
+		return row
+	})
+	if err != nil {
 		return err
 	}
 	for i, l := range t.lists {
@@ -394,7 +394,8 @@ func (s *Store) insertRecords(ctx context.Context, q querier, t *entityTable, re
 		lcols := append(append(append([]string(nil), l.keys...), "pos"), l.cols...)
 		var lrows [][]any
 		nv := len(l.cols)
-		for _, r := range recs {
+		for _, e := range ents {
+			r := t.toRecord(e)
 			items := r.lists[i]
 			for pos := 0; pos*nv < len(items); pos++ {
 				row := make([]any, 0, len(lcols))

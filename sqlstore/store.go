@@ -28,6 +28,7 @@ type Store struct {
 	keepIDs     time.Duration
 	notify      string // PostgreSQL channel to pg_notify on every commit
 	listen      Listener
+	copy        CopyFunc // bulk writes' rows, if set (WithCopy)
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -191,11 +192,27 @@ func (s *Store) inTx(ctx context.Context, write bool, f func(q querier) error) e
 	}
 	// database/sql rolls a transaction back when its context ends, even
 	// while COMMIT runs; the statements below still honour ctx.
-	tx, err := s.db.BeginTx(context.WithoutCancel(ctx), opts)
-	if err != nil {
-		return err
+	var q querier
+	var tx *sql.Tx
+	if write && s.copy != nil {
+		// On a connection of its own, which a CopyFunc reaches with Raw.
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close() // after the transaction ends: back to the pool
+		if tx, err = conn.BeginTx(context.WithoutCancel(ctx), opts); err != nil {
+			return err
+		}
+		q = connTx{tx, conn}
+	} else {
+		var err error
+		if tx, err = s.db.BeginTx(context.WithoutCancel(ctx), opts); err != nil {
+			return err
+		}
+		q = tx
 	}
-	if err := f(tx); err != nil {
+	if err := f(q); err != nil {
 		tx.Rollback()
 		return err
 	}
