@@ -651,6 +651,11 @@ func (rt *roleTable) buildProfile(set compile.Bits) *profile {
 	grants := 0
 	set.EachAnd(rt.granting, func(i int) { grants += len(rt.roles[i].Grants) })
 	p := &profile{roles: set, perms: make(map[Permission]permEntry, grants), sod: -1}
+	// An entry's eff follows its held scopes as grants add to them; only
+	// the entries with prerequisites are checked again at the end, once
+	// every scope is known. (Ranging over the whole table to set eff, and
+	// looking prerequisites up for every grant, was half of the cost.)
+	var requiring []Permission
 	set.EachAnd(rt.granting, func(i int) {
 		for _, g := range rt.roles[i].Grants {
 			bit := scopeBit(g.Scope)
@@ -661,35 +666,44 @@ func (rt *roleTable) buildProfile(set compile.Bits) *profile {
 				p.wild[strings.TrimSuffix(string(g.Permission), "*")] |= bit
 				continue
 			}
-			e := p.perms[g.Permission]
+			e, ok := p.perms[g.Permission]
+			if !ok && len(rt.requires) > 0 {
+				if _, e.requires = rt.requires[g.Permission]; e.requires {
+					requiring = append(requiring, g.Permission)
+				}
+			}
 			e.held |= bit
-			_, e.requires = rt.requires[g.Permission]
+			e.eff = e.held
 			p.perms[g.Permission] = e
 		}
 	})
 	if len(p.wild) > 0 {
 		for name, e := range p.perms {
 			e.held |= p.wildcard(name)
+			e.eff = e.held
 			p.perms[name] = e
 		}
 		for _, name := range rt.catalog {
 			if _, ok := p.perms[name]; !ok {
 				if m := p.wildcard(name); m != 0 {
 					_, req := rt.requires[name]
-					p.perms[name] = permEntry{held: m, requires: req}
+					p.perms[name] = permEntry{held: m, eff: m, requires: req}
+					if req {
+						requiring = append(requiring, name)
+					}
 				}
 			}
 		}
 	}
-	for name, e := range p.perms {
-		e.eff = e.held
+	for _, name := range requiring {
 		for _, q := range rt.requires[name] {
 			if p.held(q) == 0 {
+				e := p.perms[name]
 				e.eff = 0
+				p.perms[name] = e
 				break
 			}
 		}
-		p.perms[name] = e
 	}
 	for ci, dc := range rt.dynamic {
 		n := 0
