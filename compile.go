@@ -34,15 +34,24 @@ type compiler struct {
 // use: a fresh snapshot answers its first request as cheaply as its
 // millionth.
 func compileFull(st *state) (*compiler, *Snapshot, error) {
-	return compileFullWith(st, nil)
+	return compileFullWith(st, nil, nil)
 }
 
 // compileFullWith is compileFull with the tables compiled already, or
-// being compiled, by early (nil: compile them now). Users are compiled on
-// every core (compileUsers), while another goroutine builds the
-// snapshot's user table and member index, which need no roles.
-func compileFullWith(st *state, early *pendingTables) (*compiler, *Snapshot, error) {
+// being compiled, by early, and the users compiled while they streamed in
+// by streamed (either may be nil: the work is done now). Users are
+// compiled on every core (compileUsers), while another goroutine builds
+// the snapshot's user table and member index, which need no roles.
+func compileFullWith(st *state, early *pendingTables, streamed *streamedUsers) (*compiler, *Snapshot, error) {
 	users := st.userList()
+	if streamed != nil {
+		streamed.wait()
+		if streamed.c != nil && streamed.n == len(users) {
+			return streamed.snapshot(st, users)
+		}
+		// The tables failed (early says why), or the list is not what
+		// was streamed: compile here.
+	}
 	recs := make([]userRec, len(users)) // one slab instead of an allocation per user
 	byID := make(map[string]*userRec, len(users))
 	var members *memberIndex
@@ -53,11 +62,7 @@ func compileFullWith(st *state, early *pendingTables) (*compiler, *Snapshot, err
 		for i, u := range users {
 			byID[string(u.ID)] = &recs[i]
 		}
-		members = newMemberIndex(func(f func(*User)) {
-			for _, u := range users {
-				f(u)
-			}
-		})
+		members = newMemberIndex(eachOf(users))
 	}()
 	if early == nil {
 		early = &pendingTables{}
@@ -69,9 +74,25 @@ func compileFullWith(st *state, early *pendingTables) (*compiler, *Snapshot, err
 		indexed.Wait()
 		return nil, nil, early.err
 	}
-	t := early.t
-	rt := t.roles
-	c := &compiler{roles: rt, wgs: t.wgs, src: t.src, profiles: rt.cache, bySource: map[string]*profile{}, set: compile.NewBits(len(rt.roles))}
+	c := newCompiler(early.t)
+	c.compileRules(st)
+	c.compileUsers(st, users, recs)
+	indexed.Wait()
+	return c, c.snapshot(st, byID, func(f func(*userRec)) {
+		for i := range recs {
+			f(&recs[i])
+		}
+	}, members), nil
+}
+
+// newCompiler returns a compiler of the users of a state whose tables are
+// t. Its ownership rules are set by compileRules.
+func newCompiler(t *tables) *compiler {
+	return &compiler{roles: t.roles, wgs: t.wgs, src: t.src, profiles: t.roles.cache, bySource: map[string]*profile{}, set: compile.NewBits(len(t.roles.roles))}
+}
+
+// compileRules sets c's ownership rules, with st's stored owners.
+func (c *compiler) compileRules(st *state) {
 	owners := map[string]map[string][]OrgSlug{}
 	for _, o := range st.ownerships {
 		if owners[o.Kind] == nil {
@@ -79,21 +100,29 @@ func compileFullWith(st *state, early *pendingTables) (*compiler, *Snapshot, err
 		}
 		owners[o.Kind][o.ID] = o.Owners
 	}
+	rt := c.roles
 	c.rules = make(map[string]*ownershipRule, len(rt.rules))
 	for _, r := range rt.rules {
 		r.owners = compile.NewOverlayMap(owners[r.kind])
 		c.rules[r.kind] = &r
 	}
-	c.compileUsers(st, users, recs)
-	indexed.Wait()
+}
+
+// snapshot assembles the snapshot of st from its compiled users: byID,
+// whose records each calls f with, and their member index.
+func (c *compiler) snapshot(st *state, byID map[string]*userRec, each func(f func(*userRec)), members *memberIndex) *Snapshot {
 	um := compile.NewOverlayMap(byID)
-	ix := newReviewIndex(um, rt.cache.n, func(f func(*userRec)) {
-		for i := range recs {
-			f(&recs[i])
+	ix := newReviewIndex(um, c.profiles.n, each, members)
+	return &Snapshot{rev: st.rev, users: um, roles: c.roles, wgs: c.wgs, rules: c.rules, src: c.src, review: ix, principals: newPrincipalCache()}
+}
+
+// eachOf calls f with every user of users.
+func eachOf(users []*User) func(f func(*User)) {
+	return func(f func(*User)) {
+		for _, u := range users {
+			f(u)
 		}
-	}, members)
-	s := &Snapshot{rev: st.rev, users: um, roles: rt, wgs: c.wgs, rules: c.rules, src: c.src, review: ix, principals: newPrincipalCache()}
-	return c, s, nil
+	}
 }
 
 // tables is what a compile derives from everything but users and stored
@@ -124,28 +153,6 @@ func compileTables(st *state) (*tables, error) {
 	src.kinds = sortedKeys(st.kinds)
 	return &tables{roles: rt, wgs: compileWorkgroups(st), src: src}, nil
 }
-
-// pendingTables is a compileTables started early (startTables); done is
-// closed when t and err are set.
-type pendingTables struct {
-	done chan struct{}
-	t    *tables
-	err  error
-}
-
-// startTables compiles st's tables on another goroutine. Until it is done
-// (wait), nothing but users and stored ownership may be written to st.
-func startTables(st *state) *pendingTables {
-	p := &pendingTables{done: make(chan struct{})}
-	go func() {
-		defer close(p.done)
-		p.t, p.err = compileTables(st)
-	}()
-	return p
-}
-
-// wait waits until the compile is done.
-func (p *pendingTables) wait() { <-p.done }
 
 // compileUsers fills recs[i] with the compiled users[i]. A large state is
 // shared out in batches to one worker per core, each with its own scratch

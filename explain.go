@@ -59,7 +59,7 @@ func (s *Snapshot) route(req *Request, ev *evaluation, d Decision) []Step {
 		return []Step{miss("%s", d.Reason)}
 	}
 	user := Step{Kind: StepUser, ID: string(u.user.ID)}
-	if u.principal {
+	if req.Principal != nil {
 		user.Detail = "principal"
 	}
 	switch d.Reason {

@@ -34,22 +34,29 @@ type StreamLoader interface {
 // in loadOrder but not yet in the user table: the caller must call
 // indexUsers, and validate the state (reload does both while it
 // compiles). where locates an entity in a loaded Policy, for errors; it is
-// nil for a stream. early, if not nil, is the compile of the state's
-// tables, started while the users streamed in.
-func loadState(ctx context.Context, s Store) (st *state, where func(EntityKind, string) string, early *pendingTables, err error) {
+// nil for a stream. early and streamed, if not nil, are the compiles of
+// the state's tables and users, started while the users streamed in.
+func loadState(ctx context.Context, s Store) (st *state, where func(EntityKind, string) string, early *pendingTables, streamed *streamedUsers, err error) {
 	if sl, ok := s.(StreamLoader); ok {
 		st = newEmptyState()
 		var users userSlab
 		var roles intern.Lists[RoleID]
 		var groups intern.Lists[GroupID]
 		// The tables are compiled while the users stream in, from the
-		// entities that came before the first user; one that comes after
-		// (but stored ownership, which they do not read) is held back and
+		// entities that came before the first user, and the users batch by
+		// batch (compile_stream.go); an entity that comes after the first
+		// user (but stored ownership, which neither reads) is held back and
 		// the early compile discarded.
 		var late []Entity
 		reserve := func(kind EntityKind, n int) {
 			if early == nil || kind == EntityUser || kind == EntityOwnership {
 				st.reserve(kind, n) // not the tables the early compile reads
+			}
+		}
+		begin := func() {
+			if early == nil {
+				early = startTables(st)
+				streamed = streamUsers(st, early)
 			}
 		}
 		rev, err := sl.LoadEach(ctx, reserve, func(e Entity) error {
@@ -58,21 +65,19 @@ func loadState(ctx context.Context, s Store) (st *state, where func(EntityKind, 
 			}
 			switch u := e.(type) {
 			case User:
-				if early == nil {
-					early = startTables(st)
-				}
+				begin()
 				u.Roles = roles.Own(u.Roles)
 				u.Groups = groups.Own(u.Groups)
 				st.loadOrder = append(st.loadOrder, users.add(u)) // indexed by indexUsers
+				streamed.sendFrom(st.loadOrder, false)
 				return nil
 			case *User:
 				if u == nil {
 					return &Error{Op: "load", Msg: "the store's LoadEach handed over a nil *User; a StreamLoader must pass a User or a non-nil *User", Err: ErrInvalid}
 				}
-				if early == nil {
-					early = startTables(st)
-				}
+				begin()
 				st.loadOrder = append(st.loadOrder, u) // handed over: kept as it is, lists too
+				streamed.sendFrom(st.loadOrder, false)
 				return nil
 			}
 			if early != nil && e.EntityKind() != EntityOwnership {
@@ -82,12 +87,17 @@ func loadState(ctx context.Context, s Store) (st *state, where func(EntityKind, 
 			st.put(e)
 			return nil
 		})
-		if early != nil && (err != nil || len(late) > 0) {
-			early.wait() // it reads st: done before st changes or is dropped
-			early = nil
+		if early != nil {
+			streamed.close(st.loadOrder)
+			if err != nil || len(late) > 0 {
+				// Both read st: done before st changes or is dropped.
+				streamed.wait()
+				early.wait()
+				early, streamed = nil, nil
+			}
 		}
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 		for _, e := range late {
 			st.put(e)
@@ -96,7 +106,7 @@ func loadState(ctx context.Context, s Store) (st *state, where func(EntityKind, 
 	} else {
 		p, rev, err := s.Load(ctx)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 		st = stateOwning(p, rev) // Load's policy is ours to keep
 		where = p.Where
@@ -105,7 +115,7 @@ func loadState(ctx context.Context, s Store) (st *state, where func(EntityKind, 
 			st.loadOrder[i] = &p.Users[i]
 		}
 	}
-	return st, where, early, nil
+	return st, where, early, streamed, nil
 }
 
 // indexUsers fills the user table of a state fresh from loadState, which

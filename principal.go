@@ -138,7 +138,6 @@ func (s *Snapshot) resolvePrincipal(p *User, rec *userRec) Reason {
 	rec.user = p
 	rec.prof = e.prof
 	rec.wgs = e.wgs
-	rec.principal = true
 	return ""
 }
 
@@ -161,7 +160,7 @@ func (s *Snapshot) principalRecord(p *User) (*userRec, Reason, string) {
 		return nil, e.reason, fmt.Sprintf("principal %s: %s", p.ID, e.problem)
 	}
 	u := p.Clone()
-	return &userRec{user: &u, prof: e.prof, wgs: e.wgs, principal: true}, "", ""
+	return &userRec{user: &u, prof: e.prof, wgs: e.wgs}, "", ""
 }
 
 // compilePrincipal validates an account type, roles, groups and

@@ -542,7 +542,7 @@ func (a *Authorizer) sync(ctx context.Context) error {
 // reload loads and compiles the whole store, without holding mu, and
 // installs the result unless the state has meanwhile moved past it.
 func (a *Authorizer) reload(ctx context.Context) error {
-	st, where, early, err := loadState(ctx, a.store)
+	st, where, early, streamed, err := loadState(ctx, a.store)
 	if err != nil {
 		return err
 	}
@@ -560,7 +560,7 @@ func (a *Authorizer) reload(ctx context.Context) error {
 			invalid = st.validate(where)
 		}
 	}()
-	comp, snap, err := compileFullWith(st, early)
+	comp, snap, err := compileFullWith(st, early, streamed)
 	<-validated
 	if !unique {
 		// The store listed a user twice: the table holds the last of

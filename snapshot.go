@@ -34,10 +34,7 @@ func (s *Snapshot) Revision() Revision {
 type userRec struct {
 	user *User    // as stored (immutable, shared with the writer's state), for explanations and reviews
 	prof *profile // shared with every user of the same authorized role set
-	wgs  []int32  // the user's workgroups, interned
-	// principal marks a Request.Principal's record (wgs then belongs to
-	// the principal cache and is shared).
-	principal bool
+	wgs  []int32  // the user's workgroups, interned (a Request.Principal's: the principal cache's, shared)
 }
 
 // roleTable holds what depends on roles, the catalogue, constraints and

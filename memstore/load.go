@@ -83,7 +83,7 @@ func (s *Store) LoadEach(ctx context.Context, size func(rbac.EntityKind, int), f
 				if len(users) == cap(users) {
 					users = make([]rbac.User, 0, min(len(s.entities[kind]), 1024))
 				}
-				u.Roles, u.Groups, u.Workgroups = roles.Copy(u.Roles), groups.Copy(u.Groups), workgroups.Copy(u.Workgroups)
+				u.Roles, u.Groups, u.Workgroups = roles.CopyLong(u.Roles), groups.CopyLong(u.Groups), workgroups.CopyLong(u.Workgroups)
 				users = append(users, u)
 				e = &users[len(users)-1]
 			} else {

@@ -1,0 +1,150 @@
+package rbac
+
+import (
+	"maps"
+	"runtime"
+	"sync"
+)
+
+// Compiling while a load streams (loadState): the tables are compiled from
+// the entities that came before the first user, and the users batch by
+// batch as they arrive, each on another goroutine, so that a replica's
+// start costs little more than reading its store.
+
+// pendingTables is a compileTables started early (startTables); done is
+// closed when t and err are set.
+type pendingTables struct {
+	done chan struct{}
+	t    *tables
+	err  error
+}
+
+// startTables compiles st's tables on another goroutine. Until it is done
+// (wait), nothing but users and stored ownership may be written to st.
+func startTables(st *state) *pendingTables {
+	p := &pendingTables{done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.t, p.err = compileTables(st)
+	}()
+	return p
+}
+
+// wait waits until the compile is done.
+func (p *pendingTables) wait() { <-p.done }
+
+// streamedUsers compiles users on other goroutines, one per core, as a
+// load hands them over (sendFrom), once the tables are compiled. The
+// records are kept in one chunk per batch.
+type streamedUsers struct {
+	batches   chan userBatch
+	done      chan struct{}
+	sent      int // users sent so far
+	nextBatch int
+
+	// Set by the workers; read after done.
+	mu     sync.Mutex
+	c      *compiler   // nil if the tables failed
+	chunks [][]userRec // by batch number
+	n      int         // users compiled
+}
+
+type userBatch struct {
+	number int
+	users  []*User
+}
+
+// streamUsers starts compiling the users sent to it against early's
+// tables.
+func streamUsers(st *state, early *pendingTables) *streamedUsers {
+	su := &streamedUsers{batches: make(chan userBatch, 256), done: make(chan struct{})}
+	workers := min(runtime.GOMAXPROCS(0), maxCompileWorkers)
+	forks := make([]*compiler, workers)
+	var running sync.WaitGroup
+	running.Add(workers)
+	for w := range forks {
+		go func() {
+			defer running.Done()
+			early.wait()
+			if early.err != nil {
+				for range su.batches { // the load goes on; its users are not compiled
+				}
+				return
+			}
+			c := newCompiler(early.t)
+			forks[w] = c
+			var wgs []int32
+			for b := range su.batches {
+				recs := make([]userRec, len(b.users))
+				for i, u := range b.users {
+					c.fillUser(st, u, &recs[i], &wgs)
+				}
+				su.mu.Lock()
+				for len(su.chunks) <= b.number {
+					su.chunks = append(su.chunks, nil)
+				}
+				su.chunks[b.number] = recs
+				su.n += len(recs)
+				su.mu.Unlock()
+			}
+		}()
+	}
+	go func() {
+		defer close(su.done)
+		running.Wait()
+		if forks[0] == nil {
+			return
+		}
+		for _, f := range forks[1:] {
+			maps.Copy(forks[0].bySource, f.bySource) // equal keys found the same profile
+		}
+		su.c = forks[0]
+	}()
+	return su
+}
+
+// sendFrom hands over the users of list (the load's list so far) that were
+// not sent yet, if there are a batch of them or all is true.
+func (su *streamedUsers) sendFrom(list []*User, all bool) {
+	if n := len(list) - su.sent; n >= compileBatch || (all && n > 0) {
+		su.batches <- userBatch{su.nextBatch, list[su.sent:len(list):len(list)]} // the load only appends: these stay as they are
+		su.sent = len(list)
+		su.nextBatch++
+	}
+}
+
+// close hands over the rest of list and ends the stream.
+func (su *streamedUsers) close(list []*User) {
+	su.sendFrom(list, true)
+	close(su.batches)
+}
+
+// wait waits until every user sent is compiled.
+func (su *streamedUsers) wait() { <-su.done }
+
+// snapshot completes the compile of st, whose users (in load order) were
+// all streamed: its ownership rules, user table, member and review
+// indexes.
+func (su *streamedUsers) snapshot(st *state, users []*User) (*compiler, *Snapshot, error) {
+	c := su.c
+	c.compileRules(st)
+	byID := make(map[string]*userRec, len(users))
+	indexed := make(chan struct{})
+	go func() {
+		defer close(indexed)
+		for _, chunk := range su.chunks {
+			for i := range chunk {
+				byID[string(chunk[i].user.ID)] = &chunk[i]
+			}
+		}
+	}()
+	members := newMemberIndex(eachOf(users))
+	<-indexed
+	return c, c.snapshot(st, byID, func(f func(*userRec)) {
+		for _, chunk := range su.chunks {
+			for i := range chunk {
+				f(&chunk[i])
+			}
+		}
+	}, members), nil
+}
