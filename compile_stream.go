@@ -33,9 +33,10 @@ func startTables(st *state) *pendingTables {
 // wait waits until the compile is done.
 func (p *pendingTables) wait() { <-p.done }
 
-// streamedUsers compiles users on other goroutines, one per core, as a
-// load hands them over (sendFrom), once the tables are compiled. The
-// records are kept in one chunk per batch.
+// streamedUsers compiles and checks users on other goroutines, one per
+// core, as a load hands them over (sendFrom), once the tables are
+// compiled, and fills the writer's user table with them. The records are
+// kept in one chunk per batch.
 type streamedUsers struct {
 	batches   chan userBatch
 	done      chan struct{}
@@ -43,10 +44,11 @@ type streamedUsers struct {
 	nextBatch int
 
 	// Set by the workers; read after done.
-	mu     sync.Mutex
-	c      *compiler   // nil if the tables failed
-	chunks [][]userRec // by batch number
-	n      int         // users compiled
+	mu       sync.Mutex
+	c        *compiler   // nil if the tables failed
+	chunks   [][]userRec // by batch number
+	n        int         // users compiled, checked and in st.users
+	userErrs []error     // what checking them found (unsorted)
 }
 
 type userBatch struct {
@@ -60,6 +62,10 @@ func streamUsers(st *state, early *pendingTables) *streamedUsers {
 	su := &streamedUsers{batches: make(chan userBatch, 256), done: make(chan struct{})}
 	workers := min(runtime.GOMAXPROCS(0), maxCompileWorkers)
 	forks := make([]*compiler, workers)
+	// The writer's user table is filled as batches are done, by one
+	// goroutine (a map takes one writer).
+	indexing := make(chan []*User, 256)
+	indexed := make(chan struct{})
 	var running sync.WaitGroup
 	running.Add(workers)
 	for w := range forks {
@@ -73,25 +79,40 @@ func streamUsers(st *state, early *pendingTables) *streamedUsers {
 			}
 			c := newCompiler(early.t)
 			forks[w] = c
+			check := st.userValidator()
 			var wgs []int32
 			for b := range su.batches {
 				recs := make([]userRec, len(b.users))
 				for i, u := range b.users {
 					c.fillUser(st, u, &recs[i], &wgs)
+					check.user(u)
 				}
+				indexing <- b.users
 				su.mu.Lock()
 				for len(su.chunks) <= b.number {
 					su.chunks = append(su.chunks, nil)
 				}
 				su.chunks[b.number] = recs
 				su.n += len(recs)
+				su.userErrs = append(su.userErrs, check.errs...)
+				check.errs = check.errs[:0]
 				su.mu.Unlock()
 			}
 		}()
 	}
 	go func() {
+		defer close(indexed)
+		for users := range indexing {
+			for _, u := range users {
+				st.users[u.ID] = u
+			}
+		}
+	}()
+	go func() {
 		defer close(su.done)
 		running.Wait()
+		close(indexing)
+		<-indexed
 		if forks[0] == nil {
 			return
 		}

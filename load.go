@@ -49,8 +49,8 @@ func loadState(ctx context.Context, s Store) (st *state, where func(EntityKind, 
 		// the early compile discarded.
 		var late []Entity
 		reserve := func(kind EntityKind, n int) {
-			if early == nil || kind == EntityUser || kind == EntityOwnership {
-				st.reserve(kind, n) // not the tables the early compile reads
+			if early == nil || kind == EntityOwnership {
+				st.reserve(kind, n) // not the tables the early compiles use
 			}
 		}
 		begin := func() {
@@ -94,6 +94,7 @@ func loadState(ctx context.Context, s Store) (st *state, where func(EntityKind, 
 				streamed.wait()
 				early.wait()
 				early, streamed = nil, nil
+				clear(st.users) // filled by streamed: indexUsers fills it again
 			}
 		}
 		if err != nil {

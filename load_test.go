@@ -112,8 +112,16 @@ func TestNewRejectsInvalidStoredPolicies(t *testing.T) {
 		// discards that), and through Load: all three decide alike.
 		permuted := permutedStream{store, rapid.Permutation(p.Entities()).Draw(t, "stream order")}
 		var decided []string
+		var refused string // New's error, the same whichever way the policy is read
 		for _, s := range []rbac.Store{store, permuted, loadOnly{store}} {
 			a, err := rbac.New(ctx, s, rbac.WithoutFollow())
+			if err != nil && problem != nil {
+				if refused == "" {
+					refused = err.Error()
+				} else if d := cmp.Diff(refused, err.Error()); d != "" {
+					t.Fatalf("New(%T) refuses the policy otherwise than New on the store's own stream (-stream +%T):\n%s", s, s, d)
+				}
+			}
 			switch {
 			case problem == nil && err != nil:
 				t.Fatalf("New(%T) on a valid policy: %v", s, err)

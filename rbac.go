@@ -547,7 +547,8 @@ func (a *Authorizer) reload(ctx context.Context) error {
 		return err
 	}
 	start := time.Now()
-	// Index and validate the users on another core while compiling:
+	// Index and validate the users on another core while compiling
+	// (unless the load's workers did as the users streamed in):
 	// compileFull reads loadOrder, not the table, and accepts any state
 	// (unknown references compile to nothing, cycles are errors); its
 	// result is dropped unless the state is valid.
@@ -556,7 +557,15 @@ func (a *Authorizer) reload(ctx context.Context) error {
 	validated := make(chan struct{})
 	go func() {
 		defer close(validated)
-		if unique = st.indexUsers(); unique {
+		if streamed != nil {
+			streamed.wait()
+		}
+		if unique = st.indexUsers(); !unique {
+			return
+		}
+		if streamed != nil && streamed.c != nil && streamed.n == len(st.loadOrder) {
+			invalid = st.validateStreamed(streamed.userErrs)
+		} else {
 			invalid = st.validate(where)
 		}
 	}()

@@ -456,15 +456,54 @@ func (v *validator) users() {
 	// Unordered (sorting 100,000 ids costs more than checking them); the
 	// few errors are sorted instead.
 	start := len(v.errs)
-	v.roleTypes = make(map[RoleID][]AccountType, len(v.st.roles))
-	for id, r := range v.st.roles {
-		v.roleTypes[id] = r.AccountTypes
-	}
+	v.roleTypes = v.st.roleTypes()
 	defer func() { v.roleTypes = nil }()
 	v.st.eachUser(v.user)
-	slices.SortStableFunc(v.errs[start:], func(a, b error) int {
+	sortByID(v.errs[start:])
+}
+
+// roleTypes returns each role's account types: a table a ninth the size
+// of st.roles, for checking many users.
+func (st *state) roleTypes() map[RoleID][]AccountType {
+	m := make(map[RoleID][]AccountType, len(st.roles))
+	for id, r := range st.roles {
+		m[id] = r.AccountTypes
+	}
+	return m
+}
+
+// sortByID orders errors by the id they are about, keeping the order of
+// each id's errors.
+func sortByID(errs []error) {
+	slices.SortStableFunc(errs, func(a, b error) int {
 		return strings.Compare(a.(*Error).ID, b.(*Error).ID)
 	})
+}
+
+// userValidator returns a validator that checks single users (user), as
+// a load's workers do while users stream in; its errors are in errs.
+func (st *state) userValidator() *validator {
+	return &validator{st: st, roleTypes: st.roleTypes()}
+}
+
+// validateStreamed is validate (without positions) for a state whose
+// users were each checked by userValidator as they streamed in, with
+// userErrs found: the rest is checked here, and userErrs take the users'
+// place among the errors.
+func (st *state) validateStreamed(userErrs []error) []error {
+	v := &validator{st: st}
+	v.accountTypes()
+	v.permissions()
+	v.roles()
+	v.groups()
+	v.workgroups()
+	start := len(v.errs)
+	v.errs = append(v.errs, userErrs...)
+	sortByID(v.errs[start:])
+	v.constraints()
+	v.kinds()
+	v.ownership()
+	return v.errs
 }
 
 func (v *validator) user(u *User) {
@@ -729,11 +768,7 @@ func (v *validator) staticSoD(cons []Constraint) {
 			v.checkStatic(u, c, authorized)
 		}
 	})
-	// Users come unordered; their errors are sorted (stable: a user's
-	// constraints stay in order).
-	slices.SortStableFunc(v.errs[start:], func(a, b error) int {
-		return strings.Compare(a.(*Error).ID, b.(*Error).ID)
-	})
+	sortByID(v.errs[start:]) // users come unordered
 }
 
 func (v *validator) ownership() {
