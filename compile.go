@@ -173,8 +173,7 @@ func (c *compiler) compileUsers(st *state, users []*User, recs []userRec) {
 	for w := range forks {
 		wc := c
 		if w > 0 {
-			wc = &compiler{roles: c.roles, wgs: c.wgs, rules: c.rules, src: c.src, profiles: c.profiles,
-				bySource: map[string]*profile{}, set: compile.NewBits(len(c.roles.roles))}
+			wc = c.fork()
 		}
 		forks[w] = wc
 		done.Add(1)
@@ -193,8 +192,21 @@ func (c *compiler) compileUsers(st *state, users []*User, recs []userRec) {
 		}()
 	}
 	done.Wait()
-	for _, wc := range forks[1:] {
-		maps.Copy(c.bySource, wc.bySource) // equal keys found the same profile
+	c.adoptSources(forks[1:])
+}
+
+// fork returns a compiler for another worker: c's tables, rules and
+// profile cache, its own scratch space and source cache.
+func (c *compiler) fork() *compiler {
+	return &compiler{roles: c.roles, wgs: c.wgs, rules: c.rules, src: c.src, profiles: c.profiles,
+		bySource: map[string]*profile{}, set: compile.NewBits(len(c.roles.roles))}
+}
+
+// adoptSources adds the source caches of forks to c's. Equal keys found
+// the same profile: the profile cache is shared.
+func (c *compiler) adoptSources(forks []*compiler) {
+	for _, f := range forks {
+		maps.Copy(c.bySource, f.bySource)
 	}
 }
 

@@ -1,7 +1,6 @@
 package rbac
 
 import (
-	"maps"
 	"runtime"
 	"sync"
 )
@@ -116,9 +115,7 @@ func streamUsers(st *state, early *pendingTables) *streamedUsers {
 		if forks[0] == nil {
 			return
 		}
-		for _, f := range forks[1:] {
-			maps.Copy(forks[0].bySource, f.bySource) // equal keys found the same profile
-		}
+		forks[0].adoptSources(forks[1:])
 		su.c = forks[0]
 	}()
 	return su
