@@ -325,3 +325,45 @@ func TestLoadRefusesMalformedListColumn(t *testing.T) {
 		}
 	})
 }
+
+// Schema 7: the change log's items carry no foreign key to their change set
+// on the servers that would check it per row (the store writes both in one
+// transaction), rbac_change_kinds keeps its key, and Prune still leaves no
+// item without its change set.
+func TestChangeItemsWithoutForeignKey(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, db database) {
+		ctx := context.Background()
+		h, _, _ := db.open(t)
+		s, err := sqlstore.New(ctx, h, db.dialect)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if db.dialect != sqlstore.SQLite {
+			schema := map[sqlstore.Dialect]string{sqlstore.Postgres: "current_schema()", sqlstore.MySQL: "DATABASE()"}[db.dialect]
+			keys := "SELECT table_name FROM information_schema.table_constraints WHERE constraint_type = 'FOREIGN KEY' AND table_schema = " + schema +
+				" AND table_name IN ('rbac_change_items', 'rbac_change_kinds')"
+			if got := queryStrings(t, h, keys); !reflect.DeepEqual(got, []string{"rbac_change_kinds"}) {
+				t.Errorf("foreign keys of the change log's tables: %q, want only rbac_change_kinds's", got)
+			}
+		}
+		for i := range 3 {
+			if _, err := s.Apply(ctx, rbac.ChangeSet{Changes: []rbac.Change{
+				rbac.PutUser(rbac.User{ID: rbac.UserID("u" + string(rune('0'+i)))}),
+				rbac.PutUser(rbac.User{ID: rbac.UserID("v" + string(rune('0'+i)))}),
+			}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Prune(ctx, 2); err != nil {
+			t.Fatal(err)
+		}
+		orphans := "SELECT i.revision, i.pos FROM rbac_change_items i LEFT JOIN rbac_changes c ON c.revision = i.revision WHERE c.revision IS NULL"
+		if got := queryStrings(t, h, orphans); len(got) != 0 {
+			t.Errorf("change items without their change set after Prune: %q", got)
+		}
+		if got := queryStrings(t, h, "SELECT revision, pos FROM rbac_change_items ORDER BY revision, pos"); !reflect.DeepEqual(got, []string{"3 0", "3 1"}) {
+			t.Errorf("change items after Prune(2): %q, want revision 3's two", got)
+		}
+	})
+}

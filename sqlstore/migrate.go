@@ -248,17 +248,22 @@ func runMigrations(ctx context.Context, q querier, d Dialect, migs []migration) 
 	return nil
 }
 
-// indexExists reports whether err says that the index stmt creates is
-// there already, or that the index it drops is gone already: MySQL's
-// CREATE INDEX and DROP INDEX have no IF [NOT] EXISTS, and an interrupted
-// migration must re-run (errors 1061, duplicate key name, and 1091, can't
-// drop).
-func indexExists(d Dialect, stmt string, err error) bool {
+// alreadyDone reports whether err says that the index stmt creates is
+// there already, or that the index or foreign key it drops is gone
+// already: MySQL's CREATE INDEX, DROP INDEX and DROP FOREIGN KEY have no
+// IF [NOT] EXISTS, and an interrupted migration must re-run (errors 1061,
+// duplicate key name, and 1091, can't drop).
+func alreadyDone(d Dialect, stmt string, err error) bool {
 	if d != MySQL {
 		return false
 	}
-	n := mysqlErrorNumber(err.Error())
-	return strings.HasPrefix(stmt, "CREATE INDEX ") && n == 1061 || strings.HasPrefix(stmt, "DROP INDEX ") && n == 1091
+	switch n := mysqlErrorNumber(err.Error()); {
+	case strings.HasPrefix(stmt, "CREATE INDEX "):
+		return n == 1061
+	case strings.HasPrefix(stmt, "DROP INDEX "), strings.HasPrefix(stmt, "ALTER TABLE ") && strings.Contains(stmt, " DROP FOREIGN KEY "):
+		return n == 1091
+	}
+	return false
 }
 
 // migrateSQLite switches to WAL, then migrates inside BEGIN IMMEDIATE.
@@ -344,7 +349,7 @@ func runStatement(ctx context.Context, q querier, d Dialect, stmt string) error 
 		}
 		stmt = m[1] + m[3]
 	}
-	if _, err := q.ExecContext(ctx, stmt); err != nil && !indexExists(d, stmt, err) {
+	if _, err := q.ExecContext(ctx, stmt); err != nil && !alreadyDone(d, stmt, err) {
 		return err
 	}
 	return nil

@@ -1,0 +1,6 @@
+-- Schema 7 (sqlite): nothing to do. PostgreSQL and MySQL drop the foreign
+-- key of rbac_change_items to rbac_changes in this version, for its cost per
+-- logged change. SQLite checks foreign keys only on connections that turn
+-- PRAGMA foreign_keys on, which sqlstore does not ask for, and dropping the
+-- declaration would rebuild the table, copying the whole change log. The
+-- version is kept so that one number names one schema on every dialect.
