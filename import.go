@@ -36,13 +36,14 @@ func Import(ctx context.Context, s Store, p *Policy) (Revision, error) {
 			}
 			return 0, err
 		}
-		have := map[entityRef]Entity{}
-		for _, e := range cur.Entities() {
+		stored, wanted := cur.Entities(), p.Entities()
+		have := make(map[entityRef]Entity, len(stored))
+		for _, e := range stored {
 			have[entityRef{e.EntityKind(), e.EntityKey()}] = e
 		}
-		want := map[entityRef]bool{}
-		var changes []Change
-		for _, e := range p.Entities() {
+		want := make(map[entityRef]bool, len(wanted))
+		changes := make([]Change, 0, len(wanted))
+		for _, e := range wanted {
 			ref := entityRef{e.EntityKind(), e.EntityKey()}
 			want[ref] = true
 			if old, ok := have[ref]; !ok || !sameEntity(old, e) {
@@ -50,7 +51,7 @@ func Import(ctx context.Context, s Store, p *Policy) (Revision, error) {
 				changes = append(changes, Change{Kind: ref.kind, Key: ref.key, After: e})
 			}
 		}
-		for _, e := range cur.Entities() {
+		for _, e := range stored {
 			if !want[entityRef{e.EntityKind(), e.EntityKey()}] {
 				changes = append(changes, Change{Kind: e.EntityKind(), Key: e.EntityKey()})
 			}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"pgregory.net/rapid"
 
 	"github.com/rolegraph/rbac"
@@ -98,7 +99,11 @@ func TestNewRejectsInvalidStoredPolicies(t *testing.T) {
 				t.Fatalf("store: %v", err)
 			}
 		}
+		before := p.Clone()
 		problem := p.Validate()
+		if d := cmp.Diff(before, p, cmpopts.EquateEmpty(), cmpopts.IgnoreUnexported(rbac.Policy{})); d != "" {
+			t.Fatalf("Validate changed the policy (-before +after):\n%s", d)
+		}
 		if problem == nil {
 			valid++
 		} else {

@@ -158,7 +158,8 @@ func (r Request) clone() Request {
 // Entities returns every entity of the policy as puts, in dependency order
 // (EntityKinds): the change set that writes the policy into an empty store.
 func (p *Policy) Entities() []Entity {
-	var out []Entity
+	out := make([]Entity, 0, len(p.Permissions)+len(p.Roles)+len(p.AccountTypes)+len(p.Workgroups)+len(p.Groups)+
+		len(p.Users)+len(p.Constraints)+len(p.Kinds)+len(p.OwnershipRules)+len(p.Ownerships))
 	add := func(e Entity) { out = append(out, CloneEntity(e)) }
 	for _, k := range EntityKinds {
 		switch k {

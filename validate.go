@@ -18,14 +18,27 @@ const BuiltinPermissionPrefix = "rbac."
 // joined with errors.Join, each an *Error naming the entity, its file:line
 // when loaded from YAML, and why. errors.Is finds each sentinel.
 func (p *Policy) Validate() error {
-	errs := p.duplicates()
-	errs = append(errs, stateOf(p, 0).validateAt(p.Where, p.whereRef)...)
+	// Validation only reads, so the state indexes p itself, not the copy
+	// that stateOf makes for states that outlive the call (a copy of every
+	// list was a quarter of Validate's time at 100,000 users).
+	st := stateOwning(p, 0)
+	errs := p.duplicates(st)
+	errs = append(errs, st.validateAt(p.Where, p.whereRef)...)
 	errs = append(errs, p.validateTests()...)
 	return errors.Join(errs...)
 }
 
-// duplicates reports keys defined twice, which indexing would hide.
-func (p *Policy) duplicates() []error {
+// duplicates reports keys defined twice, which indexing would hide. st
+// indexes p by the same keys, so when every index is as long as its list
+// there are none, and the entities are not listed again.
+func (p *Policy) duplicates(st *state) []error {
+	if len(st.accountTypes) == len(p.AccountTypes) && len(st.permissions) == len(p.Permissions) &&
+		len(st.roles) == len(p.Roles) && len(st.groups) == len(p.Groups) &&
+		len(st.workgroups) == len(p.Workgroups) && len(st.users) == len(p.Users) &&
+		len(st.constraints) == len(p.Constraints) && len(st.kinds) == len(p.Kinds) &&
+		len(st.ownershipRules) == len(p.OwnershipRules) && len(st.ownerships) == len(p.Ownerships) {
+		return nil
+	}
 	var errs []error
 	seen := map[entityRef]bool{}
 	for _, e := range p.Entities() {

@@ -252,6 +252,18 @@ func BenchmarkCompileLarge(b *testing.B) {
 	benchCompile(b, rbacShape(10000, 100000).policy())
 }
 
+// BenchmarkValidateLarge: Policy.Validate on the large shape, as Import
+// runs it beside its diff.
+func BenchmarkValidateLarge(b *testing.B) {
+	p := rbacShape(10000, 100000).policy()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := p.Validate(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkCompileLargeStaticSoD is BenchmarkCompileLarge with one static
 // separation-of-duty constraint, which validation checks for every user.
 func BenchmarkCompileLargeStaticSoD(b *testing.B) {
