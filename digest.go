@@ -1,0 +1,154 @@
+package rbac
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"strconv"
+)
+
+// Digest returns a SHA-256 (hexadecimal) of what a retry of the change set
+// must repeat: Actor, Reason and each change's kind, key, value and Cascade
+// mark. It leaves out what a store or a retry may change: ID, Revision,
+// Expect, Time and the Before images. Nil and empty lists digest alike.
+// Stores compare digests to tell a retry from a different change set that
+// reuses an ID.
+//
+// The digest is of one JSON document of the set, as encoding/json writes
+// it; stores keep digests, so that document must not change. It is hashed
+// as it is written, and users (an import's bulk) are written without
+// reflection: an import's 100,000 users took 0.3–0.5 s and 106 MB through
+// encoding/json alone.
+func (cs ChangeSet) Digest() string {
+	d := digester{h: sha256.New(), buf: make([]byte, 0, 64<<10)}
+	d.buf = append(d.buf, `{"Actor":`...)
+	d.buf = appendJSONString(d.buf, string(cs.Actor))
+	d.buf = append(d.buf, `,"Reason":`...)
+	d.buf = appendJSONString(d.buf, cs.Reason)
+	d.buf = append(d.buf, `,"Changes":[`...)
+	for i, c := range cs.Changes {
+		if i > 0 {
+			d.buf = append(d.buf, ',')
+		}
+		d.buf = append(d.buf, `{"Kind":`...)
+		d.buf = appendJSONString(d.buf, string(c.Kind))
+		d.buf = append(d.buf, `,"Key":`...)
+		d.buf = appendJSONString(d.buf, c.Key)
+		d.buf = append(d.buf, `,"After":`...)
+		switch after := c.After.(type) {
+		case nil:
+			d.buf = append(d.buf, "null"...)
+		case User:
+			d.buf = appendUserJSON(d.buf, &after)
+		default:
+			b, err := json.Marshal(emptyAsNil(after))
+			if err != nil {
+				return digestOfDocument(cs)
+			}
+			d.buf = append(d.buf, b...)
+		}
+		d.buf = append(d.buf, `,"Cascade":`...)
+		d.buf = strconv.AppendBool(d.buf, c.Cascade)
+		d.buf = append(d.buf, '}')
+		d.flushIfFull()
+	}
+	d.buf = append(d.buf, "]}"...)
+	d.h.Write(d.buf)
+	return hex.EncodeToString(d.h.Sum(nil))
+}
+
+// digester hashes a document written into buf a piece at a time.
+type digester struct {
+	h   hash.Hash
+	buf []byte
+}
+
+func (d *digester) flushIfFull() {
+	if len(d.buf) >= cap(d.buf)/2 {
+		d.h.Write(d.buf)
+		d.buf = d.buf[:0]
+	}
+}
+
+// digestOfDocument is Digest through encoding/json in one piece, with the
+// fallback that a value JSON cannot encode needs.
+func digestOfDocument(cs ChangeSet) string {
+	type item struct {
+		Kind    EntityKind
+		Key     string
+		After   any
+		Cascade bool
+	}
+	doc := struct {
+		Actor   UserID
+		Reason  string
+		Changes []item
+	}{Actor: cs.Actor, Reason: cs.Reason, Changes: make([]item, len(cs.Changes))}
+	for i, c := range cs.Changes {
+		doc.Changes[i] = item{Kind: c.Kind, Key: c.Key, Cascade: c.Cascade}
+		if c.After != nil {
+			doc.Changes[i].After = emptyAsNil(c.After)
+		}
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		// Entities are plain data; this cannot happen. Fall back to
+		// something that still differs between different sets.
+		b = fmt.Appendf(nil, "%#v", doc)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// appendUserJSON appends u as encoding/json writes it after emptyAsNil:
+// Go field names, empty lists as null. TestDigestKnowsUserFields fails
+// when User gains a field this does not write.
+func appendUserJSON(b []byte, u *User) []byte {
+	b = append(b, `{"ID":`...)
+	b = appendJSONString(b, string(u.ID))
+	b = append(b, `,"AccountType":`...)
+	b = appendJSONString(b, string(u.AccountType))
+	b = append(b, `,"Org":`...)
+	b = appendJSONString(b, string(u.Org))
+	b = append(b, `,"Roles":`...)
+	b = appendJSONList(b, u.Roles)
+	b = append(b, `,"Groups":`...)
+	b = appendJSONList(b, u.Groups)
+	b = append(b, `,"Workgroups":`...)
+	b = appendJSONList(b, u.Workgroups)
+	b = append(b, `,"Disabled":`...)
+	b = strconv.AppendBool(b, u.Disabled)
+	return append(b, '}')
+}
+
+func appendJSONList[T ~string](b []byte, list []T) []byte {
+	if len(list) == 0 {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, v := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, string(v))
+	}
+	return append(b, ']')
+}
+
+// appendJSONString appends s quoted as encoding/json quotes it. Strings of
+// printable ASCII that it does not escape (ids are) are copied; any other
+// goes through encoding/json, whose escaping (HTML characters, U+2028,
+// invalid UTF-8) is the document's.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always marshals
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
