@@ -74,6 +74,15 @@ func (s *Store) insertRowsOf(ctx context.Context, q querier, table string, cols 
 		}
 		defer restore()
 	}
+	if s.dialect == Postgres && n >= bulkRows {
+		// PostgreSQL plans a prepared statement's first five executions
+		// for their arguments: a thousand-row INSERT of JSON columns took
+		// 35-55 ms to bind that way, 2 ms with the generic plan. SET
+		// LOCAL ends with the transaction.
+		if _, err := q.ExecContext(ctx, "SET LOCAL plan_cache_mode = force_generic_plan"); err != nil {
+			return err
+		}
+	}
 	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
 	tuple := "(" + strings.Repeat("?, ", len(cols)-1) + "?)"
 	statement := func(n int) string {
