@@ -56,9 +56,11 @@
 // taken at insert but become visible at commit, out of order.) The change
 // log (rbac_changes, rbac_change_items, with JSON before and after images,
 // and rbac_change_kinds, each set's count of changes per kind) is written
-// in the same transaction; Changes reads it, ReadHistory (rbac.HistoryReader)
-// reads a page of it, Prune truncates it and records the horizon in
-// rbac_revision.
+// in the same transaction, which is what keeps a set's changes with it:
+// since schema 7, rbac_change_items has no foreign key to rbac_changes (it
+// cost a check and a lock per logged change). Changes reads the log,
+// ReadHistory (rbac.HistoryReader) reads a page of it, Prune truncates it
+// (the changes before their sets) and records the horizon in rbac_revision.
 //
 // Wait polls the revision row (WithPollInterval, 50ms by default). On
 // PostgreSQL, WithNotify makes Apply pg_notify a channel at commit, and
@@ -84,7 +86,10 @@
 //
 // A change set of 5,000 changes or more (an import) is written in key
 // order with multi-row INSERTs prepared once per table, each batch's rows
-// made while the database executes the batch before. With
+// made while the database executes the batch before (on PostgreSQL with
+// generic plans for the rest of the transaction: planning each of the
+// first five executions for its thousand rows cost more than running
+// them; on SQLite with a larger page cache for the write). With
 // WithCopy(pgxcopy.CopyFrom) (the module github.com/rolegraph/rbac/sqlstore/pgxcopy,
 // for pgx's database/sql driver) they go through PostgreSQL's COPY instead,
 // inside the same transaction:
