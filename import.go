@@ -36,26 +36,7 @@ func Import(ctx context.Context, s Store, p *Policy) (Revision, error) {
 			}
 			return 0, err
 		}
-		stored, wanted := cur.Entities(), p.Entities()
-		have := make(map[entityRef]Entity, len(stored))
-		for _, e := range stored {
-			have[entityRef{e.EntityKind(), e.EntityKey()}] = e
-		}
-		want := make(map[entityRef]bool, len(wanted))
-		changes := make([]Change, 0, len(wanted))
-		for _, e := range wanted {
-			ref := entityRef{e.EntityKind(), e.EntityKey()}
-			want[ref] = true
-			if old, ok := have[ref]; !ok || !sameEntity(old, e) {
-				// e is Entities' copy already: put would copy it again.
-				changes = append(changes, Change{Kind: ref.kind, Key: ref.key, After: e})
-			}
-		}
-		for _, e := range stored {
-			if !want[entityRef{e.EntityKind(), e.EntityKey()}] {
-				changes = append(changes, Change{Kind: e.EntityKind(), Key: e.EntityKey()})
-			}
-		}
+		changes := importChanges(cur.Entities(), p.Entities())
 		if err := valid(); err != nil {
 			return 0, err
 		}
@@ -76,6 +57,39 @@ func Import(ctx context.Context, s Store, p *Policy) (Revision, error) {
 			return next, err
 		}
 	}
+}
+
+// importChanges returns the changes that turn the stored entities into the
+// wanted ones: puts of the new and the changed, then deletions of the rest.
+// wanted are copies that the changes may keep (put would copy them again).
+func importChanges(stored, wanted []Entity) []Change {
+	changes := make([]Change, 0, len(wanted))
+	if len(stored) == 0 {
+		// A first import: every entity is new, and indexing them by key
+		// to compare with nothing was a third of the diff.
+		for _, e := range wanted {
+			changes = append(changes, Change{Kind: e.EntityKind(), Key: e.EntityKey(), After: e})
+		}
+		return changes
+	}
+	have := make(map[entityRef]Entity, len(stored))
+	for _, e := range stored {
+		have[entityRef{e.EntityKind(), e.EntityKey()}] = e
+	}
+	want := make(map[entityRef]bool, len(wanted))
+	for _, e := range wanted {
+		ref := entityRef{e.EntityKind(), e.EntityKey()}
+		want[ref] = true
+		if old, ok := have[ref]; !ok || !sameEntity(old, e) {
+			changes = append(changes, Change{Kind: ref.kind, Key: ref.key, After: e})
+		}
+	}
+	for _, e := range stored {
+		if !want[entityRef{e.EntityKind(), e.EntityKey()}] {
+			changes = append(changes, Change{Kind: e.EntityKind(), Key: e.EntityKey()})
+		}
+	}
+	return changes
 }
 
 // sameEntity compares two entities, taking nil and empty lists as equal.
