@@ -3,7 +3,11 @@ package rbac_test
 import (
 	"errors"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/rolegraph/rbac"
 )
@@ -134,4 +138,48 @@ func itoa(i int) string {
 		return digits[i : i+1]
 	}
 	return itoa(i/10) + digits[i%10:i%10+1]
+}
+
+// Validate only reads the policy (it indexes it in place), so goroutines
+// may validate one policy at once and each gets the whole report; run
+// with -race, a write anywhere in validation fails this.
+func TestValidateConcurrently(t *testing.T) {
+	p := &rbac.Policy{
+		AccountTypes: []rbac.AccountTypeDef{{ID: "staff", Title: "Staff", DefaultRoles: []rbac.RoleID{"reader"}}},
+		Permissions:  []rbac.PermissionDef{{Name: "case.read"}, {Name: "case.write", Requires: []rbac.Permission{"case.read"}}},
+		Roles: []rbac.Role{
+			{ID: "reader", Grants: []rbac.Grant{{Permission: "case.read", Scope: rbac.ScopeGlobal}}},
+			{ID: "writer", Contains: []rbac.RoleID{"reader", "ghost"}, Grants: []rbac.Grant{{Permission: "case.write", Scope: rbac.ScopeMine}}},
+			{ID: "loop", Contains: []rbac.RoleID{"loop"}},
+			{ID: "reader"}, // defined twice
+		},
+		Users: []rbac.User{
+			{ID: "ann", AccountType: "staff", Roles: []rbac.RoleID{"writer"}},
+			{ID: "bob", AccountType: "contractor", Roles: []rbac.RoleID{"nope"}},
+		},
+		Constraints: []rbac.Constraint{{Name: "sod", Max: 1, Roles: []rbac.RoleID{"reader", "writer"}}},
+	}
+	before := p.Clone()
+	want := p.Validate()
+	if want == nil {
+		t.Fatal("the policy has violations; Validate found none")
+	}
+	errs := make([]error, 8)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = p.Validate()
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if diff := cmp.Diff(want.Error(), err.Error()); diff != "" {
+			t.Errorf("goroutine %d's report differs (-alone +concurrent):\n%s", i, diff)
+		}
+	}
+	if diff := cmp.Diff(before, p, cmpopts.EquateEmpty(), cmpopts.IgnoreUnexported(rbac.Policy{})); diff != "" {
+		t.Errorf("Validate changed the policy (-before +after):\n%s", diff)
+	}
 }
