@@ -24,24 +24,24 @@ import (
 func (cs ChangeSet) Digest() string {
 	d := digester{h: sha256.New(), buf: make([]byte, 0, 64<<10)}
 	d.buf = append(d.buf, `{"Actor":`...)
-	d.buf = appendJSONString(d.buf, string(cs.Actor))
+	d.buf = appendStdJSONString(d.buf, string(cs.Actor))
 	d.buf = append(d.buf, `,"Reason":`...)
-	d.buf = appendJSONString(d.buf, cs.Reason)
+	d.buf = appendStdJSONString(d.buf, cs.Reason)
 	d.buf = append(d.buf, `,"Changes":[`...)
 	for i, c := range cs.Changes {
 		if i > 0 {
 			d.buf = append(d.buf, ',')
 		}
 		d.buf = append(d.buf, `{"Kind":`...)
-		d.buf = appendJSONString(d.buf, string(c.Kind))
+		d.buf = appendStdJSONString(d.buf, string(c.Kind))
 		d.buf = append(d.buf, `,"Key":`...)
-		d.buf = appendJSONString(d.buf, c.Key)
+		d.buf = appendStdJSONString(d.buf, c.Key)
 		d.buf = append(d.buf, `,"After":`...)
 		switch after := c.After.(type) {
 		case nil:
 			d.buf = append(d.buf, "null"...)
 		case User:
-			d.buf = appendUserJSON(d.buf, &after)
+			d.buf = appendStdJSONUser(d.buf, &after)
 		default:
 			b, err := json.Marshal(emptyAsNil(after))
 			if err != nil {
@@ -102,28 +102,28 @@ func digestOfDocument(cs ChangeSet) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// appendUserJSON appends u as encoding/json writes it after emptyAsNil:
+// appendStdJSONUser appends u as encoding/json writes it after emptyAsNil:
 // Go field names, empty lists as null. TestDigestKnowsUserFields fails
 // when User gains a field this does not write.
-func appendUserJSON(b []byte, u *User) []byte {
+func appendStdJSONUser(b []byte, u *User) []byte {
 	b = append(b, `{"ID":`...)
-	b = appendJSONString(b, string(u.ID))
+	b = appendStdJSONString(b, string(u.ID))
 	b = append(b, `,"AccountType":`...)
-	b = appendJSONString(b, string(u.AccountType))
+	b = appendStdJSONString(b, string(u.AccountType))
 	b = append(b, `,"Org":`...)
-	b = appendJSONString(b, string(u.Org))
+	b = appendStdJSONString(b, string(u.Org))
 	b = append(b, `,"Roles":`...)
-	b = appendJSONList(b, u.Roles)
+	b = appendStdJSONList(b, u.Roles)
 	b = append(b, `,"Groups":`...)
-	b = appendJSONList(b, u.Groups)
+	b = appendStdJSONList(b, u.Groups)
 	b = append(b, `,"Workgroups":`...)
-	b = appendJSONList(b, u.Workgroups)
+	b = appendStdJSONList(b, u.Workgroups)
 	b = append(b, `,"Disabled":`...)
 	b = strconv.AppendBool(b, u.Disabled)
 	return append(b, '}')
 }
 
-func appendJSONList[T ~string](b []byte, list []T) []byte {
+func appendStdJSONList[T ~string](b []byte, list []T) []byte {
 	if len(list) == 0 {
 		return append(b, "null"...)
 	}
@@ -132,16 +132,16 @@ func appendJSONList[T ~string](b []byte, list []T) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, string(v))
+		b = appendStdJSONString(b, string(v))
 	}
 	return append(b, ']')
 }
 
-// appendJSONString appends s quoted as encoding/json quotes it. Strings of
+// appendStdJSONString appends s quoted as encoding/json quotes it. Strings of
 // printable ASCII that it does not escape (ids are) are copied; any other
 // goes through encoding/json, whose escaping (HTML characters, U+2028,
 // invalid UTF-8) is the document's.
-func appendJSONString(b []byte, s string) []byte {
+func appendStdJSONString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
 			q, _ := json.Marshal(s) // a string always marshals

@@ -157,7 +157,7 @@ func BenchmarkDigestImport(b *testing.B) {
 	}
 }
 
-// appendUserJSON writes User's fields by name; a field added to User must
+// appendStdJSONUser writes User's fields by name; a field added to User must
 // be added there too, or two different users would digest alike.
 func TestDigestKnowsUserFields(t *testing.T) {
 	var got []string
@@ -168,6 +168,6 @@ func TestDigestKnowsUserFields(t *testing.T) {
 	}
 	want := []string{`ID string ""`, `AccountType string ""`, `Org string ""`, `Roles slice ""`, `Groups slice ""`, `Workgroups slice ""`, `Disabled bool ""`}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("User's fields are\n%q\nappendUserJSON writes\n%q", got, want)
+		t.Errorf("User's fields are\n%q\nappendStdJSONUser writes\n%q", got, want)
 	}
 }

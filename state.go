@@ -78,8 +78,9 @@ func stateOf(p *Policy, rev Revision) *state {
 	return stateOwning(p.Clone(), rev)
 }
 
-// stateOwning indexes p itself, which the caller hands over (a policy
-// fresh from Store.Load): no copy.
+// stateOwning indexes p itself, without a copy: for a policy the caller
+// hands over (fresh from Store.Load), or one only read while the state
+// lives (Policy.Validate).
 func stateOwning(p *Policy, rev Revision) *state {
 	st := &state{
 		rev:            rev,

@@ -149,14 +149,37 @@ func (s *Store) readRecordsWith(ctx context.Context, q querier, t *entityTable, 
 
 // parentColumns lists the columns of an entity's row: key, scalars, then
 // the list columns.
-func (t *entityTable) parentColumns() []string {
-	cols := append([]string(nil), t.keys...)
+func (t *entityTable) parentColumns() []string { return t.columnList(false) }
+
+// selectColumns is parentColumns as readParents selects them. On SQLite
+// the text columns (keys, text values, lists) are read as BLOB:
+// modernc.org/sqlite looks up a TEXT column's declared type for every row
+// (to parse dates), under the connection's mutex, and hands a BLOB over
+// as it is; that lookup was a tenth of a large load's CPU
+// (BenchmarkScale/SQLite).
+func (t *entityTable) selectColumns(d Dialect) []string { return t.columnList(d == SQLite) }
+
+func (t *entityTable) columnList(textAsBlob bool) []string {
+	text := func(c string) string {
+		if textAsBlob {
+			return "CAST(" + c + " AS BLOB)"
+		}
+		return c
+	}
+	var cols []string
+	for _, k := range t.keys {
+		cols = append(cols, text(k))
+	}
 	for _, c := range t.cols {
-		cols = append(cols, c.name)
+		if c.typ == textCol {
+			cols = append(cols, text(c.name))
+		} else {
+			cols = append(cols, c.name)
+		}
 	}
 	for _, l := range t.lists {
 		if l.inColumn() {
-			cols = append(cols, l.column)
+			cols = append(cols, text(l.column))
 		}
 	}
 	return cols
@@ -197,19 +220,7 @@ func (s *Store) streamRecords(ctx context.Context, q querier, t *entityTable, de
 // decoded with interning, so a row costs its record and its lists. Records
 // are appended to *recs, or passed to emit if it is not nil.
 func (s *Store) readParents(ctx context.Context, q querier, t *entityTable, where string, args []any, recs *[]record, index map[string]int, dec *listDecoder, emit func(record) error) error {
-	cols := t.parentColumns()
-	if s.dialect == SQLite {
-		// Text read as BLOB: modernc.org/sqlite looks up a TEXT column's
-		// declared type for every row (to parse dates), under the
-		// connection's mutex; a BLOB it hands over as it is. A tenth of
-		// a large load's CPU (BenchmarkScale/SQLite).
-		cols = slices.Clone(cols)
-		for i, c := range cols {
-			if i < len(t.keys) || i >= len(t.keys)+len(t.cols) || t.cols[i-len(t.keys)].typ == textCol {
-				cols[i] = "CAST(" + c + " AS BLOB)"
-			}
-		}
-	}
+	cols := t.selectColumns(s.dialect)
 	query := "SELECT " + strings.Join(cols, ", ") + " FROM " + t.name + where + " ORDER BY " + strings.Join(t.keys, ", ")
 	rows, err := q.QueryContext(ctx, s.dialect.rebind(query), args...)
 	if err != nil {
