@@ -252,6 +252,37 @@ func BenchmarkCompileLarge(b *testing.B) {
 	benchCompile(b, rbacShape(10000, 100000).policy())
 }
 
+// BenchmarkPeerLoadLarge: the peers building their structures from the
+// large shape (Casbin's AddPolicies and AddGroupingPolicies, gorbac's roles
+// and parents), beside BenchmarkCompileLarge; MiB-heap is what each keeps.
+func BenchmarkPeerLoadLarge(b *testing.B) {
+	s := rbacShape(10000, 100000)
+	for _, peer := range []struct {
+		name string
+		load func(testing.TB) any
+	}{
+		{"casbin", func(tb testing.TB) any { return s.casbin(tb) }},
+		{"gorbac", func(tb testing.TB) any { return s.gorbac(tb) }},
+	} {
+		b.Run(peer.name, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				runtime.GC()
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				b.StartTimer()
+				loaded := peer.load(b)
+				b.StopTimer()
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "MiB-heap")
+				runtime.KeepAlive(loaded)
+				b.StartTimer()
+			}
+		})
+	}
+}
+
 // BenchmarkValidateLarge: Policy.Validate on the large shape, as Import
 // runs it beside its diff.
 func BenchmarkValidateLarge(b *testing.B) {
