@@ -28,6 +28,16 @@ const (
 	PermSensitiveGrant Permission = "rbac.sensitive.grant" // let someone newly reach a sensitive permission
 )
 
+// builtinPermission reports whether p is one of the built-in permissions
+// above: the only names under BuiltinPermissionPrefix a request may name.
+func builtinPermission(p Permission) bool {
+	switch p {
+	case PermRolesManage, PermGroupsManage, PermUsersManage, PermAuditRead, PermEscalate, PermSensitiveGrant:
+		return true
+	}
+	return false
+}
+
 // Admin changes the model on behalf of an actor, a known and enabled user,
 // under the rules of delegated administration. Every change set is judged
 // as a whole, by its full effect, before anything is written:
@@ -167,10 +177,13 @@ func (ad *Admin) rulesFor(w adminWrite) evaluationRules {
 	}
 }
 
-// refuseEmptyWrite: a change set that would change nothing writes nothing.
+// refuseEmptyWrite: a change set that would change nothing writes nothing,
+// judged by its net effect (putting an entity and putting it back is
+// nothing).
 func refuseEmptyWrite(changes []Change) error {
-	for _, c := range changes {
-		if !equalEntities(c.Before, c.After) {
+	im := imagesOf(changes)
+	for _, ref := range im.refs {
+		if !equalEntities(im.before[ref], im.after[ref]) {
 			return nil
 		}
 	}
@@ -339,14 +352,18 @@ func (ad *Admin) actorIn(s *Snapshot) (*actorRights, error) {
 	return r, nil
 }
 
-// rights checks that the actor may make each requested change at all.
-// Cascades are not judged here: they follow from the change that causes
-// them, whose full effect is judged.
+// rights checks that the actor may make the requested changes at all,
+// judged per entity by the net effect of the set (its value before the set
+// against its value after it), so that no order of the changes inside
+// passes where the same net change would not. Cascades are not judged
+// here: they follow from the change that causes them, whose full effect is
+// judged.
 func (ad *Admin) rights(st *state, s *Snapshot, changes []Change) (*actorRights, error) {
 	r, err := ad.actorIn(s)
 	if err != nil {
 		return nil, err
 	}
+	changes = netChanges(st, changes)
 	need := func(c Change, p Permission, what string) error {
 		if r.holds(p) {
 			return nil
@@ -524,6 +541,25 @@ func difference[T comparable](a, b []T) []T {
 		if !slices.Contains(a, x) {
 			out = append(out, x)
 		}
+	}
+	return out
+}
+
+// netChanges returns one change per entity that changes touch, in
+// first-touch order: its value in st before them and its value after the
+// last of them.
+func netChanges(st *state, changes []Change) []Change {
+	var out []Change
+	at := map[entityRef]int{}
+	for _, c := range changes {
+		ref := entityRef{c.Kind, c.Key}
+		i, seen := at[ref]
+		if !seen {
+			i = len(out)
+			at[ref] = i
+			out = append(out, Change{Kind: c.Kind, Key: c.Key, Before: CloneEntity(st.get(c.Kind, c.Key))})
+		}
+		out[i].After = c.After
 	}
 	return out
 }
