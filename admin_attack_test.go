@@ -61,6 +61,7 @@ groups:
   - {id: partners, name: Partners, account_type: external, roles: [partner], managers: [grace, gwen]}
   - {id: powerful, name: Powerful, account_type: internal, roles: [power]}
   - {id: readers, name: Readers, account_type: internal, roles: [case_reader]}
+  - {id: writers, name: Writers, account_type: internal, roles: [case_writer], managers: [ursula]}
 workgroups:
   - {id: north}
   - {id: leeds, parent: north}

@@ -244,7 +244,8 @@ func (j *judgement) judgeUser(id string) error {
 	ra, _ := ev.after.users.Get(id)
 	sameOrg := b != nil && rb.user.Org == ra.user.Org
 	sameWorkgroups := b != nil && !j.forestMoved && slices.Equal(rb.user.Workgroups, ra.user.Workgroups)
-	if a == b && sameOrg && sameWorkgroups {
+	assigned := j.assigned(rb, ra)
+	if a == b && sameOrg && sameWorkgroups && assigned == nil {
 		return nil
 	}
 	var org OrgSlug
@@ -293,7 +294,7 @@ func (j *judgement) judgeUser(id string) error {
 	// it already through another source: else a permission held through a
 	// managed group could be turned, one set at a time, into a direct
 	// role, which the same changes in one set are refused.
-	if assigned := j.assigned(rb, ra); assigned != nil {
+	if assigned != nil {
 		for _, sp := range gained(nil, assigned, true) {
 			if !coversScope(a.can(sp.Permission, false), sp.Scope) {
 				continue // not effective: nothing exercised
@@ -559,17 +560,10 @@ func (j *judgement) relaxations() error {
 	return nil
 }
 
+// loosened says how a constraint was loosened, or "". A role taken out of
+// it counts even when the role is deleted: the id may be re-created, and a
+// constraint without it no longer binds it.
 func (j *judgement) loosened(old Constraint, now Entity) string {
-	existing := j.ev.after.roles.idx
-	var surviving []RoleID
-	for _, r := range old.Roles {
-		if _, ok := existing[r]; ok {
-			surviving = append(surviving, r)
-		}
-	}
-	if len(surviving) <= old.Max {
-		return "" // its roles are gone: it constrained nothing any more
-	}
 	if now == nil {
 		return "deleting a separation-of-duty constraint"
 	}
@@ -580,7 +574,7 @@ func (j *judgement) loosened(old Constraint, now Entity) string {
 	case !old.Dynamic && c.Dynamic:
 		return "making a static constraint dynamic"
 	}
-	for _, r := range surviving {
+	for _, r := range old.Roles {
 		if !slices.Contains(c.Roles, r) {
 			return fmt.Sprintf("taking role %q out of it", r)
 		}

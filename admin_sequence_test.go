@@ -41,6 +41,10 @@ func TestAdminSequenceProperties(t *testing.T) {
 			return
 		}
 	}
+	t.Logf("%v", stats)
+	if testing.Short() {
+		return // too few sequences to expect every kind
+	}
 	// A property of refused sets only would prove nothing.
 	for _, what := range []string{"accepted", "gains by non-escalating actors", "reach by non-escalating actors", "re-created workgroup", "re-created role", "re-created group", "deleted"} {
 		if stats[what] == 0 {
@@ -52,7 +56,6 @@ func TestAdminSequenceProperties(t *testing.T) {
 			t.Errorf("no accepted change of a %s in %d rounds: %v", kind, rounds, stats)
 		}
 	}
-	t.Logf("%v", stats)
 }
 
 // nonEscalating lists the enabled users of p without rbac.escalate.
