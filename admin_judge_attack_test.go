@@ -131,7 +131,9 @@ func TestEveryAttackOfIssue20IsRefused(t *testing.T) {
 	inWriters := user("int2", func(u *rbac.User) { u.Groups = []rbac.GroupID{"writers"} })
 	writesDirectly := user("int2", func(u *rbac.User) { u.Roles = []rbac.RoleID{"case_writer"} })
 	both := user("int2", func(u *rbac.User) { u.Roles, u.Groups = []rbac.RoleID{"case_writer"}, []rbac.GroupID{"writers"} })
-	wg := func(id, parent rbac.WorkgroupID) rbac.Change { return rbac.PutWorkgroup(rbac.Workgroup{ID: id, Parent: parent}) }
+	wg := func(id, parent rbac.WorkgroupID) rbac.Change {
+		return rbac.PutWorkgroup(rbac.Workgroup{ID: id, Parent: parent})
+	}
 	allPermissions := []rbac.Change{rbac.DeletePermission("case.read"), rbac.DeletePermission("case.write"), rbac.DeletePermission("client.view"), rbac.DeletePermission("client.merge")}
 
 	runAttacks(t, judgePolicy, []attack{
