@@ -389,7 +389,7 @@ func TestRemoveGrant(t *testing.T) {
 			policy: attackPolicy, actor: "sam", role: "bad id", grant: "case.read", want: rbac.ErrInvalid},
 		{reason: "removing the last administrator's rbac.roles.manage is lockout",
 			policy: "roles: [{id: admin, grants: [rbac.roles.manage, rbac.groups.manage, rbac.users.manage]}]\nusers: [{id: ann, roles: [admin]}]\n",
-			actor: "ann", role: "admin", grant: "rbac.roles.manage", want: rbac.ErrForbidden,
+			actor:  "ann", role: "admin", grant: "rbac.roles.manage", want: rbac.ErrForbidden,
 			wantGrants: []string{"rbac.roles.manage", "rbac.groups.manage", "rbac.users.manage"}},
 	}
 	for _, tc := range tests {
