@@ -205,14 +205,24 @@ func sequenceChangeGen(start, cur *rbac.Policy, kinds []rbac.EntityKind, managed
 		}
 	}
 	return rapid.Custom(func(t *rapid.T) rbac.Change {
-		if len(constrained) > 0 && rapid.IntRange(0, 9).Draw(t, "constrained") == 0 {
+		if len(constrained) > 0 && rapid.IntRange(0, 5).Draw(t, "constrained") == 0 {
 			return rapid.SampledFrom(constrained).Draw(t, "constrained role")
 		}
 		if len(managed) > 0 && len(cur.Users) > 0 && rapid.IntRange(0, 3).Draw(t, "managed") == 0 {
 			// A group the actor manages: a member joins or leaves, or
 			// holds one of its roles directly, or stops.
 			g := rapid.SampledFrom(managed).Draw(t, "managed group")
-			u := rapid.SampledFrom(cur.Users).Draw(t, "member").Clone()
+			users := cur.Users
+			var related []rbac.User // members, and holders of its roles
+			for _, x := range cur.Users {
+				if slices.Contains(x.Groups, g.ID) || slices.ContainsFunc(x.Roles, func(r rbac.RoleID) bool { return slices.Contains(g.Roles, r) }) {
+					related = append(related, x)
+				}
+			}
+			if len(related) > 0 && rapid.Bool().Draw(t, "related") {
+				users = related
+			}
+			u := rapid.SampledFrom(users).Draw(t, "member").Clone()
 			if len(g.Roles) > 0 && rapid.Bool().Draw(t, "direct") {
 				r := rapid.SampledFrom(g.Roles).Draw(t, "its role")
 				if i := slices.Index(u.Roles, r); i >= 0 {
@@ -227,7 +237,7 @@ func sequenceChangeGen(start, cur *rbac.Policy, kinds []rbac.EntityKind, managed
 			}
 			return rbac.PutUser(u)
 		}
-		if len(gone) == 0 || rapid.IntRange(0, 3).Draw(t, "re-create") > 0 {
+		if len(gone) == 0 || rapid.IntRange(0, 2).Draw(t, "re-create") > 0 {
 			if len(existing) > 0 && rapid.IntRange(0, 5).Draw(t, "delete one") == 0 {
 				return rapid.SampledFrom(existing).Draw(t, "deletion")
 			}
