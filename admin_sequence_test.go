@@ -213,7 +213,7 @@ func sequenceChangeGen(start, cur *rbac.Policy, kinds []rbac.EntityKind, managed
 			// holds one of its roles directly, or stops.
 			g := rapid.SampledFrom(managed).Draw(t, "managed group")
 			users := cur.Users[:min(len(cur.Users), 5)] // a few, so that changes meet
-			var related []rbac.User // members, and holders of its roles
+			var related []rbac.User                     // members, and holders of its roles
 			for _, x := range cur.Users {
 				if slices.Contains(x.Groups, g.ID) || slices.ContainsFunc(x.Roles, func(r rbac.RoleID) bool { return slices.Contains(g.Roles, r) }) {
 					related = append(related, x)
