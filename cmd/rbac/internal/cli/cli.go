@@ -162,9 +162,13 @@ func exitFor(err error) int {
 	return ExitUsage
 }
 
-// fail prints an operational error and returns ExitFindings.
+// fail prints an operational error and returns ExitFindings, or ExitUsage
+// for an error in the command line (a malformed DSN).
 func (e *env) fail(verb string, err error) int {
 	fmt.Fprintf(e.stderr, "rbac %s: %v\n", verb, err)
+	if errors.Is(err, errUsage) {
+		return ExitUsage
+	}
 	return ExitFindings
 }
 

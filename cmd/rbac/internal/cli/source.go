@@ -45,7 +45,7 @@ func (s *source) open(ctx context.Context) (a *rbac.Authorizer, p *rbac.Policy, 
 		}
 		store, release = m, func() { m.Close() }
 	} else {
-		sq, done, err := openStore(ctx, s.dsn, true)
+		sq, done, err := openStore(ctx, s.dsn, false)
 		if err != nil {
 			return nil, nil, nil, err
 		}

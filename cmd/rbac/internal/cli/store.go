@@ -2,7 +2,7 @@ package cli
 
 import (
 	"context"
-	"database/sql"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -34,7 +34,7 @@ func runExport(e *env, args []string) int {
 		return ExitUsage
 	}
 	ctx := context.Background()
-	s, done, err := openStore(ctx, *dsn, true)
+	s, done, err := openStore(ctx, *dsn, false)
 	if err != nil {
 		return e.fail("export", err)
 	}
@@ -80,13 +80,8 @@ func runImport(e *env, args []string) int {
 		return ExitFindings
 	}
 	ctx := context.Background()
-	s, done, err := openStore(ctx, *dsn, *dry)
-	if err != nil {
-		return e.fail("import", err)
-	}
-	defer done()
 	if *dry {
-		cur, rev, err := s.Load(ctx)
+		cur, rev, err := storedPolicy(ctx, *dsn)
 		if err != nil {
 			return e.fail("import", err)
 		}
@@ -97,6 +92,11 @@ func runImport(e *env, args []string) int {
 		writeDiff(e.stdout, *format, fmt.Sprintf("%s@%d", "store", rev), files[0], d)
 		return ExitOK
 	}
+	s, done, err := openStore(ctx, *dsn, true)
+	if err != nil {
+		return e.fail("import", err)
+	}
+	defer done()
 	before, _, err := s.Load(ctx)
 	if err != nil {
 		return e.fail("import", err)
@@ -119,6 +119,20 @@ func runImport(e *env, args []string) int {
 	return ExitOK
 }
 
+// storedPolicy reads the store's policy without writing anything. A
+// database that was never migrated holds the empty policy, at revision 0.
+func storedPolicy(ctx context.Context, dsn string) (*rbac.Policy, rbac.Revision, error) {
+	s, done, err := openStore(ctx, dsn, false)
+	if errors.Is(err, sqlstore.ErrNotMigrated) {
+		return &rbac.Policy{}, 0, nil
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	defer done()
+	return s.Load(ctx)
+}
+
 func runMigrate(e *env, args []string) int {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	dsn := dsnFlag(fs)
@@ -128,11 +142,7 @@ func runMigrate(e *env, args []string) int {
 	if !needDSN(e, fs, *dsn) {
 		return ExitUsage
 	}
-	t, err := ParseDSN(*dsn)
-	if err != nil {
-		return e.fail("migrate", err)
-	}
-	db, err := sql.Open(t.Driver, t.DSN)
+	db, t, err := openDB(context.Background(), *dsn, true)
 	if err != nil {
 		return e.fail("migrate", err)
 	}
