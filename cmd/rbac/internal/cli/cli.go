@@ -39,7 +39,7 @@ func init() {
 		"check":   {runCheck, "check -policy FILE|-dsn DSN -user U -permission P [resource flags]: allowed or denied"},
 		"explain": {runExplain, "explain -policy FILE|-dsn DSN -user U -permission P [resource flags]: the decision and its route"},
 		"who-can": {runWhoCan, "who-can -policy FILE|-dsn DSN -permission P: the users who hold P, with their widest scope"},
-		"review":  {runReview, "review -policy FILE|-dsn DSN: holders of sensitive and deprecated permissions (-format csv|markdown)"},
+		"review":  {runReview, "review -policy FILE|-dsn DSN: holders of sensitive and deprecated permissions (-format table|csv|markdown; default: a table on a terminal, CSV otherwise)"},
 		"diff":    {runDiff, "diff OLD NEW: who gains and loses what (-format text|markdown|json; exit 3 on a sensitive gain)"},
 		"graph":   {runGraph, "graph FILE...: roles, groups and account types' defaults (-format mermaid|dot)"},
 		"fmt":     {runFmt, "fmt FILE...: canonical YAML to stdout (-w rewrites the files, -l lists those that differ)"},
