@@ -34,7 +34,7 @@ var verbs map[string]verb
 
 func init() {
 	verbs = map[string]verb{
-		"lint":    {runLint, "lint FILE...: errors and warnings with file:line (-format text|json|github, -strict)"},
+		"lint":    {runLint, "lint FILE...: errors and warnings with file:line (-format text|json|github, -strict); several files are linted as the one policy they make together"},
 		"test":    {runTest, "test FILE...: run the policy's tests: (-run REGEXP, -junit FILE, -v)"},
 		"check":   {runCheck, "check -policy FILE|-dsn DSN -user U -permission P [resource flags]: allowed or denied"},
 		"explain": {runExplain, "explain -policy FILE|-dsn DSN -user U -permission P [resource flags]: the decision and its route"},
@@ -181,6 +181,15 @@ func oneOf(e *env, fs *flag.FlagSet, name, value string, allowed ...string) bool
 	}
 	fmt.Fprintf(e.stderr, "rbac %s: -%s %q: want %s\n", fs.Name(), name, value, strings.Join(allowed, ", "))
 	return false
+}
+
+// count says n of a noun in English: "1 warning", "0 warnings", "2 tests".
+// Every noun the command counts takes an s.
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // list splits a comma-separated flag value, dropping empty items.
