@@ -47,7 +47,7 @@ func init() {
 		"import":  {runImport, "import -dsn DSN FILE...: make the store hold the policy, in one change set (-dry-run prints the diff)"},
 		"migrate": {runMigrate, "migrate -dsn DSN: bring the database schema up to date"},
 		"casbin":  {runCasbin, "casbin MODEL.conf POLICY.csv: a Casbin RBAC policy as rolegraph YAML with tests (-o FILE)"},
-		"help":    {runHelp, "help: this list"},
+		"help":    {runHelp, "help [COMMAND]: this list, or the command's flags"},
 		"version": {runVersion, "version: the module version"},
 	}
 }
@@ -97,9 +97,28 @@ func nearestVerb(name string) string {
 	return ""
 }
 
+// runHelp prints every verb, or with a verb's name that verb's synopsis
+// and flags (what "rbac VERB -h" prints).
 func runHelp(e *env, args []string) int {
-	usage(e.stdout)
-	return ExitOK
+	switch len(args) {
+	case 0:
+		usage(e.stdout)
+		return ExitOK
+	case 1:
+	default:
+		fmt.Fprintln(e.stderr, "rbac help: want at most one command\nusage: rbac help [COMMAND]")
+		return ExitUsage
+	}
+	v, ok := verbs[args[0]]
+	if !ok {
+		fmt.Fprintf(e.stderr, "rbac help: unknown command %q%s\n", args[0], nearestVerb(args[0]))
+		return ExitUsage
+	}
+	if args[0] == "help" || args[0] == "version" { // no flags
+		fmt.Fprintf(e.stdout, "usage: rbac %s\n", v.summary)
+		return ExitOK
+	}
+	return v.run(e, []string{"-h"})
 }
 
 // errUsage marks an error in the command line.
