@@ -120,8 +120,8 @@ func (e dsnError) Unwrap() error { return errUsage }
 
 // openDB opens and reaches the database a DSN names. A verb that only
 // reads (write false) never creates anything: a SQLite file must exist, and
-// is opened read-only. A verb that writes may create a SQLite file, in a
-// directory that exists. The errors say what happened: a malformed DSN
+// is opened without the right to create it. A verb that writes may create
+// a SQLite file, in a directory that exists. The errors say what happened: a malformed DSN
 // (wrapping errUsage), a missing file or directory, a file that is not a
 // SQLite database, a server that cannot be reached.
 func openDB(ctx context.Context, dsn string, write bool) (*sql.DB, Target, error) {
@@ -134,7 +134,11 @@ func openDB(ctx context.Context, dsn string, write bool) (*sql.DB, Target, error
 			return nil, t, fmt.Errorf("sqlite:%s: %v", t.Path, err)
 		}
 		if !write {
-			t.DSN += "&mode=ro"
+			// Open, never create (checkSQLiteFile saw the file). Not
+			// mode=ro: a read-only connection to a WAL database leaves
+			// the -wal and -shm files behind, where a read-write one
+			// removes them when it closes.
+			t.DSN += "&mode=rw"
 		}
 	}
 	db, err := sql.Open(t.Driver, t.DSN)
