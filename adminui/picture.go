@@ -22,7 +22,7 @@ type pictureNode struct {
 	ID       rbac.RoleID
 	Text     string
 	Full     string // the whole id when Text is cut short
-	X, Y     int // top left
+	X, Y     int    // top left
 	W, H     int
 	TX, TY   int // text anchor
 	Centre   bool
