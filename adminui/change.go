@@ -199,11 +199,10 @@ func describeChange(s *rbac.Snapshot, ch rbac.Change) historyChange {
 	case before == nil && ch.Kind != rbac.EntityPermission:
 		op = "create"
 	}
-	b := entityText(before)
 	if before == nil && ch.Before != nil {
-		b = entityText(ch.Before)
+		before = ch.Before
 	}
-	return historyChange{Kind: ch.Kind, Key: ch.Key, Op: op, Before: b, After: entityText(ch.After)}
+	return historyChange{Kind: ch.Kind, Key: ch.Key, Op: op, Fields: fieldChanges(before, ch.After)}
 }
 
 // refusal maps an Admin API error to a status and the rule's message.
