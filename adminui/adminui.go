@@ -35,6 +35,10 @@ type Options struct {
 	PageSize int
 	// Banner, when set, is shown on every page, e.g. "Development only".
 	Banner string
+	// RequireReason makes a reason required for every change. Without
+	// it a reason is still required for a change that gives anyone a
+	// sensitive permission, and for a revert.
+	RequireReason bool
 }
 
 // console is the http.Handler New returns.
