@@ -30,7 +30,7 @@ type plan struct {
 	Losing []rbac.UserID
 	// NeedsReason, when set, says why this change always needs a reason.
 	NeedsReason string
-	do     func(ctx context.Context, ad *rbac.Admin, reason string) (rbac.Revision, error)
+	do          func(ctx context.Context, ad *rbac.Admin, reason string) (rbac.Revision, error)
 }
 
 type formValues = url.Values
