@@ -1,4 +1,0 @@
--- Schema 8 (mysql) is reserved for the importer's record of the last import,
--- which is written on another branch. This placeholder keeps the numbering
--- whole (sqlstore refuses a gap) until that migration replaces it; it
--- changes nothing.
