@@ -69,6 +69,10 @@ const (
 type Admin struct {
 	a     *Authorizer
 	actor UserID
+	// principal is set for an actor from a token (AdminAs), with
+	// principalErr when it cannot be an actor at all.
+	principal    *User
+	principalErr error
 }
 
 // Admin returns the administration interface for actor.
@@ -323,9 +327,9 @@ func (r *actorRights) holds(p Permission) bool { return r.can.canName(p)&adminSc
 // actor returns the actor's record and what it can exercise, or
 // ErrForbidden if it is not a known, enabled user.
 func (ad *Admin) actorIn(s *Snapshot) (*actorRights, error) {
-	rec, ok := s.users.Get(string(ad.actor))
-	if !ok || rec == nil {
-		return nil, ad.forbid("the actor is not a known user")
+	rec, err := ad.actorRecord(s)
+	if err != nil {
+		return nil, err
 	}
 	if rec.user.Disabled {
 		return nil, ad.forbid("the actor is disabled")
