@@ -74,6 +74,46 @@ func WithDecisionLog(f DecisionLog) Option {
 	}
 }
 
+// SlogDecisionLog returns a decision log (WithDecisionLog) that writes
+// each decision to l: allowed ones at debug level, denials at info, and
+// denials for invalid_request — a request the model cannot answer, often a
+// token or a caller naming what the policy does not have — at warn. Each
+// record has the user (or principal), the permission, the resource's kind
+// and id when there is one, allowed, the reason and, when allowed, the
+// scope. It asks l first whether the level is enabled, so a disabled level
+// costs nothing more.
+func SlogDecisionLog(l *slog.Logger) DecisionLog {
+	return func(ctx context.Context, req Request, d Decision) {
+		level := slog.LevelDebug
+		switch {
+		case d.Reason == ReasonInvalidRequest:
+			level = slog.LevelWarn
+		case !d.Allowed:
+			level = slog.LevelInfo
+		}
+		if !l.Enabled(ctx, level) {
+			return
+		}
+		user := req.User
+		if req.Principal != nil {
+			user = req.Principal.ID
+		}
+		attrs := make([]slog.Attr, 0, 8)
+		attrs = append(attrs, slog.String("user", string(user)), slog.Bool("principal", req.Principal != nil), slog.String("permission", string(req.Permission)))
+		if req.Resource != nil {
+			attrs = append(attrs, slog.String("kind", req.Resource.Kind))
+			if req.Resource.ID != "" {
+				attrs = append(attrs, slog.String("id", req.Resource.ID))
+			}
+		}
+		attrs = append(attrs, slog.Bool("allowed", d.Allowed), slog.String("reason", string(d.Reason)))
+		if d.Allowed {
+			attrs = append(attrs, slog.String("scope", d.Scope.String()))
+		}
+		l.LogAttrs(ctx, level, "rbac: decision", attrs...)
+	}
+}
+
 // WithObserver adds an Observer of compiles and writes.
 func WithObserver(obs Observer) Option {
 	return func(o *options) {
