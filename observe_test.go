@@ -241,7 +241,7 @@ func TestSlogDecisionLog(t *testing.T) {
 		{"DEBUG", "alice", "doc.write", "doc", "d1", "granted", "global"},
 		{"INFO", "bob", "doc.write", "", "", "no_grant", ""},
 		{"WARN", "tok", "doc.read", "", "", "invalid_request", ""}, // a token's unknown role
-		{"DEBUG", "bob", "doc.read", "doc", "", "granted", ""},      // a list: the plan's kind, no id or scope
+		{"DEBUG", "bob", "doc.read", "doc", "", "granted", ""},     // a list: the plan's kind, no id or scope
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("decision records (-want +got):\n%s", diff)
