@@ -198,8 +198,8 @@ type ImportRecord struct {
 }
 
 // LastImport returns the newest import in s's change log (see Import). If
-// the log holds none the error wraps ErrNotFound, and also ErrTruncated
-// when the log was pruned (the last import may have been pruned with it).
+// the log holds none the error wraps ErrNotFound, or ErrTruncated when the
+// log was pruned (the last import may have been pruned with it).
 func LastImport(ctx context.Context, s Store) (ImportRecord, error) {
 	var found ImportRecord
 	horizon, err := scanImports(ctx, s, 0, func(rec ImportRecord) bool {
@@ -212,12 +212,12 @@ func LastImport(ctx context.Context, s Store) (ImportRecord, error) {
 	case found.Revision != 0:
 		return found, nil
 	case horizon > 0:
-		return ImportRecord{}, &Error{Op: "last import", Msg: fmt.Sprintf("the change log holds no import; it was pruned up to revision %d", horizon), Err: causedBy{ErrNotFound, ErrTruncated}}
+		return ImportRecord{}, &Error{Op: "last import", Msg: fmt.Sprintf("the change log holds no import; it was pruned up to revision %d", horizon), Err: ErrTruncated}
 	}
 	return ImportRecord{}, &Error{Op: "last import", Msg: "the change log holds no import", Err: ErrNotFound}
 }
 
-// importActorReason is how an import's change set starts its reason.
+// importReasonPrefix is how an import's change set starts its reason.
 const importReasonPrefix = "import"
 
 // importReason is the reason of an import's change set: what was imported
