@@ -64,7 +64,7 @@ func (p *Policy) validateManages(at func(EntityKind, string) string) []error {
 	}
 	var errs []error
 	if len(p.Manages) == 0 {
-		errs = append(errs, &Error{Op: "validate", Msg: "manages lists no section; leave manages out to manage every section", Err: ErrInvalid})
+		return []error{&Error{Op: "validate", Msg: "manages lists no section; leave manages out to manage every section", Err: ErrInvalid}}
 	}
 	known := make([]string, 0, len(sectionKinds))
 	for _, s := range Sections() {
@@ -101,8 +101,15 @@ func (p *Policy) validateManages(at func(EntityKind, string) string) []error {
 	for _, k := range EntityKinds {
 		if n := counts[k]; n > 0 {
 			errs = append(errs, &Error{Op: "validate", Kind: k, ID: first[k], Where: at(k, first[k]),
-				Msg: fmt.Sprintf("section %s holds %d entities but is not in manages, so import would ignore them; add %s to manages or move them out", SectionOf(k), n, SectionOf(k)), Err: ErrInvalid})
+				Msg: fmt.Sprintf("section %s holds %d %s but is not in manages, so import would ignore %s; add %s to manages or move %s out", SectionOf(k), n, plural(n, "entity", "entities"), plural(n, "it", "them"), SectionOf(k), plural(n, "it", "them")), Err: ErrInvalid})
 		}
 	}
 	return errs
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
