@@ -3,15 +3,58 @@ package rbac
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
+	"slices"
+	"strings"
+	"time"
 )
 
-// Import makes the store hold exactly policy p (its tests excepted): one
+// Import makes the store hold exactly policy p (its tests excepted) in the
+// sections p manages (Policy.Manages; all of them when it is empty): one
 // change set that puts what is new or different and deletes what p does
-// not have, written only if p is valid and the store did not move
-// meanwhile (it retries a few times if it did). It returns the store's
-// revision afterwards; when nothing differs, nothing is written.
-func Import(ctx context.Context, s Store, p *Policy) (Revision, error) {
+// not have, written only if p is valid, the store's other sections still
+// fit it, and the store did not move meanwhile (it retries a few times if
+// it did). It returns the store's revision afterwards; when nothing
+// differs, nothing is written, so a repeated import is a no-op.
+//
+// Import never silently undoes an edit: if an entity that it would put or
+// delete was changed since the last import by anyone but an import (an
+// administrator in the console, a program through Authorizer.Apply), it
+// writes nothing and returns an error that wraps ErrConflict and an
+// *ImportConflict listing each such entity with who changed it, when, at
+// which revision and why. Put those changes into the policy file (rbac
+// export -since-import writes them as YAML), or import with Overwrite to
+// undo them.
+//
+// The change log is the memory: an import's change set is by System with
+// the reason "import sha256:DIGEST" (Policy.Digest), followed by
+// " managing SECTIONS" when p manages only some sections, and by
+// "; overwrote N edits: ..." naming what Overwrite undid (the change set's
+// Before images keep the undone values). The last import of a section is
+// the newest such change set that manages it; LastImport finds the newest
+// of all. An entity changed in the log after the last import of its
+// section is an edit. So:
+//   - the first import into a store that others wrote to (no import in its
+//     log) refuses to change any entity they wrote: everything was edited
+//     since the last import, as there was none. Into an empty store it
+//     never refuses.
+//   - an import that writes nothing (the store already held p) leaves the
+//     last import where it was, so edits made before it still count.
+//   - if the log was pruned (sqlstore's Store.Prune) past the last import
+//     of a section, what changed before the prune cannot be known: each
+//     entity of that section that the import would change and that the
+//     remaining log does not show is listed as an edit at revision 0.
+//
+// Stores that are not a HistoryReader are read with Changes from revision
+// 0; a pruned log then fails with ErrTruncated.
+func Import(ctx context.Context, s Store, p *Policy, opts ...ImportOption) (Revision, error) {
+	var cfg importConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
 	// A large policy's validation (tenths of a second at 100,000 users)
 	// runs while the store is read and compared with p, which only read p
 	// too; nothing is written, and no other error is returned, before it
@@ -28,6 +71,10 @@ func Import(ctx context.Context, s Store, p *Policy) (Revision, error) {
 		}
 		return nil
 	}
+	wanted := p.Entities()
+	if len(p.Manages) > 0 {
+		wanted = slices.DeleteFunc(wanted, func(e Entity) bool { return !p.ManagesKind(e.EntityKind()) })
+	}
 	for attempt := 0; ; attempt++ {
 		cur, rev, err := s.Load(ctx)
 		if err != nil {
@@ -36,14 +83,34 @@ func Import(ctx context.Context, s Store, p *Policy) (Revision, error) {
 			}
 			return 0, err
 		}
-		changes := importChanges(cur.Entities(), p.Entities())
+		stored := cur.Entities()
+		if len(p.Manages) > 0 {
+			stored = slices.DeleteFunc(stored, func(e Entity) bool { return !p.ManagesKind(e.EntityKind()) })
+		}
+		changes := importChanges(stored, wanted)
 		if err := valid(); err != nil {
 			return 0, err
 		}
 		if len(changes) == 0 {
 			return rev, nil
 		}
-		next, err := s.Apply(ctx, ChangeSet{Expect: rev, Actor: System, Reason: "import", Changes: changes})
+		if len(p.Manages) > 0 {
+			if err := withManaged(cur, p).Validate(); err != nil {
+				return 0, &Error{Op: "import", Msg: "the policy does not fit the sections it does not manage, which the store keeps", Err: err}
+			}
+		}
+		edits, err := importEdits(ctx, s, rev, p, changes)
+		if err != nil {
+			return 0, err
+		}
+		reason := importReason(p, digestEntities(wanted))
+		if len(edits) > 0 {
+			if !cfg.overwrite {
+				return 0, &Error{Op: "import", Err: &ImportConflict{Edits: edits}}
+			}
+			reason += overwroteText(edits)
+		}
+		next, err := s.Apply(ctx, ChangeSet{Expect: rev, Actor: System, Reason: reason, Changes: changes})
 		switch {
 		case err == nil && next == rev+1:
 			return next, nil
@@ -56,6 +123,277 @@ func Import(ctx context.Context, s Store, p *Policy) (Revision, error) {
 		case !errors.Is(err, ErrConflict) || attempt >= 5:
 			return next, err
 		}
+	}
+}
+
+// ImportOption changes what Import may do.
+type ImportOption func(*importConfig)
+
+type importConfig struct {
+	overwrite bool
+}
+
+// Overwrite lets Import undo the edits made since the last import (see
+// Import) instead of refusing. The import's change set names them in its
+// reason ("; overwrote 2 edits: role "clerk" (revision 7 by alice), ...",
+// the first 20 of them) and keeps their values as its Before images.
+func Overwrite() ImportOption {
+	return func(c *importConfig) { c.overwrite = true }
+}
+
+// Edit is a change that an import would undo: the newest change to one
+// entity since the last import of its section.
+type Edit struct {
+	Kind     EntityKind
+	Key      string    // the entity's key, as in Change
+	Revision Revision  // 0 when the change is older than a pruned log
+	Actor    UserID    // who made it
+	Time     time.Time // when
+	Reason   string    // why, as the change log says; for revision 0, what is known
+}
+
+func (e Edit) String() string {
+	if e.Revision == 0 {
+		return fmt.Sprintf("%s %q (%s)", e.Kind, e.Key, e.Reason)
+	}
+	who := string(e.Actor)
+	if who == "" {
+		who = "an unnamed actor"
+	}
+	return fmt.Sprintf("%s %q (revision %d by %s at %s: %q)", e.Kind, e.Key, e.Revision, who, e.Time.UTC().Format(time.RFC3339), e.Reason)
+}
+
+// ImportConflict is the error Import returns, inside an *Error, when it
+// would undo edits: errors.As finds it, and errors.Is finds ErrConflict.
+type ImportConflict struct {
+	Edits []Edit // in the order of the import's changes: by kind, then the file's order, deletions last
+}
+
+func (c *ImportConflict) Error() string {
+	var b strings.Builder
+	noun := "entity was"
+	if len(c.Edits) != 1 {
+		noun = "entities were"
+	}
+	fmt.Fprintf(&b, "%d %s changed since the last import, and importing would undo that; put the changes into the policy (rbac export -since-import writes them) or overwrite them: ", len(c.Edits), noun)
+	for i, e := range c.Edits {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(e.String())
+	}
+	return b.String()
+}
+
+func (c *ImportConflict) Unwrap() error { return ErrConflict }
+
+// ImportRecord is an import as the change log remembers it.
+type ImportRecord struct {
+	Revision Revision
+	Time     time.Time
+	// Digest is the Policy.Digest of what was imported; "" for an import
+	// logged before imports recorded it.
+	Digest  string
+	Manages []Section // the sections it managed; empty: all of them
+}
+
+// LastImport returns the newest import in s's change log (see Import). If
+// the log holds none the error wraps ErrNotFound, or ErrTruncated when the
+// log was pruned (the last import may have been pruned with it).
+func LastImport(ctx context.Context, s Store) (ImportRecord, error) {
+	var found ImportRecord
+	horizon, err := scanImports(ctx, s, 0, func(rec ImportRecord) bool {
+		found = rec
+		return false
+	})
+	switch {
+	case err != nil:
+		return ImportRecord{}, err
+	case found.Revision != 0:
+		return found, nil
+	case horizon > 0:
+		return ImportRecord{}, &Error{Op: "last import", Msg: fmt.Sprintf("the change log holds no import; it was pruned up to revision %d", horizon), Err: ErrTruncated}
+	}
+	return ImportRecord{}, &Error{Op: "last import", Msg: "the change log holds no import", Err: ErrNotFound}
+}
+
+// importReasonPrefix is how an import's change set starts its reason.
+const importReasonPrefix = "import"
+
+// importReason is the reason of an import's change set: what was imported
+// and which sections it manages.
+func importReason(p *Policy, digest string) string {
+	reason := importReasonPrefix + " sha256:" + digest
+	if len(p.Manages) > 0 {
+		names := make([]string, len(p.Manages))
+		for i, s := range p.Manages {
+			names[i] = string(s)
+		}
+		reason += " managing " + strings.Join(names, ", ")
+	}
+	return reason
+}
+
+// parseImport reads an import's record from a change set, ok false when
+// the set is not an import. A set by System whose reason is "import" is an
+// import from before imports recorded their digest, of every section.
+func parseImport(cs ChangeSet) (rec ImportRecord, ok bool) {
+	if cs.Actor != System {
+		return ImportRecord{}, false
+	}
+	rest, ok := strings.CutPrefix(cs.Reason, importReasonPrefix)
+	if !ok || rest != "" && !strings.HasPrefix(rest, " ") {
+		return ImportRecord{}, false
+	}
+	rec = ImportRecord{Revision: cs.Revision, Time: cs.Time}
+	rest, _, _ = strings.Cut(strings.TrimPrefix(rest, " "), ";")
+	digest, managing, _ := strings.Cut(rest, " managing ")
+	rec.Digest = strings.TrimPrefix(digest, "sha256:")
+	if managing != "" {
+		for _, name := range strings.Split(managing, ", ") {
+			rec.Manages = append(rec.Manages, Section(name))
+		}
+	}
+	return rec, true
+}
+
+// scanImports calls visit with each import in the log at or before
+// revision at (0: all), newest first, until visit returns false. It
+// returns the log's horizon (see HistoryPage).
+func scanImports(ctx context.Context, s Store, at Revision, visit func(ImportRecord) bool) (Revision, error) {
+	const pageSize = 64
+	q := HistoryQuery{Actor: System, Limit: pageSize}
+	if at > 0 {
+		q.Before = at + 1
+	}
+	if _, ok := s.(HistoryReader); !ok {
+		q.Limit = 0 // one read of the whole log, rather than one per page
+	}
+	for {
+		page, err := readHistory(ctx, s, q, 0)
+		if err != nil {
+			return 0, err
+		}
+		for _, hs := range page.Sets {
+			if rec, ok := parseImport(hs.ChangeSet); ok && !visit(rec) {
+				return page.Horizon, nil
+			}
+		}
+		if q.Limit == 0 || len(page.Sets) < q.Limit {
+			return page.Horizon, nil
+		}
+		q.Before = page.Sets[len(page.Sets)-1].Revision
+	}
+}
+
+// importEdits returns the edits that the changes, written over revision
+// at, would undo: for each changed entity, its newest change after the
+// last import of its section.
+func importEdits(ctx context.Context, s Store, at Revision, p *Policy, changes []Change) ([]Edit, error) {
+	if at == 0 {
+		return nil, nil // an empty log: nothing to undo
+	}
+	// The last import of each kind that changes.
+	base := map[EntityKind]Revision{}
+	for _, c := range changes {
+		base[c.Kind] = 0
+	}
+	unknown := len(base)
+	horizon, err := scanImports(ctx, s, at, func(rec ImportRecord) bool {
+		for k, rev := range base {
+			if rev == 0 && (len(rec.Manages) == 0 || slices.Contains(rec.Manages, SectionOf(k))) {
+				base[k] = rec.Revision
+				unknown--
+			}
+		}
+		return unknown > 0
+	})
+	if err != nil {
+		return nil, &Error{Op: "import", Msg: "reading the change log for the last import", Err: err}
+	}
+	oldest := at
+	for _, rev := range base {
+		oldest = min(oldest, rev)
+	}
+	if oldest == at {
+		return nil, nil // every kind was imported at the current revision
+	}
+	page, err := readHistory(ctx, s, HistoryQuery{After: oldest, Before: at + 1}, -1)
+	if err != nil {
+		return nil, &Error{Op: "import", Msg: "reading the change log since the last import", Err: err}
+	}
+	horizon = max(horizon, page.Horizon)
+	// The newest change of each entity after its kind's last import.
+	newest := map[entityRef]Edit{}
+	for _, hs := range page.Sets { // newest first
+		for _, c := range hs.Changes {
+			ref := entityRef{c.Kind, c.Key}
+			if _, seen := newest[ref]; seen || hs.Revision <= base[c.Kind] {
+				continue
+			}
+			newest[ref] = Edit{Kind: c.Kind, Key: c.Key, Revision: hs.Revision, Actor: hs.Actor, Time: hs.Time, Reason: hs.Reason}
+		}
+	}
+	var edits []Edit
+	for _, c := range changes {
+		ref := entityRef{c.Kind, c.Key}
+		if e, ok := newest[ref]; ok {
+			edits = append(edits, e)
+		} else if base[c.Kind] == 0 && horizon > 0 {
+			edits = append(edits, Edit{Kind: c.Kind, Key: c.Key,
+				Reason: fmt.Sprintf("unknown: the change log was pruned up to revision %d and holds no import of %s since", horizon, SectionOf(c.Kind))})
+		}
+	}
+	return edits, nil
+}
+
+// overwroteText is what an import that overwrote edits adds to its reason.
+func overwroteText(edits []Edit) string {
+	const shown = 20
+	var b strings.Builder
+	fmt.Fprintf(&b, "; overwrote %d edit", len(edits))
+	if len(edits) != 1 {
+		b.WriteByte('s')
+	}
+	b.WriteString(": ")
+	for i, e := range edits {
+		if i == shown {
+			fmt.Fprintf(&b, ", and %d more", len(edits)-shown)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %q", e.Kind, e.Key)
+		if e.Revision > 0 {
+			fmt.Fprintf(&b, " (revision %d by %s)", e.Revision, e.Actor)
+		}
+	}
+	return b.String()
+}
+
+// withManaged returns the policy the store holds after importing p: p's
+// managed sections, the stored policy's others. It shares their lists.
+func withManaged(stored, p *Policy) *Policy {
+	pick := func(k EntityKind) *Policy {
+		if p.ManagesKind(k) {
+			return p
+		}
+		return stored
+	}
+	return &Policy{
+		AccountTypes:   pick(EntityAccountType).AccountTypes,
+		Permissions:    pick(EntityPermission).Permissions,
+		Roles:          pick(EntityRole).Roles,
+		Groups:         pick(EntityGroup).Groups,
+		Workgroups:     pick(EntityWorkgroup).Workgroups,
+		Users:          pick(EntityUser).Users,
+		Constraints:    pick(EntityConstraint).Constraints,
+		Kinds:          pick(EntityResourceKind).Kinds,
+		OwnershipRules: pick(EntityOwnershipRule).OwnershipRules,
+		Ownerships:     pick(EntityOwnership).Ownerships,
+		where:          p.where,
+		refs:           p.refs,
 	}
 }
 
