@@ -29,6 +29,16 @@ func (id Identity) ID() rbac.UserID {
 // verified token. An error answers 401 Unauthorized.
 type IdentifyFunc func(*http.Request) (Identity, error)
 
+// Principals is the IdentifyFunc of a service whose callers are all
+// principals: f verifies the request's token and returns the user its
+// claims describe (the same function adminui.Options.Principal takes).
+func Principals(f func(*http.Request) (*rbac.User, error)) IdentifyFunc {
+	return func(r *http.Request) (Identity, error) {
+		p, err := f(r)
+		return Identity{Principal: p}, err
+	}
+}
+
 // ResourceFunc describes the record a request is about, from the URL and
 // the service's own data. It returns nil for a capability check (a create,
 // say). An error wrapping ErrNoRecord answers 404, any other 500.
