@@ -259,3 +259,38 @@ func TestServiceCodeFitsTheBudget(t *testing.T) {
 	}
 	t.Logf("main.go: %d lines of code", code)
 }
+
+// TestREADMESnippetsAreTheCode: every code block of the README marked as
+// coming from this main.go is in it, line for line (indentation aside).
+func TestREADMESnippetsAreTheCode(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dedent := func(s string) string {
+		lines := strings.Split(strings.TrimSpace(s), "\n")
+		for i, l := range lines {
+			lines[i] = strings.TrimLeft(l, "\t")
+		}
+		return strings.Join(lines, "\n")
+	}
+	code := dedent(string(src))
+	const marker = "<!-- from examples/tokenservice/main.go -->\n```go\n"
+	blocks := strings.Split(string(readme), marker)[1:]
+	if len(blocks) < 3 {
+		t.Fatalf("the README has %d snippets of main.go, want the routes, load, list and the import", len(blocks))
+	}
+	for _, b := range blocks {
+		snippet, _, ok := strings.Cut(b, "```")
+		if !ok {
+			t.Fatalf("an unterminated snippet: %.80s", b)
+		}
+		if !strings.Contains(code, dedent(snippet)) {
+			t.Errorf("the README's snippet is not in main.go:\n%s", snippet)
+		}
+	}
+}
