@@ -329,3 +329,23 @@ func conferredNaively(t *rapid.T, p *rbac.Policy, q rbac.Permission) bool {
 	}
 	return false
 }
+
+// TestAdminAsCreatesOwnedRecordsInItsOrg: a principal holding an ownership
+// rule's create permission records a new record under its own org, as a
+// stored user would (places-manager), and asking for another org is
+// refused.
+func TestAdminAsCreatesOwnedRecordsInItsOrg(t *testing.T) {
+	ctx := context.Background()
+	a, _ := setupPolicy(t, attackPolicy)
+	editor := &rbac.User{ID: "eve", AccountType: "internal", Org: "dfe", Roles: []rbac.RoleID{"editor"}}
+	owners, _, err := a.AdminAs(editor).CreateOwned(ctx, "new service", "service", "s9", nil)
+	if err != nil || !cmp.Equal(owners, []rbac.OrgSlug{"dfe"}) {
+		t.Fatalf("CreateOwned: %v %v", owners, err)
+	}
+	if _, _, err := a.AdminAs(editor).CreateOwned(ctx, "", "service", "s10", []rbac.OrgSlug{"hmrc"}); !errors.Is(err, rbac.ErrForbidden) {
+		t.Errorf("another org's record: %v", err)
+	}
+	if got := a.Snapshot().Ownerships("service"); len(got) != 2 {
+		t.Errorf("stored owners: %+v", got)
+	}
+}
