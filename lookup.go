@@ -126,13 +126,13 @@ func (s *Snapshot) Users(q UserQuery) UserPage {
 	h := &idHeap{backwards: backwards}
 	var page UserPage
 	var manager *userRec
-	if q.CoveredBy != "" {
-		if manager, _ = s.users.Get(string(q.CoveredBy)); manager == nil {
+	if q.CoveredByPrincipal != nil {
+		if manager, _, _ = s.principalRecord(q.CoveredByPrincipal); manager == nil || manager.user.Disabled {
 			return page
 		}
 	}
-	if q.CoveredByPrincipal != nil {
-		if manager, _, _ = s.principalRecord(q.CoveredByPrincipal); manager == nil || manager.user.Disabled {
+	if q.CoveredBy != "" {
+		if manager, _ = s.users.Get(string(q.CoveredBy)); manager == nil {
 			return page
 		}
 	}
