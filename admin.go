@@ -62,7 +62,8 @@ const (
 //     sensitive before or after it needs rbac.sensitive.grant and the
 //     actor's own reason.
 //  6. No lockout: a change after which no enabled user can manage roles,
-//     groups or users is refused.
+//     groups or users is refused (for a principal actor, AdminAs, the
+//     roles, groups and account types that confer it count too).
 //
 // Denials wrap ErrForbidden and say which rule refused and why. Nothing is
 // written.
