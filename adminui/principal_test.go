@@ -14,12 +14,15 @@ import (
 	"github.com/rolegraph/rbac/adminui"
 )
 
-// principalFixture serves the console of the nVIRO seed with its actors
-// given as principals: the header X-Test-User names one of principals, as
-// if the host had verified a token carrying those fields.
-func principalFixture(t *testing.T, principals map[string]rbac.User) *fixture {
+// principalFixture serves a console over the authorizer of stored (the
+// nVIRO seed's when nil) with its actors given as principals: the header
+// X-Test-User names one of principals, as if the host had verified a token
+// carrying those fields.
+func principalFixture(t *testing.T, stored *fixture, principals map[string]rbac.User) *fixture {
 	t.Helper()
-	stored := newFixture(t, "nviro")
+	if stored == nil {
+		stored = newFixture(t, "nviro")
+	}
 	console := adminui.New(stored.authz, adminui.Options{Principal: func(r *http.Request) (*rbac.User, error) {
 		p, ok := principals[r.Header.Get("X-Test-User")]
 		if !ok {
@@ -47,7 +50,7 @@ func TestPrincipalSeesWhatTheStoredUserSees(t *testing.T) {
 		}
 		principals[string(id)] = u
 	}
-	tokens := principalFixture(t, principals)
+	tokens := principalFixture(t, stored, principals) // the same model, the same history
 	pages := []string{"/admin/", "/admin/roles", "/admin/role?id=permitting", "/admin/groups", "/admin/group?id=north_permit_writers",
 		"/admin/users", "/admin/users?q=p", "/admin/user?id=nina", "/admin/user?id=carla", "/admin/permissions", "/admin/history", "/admin/review"}
 	for id := range principals {
@@ -65,7 +68,7 @@ func TestPrincipalSeesWhatTheStoredUserSees(t *testing.T) {
 }
 
 func TestPrincipalAdministratorChangesAndIsAudited(t *testing.T) {
-	f := principalFixture(t, map[string]rbac.User{
+	f := principalFixture(t, nil, map[string]rbac.User{
 		"pat":     {ID: "pat", AccountType: "internal", Roles: []rbac.RoleID{"console.security_admin"}},
 		"typo":    {ID: "typo", AccountType: "internal", Roles: []rbac.RoleID{"console.security_admn"}},
 		"closed":  {ID: "closed", AccountType: "external", Roles: []rbac.RoleID{"console.security_admin"}},
