@@ -24,8 +24,7 @@ func (discard) WriteHeader(int)             {}
 //
 //	go test -run '^$' -bench Guard -benchmem ./rbachttp
 func BenchmarkGuard(b *testing.B) {
-	a := newAuthorizer(&testing.T{})
-	defer a.Close()
+	a := newAuthorizer(b)
 	resource := &rbac.Resource{Kind: "case", ID: "1", Owners: rbac.Orgs("council")}
 	req := rbac.Request{User: "colin", Permission: "case.read", Resource: resource}
 	b.Run("Snapshot.Check", func(b *testing.B) {

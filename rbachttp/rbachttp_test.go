@@ -49,7 +49,7 @@ type caseRow struct {
 
 var cases = map[string]caseRow{"1": {"1", []string{"council"}}, "2": {"2", []string{"dwp"}}, "3": {"3", nil}}
 
-func newAuthorizer(t *testing.T, opts ...rbac.Option) *rbac.Authorizer {
+func newAuthorizer(t testing.TB, opts ...rbac.Option) *rbac.Authorizer {
 	t.Helper()
 	ctx := context.Background()
 	p, err := rbac.LoadPolicy(strings.NewReader(policy))
