@@ -28,10 +28,11 @@ import (
 // undo them.
 //
 // The change log is the memory: an import's change set is by System with
-// the reason "import sha256:DIGEST" (Policy.Digest), followed by
-// " managing SECTIONS" when p manages only some sections, and by
-// "; overwrote N edits: ..." naming what Overwrite undid (the change set's
-// Before images keep the undone values). The last import of a section is
+// the reason "import", followed by " managing SECTIONS" when p manages
+// only some sections, and by "; overwrote N edits: ..." naming what
+// Overwrite undid (the change set's Before images keep the undone
+// values); its ID is "import-DIGEST-RANDOM" (Policy.Digest, then 16 random
+// hexadecimal digits). The last import of a section is
 // the newest such change set that manages it; LastImport finds the newest
 // of all. An entity changed in the log after the last import of its
 // section is an edit. So:
@@ -103,14 +104,15 @@ func Import(ctx context.Context, s Store, p *Policy, opts ...ImportOption) (Revi
 		if err != nil {
 			return 0, err
 		}
-		reason := importReason(p, digestEntities(wanted))
+		reason := importReason(p)
 		if len(edits) > 0 {
 			if !cfg.overwrite {
 				return 0, &Error{Op: "import", Err: &ImportConflict{Edits: edits}}
 			}
 			reason += overwroteText(edits)
 		}
-		next, err := s.Apply(ctx, ChangeSet{Expect: rev, Actor: System, Reason: reason, Changes: changes})
+		id := importIDPrefix + digestEntities(wanted) + "-" + NewChangeSetID()[:16]
+		next, err := s.Apply(ctx, ChangeSet{ID: id, Expect: rev, Actor: System, Reason: reason, Changes: changes})
 		switch {
 		case err == nil && next == rev+1:
 			return next, nil
@@ -217,39 +219,44 @@ func LastImport(ctx context.Context, s Store) (ImportRecord, error) {
 	return ImportRecord{}, &Error{Op: "last import", Msg: "the change log holds no import", Err: ErrNotFound}
 }
 
-// importReasonPrefix is how an import's change set starts its reason.
-const importReasonPrefix = "import"
+// An import's change set starts its reason with importReasonPrefix and its
+// ID with importIDPrefix.
+const (
+	importReasonPrefix = "import"
+	importIDPrefix     = "import-"
+)
 
-// importReason is the reason of an import's change set: what was imported
-// and which sections it manages.
-func importReason(p *Policy, digest string) string {
-	reason := importReasonPrefix + " sha256:" + digest
-	if len(p.Manages) > 0 {
-		names := make([]string, len(p.Manages))
-		for i, s := range p.Manages {
-			names[i] = string(s)
-		}
-		reason += " managing " + strings.Join(names, ", ")
+// importReason is the reason of an import's change set: which sections it
+// manages, when not all.
+func importReason(p *Policy) string {
+	if len(p.Manages) == 0 {
+		return importReasonPrefix
 	}
-	return reason
+	names := make([]string, len(p.Manages))
+	for i, s := range p.Manages {
+		names[i] = string(s)
+	}
+	return importReasonPrefix + " managing " + strings.Join(names, ", ")
 }
 
 // parseImport reads an import's record from a change set, ok false when
-// the set is not an import. A set by System whose reason is "import" is an
-// import from before imports recorded their digest, of every section.
+// the set is not an import. A set by System whose reason is "import" and
+// whose ID does not hold a digest is an import from before imports
+// recorded one, of every section.
 func parseImport(cs ChangeSet) (rec ImportRecord, ok bool) {
 	if cs.Actor != System {
 		return ImportRecord{}, false
 	}
 	rest, ok := strings.CutPrefix(cs.Reason, importReasonPrefix)
-	if !ok || rest != "" && !strings.HasPrefix(rest, " ") {
+	if !ok || rest != "" && rest[0] != ' ' && rest[0] != ';' {
 		return ImportRecord{}, false
 	}
 	rec = ImportRecord{Revision: cs.Revision, Time: cs.Time}
-	rest, _, _ = strings.Cut(strings.TrimPrefix(rest, " "), ";")
-	digest, managing, _ := strings.Cut(rest, " managing ")
-	rec.Digest = strings.TrimPrefix(digest, "sha256:")
-	if managing != "" {
+	if id, ok := strings.CutPrefix(cs.ID, importIDPrefix); ok {
+		rec.Digest, _, _ = strings.Cut(id, "-")
+	}
+	rest, _, _ = strings.Cut(rest, ";")
+	if managing, ok := strings.CutPrefix(rest, " managing "); ok {
 		for _, name := range strings.Split(managing, ", ") {
 			rec.Manages = append(rec.Manages, Section(name))
 		}

@@ -101,9 +101,9 @@ func testImport(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 		if len(log) != 1 {
 			t.Fatalf("the log after the edit holds %d change sets, want the import's", len(log))
 		}
-		wantReason := "import sha256:" + p.Digest() + `; overwrote 1 edit: role "clerk" (revision 2 by alice)`
-		if log[0].Actor != rbac.System || log[0].Reason != wantReason {
-			t.Errorf("the overwriting import's change set: by %q for %q, want by %q for %q", log[0].Actor, log[0].Reason, rbac.System, wantReason)
+		wantReason := "import" + `; overwrote 1 edit: role "clerk" (revision 2 by alice)`
+		if log[0].Actor != rbac.System || log[0].Reason != wantReason || !strings.HasPrefix(log[0].ID, "import-"+p.Digest()+"-") {
+			t.Errorf("the overwriting import's change set: %s by %q for %q, want import-%s-... by %q for %q", log[0].ID, log[0].Actor, log[0].Reason, p.Digest(), rbac.System, wantReason)
 		}
 		if diff := cmp.Diff([]rbac.Entity{edited}, beforeImages(log[0]), cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("the overwritten values kept as Before images (-want +got):\n%s", diff)
