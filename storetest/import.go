@@ -122,6 +122,35 @@ func testImport(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 		}
 	})
 
+	subtest(t, "AdoptsEdits", newStore, func(t *testing.T, s rbac.Store) {
+		mustImport(t, s, model())
+		changed := edit(t, s, "alice", "clerks read every case", t0, put(edited))
+		// The file takes the console's change: the import puts the
+		// clerk again, unchanged, so that it is the clerk's last import.
+		v2 := model()
+		v2.Roles[0] = edited
+		rev := mustImport(t, s, v2)
+		if rev != changed+1 {
+			t.Fatalf("the import that adopts the edit: revision %d, want %d", rev, changed+1)
+		}
+		log := mustChanges(t, s, changed)
+		wantReason := `import; adopted 1 edit: role "clerk" (revision 2 by alice)`
+		if len(log) != 1 || log[0].Reason != wantReason {
+			t.Fatalf("the adopting import's change sets: %+v, want one for %q", log, wantReason)
+		}
+		if diff := cmp.Diff([]rbac.Change{{Kind: rbac.EntityRole, Key: "clerk", Before: edited, After: edited}}, log[0].Changes, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("the adopting import's changes (-want +got):\n%s", diff)
+		}
+		// A later change to the clerk in the file undoes no edit.
+		v3 := model()
+		v3.Roles[0] = edited
+		v3.Roles[0].Title = "Clerk"
+		next := mustImport(t, s, v3)
+		if again := mustImport(t, s, v3); again != next {
+			t.Errorf("a repeated import: revision %d, want %d", again, next)
+		}
+	})
+
 	subtest(t, "ManagedSections", newStore, func(t *testing.T, s rbac.Store) {
 		p := model()
 		p.Manages = []rbac.Section{rbac.SectionPermissions, rbac.SectionRoles}
