@@ -16,7 +16,8 @@ import (
 // not have, written only if p is valid, the store's other sections still
 // fit it, and the store did not move meanwhile (it retries a few times if
 // it did). It returns the store's revision afterwards; when nothing
-// differs, nothing is written, so a repeated import is a no-op.
+// differs (nor is to be adopted, below), nothing is written, so a
+// repeated import is a no-op.
 //
 // Import never silently undoes an edit: if an entity that it would put or
 // delete was changed since the last import by anyone but an import (an
@@ -28,26 +29,32 @@ import (
 // undo them.
 //
 // The change log is the memory: an import's change set is by System with
-// the reason "import sha256:DIGEST" (Policy.Digest), followed by
-// " managing SECTIONS" when p manages only some sections, and by
-// "; overwrote N edits: ..." naming what Overwrite undid (the change set's
-// Before images keep the undone values). The last import of a section is
-// the newest such change set that manages it; LastImport finds the newest
-// of all. An entity changed in the log after the last import of its
-// section is an edit. So:
+// the reason "import", followed by " managing SECTIONS" when p manages
+// only some sections, and by "; overwrote N edits: ..." naming what
+// Overwrite undid (the change set's Before images keep the undone
+// values) and by "; adopted N edits: ..." (below); its ID is
+// "import-DIGEST-RANDOM" (Policy.Digest, then 16 random hexadecimal
+// digits). The last import of a section is the newest such change set
+// that manages it; LastImport finds the newest of all. An entity changed
+// in the log after the last import of its section is an edit. So:
 //   - the first import into a store that others wrote to (no import in its
 //     log) refuses to change any entity they wrote: everything was edited
 //     since the last import, as there was none. Into an empty store it
 //     never refuses.
-//   - an import that writes nothing (the store already held p) leaves the
-//     last import where it was, so edits made before it still count.
+//   - an edit that the policy already holds (its file took the change,
+//     say from rbac export -since-import) is adopted: the import puts that
+//     entity again, unchanged, and says so in its reason ("; adopted 1
+//     edit: ..."), so that it becomes the last import of the entity and a
+//     later change in the file is not taken for undoing the edit.
+//   - an import with nothing to change and nothing to adopt writes
+//     nothing and leaves the last import where it was.
 //   - if the log was pruned (sqlstore's Store.Prune) past the last import
 //     of a section, what changed before the prune cannot be known: each
 //     entity of that section that the import would change and that the
 //     remaining log does not show is listed as an edit at revision 0.
 //
-// Stores that are not a HistoryReader are read with Changes from revision
-// 0; a pruned log then fails with ErrTruncated.
+// Stores that are not a HistoryReader are read whole with Changes; a
+// pruned log then fails with ErrTruncated.
 func Import(ctx context.Context, s Store, p *Policy, opts ...ImportOption) (Revision, error) {
 	var cfg importConfig
 	for _, o := range opts {
@@ -75,6 +82,17 @@ func Import(ctx context.Context, s Store, p *Policy, opts ...ImportOption) (Revi
 	if len(p.Manages) > 0 {
 		wanted = slices.DeleteFunc(wanted, func(e Entity) bool { return !p.ManagesKind(e.EntityKind()) })
 	}
+	// The policy's digest (for the change set's ID) is needed only for a
+	// write, and is computed beside validation once one is known to come:
+	// at 100,000 users it costs a tenth of an import.
+	var digested chan string
+	digest := ""
+	startDigest := func() {
+		if digested == nil {
+			digested = make(chan string, 1)
+			go func() { digested <- digestEntities(wanted) }()
+		}
+	}
 	for attempt := 0; ; attempt++ {
 		cur, rev, err := s.Load(ctx)
 		if err != nil {
@@ -88,29 +106,44 @@ func Import(ctx context.Context, s Store, p *Policy, opts ...ImportOption) (Revi
 			stored = slices.DeleteFunc(stored, func(e Entity) bool { return !p.ManagesKind(e.EntityKind()) })
 		}
 		changes := importChanges(stored, wanted)
+		if len(changes) > 0 {
+			startDigest()
+		}
 		if err := valid(); err != nil {
 			return 0, err
 		}
-		if len(changes) == 0 {
-			return rev, nil
-		}
-		if len(p.Manages) > 0 {
+		if len(changes) > 0 && len(p.Manages) > 0 {
 			if err := withManaged(cur, p).Validate(); err != nil {
 				return 0, &Error{Op: "import", Msg: "the policy does not fit the sections it does not manage, which the store keeps", Err: err}
 			}
 		}
-		edits, err := importEdits(ctx, s, rev, p, changes)
+		since, err := editsSinceImport(ctx, s, rev, p)
 		if err != nil {
 			return 0, err
 		}
-		reason := importReason(p, digestEntities(wanted))
+		edits, adopted := since.sort(changes, wanted)
+		if len(changes) == 0 && len(adopted) == 0 {
+			return rev, nil
+		}
+		reason := importReason(p)
 		if len(edits) > 0 {
 			if !cfg.overwrite {
 				return 0, &Error{Op: "import", Err: &ImportConflict{Edits: edits}}
 			}
-			reason += overwroteText(edits)
+			reason += editsText("overwrote", edits)
 		}
-		next, err := s.Apply(ctx, ChangeSet{Expect: rev, Actor: System, Reason: reason, Changes: changes})
+		if len(adopted) > 0 {
+			reason += editsText("adopted", adopted)
+			for _, e := range adopted {
+				changes = append(changes, Change{Kind: e.Kind, Key: e.Key, After: since.wanted[entityRef{e.Kind, e.Key}]})
+			}
+		}
+		startDigest()
+		if digest == "" {
+			digest = <-digested
+		}
+		id := importIDPrefix + digest + "-" + NewChangeSetID()[:16]
+		next, err := s.Apply(ctx, ChangeSet{ID: id, Expect: rev, Actor: System, Reason: reason, Changes: changes})
 		switch {
 		case err == nil && next == rev+1:
 			return next, nil
@@ -217,39 +250,44 @@ func LastImport(ctx context.Context, s Store) (ImportRecord, error) {
 	return ImportRecord{}, &Error{Op: "last import", Msg: "the change log holds no import", Err: ErrNotFound}
 }
 
-// importReasonPrefix is how an import's change set starts its reason.
-const importReasonPrefix = "import"
+// An import's change set starts its reason with importReasonPrefix and its
+// ID with importIDPrefix.
+const (
+	importReasonPrefix = "import"
+	importIDPrefix     = "import-"
+)
 
-// importReason is the reason of an import's change set: what was imported
-// and which sections it manages.
-func importReason(p *Policy, digest string) string {
-	reason := importReasonPrefix + " sha256:" + digest
-	if len(p.Manages) > 0 {
-		names := make([]string, len(p.Manages))
-		for i, s := range p.Manages {
-			names[i] = string(s)
-		}
-		reason += " managing " + strings.Join(names, ", ")
+// importReason is the reason of an import's change set: which sections it
+// manages, when not all.
+func importReason(p *Policy) string {
+	if len(p.Manages) == 0 {
+		return importReasonPrefix
 	}
-	return reason
+	names := make([]string, len(p.Manages))
+	for i, s := range p.Manages {
+		names[i] = string(s)
+	}
+	return importReasonPrefix + " managing " + strings.Join(names, ", ")
 }
 
 // parseImport reads an import's record from a change set, ok false when
-// the set is not an import. A set by System whose reason is "import" is an
-// import from before imports recorded their digest, of every section.
+// the set is not an import. A set by System whose reason is "import" and
+// whose ID does not hold a digest is an import from before imports
+// recorded one, of every section.
 func parseImport(cs ChangeSet) (rec ImportRecord, ok bool) {
 	if cs.Actor != System {
 		return ImportRecord{}, false
 	}
 	rest, ok := strings.CutPrefix(cs.Reason, importReasonPrefix)
-	if !ok || rest != "" && !strings.HasPrefix(rest, " ") {
+	if !ok || rest != "" && rest[0] != ' ' && rest[0] != ';' {
 		return ImportRecord{}, false
 	}
 	rec = ImportRecord{Revision: cs.Revision, Time: cs.Time}
-	rest, _, _ = strings.Cut(strings.TrimPrefix(rest, " "), ";")
-	digest, managing, _ := strings.Cut(rest, " managing ")
-	rec.Digest = strings.TrimPrefix(digest, "sha256:")
-	if managing != "" {
+	if id, ok := strings.CutPrefix(cs.ID, importIDPrefix); ok {
+		rec.Digest, _, _ = strings.Cut(id, "-")
+	}
+	rest, _, _ = strings.Cut(rest, ";")
+	if managing, ok := strings.CutPrefix(rest, " managing "); ok {
 		for _, name := range strings.Split(managing, ", ") {
 			rec.Manages = append(rec.Manages, Section(name))
 		}
@@ -286,23 +324,35 @@ func scanImports(ctx context.Context, s Store, at Revision, visit func(ImportRec
 	}
 }
 
-// importEdits returns the edits that the changes, written over revision
-// at, would undo: for each changed entity, its newest change after the
-// last import of its section.
-func importEdits(ctx context.Context, s Store, at Revision, p *Policy, changes []Change) ([]Edit, error) {
+// importEdits are the changes made since the last import of each
+// section p manages, newest per entity, as of revision at.
+type importEdits struct {
+	newest  map[entityRef]Edit
+	order   []entityRef // of newest, oldest change first
+	base    map[EntityKind]Revision
+	horizon Revision
+	wanted  map[entityRef]Entity // set by sort
+}
+
+// editsSinceImport reads the change log up to revision at for the edits
+// made since the last import of each section p manages.
+func editsSinceImport(ctx context.Context, s Store, at Revision, p *Policy) (*importEdits, error) {
+	ie := &importEdits{newest: map[entityRef]Edit{}, base: map[EntityKind]Revision{}}
 	if at == 0 {
-		return nil, nil // an empty log: nothing to undo
+		return ie, nil // an empty log: nothing to undo
 	}
-	// The last import of each kind that changes.
-	base := map[EntityKind]Revision{}
-	for _, c := range changes {
-		base[c.Kind] = 0
+	var kinds []EntityKind
+	for _, k := range EntityKinds {
+		if p.ManagesKind(k) {
+			kinds = append(kinds, k)
+			ie.base[k] = 0
+		}
 	}
-	unknown := len(base)
+	unknown := len(kinds)
 	horizon, err := scanImports(ctx, s, at, func(rec ImportRecord) bool {
-		for k, rev := range base {
-			if rev == 0 && (len(rec.Manages) == 0 || slices.Contains(rec.Manages, SectionOf(k))) {
-				base[k] = rec.Revision
+		for _, k := range kinds {
+			if ie.base[k] == 0 && (len(rec.Manages) == 0 || slices.Contains(rec.Manages, SectionOf(k))) {
+				ie.base[k] = rec.Revision
 				unknown--
 			}
 		}
@@ -311,51 +361,93 @@ func importEdits(ctx context.Context, s Store, at Revision, p *Policy, changes [
 	if err != nil {
 		return nil, &Error{Op: "import", Msg: "reading the change log for the last import", Err: err}
 	}
-	oldest := at
-	for _, rev := range base {
-		oldest = min(oldest, rev)
-	}
-	if oldest == at {
-		return nil, nil // every kind was imported at the current revision
-	}
-	page, err := readHistory(ctx, s, HistoryQuery{After: oldest, Before: at + 1}, -1)
-	if err != nil {
-		return nil, &Error{Op: "import", Msg: "reading the change log since the last import", Err: err}
-	}
-	horizon = max(horizon, page.Horizon)
-	// The newest change of each entity after its kind's last import.
-	newest := map[entityRef]Edit{}
-	for _, hs := range page.Sets { // newest first
-		for _, c := range hs.Changes {
-			ref := entityRef{c.Kind, c.Key}
-			if _, seen := newest[ref]; seen || hs.Revision <= base[c.Kind] {
-				continue
+	ie.horizon = horizon
+	// One query per kind from its last import when the store filters the
+	// log; otherwise one read of the log from the oldest of them.
+	queries := make([]HistoryQuery, 0, len(kinds))
+	if _, ok := s.(HistoryReader); ok {
+		for _, k := range kinds {
+			if ie.base[k] < at {
+				queries = append(queries, HistoryQuery{Kind: k, After: ie.base[k], Before: at + 1})
 			}
-			newest[ref] = Edit{Kind: c.Kind, Key: c.Key, Revision: hs.Revision, Actor: hs.Actor, Time: hs.Time, Reason: hs.Reason}
+		}
+	} else {
+		oldest := at
+		for _, k := range kinds {
+			oldest = min(oldest, ie.base[k])
+		}
+		if oldest < at {
+			queries = append(queries, HistoryQuery{After: oldest, Before: at + 1})
 		}
 	}
-	var edits []Edit
-	for _, c := range changes {
-		ref := entityRef{c.Kind, c.Key}
-		if e, ok := newest[ref]; ok {
-			edits = append(edits, e)
-		} else if base[c.Kind] == 0 && horizon > 0 {
-			edits = append(edits, Edit{Kind: c.Kind, Key: c.Key,
-				Reason: fmt.Sprintf("unknown: the change log was pruned up to revision %d and holds no import of %s since", horizon, SectionOf(c.Kind))})
+	for _, q := range queries {
+		page, err := readHistory(ctx, s, q, -1)
+		if err != nil {
+			return nil, &Error{Op: "import", Msg: "reading the change log since the last import", Err: err}
+		}
+		ie.horizon = max(ie.horizon, page.Horizon)
+		for i := len(page.Sets) - 1; i >= 0; i-- { // oldest first: the newest edit stays
+			hs := page.Sets[i]
+			for _, c := range hs.Changes {
+				base, managed := ie.base[c.Kind]
+				if !managed || hs.Revision <= base {
+					continue
+				}
+				ref := entityRef{c.Kind, c.Key}
+				if _, seen := ie.newest[ref]; !seen {
+					ie.order = append(ie.order, ref)
+				}
+				ie.newest[ref] = Edit{Kind: c.Kind, Key: c.Key, Revision: hs.Revision, Actor: hs.Actor, Time: hs.Time, Reason: hs.Reason}
+			}
 		}
 	}
-	return edits, nil
+	return ie, nil
 }
 
-// overwroteText is what an import that overwrote edits adds to its reason.
-func overwroteText(edits []Edit) string {
+// sort splits the edits into those the changes would undo, in the order
+// of the changes, and those the policy already holds (adopted): entities
+// edited since the last import that the import leaves as they are, which
+// the import puts again so that the log says the policy holds them now.
+// An entity edited away and absent from the policy too cannot be put, and
+// is not adopted. An entity that the changes touch, of a kind whose last
+// import was pruned, and that the remaining log does not show, is an edit
+// at revision 0: it may have been edited before the prune.
+func (ie *importEdits) sort(changes []Change, wanted []Entity) (edits, adopted []Edit) {
+	changed := make(map[entityRef]bool, len(changes))
+	for _, c := range changes {
+		ref := entityRef{c.Kind, c.Key}
+		changed[ref] = true
+		if e, ok := ie.newest[ref]; ok {
+			edits = append(edits, e)
+		} else if ie.base[c.Kind] == 0 && ie.horizon > 0 {
+			edits = append(edits, Edit{Kind: c.Kind, Key: c.Key,
+				Reason: fmt.Sprintf("unknown: the change log was pruned up to revision %d and holds no import of %s since", ie.horizon, SectionOf(c.Kind))})
+		}
+	}
+	if len(ie.newest) == 0 {
+		return edits, nil
+	}
+	ie.wanted = make(map[entityRef]Entity, len(ie.newest))
+	for _, e := range wanted {
+		ref := entityRef{e.EntityKind(), e.EntityKey()}
+		if _, edited := ie.newest[ref]; edited && !changed[ref] {
+			ie.wanted[ref] = e
+		}
+	}
+	for _, ref := range ie.order {
+		if ie.wanted[ref] != nil {
+			adopted = append(adopted, ie.newest[ref])
+		}
+	}
+	return edits, adopted
+}
+
+// editsText is what an import adds to its reason about edits that it
+// overwrote or adopted: the first 20 of them.
+func editsText(verb string, edits []Edit) string {
 	const shown = 20
 	var b strings.Builder
-	fmt.Fprintf(&b, "; overwrote %d edit", len(edits))
-	if len(edits) != 1 {
-		b.WriteByte('s')
-	}
-	b.WriteString(": ")
+	fmt.Fprintf(&b, "; %s %d %s: ", verb, len(edits), plural(len(edits), "edit", "edits"))
 	for i, e := range edits {
 		if i == shown {
 			fmt.Fprintf(&b, ", and %d more", len(edits)-shown)
@@ -370,6 +462,14 @@ func overwroteText(edits []Edit) string {
 		}
 	}
 	return b.String()
+}
+
+// AppliedTo returns the policy a store that holds stored holds after
+// Import of p: p's entities in the sections p manages, stored's in the
+// others. It is a copy, without p's tests, Manages and Principals: what
+// "rbac import -dry-run" compares with the store.
+func (p *Policy) AppliedTo(stored *Policy) *Policy {
+	return withManaged(stored, p).Clone()
 }
 
 // withManaged returns the policy the store holds after importing p: p's

@@ -101,9 +101,9 @@ func testImport(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 		if len(log) != 1 {
 			t.Fatalf("the log after the edit holds %d change sets, want the import's", len(log))
 		}
-		wantReason := "import sha256:" + p.Digest() + `; overwrote 1 edit: role "clerk" (revision 2 by alice)`
-		if log[0].Actor != rbac.System || log[0].Reason != wantReason {
-			t.Errorf("the overwriting import's change set: by %q for %q, want by %q for %q", log[0].Actor, log[0].Reason, rbac.System, wantReason)
+		wantReason := "import" + `; overwrote 1 edit: role "clerk" (revision 2 by alice)`
+		if log[0].Actor != rbac.System || log[0].Reason != wantReason || !strings.HasPrefix(log[0].ID, "import-"+p.Digest()+"-") {
+			t.Errorf("the overwriting import's change set: %s by %q for %q, want import-%s-... by %q for %q", log[0].ID, log[0].Actor, log[0].Reason, p.Digest(), rbac.System, wantReason)
 		}
 		if diff := cmp.Diff([]rbac.Entity{edited}, beforeImages(log[0]), cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("the overwritten values kept as Before images (-want +got):\n%s", diff)
@@ -119,6 +119,35 @@ func testImport(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 		}
 		if n := len(mustChanges(t, s, rev)); n != 0 {
 			t.Errorf("a repeated import wrote %d change sets", n)
+		}
+	})
+
+	subtest(t, "AdoptsEdits", newStore, func(t *testing.T, s rbac.Store) {
+		mustImport(t, s, model())
+		changed := edit(t, s, "alice", "clerks read every case", t0, put(edited))
+		// The file takes the console's change: the import puts the
+		// clerk again, unchanged, so that it is the clerk's last import.
+		v2 := model()
+		v2.Roles[0] = edited
+		rev := mustImport(t, s, v2)
+		if rev != changed+1 {
+			t.Fatalf("the import that adopts the edit: revision %d, want %d", rev, changed+1)
+		}
+		log := mustChanges(t, s, changed)
+		wantReason := `import; adopted 1 edit: role "clerk" (revision 2 by alice)`
+		if len(log) != 1 || log[0].Reason != wantReason {
+			t.Fatalf("the adopting import's change sets: %+v, want one for %q", log, wantReason)
+		}
+		if diff := cmp.Diff([]rbac.Change{{Kind: rbac.EntityRole, Key: "clerk", Before: edited, After: edited}}, log[0].Changes, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("the adopting import's changes (-want +got):\n%s", diff)
+		}
+		// A later change to the clerk in the file undoes no edit.
+		v3 := model()
+		v3.Roles[0] = edited
+		v3.Roles[0].Title = "Clerk"
+		next := mustImport(t, s, v3)
+		if again := mustImport(t, s, v3); again != next {
+			t.Errorf("a repeated import: revision %d, want %d", again, next)
 		}
 	})
 
