@@ -13,7 +13,7 @@ import (
 // Snapshot.Check's path, which stays pure and allocation-free; the hooks
 // run on Authorizer.Check and Explain, on compiles and on writes.
 
-// DecisionLog receives every decision Authorizer.Check and Explain make,
+// DecisionLog receives every decision Authorizer.Check, Explain and Plan make,
 // with the request's context (for trace ids). It runs on the request's
 // goroutine, so it must be quick and safe for concurrent use; it must not
 // modify the request.
@@ -62,8 +62,8 @@ func WithLagWarning(d time.Duration) Option { return func(o *options) { o.obs.la
 // (default 1s).
 func WithSlowCompile(d time.Duration) Option { return func(o *options) { o.obs.slowCompile = d } }
 
-// WithDecisionLog calls f with every decision of Authorizer.Check and
-// Authorizer.Explain (never of Snapshot.Check). Several decision logs may
+// WithDecisionLog calls f with every decision of Authorizer.Check,
+// Authorizer.Explain and Authorizer.Plan (never of Snapshot's). Several decision logs may
 // be given; each is called in order. A decision that could not be made
 // (Check returned an error) is not logged: the error is the caller's.
 func WithDecisionLog(f DecisionLog) Option {
