@@ -11,7 +11,7 @@ import (
 
 // Observability: what an Authorizer tells operators. Nothing here is on
 // Snapshot.Check's path, which stays pure and allocation-free; the hooks
-// run on Authorizer.Check and Explain, on compiles and on writes.
+// run on Authorizer.Check, Explain and Plan, on compiles and on writes.
 
 // DecisionLog receives every decision Authorizer.Check, Explain and Plan make,
 // with the request's context (for trace ids). It runs on the request's
