@@ -111,7 +111,7 @@ func (c *console) historyPage(req *request, hq rbac.HistoryQuery, before rbac.Re
 		hq.Before = min(hq.Before, before)
 	}
 	hq.Limit = c.opts.PageSize + 1 // one more tells whether there are older ones
-	page, err = c.authz.Admin(req.rights.actor).HistoryPage(req.r.Context(), hq, maxChangesShown)
+	page, err = req.admin().HistoryPage(req.r.Context(), hq, maxChangesShown)
 	if err != nil {
 		return rbac.HistoryPage{}, false, err
 	}
