@@ -39,8 +39,8 @@ import (
 // in the log after the last import of its section is an edit. So:
 //   - the first import into a store that others wrote to (no import in its
 //     log) refuses to change any entity they wrote: everything was edited
-//     since the last import, as there was none. Into an empty store it
-//     never refuses.
+//     since the last import, as there was none. Into a new store (at
+//     revision 0) it never refuses.
 //   - an edit that the policy already holds (its file took the change,
 //     say from rbac export -since-import) is adopted: the import puts that
 //     entity again, unchanged, and says so in its reason ("; adopted 1
