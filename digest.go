@@ -106,11 +106,21 @@ func digestOfDocument(cs ChangeSet) string {
 }
 
 // appendStdJSONUser appends u as encoding/json writes it after emptyAsNil:
-// Go field names, empty lists as null. TestDigestKnowsUserFields fails
+// Go field names, empty lists as null, empty Name and Email left out. TestDigestKnowsUserFields fails
 // when User gains a field this does not write.
 func appendStdJSONUser(b []byte, u *User) []byte {
 	b = append(b, `{"ID":`...)
 	b = appendStdJSONString(b, string(u.ID))
+	// Name and Email are omitempty: a user without them digests as it
+	// did before they existed.
+	if u.Name != "" {
+		b = append(b, `,"Name":`...)
+		b = appendStdJSONString(b, u.Name)
+	}
+	if u.Email != "" {
+		b = append(b, `,"Email":`...)
+		b = appendStdJSONString(b, u.Email)
+	}
 	b = append(b, `,"AccountType":`...)
 	b = appendStdJSONString(b, string(u.AccountType))
 	b = append(b, `,"Org":`...)

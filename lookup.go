@@ -85,7 +85,8 @@ func (s *Snapshot) User(id UserID) (User, bool) {
 
 // UserQuery selects a page of users, in id order.
 type UserQuery struct {
-	// Contains keeps users whose id or org contains it, ignoring case.
+	// Contains keeps users whose id, name, email or org contains it,
+	// ignoring case ("larsen" finds Sven Larsen).
 	Contains string
 	// After keeps users whose id sorts after it; Before, before it (the
 	// page that ends just before Before). At most one is set.
@@ -127,12 +128,13 @@ func (s *Snapshot) Users(q UserQuery) UserPage {
 			return page
 		}
 	}
-	// A user's org is read (a cache miss per user) only when some org of
-	// the indexed users contains the needle, or for users changed since.
-	orgsMayMatch := false
+	// A user's record is read (a cache miss per user) only when some org
+	// of the indexed users contains the needle or some user has a name or
+	// email, or for users changed since.
+	recordsMayMatch := s.review.named
 	for org := range s.review.orgs {
 		if strings.Contains(strings.ToLower(string(org)), needle) {
-			orgsMayMatch = true
+			recordsMayMatch = true
 			break
 		}
 	}
@@ -141,10 +143,10 @@ func (s *Snapshot) Users(q UserQuery) UserPage {
 			return true
 		}
 		if needle != "" && !strings.Contains(strings.ToLower(id), needle) {
-			if !orgsMayMatch && !s.users.Overlaid(id) {
+			if !recordsMayMatch && !s.users.Overlaid(id) {
 				return true
 			}
-			if !strings.Contains(strings.ToLower(string(rec.user.Org)), needle) {
+			if !containsFold(string(rec.user.Org), needle) && !containsFold(rec.user.Name, needle) && !containsFold(rec.user.Email, needle) {
 				return true
 			}
 		}
@@ -171,6 +173,12 @@ func (s *Snapshot) Users(q UserQuery) UserPage {
 		page.Users = append(page.Users, rec.user.Clone())
 	}
 	return page
+}
+
+// containsFold reports whether s contains needle, a lower-case string,
+// ignoring case.
+func containsFold(s, needle string) bool {
+	return s != "" && strings.Contains(strings.ToLower(s), needle)
 }
 
 // idHeap keeps the page's ids with the one to drop first on top: the

@@ -526,6 +526,9 @@ func (v *validator) user(u *User) {
 	if v.id(EntityUser, key, "id", key) && reservedUserID(u.ID) {
 		v.add(ErrInvalid, EntityUser, key, "the id is reserved: no user may be %s or have an id starting %q", System, BuiltinPermissionPrefix)
 	}
+	if err := checkUserDetails(*u); err != nil {
+		v.add(ErrInvalid, EntityUser, key, "%v", err)
+	}
 	v.accountType(EntityUser, key, u.AccountType)
 	if u.Org != "" {
 		v.id(EntityUser, key, "org", string(u.Org))

@@ -35,6 +35,10 @@ type Options struct {
 	PageSize int
 	// Banner, when set, is shown on every page, e.g. "Development only".
 	Banner string
+	// RequireReason makes a reason required for every change. Without
+	// it a reason is still required for a change that gives anyone a
+	// sensitive permission, and for a revert.
+	RequireReason bool
 }
 
 // console is the http.Handler New returns.
@@ -170,7 +174,11 @@ func (c *console) page(h func(*request) error) http.Handler {
 		}
 		req.csrf = c.token(actor)
 		if r.Method == http.MethodPost {
-			if err := c.checkPost(r, actor); err != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+			if err := c.checkPost(r, actor); errors.Is(err, errFormTooLarge) {
+				c.fail(w, req, http.StatusRequestEntityTooLarge, "The form is too large", "A form may send at most 2 MB; this one sent more, and nothing was changed. Go back and send a smaller change.")
+				return
+			} else if err != nil {
 				c.fail(w, req, http.StatusForbidden, "This form has expired", err.Error())
 				return
 			}

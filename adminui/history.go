@@ -1,7 +1,6 @@
 package adminui
 
 import (
-	"encoding/json"
 	"errors"
 	"slices"
 	"strconv"
@@ -30,11 +29,11 @@ type historySet struct {
 const maxChangesShown = 25
 
 type historyChange struct {
-	Kind          rbac.EntityKind
-	Key           string
-	Op            string
-	Before, After string
-	Cascade       bool
+	Kind    rbac.EntityKind
+	Key     string
+	Op      string
+	Fields  []fieldChange // what the change sets, field by field
+	Cascade bool
 }
 
 const dateLayout = "2006-01-02"
@@ -82,7 +81,7 @@ func (c *console) history(req *request) error {
 			case ch.Before == nil:
 				op = "created"
 			}
-			hs.Changes = append(hs.Changes, historyChange{Kind: ch.Kind, Key: ch.Key, Op: op, Before: entityText(ch.Before), After: entityText(ch.After), Cascade: ch.Cascade})
+			hs.Changes = append(hs.Changes, historyChange{Kind: ch.Kind, Key: ch.Key, Op: op, Fields: fieldChanges(ch.Before, ch.After), Cascade: ch.Cascade})
 		}
 		v.Sets = append(v.Sets, hs)
 	}
@@ -98,19 +97,6 @@ func parseDate(s string) (time.Time, error) {
 		return time.Time{}, badRequest("Enter dates as year-month-day, for example 2026-12-01.")
 	}
 	return t, nil
-}
-
-// entityText shows an entity as indented JSON (grants and scopes in their
-// text form), or "" when absent.
-func entityText(e rbac.Entity) string {
-	if e == nil {
-		return ""
-	}
-	b, err := json.MarshalIndent(e, "", "  ")
-	if err != nil {
-		return err.Error()
-	}
-	return string(b)
 }
 
 // historyPage reads the newest page of change sets that match hq and are
