@@ -44,7 +44,7 @@ func init() {
 		"graph":   {runGraph, "graph FILE...: roles, groups and account types' defaults (-format mermaid|dot)"},
 		"fmt":     {runFmt, "fmt FILE...: canonical YAML to stdout (-w rewrites the files, -l lists those that differ)"},
 		"export":  {runExport, "export -dsn DSN: the store's policy as YAML (-o FILE; -since-import: only what changed since the last import, in the sections it manages, to merge into the file)"},
-		"import":  {runImport, "import -dsn DSN FILE...: make the store hold the policy's managed sections, in one change set; refuses to undo changes made since the last import and lists them (-overwrite undoes them; -dry-run prints the diff)"},
+		"import":  {runImport, "import -dsn DSN FILE...: make the store hold the policy's managed sections, in one change set; refuses to undo changes made since the last import and lists them (-overwrite undoes them; -dry-run prints the diff and writes nothing)"},
 		"migrate": {runMigrate, "migrate -dsn DSN: bring the database schema up to date"},
 		"casbin":  {runCasbin, "casbin MODEL.conf POLICY.csv: a Casbin RBAC policy as rolegraph YAML with tests (-o FILE)"},
 		"help":    {runHelp, "help [COMMAND]: this list, or the command's flags"},

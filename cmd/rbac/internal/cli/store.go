@@ -171,7 +171,7 @@ func exportSinceImport(ctx context.Context, s rbac.Store) ([]byte, error) {
 func runImport(e *env, args []string) int {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	dsn := dsnFlag(fs)
-	dry := fs.Bool("dry-run", false, "print who would gain and lose what, and write nothing")
+	dry := fs.Bool("dry-run", false, "print who would gain and lose what, and write nothing; exit 1 if the import would be refused")
 	format := fs.String("format", "text", "diff `format` for -dry-run: text, markdown or json")
 	overwrite := fs.Bool("overwrite", false, "undo the changes made since the last import by anyone but an import (without it, import refuses and lists them)")
 	files, err := parse(e, fs, args, 1, -1, "-dsn DSN [-overwrite] [-dry-run [-format text|markdown|json]] FILE...")
@@ -203,6 +203,19 @@ func runImport(e *env, args []string) int {
 			return e.fail("import", err)
 		}
 		writeDiff(e.stdout, *format, fmt.Sprintf("%s@%d", "store", rev), files[0], d)
+		opts := []rbac.ImportOption{rbac.DryRun()}
+		if *overwrite {
+			opts = append(opts, rbac.Overwrite())
+		}
+		_, err = rbac.Import(ctx, s, p, opts...)
+		var conflict *rbac.ImportConflict
+		if errors.As(err, &conflict) {
+			writeEdits(e.stderr, "rbac import: the import would be refused: it would undo these changes made since the last import:", conflict.Edits)
+			return ExitFindings
+		}
+		if err != nil {
+			return e.fail("import", err)
+		}
 		return ExitOK
 	}
 	s, done, err := openStore(ctx, *dsn, true)
