@@ -192,9 +192,20 @@ func runImport(e *env, args []string) int {
 	}
 	ctx := context.Background()
 	if *dry {
-		cur, rev, err := storedPolicy(ctx, *dsn)
-		if err != nil {
+		// Read only: a database never migrated holds the empty policy,
+		// which an import never refuses.
+		cur, rev := &rbac.Policy{}, rbac.Revision(0)
+		s, done, err := openStore(ctx, *dsn, false)
+		switch {
+		case errors.Is(err, sqlstore.ErrNotMigrated):
+			s = nil
+		case err != nil:
 			return e.fail("import", err)
+		default:
+			defer done()
+			if cur, rev, err = s.Load(ctx); err != nil {
+				return e.fail("import", err)
+			}
 		}
 		// What the store would hold: the file's managed sections and the
 		// store's others.
@@ -203,6 +214,9 @@ func runImport(e *env, args []string) int {
 			return e.fail("import", err)
 		}
 		writeDiff(e.stdout, *format, fmt.Sprintf("%s@%d", "store", rev), files[0], d)
+		if s == nil {
+			return ExitOK
+		}
 		opts := []rbac.ImportOption{rbac.DryRun()}
 		if *overwrite {
 			opts = append(opts, rbac.Overwrite())
@@ -253,20 +267,6 @@ func runImport(e *env, args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "imported %s: revision %d\n", files[0], rev)
 	return ExitOK
-}
-
-// storedPolicy reads the store's policy without writing anything. A
-// database that was never migrated holds the empty policy, at revision 0.
-func storedPolicy(ctx context.Context, dsn string) (*rbac.Policy, rbac.Revision, error) {
-	s, done, err := openStore(ctx, dsn, false)
-	if errors.Is(err, sqlstore.ErrNotMigrated) {
-		return &rbac.Policy{}, 0, nil
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	defer done()
-	return s.Load(ctx)
 }
 
 // writeEdits lists edits under a title, one a line: what, at which
