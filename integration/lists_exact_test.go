@@ -129,6 +129,10 @@ func TestListsExact(t *testing.T) {
 				v := pick(field)
 				links = append(links, linkRow{table, []any{int64(i), v, v}})
 			}
+			if i%50 == 0 { // a link row of no record
+				v := pools[field][0]
+				links = append(links, linkRow{table, []any{nil, v, v}})
+			}
 		}
 	}
 	for _, id := range textIDs {
@@ -137,6 +141,7 @@ func TestListsExact(t *testing.T) {
 		for range r.IntN(3) {
 			links = append(links, linkRow{"exact_text_assignees", []any{id, id, pick("user")}})
 		}
+		links = append(links, linkRow{"exact_text_assignees", []any{nil, nil, "cara"}})
 	}
 
 	forEachDatabase(t, func(t *testing.T, db database) {

@@ -23,7 +23,8 @@ type Table struct {
 	// as text, right for any type but served by no index.
 	IDType IDType
 	// Inactive is a boolean column, true for inactive records (closed,
-	// archived; Resource.Inactive). Empty: every record is active.
+	// archived; Resource.Inactive); NULL counts as inactive. Empty: every
+	// record is active.
 	Inactive string
 	// Assignees, Workgroups and Owners say where a record's values are. A
 	// field left empty means the records have none of them (Owners must be
@@ -38,7 +39,8 @@ type Table struct {
 type Values struct {
 	// Column is a column of the table holding at most one value (NULL: none).
 	Column string
-	// Link is a table of (record id, value) rows, one per value.
+	// Link is a table of (record id, value) rows, one per value; a row
+	// with a NULL value or record is no value of any record.
 	Link *Link
 	// Stored is for Owners only: the owners are stored Ownership records,
 	// looked up by the plan's kind and the record's id.
@@ -85,11 +87,11 @@ const (
 	// index. Only ids in the form strconv.FormatInt gives can name such a
 	// record; others ("007", "x") match none, without an error.
 	IDInteger
-	// IDText: a text column (CHAR, VARCHAR, TEXT), compared byte for byte
-	// with the stored ids whatever the column's collation. The id's index
-	// serves lookups from the owned ids when the column has the database's
-	// default collation on PostgreSQL, utf8mb4_bin on MariaDB/MySQL,
-	// BINARY on SQLite.
+	// IDText: a text column (VARCHAR, TEXT), compared byte for byte with
+	// the stored ids and with link tables' record columns whatever the
+	// column's collation. The id's index serves lookups from the owned
+	// ids when the column has the database's default collation on
+	// PostgreSQL, any utf8mb4 collation on MariaDB, BINARY on SQLite.
 	IDText
 )
 
