@@ -101,7 +101,7 @@ func TestWhere(t *testing.T) {
 			want{`"cases"."closed" = FALSE AND ("cases"."assignee" COLLATE BINARY = ? OR "cases"."id" IN (SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" COLLATE BINARY IN (?, ?)))`,
 				[]any{"alice--", "leeds--/", "north--"}}},
 		{"the same on PostgreSQL: each value in the column's collation (its index) and in C (exact)", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, cases, sqlstore.Postgres,
-			want{`"cases"."closed" = FALSE AND (("cases"."assignee" = $1 AND "cases"."assignee" COLLATE "C" = $1) OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND (rbac_w."workgroup" IN ($2, $3) AND rbac_w."workgroup" COLLATE "C" IN ($2, $3))))`,
+			want{`"cases"."closed" = FALSE AND (("cases"."assignee" = $1 AND CASE WHEN "cases"."assignee" COLLATE "C" = $1 THEN 1 END IS NOT NULL) OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND (rbac_w."workgroup" IN ($2, $3) AND CASE WHEN rbac_w."workgroup" COLLATE "C" IN ($2, $3) THEN 1 END IS NOT NULL)))`,
 				[]any{"alice--", "leeds--/", "north--"}}},
 		{"the same on MariaDB: backquotes, values as binary strings (no padding)", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, cases, sqlstore.MySQL,
 			want{"`cases`.`closed` = FALSE AND (`cases`.`assignee` = CAST(? AS BINARY) OR (SELECT 1 FROM `app`.`case_workgroups` AS rbac_w WHERE rbac_w.`case_id` = `cases`.`id` AND rbac_w.`workgroup` IN (CAST(? AS BINARY), CAST(? AS BINARY)) LIMIT 1) IS NOT NULL)",
@@ -110,12 +110,12 @@ func TestWhere(t *testing.T) {
 			want{`"cases"."closed" = FALSE AND "cases"."id" IN (SELECT rbac_a."case_id" FROM "case_assignees" AS rbac_a WHERE rbac_a."user_id" COLLATE BINARY = ? UNION ALL SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" COLLATE BINARY IN (?, ?))`,
 				[]any{"alice--", "leeds--/", "north--"}}},
 		{"two link tables on PostgreSQL: correlated EXISTS each", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, linked, sqlstore.Postgres,
-			want{`"cases"."closed" = FALSE AND (EXISTS (SELECT 1 FROM "case_assignees" AS rbac_a WHERE rbac_a."case_id" = "cases"."id" AND (rbac_a."user_id" = $1 AND rbac_a."user_id" COLLATE "C" = $1)) OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND (rbac_w."workgroup" IN ($2, $3) AND rbac_w."workgroup" COLLATE "C" IN ($2, $3))))`,
+			want{`"cases"."closed" = FALSE AND (EXISTS (SELECT 1 FROM "case_assignees" AS rbac_a WHERE rbac_a."case_id" = "cases"."id" AND (rbac_a."user_id" = $1 AND CASE WHEN rbac_a."user_id" COLLATE "C" = $1 THEN 1 END IS NOT NULL)) OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND (rbac_w."workgroup" IN ($2, $3) AND CASE WHEN rbac_w."workgroup" COLLATE "C" IN ($2, $3) THEN 1 END IS NOT NULL)))`,
 				[]any{"alice--", "leeds--/", "north--"}}},
 		{"text ids, link tables on SQLite: the record's id compared in BINARY", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, textLinked, sqlstore.SQLite,
 			want{`"cases"."closed" = FALSE AND "cases"."id" COLLATE BINARY IN (SELECT rbac_a."case_id" FROM "case_assignees" AS rbac_a WHERE rbac_a."user_id" COLLATE BINARY = ? UNION ALL SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" COLLATE BINARY IN (?, ?))`, []any{"alice--", "leeds--/", "north--"}}},
 		{"text ids, link tables on PostgreSQL: the record's id in the link's collation and in C", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, textLinked, sqlstore.Postgres,
-			want{`"cases"."closed" = FALSE AND (EXISTS (SELECT 1 FROM "case_assignees" AS rbac_a WHERE rbac_a."case_id" = "cases"."id" AND rbac_a."case_id" COLLATE "C" = "cases"."id" AND (rbac_a."user_id" = $1 AND rbac_a."user_id" COLLATE "C" = $1)) OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND rbac_w."case_id" COLLATE "C" = "cases"."id" AND (rbac_w."workgroup" IN ($2, $3) AND rbac_w."workgroup" COLLATE "C" IN ($2, $3))))`, []any{"alice--", "leeds--/", "north--"}}},
+			want{`"cases"."closed" = FALSE AND (EXISTS (SELECT 1 FROM "case_assignees" AS rbac_a WHERE rbac_a."case_id" = "cases"."id" AND CASE WHEN rbac_a."case_id" COLLATE "C" = "cases"."id" THEN 1 END IS NOT NULL AND (rbac_a."user_id" = $1 AND CASE WHEN rbac_a."user_id" COLLATE "C" = $1 THEN 1 END IS NOT NULL)) OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND CASE WHEN rbac_w."case_id" COLLATE "C" = "cases"."id" THEN 1 END IS NOT NULL AND (rbac_w."workgroup" IN ($2, $3) AND CASE WHEN rbac_w."workgroup" COLLATE "C" IN ($2, $3) THEN 1 END IS NOT NULL)))`, []any{"alice--", "leeds--/", "north--"}}},
 		{"text ids, link tables on MariaDB: the record's id as bytes both ways", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, textLinked, sqlstore.MySQL,
 			want{"`cases`.`closed` = FALSE AND ((SELECT 1 FROM `case_assignees` AS rbac_a WHERE rbac_a.`case_id` = CAST(`cases`.`id` AS BINARY) AND `cases`.`id` = CAST(rbac_a.`case_id` AS BINARY) AND rbac_a.`user_id` = CAST(? AS BINARY) LIMIT 1) IS NOT NULL OR (SELECT 1 FROM `app`.`case_workgroups` AS rbac_w WHERE rbac_w.`case_id` = CAST(`cases`.`id` AS BINARY) AND `cases`.`id` = CAST(rbac_w.`case_id` AS BINARY) AND rbac_w.`workgroup` IN (CAST(? AS BINARY), CAST(? AS BINARY)) LIMIT 1) IS NOT NULL)", []any{"alice--", "leeds--/", "north--"}}},
 		{"global: active records", rbac.PlanRequest{User: "bob", Permission: "case.read", Kind: "case"}, cases, sqlstore.SQLite,
@@ -125,7 +125,7 @@ func TestWhere(t *testing.T) {
 		{"none: nothing", rbac.PlanRequest{User: "nobody", Permission: "case.read", Kind: "case"}, cases, sqlstore.SQLite,
 			want{`1 = 0`, nil}},
 		{"owners in a link table", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, services, sqlstore.Postgres,
-			want{`"s"."retired" = FALSE AND EXISTS (SELECT 1 FROM "service_owners" AS rbac_o WHERE rbac_o."service_id" = "s"."id" AND (rbac_o."org" = $1 AND rbac_o."org" COLLATE "C" = $1))`, []any{"hmrc"}}},
+			want{`"s"."retired" = FALSE AND EXISTS (SELECT 1 FROM "service_owners" AS rbac_o WHERE rbac_o."service_id" = "s"."id" AND (rbac_o."org" = $1 AND CASE WHEN rbac_o."org" COLLATE "C" = $1 THEN 1 END IS NOT NULL))`, []any{"hmrc"}}},
 		{"owners stored by sqlstore in the same database", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, stored, sqlstore.Postgres,
 			want{`"s"."retired" = FALSE AND CAST("s"."id" AS TEXT) COLLATE "C" IN (SELECT rbac_o.id FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = $1 AND rbac_o.org = $2)`, []any{"service", "hmrc"}}},
 		{"owners stored in the snapshot", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, snapOwned, sqlstore.SQLite,
@@ -259,7 +259,7 @@ func TestWhereLongListsAreOneParameter(t *testing.T) {
 	plan := snap.Plan(rbac.PlanRequest{User: "boss", Permission: "case.read", Kind: "case"})
 	for d, want := range map[sqlstore.Dialect]string{
 		sqlstore.SQLite:   `rbac_w."wg" COLLATE BINARY IN (SELECT value FROM json_each(?))`,
-		sqlstore.Postgres: `(rbac_w."wg" = ANY(CAST($1 AS text[])) AND rbac_w."wg" COLLATE "C" = ANY(CAST($1 AS text[])))`,
+		sqlstore.Postgres: `(rbac_w."wg" = ANY(CAST($1 AS text[])) AND CASE WHEN rbac_w."wg" COLLATE "C" = ANY(CAST($1 AS text[])) THEN 1 END IS NOT NULL)`,
 		sqlstore.MySQL:    "(rbac_w.`wg`, CAST(rbac_w.`wg` AS BINARY)) IN (SELECT rbac_j.v, rbac_j.b FROM JSON_TABLE(?, '$[*]' COLUMNS (v VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$', b VARBINARY(128) PATH '$')) AS rbac_j)",
 	} {
 		clause, args, err := sqlfilter.Where(plan, sqlfilter.Table{Name: "cases", ID: "id", Workgroups: sqlfilter.Values{Link: &sqlfilter.Link{Table: "cw", Record: "case_id", Value: "wg"}}}, d)
@@ -297,7 +297,7 @@ func ExampleWhere() {
 	fmt.Println(args...)
 	// Output:
 	// case records that are active and (assigned to alice-- or in workgroup leeds--/, north--)
-	// SELECT id FROM cases WHERE "cases"."closed" = FALSE AND (("cases"."assignee" = $1 AND "cases"."assignee" COLLATE "C" = $1) OR ("cases"."workgroup" IN ($2, $3) AND "cases"."workgroup" COLLATE "C" IN ($2, $3))) ORDER BY id LIMIT 50
+	// SELECT id FROM cases WHERE "cases"."closed" = FALSE AND (("cases"."assignee" = $1 AND CASE WHEN "cases"."assignee" COLLATE "C" = $1 THEN 1 END IS NOT NULL) OR ("cases"."workgroup" IN ($2, $3) AND CASE WHEN "cases"."workgroup" COLLATE "C" IN ($2, $3) THEN 1 END IS NOT NULL)) ORDER BY id LIMIT 50
 	// alice-- leeds--/ north--
 }
 
@@ -319,7 +319,7 @@ func TestWhereAfter(t *testing.T) {
 			`"cases"."id" > ? AND "cases"."closed" = FALSE AND "cases"."id" IN (SELECT rbac_a."case_id" FROM "case_assignees" AS rbac_a WHERE rbac_a."user_id" COLLATE BINARY = ? AND rbac_a."case_id" > ? UNION ALL SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" COLLATE BINARY IN (?, ?) AND rbac_w."case_id" > ?)`,
 			[]any{int64(500), "alice--", int64(500), "leeds--/", "north--", int64(500)}}},
 		{"PostgreSQL: the bound inside each EXISTS", sqlstore.Postgres, want{
-			`"cases"."id" > $1 AND "cases"."closed" = FALSE AND (EXISTS (SELECT 1 FROM "case_assignees" AS rbac_a WHERE rbac_a."case_id" = "cases"."id" AND (rbac_a."user_id" = $2 AND rbac_a."user_id" COLLATE "C" = $2) AND rbac_a."case_id" > $3) OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND (rbac_w."workgroup" IN ($4, $5) AND rbac_w."workgroup" COLLATE "C" IN ($4, $5)) AND rbac_w."case_id" > $6))`,
+			`"cases"."id" > $1 AND "cases"."closed" = FALSE AND (EXISTS (SELECT 1 FROM "case_assignees" AS rbac_a WHERE rbac_a."case_id" = "cases"."id" AND (rbac_a."user_id" = $2 AND CASE WHEN rbac_a."user_id" COLLATE "C" = $2 THEN 1 END IS NOT NULL) AND rbac_a."case_id" > $3) OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND (rbac_w."workgroup" IN ($4, $5) AND CASE WHEN rbac_w."workgroup" COLLATE "C" IN ($4, $5) THEN 1 END IS NOT NULL) AND rbac_w."case_id" > $6))`,
 			[]any{int64(500), "alice--", int64(500), "leeds--/", "north--", int64(500)}}},
 	} {
 		clause, args, err := sqlfilter.WhereAfter(plan, linked, tt.d, int64(500))
