@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -424,6 +425,139 @@ func selectIDs(ctx context.Context, t *testing.T, h *sql.DB, q string, args []an
 	}
 	if err := rs.Err(); err != nil {
 		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestListsNulls: what a NULL means in each mapped column (sqlfilter's
+// doc), row by row, on every database: the rows each plan selects are the
+// ones written here, and the ones Check allows for the records described
+// as the doc says (a NULL closed flag inactive, a NULL value no value, a
+// link row with a NULL record nobody's).
+func TestListsNulls(t *testing.T) {
+	type row struct {
+		id                  int64
+		closed              any
+		lead, home, owner   any
+		linkRecord, linkVal any // one row of the assignees' link table, if linkVal or linkRecord is set
+		reason              string
+	}
+	rows := []row{
+		{1, nil, "cara", nil, "dfe--", int64(1), "cara", "NULL closed: inactive, so only ann's scope all reaches it"},
+		{2, false, nil, "region-0--", "hmrc", nil, nil, "NULL lead: assigned to nobody, but in cara's workgroup"},
+		{3, false, nil, nil, "hmrc", nil, nil, "NULL lead and home: reached through global scope only"},
+		{4, false, "cara", nil, nil, int64(4), "cara", "NULL owner: owned by no org, so no plan with an owner condition reaches it"},
+		{5, false, "cara", nil, "hmrc", nil, "cara", "link row with a NULL record: belongs to no record, so 5 is not linked to cara"},
+		{6, false, nil, nil, "hmrc", int64(6), nil, "link row with a NULL value: no assignee"},
+		{7, true, "cara", nil, "hmrc", int64(7), "cara", "control: inactive"},
+		{8, false, "cara", nil, "hmrc", int64(8), "cara", "control: assigned to cara, owned by hmrc"},
+	}
+	columns := sqlfilter.Table{Name: "null_cases", ID: "id", Inactive: "closed",
+		Assignees: sqlfilter.Values{Column: "lead"}, Workgroups: sqlfilter.Values{Column: "home"}, Owners: sqlfilter.Values{Column: "owner"}}
+	links := columns
+	links.Assignees = sqlfilter.Values{Link: &sqlfilter.Link{Table: "null_links", Record: "case_id", Value: "value"}}
+	tests := []struct {
+		user  rbac.UserID
+		table sqlfilter.Table
+		want  []int64
+	}{
+		{"cara", columns, []int64{2, 5, 8}},
+		{"cara", links, []int64{2, 8}},
+		{"bea", columns, []int64{2, 3, 4, 5, 6, 8}}, // global and the bypass: active ones
+		{"bea", links, []int64{2, 3, 4, 5, 6, 8}},
+		{"ann", columns, []int64{1}}, // scope all, owned by dfe--
+		{"gil", links, []int64{2, 3, 5, 6, 8}},
+	}
+	var legend strings.Builder
+	for _, r := range rows {
+		fmt.Fprintf(&legend, "\n  row %d: %s", r.id, r.reason)
+	}
+	forEachDatabase(t, func(t *testing.T, db database) {
+		ctx := context.Background()
+		h, a := listSetup(t, db, nil, nil)
+		snap := a.Snapshot()
+		suffix := ""
+		if db.dialect == sqlstore.MySQL {
+			suffix = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+		}
+		for _, stmt := range []string{
+			"CREATE TABLE null_cases (id BIGINT NOT NULL PRIMARY KEY, closed BOOLEAN NULL, lead VARCHAR(128) NULL, home VARCHAR(128) NULL, owner VARCHAR(128) NULL)" + suffix,
+			"CREATE TABLE null_links (case_id BIGINT NULL, value VARCHAR(128) NULL)" + suffix,
+		} {
+			if _, err := h.ExecContext(ctx, stmt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tx, err := h.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cases, linkRows [][]any
+		for _, r := range rows {
+			cases = append(cases, []any{r.id, r.closed, r.lead, r.home, r.owner})
+			if r.linkRecord != nil || r.linkVal != nil {
+				linkRows = append(linkRows, []any{r.linkRecord, r.linkVal})
+			}
+		}
+		insertRows(ctx, t, tx, db.dialect, "null_cases", cases)
+		insertRows(ctx, t, tx, db.dialect, "null_links", linkRows)
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range tests {
+			req := rbac.PlanRequest{User: tt.user, Permission: "case.read", Kind: listKind}
+			where, args, err := sqlfilter.Where(snap.Plan(req), tt.table, db.dialect)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var byCheck []int64
+			for _, r := range rows {
+				res := rbac.Resource{Kind: listKind, ID: strconv.FormatInt(r.id, 10), Inactive: r.closed != false, Owners: []rbac.OrgSlug{}}
+				if s, ok := r.owner.(string); ok {
+					res.Owners = append(res.Owners, rbac.OrgSlug(s))
+				}
+				if s, ok := r.home.(string); ok {
+					res.Workgroups = []rbac.WorkgroupID{rbac.WorkgroupID(s)}
+				}
+				if tt.table.Assignees.Column != "" {
+					if s, ok := r.lead.(string); ok {
+						res.Assignees = []rbac.UserID{rbac.UserID(s)}
+					}
+				} else if s, ok := r.linkVal.(string); ok && r.linkRecord != nil {
+					res.Assignees = []rbac.UserID{rbac.UserID(s)}
+				}
+				if snap.Check(rbac.Request{User: tt.user, Permission: "case.read", Resource: &res}).Allowed {
+					byCheck = append(byCheck, r.id)
+				}
+			}
+			if diff := cmp.Diff(tt.want, byCheck); diff != "" {
+				t.Errorf("%s via %s: Check on the records as the doc describes them (-want +Check):\n%s%s", tt.user, describeAssignees(tt.table), diff, legend.String())
+			}
+			if diff := cmp.Diff(tt.want, listRowIDs(ctx, t, h, "SELECT id FROM null_cases WHERE "+where+" ORDER BY id", args)); diff != "" {
+				t.Errorf("%s via %s: WHERE %s %v (-want +SQL):\n%s%s", tt.user, describeAssignees(tt.table), where, args, diff, legend.String())
+			}
+		}
+	})
+}
+
+func describeAssignees(t sqlfilter.Table) string {
+	if t.Assignees.Link != nil {
+		return "the assignees' link table"
+	}
+	return "the lead column"
+}
+
+// listRowIDs runs q and returns the integer ids it selects, in order.
+func listRowIDs(ctx context.Context, t *testing.T, h *sql.DB, q string, args []any) []int64 {
+	t.Helper()
+	var out []int64
+	for _, s := range selectIDs(ctx, t, h, q, args) {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, n)
 	}
 	slices.Sort(out)
 	return out
