@@ -77,12 +77,12 @@
 //
 // Mapped value columns must be text (VARCHAR, TEXT): PostgreSQL refuses
 // COLLATE "C" on other types (uuid, integers), and a CHAR(n) column there
-// is read back padded to n but compared without the padding. Text ids are compared
-// byte for byte with stored owners (IDText, IDAnyType) and, with IDText,
-// joined byte for byte with link tables; other id types join link tables
-// with the database's = (exact for integers). Ids and values are
-// identifiers, ASCII, so any ASCII-compatible character set gives the
-// same bytes.
+// is read back padded to n but compared without the padding. Unless
+// Table.IDType says the ids are integers, they are compared byte for byte
+// as text with stored owners and with link tables' record columns (with
+// IDAnyType beside the database's own =, which the link table's index
+// serves). Ids and values are identifiers, ASCII, so any ASCII-compatible
+// character set gives the same bytes.
 //
 // # NULL
 //

@@ -348,14 +348,21 @@ func (b *builder) idAsText() string {
 }
 
 // sameRecord is "the link table's record column names the table's
-// record": for text ids (IDText) byte for byte, as in idEquals; other
-// id types compare with the database's = (exact for integers).
+// record", byte for byte unless the ids are said to be integers: with
+// IDText as in idEquals; with the type unsaid, the database's = (which
+// the link table's index serves, exact for integers) and the two as text
+// compared byte for byte, which for integers is the same test again.
 func (b *builder) sameRecord(record string) string {
 	id := b.col(b.t.ID)
-	if b.t.IDType != IDText {
+	switch {
+	case b.t.IDType == IDInteger:
 		return record + " = " + id
+	case b.t.IDType == IDText:
+		return b.idEquals(record, id)
+	case b.d == sqlstore.Postgres:
+		return record + " = " + id + " AND " + unestimated(b.exact("CAST("+record+" AS TEXT)")+" = CAST("+id+" AS TEXT)")
 	}
-	return b.idEquals(record, id)
+	return record + " = " + id + " AND " + b.exact(record) + " = " + b.exact(id) // MariaDB/MySQL; SQLite joins in anyOf
 }
 
 // idEquals is "text column a equals text column b, byte for byte", in a
@@ -515,7 +522,7 @@ func (b *builder) anyOf(alts []alternative) string {
 	}
 	if len(union) > 0 {
 		id := b.col(b.t.ID)
-		if b.t.IDType == IDText {
+		if b.t.IDType != IDInteger {
 			id = b.exact(id) // the IN compares in the left side's collation
 		}
 		or = append(or, id+" IN ("+strings.Join(union, " UNION ALL ")+")")

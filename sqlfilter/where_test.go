@@ -98,19 +98,19 @@ func TestWhere(t *testing.T) {
 		want    want
 	}{
 		{"mine or workgroup (descendants expanded), active, SQLite", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, cases, sqlstore.SQLite,
-			want{`"cases"."closed" = FALSE AND ("cases"."assignee" COLLATE BINARY = ? OR "cases"."id" IN (SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" COLLATE BINARY IN (?, ?)))`,
+			want{`"cases"."closed" = FALSE AND ("cases"."assignee" COLLATE BINARY = ? OR "cases"."id" COLLATE BINARY IN (SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" COLLATE BINARY IN (?, ?)))`,
 				[]any{"alice--", "leeds--/", "north--"}}},
 		{"the same on PostgreSQL: each value in the column's collation (its index) and in C (exact)", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, cases, sqlstore.Postgres,
-			want{`"cases"."closed" = FALSE AND (("cases"."assignee" = $1 AND CASE WHEN "cases"."assignee" COLLATE "C" = $1 THEN 1 END IS NOT NULL) OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND (rbac_w."workgroup" IN ($2, $3) AND CASE WHEN rbac_w."workgroup" COLLATE "C" IN ($2, $3) THEN 1 END IS NOT NULL)))`,
+			want{`"cases"."closed" = FALSE AND (("cases"."assignee" = $1 AND CASE WHEN "cases"."assignee" COLLATE "C" = $1 THEN 1 END IS NOT NULL) OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND CASE WHEN CAST(rbac_w."case_id" AS TEXT) COLLATE "C" = CAST("cases"."id" AS TEXT) THEN 1 END IS NOT NULL AND (rbac_w."workgroup" IN ($2, $3) AND CASE WHEN rbac_w."workgroup" COLLATE "C" IN ($2, $3) THEN 1 END IS NOT NULL)))`,
 				[]any{"alice--", "leeds--/", "north--"}}},
 		{"the same on MariaDB: backquotes, values as binary strings (no padding)", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, cases, sqlstore.MySQL,
-			want{"`cases`.`closed` = FALSE AND (`cases`.`assignee` = CAST(? AS BINARY) OR (SELECT 1 FROM `app`.`case_workgroups` AS rbac_w WHERE rbac_w.`case_id` = `cases`.`id` AND rbac_w.`workgroup` IN (CAST(? AS BINARY), CAST(? AS BINARY)) LIMIT 1) IS NOT NULL)",
+			want{"`cases`.`closed` = FALSE AND (`cases`.`assignee` = CAST(? AS BINARY) OR (SELECT 1 FROM `app`.`case_workgroups` AS rbac_w WHERE rbac_w.`case_id` = `cases`.`id` AND CAST(rbac_w.`case_id` AS BINARY) = CAST(`cases`.`id` AS BINARY) AND rbac_w.`workgroup` IN (CAST(? AS BINARY), CAST(? AS BINARY)) LIMIT 1) IS NOT NULL)",
 				[]any{"alice--", "leeds--/", "north--"}}},
 		{"two link tables on SQLite: one IN over their UNION ALL", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, linked, sqlstore.SQLite,
-			want{`"cases"."closed" = FALSE AND "cases"."id" IN (SELECT rbac_a."case_id" FROM "case_assignees" AS rbac_a WHERE rbac_a."user_id" COLLATE BINARY = ? UNION ALL SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" COLLATE BINARY IN (?, ?))`,
+			want{`"cases"."closed" = FALSE AND "cases"."id" COLLATE BINARY IN (SELECT rbac_a."case_id" FROM "case_assignees" AS rbac_a WHERE rbac_a."user_id" COLLATE BINARY = ? UNION ALL SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" COLLATE BINARY IN (?, ?))`,
 				[]any{"alice--", "leeds--/", "north--"}}},
 		{"two link tables on PostgreSQL: correlated EXISTS each", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, linked, sqlstore.Postgres,
-			want{`"cases"."closed" = FALSE AND (EXISTS (SELECT 1 FROM "case_assignees" AS rbac_a WHERE rbac_a."case_id" = "cases"."id" AND (rbac_a."user_id" = $1 AND CASE WHEN rbac_a."user_id" COLLATE "C" = $1 THEN 1 END IS NOT NULL)) OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND (rbac_w."workgroup" IN ($2, $3) AND CASE WHEN rbac_w."workgroup" COLLATE "C" IN ($2, $3) THEN 1 END IS NOT NULL)))`,
+			want{`"cases"."closed" = FALSE AND (EXISTS (SELECT 1 FROM "case_assignees" AS rbac_a WHERE rbac_a."case_id" = "cases"."id" AND CASE WHEN CAST(rbac_a."case_id" AS TEXT) COLLATE "C" = CAST("cases"."id" AS TEXT) THEN 1 END IS NOT NULL AND (rbac_a."user_id" = $1 AND CASE WHEN rbac_a."user_id" COLLATE "C" = $1 THEN 1 END IS NOT NULL)) OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND CASE WHEN CAST(rbac_w."case_id" AS TEXT) COLLATE "C" = CAST("cases"."id" AS TEXT) THEN 1 END IS NOT NULL AND (rbac_w."workgroup" IN ($2, $3) AND CASE WHEN rbac_w."workgroup" COLLATE "C" IN ($2, $3) THEN 1 END IS NOT NULL)))`,
 				[]any{"alice--", "leeds--/", "north--"}}},
 		{"text ids, link tables on SQLite: the record's id compared in BINARY", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, textLinked, sqlstore.SQLite,
 			want{`"cases"."closed" = FALSE AND "cases"."id" COLLATE BINARY IN (SELECT rbac_a."case_id" FROM "case_assignees" AS rbac_a WHERE rbac_a."user_id" COLLATE BINARY = ? UNION ALL SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" COLLATE BINARY IN (?, ?))`, []any{"alice--", "leeds--/", "north--"}}},
@@ -125,7 +125,7 @@ func TestWhere(t *testing.T) {
 		{"none: nothing", rbac.PlanRequest{User: "nobody", Permission: "case.read", Kind: "case"}, cases, sqlstore.SQLite,
 			want{`1 = 0`, nil}},
 		{"owners in a link table", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, services, sqlstore.Postgres,
-			want{`"s"."retired" = FALSE AND EXISTS (SELECT 1 FROM "service_owners" AS rbac_o WHERE rbac_o."service_id" = "s"."id" AND (rbac_o."org" = $1 AND CASE WHEN rbac_o."org" COLLATE "C" = $1 THEN 1 END IS NOT NULL))`, []any{"hmrc"}}},
+			want{`"s"."retired" = FALSE AND EXISTS (SELECT 1 FROM "service_owners" AS rbac_o WHERE rbac_o."service_id" = "s"."id" AND CASE WHEN CAST(rbac_o."service_id" AS TEXT) COLLATE "C" = CAST("s"."id" AS TEXT) THEN 1 END IS NOT NULL AND (rbac_o."org" = $1 AND CASE WHEN rbac_o."org" COLLATE "C" = $1 THEN 1 END IS NOT NULL))`, []any{"hmrc"}}},
 		{"owners stored by sqlstore in the same database", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, stored, sqlstore.Postgres,
 			want{`"s"."retired" = FALSE AND CAST("s"."id" AS TEXT) COLLATE "C" IN (SELECT rbac_o.id FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = $1 AND rbac_o.org = $2)`, []any{"service", "hmrc"}}},
 		{"owners stored by sqlstore, id type unsaid, MariaDB: bytes on both sides, so the subquery is materialized", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, stored, sqlstore.MySQL,
@@ -154,7 +154,7 @@ func TestWhere(t *testing.T) {
 		{"owners in the snapshot, text ids", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, withIDType(snapOwned, sqlfilter.IDText), sqlstore.MySQL,
 			want{"`s`.`retired` = FALSE AND `s`.`id` IN (CAST(? AS BINARY), CAST(? AS BINARY))", []any{"09", "9"}}},
 		{"scope all with ownership: inactive too, owned", rbac.PlanRequest{User: "arch", Permission: "service.edit", Kind: "service"}, services, sqlstore.SQLite,
-			want{`"s"."id" IN (SELECT rbac_o."service_id" FROM "service_owners" AS rbac_o WHERE rbac_o."org" COLLATE BINARY = ?)`, []any{"hmrc"}}},
+			want{`"s"."id" COLLATE BINARY IN (SELECT rbac_o."service_id" FROM "service_owners" AS rbac_o WHERE rbac_o."org" COLLATE BINARY = ?)`, []any{"hmrc"}}},
 		{"no inactive column: every record is active", rbac.PlanRequest{User: "bob", Permission: "case.read", Kind: "case"}, sqlfilter.Table{Name: "cases", ID: "id"}, sqlstore.SQLite,
 			want{`1 = 1`, nil}},
 		{"no assignee or workgroup columns: mine and workgroup reach nothing", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, sqlfilter.Table{Name: "cases", ID: "id"}, sqlstore.SQLite,
@@ -320,10 +320,10 @@ func TestWhereAfter(t *testing.T) {
 		want want
 	}{
 		{"SQLite: the bound on the record and inside the union", sqlstore.SQLite, want{
-			`"cases"."id" > ? AND "cases"."closed" = FALSE AND "cases"."id" IN (SELECT rbac_a."case_id" FROM "case_assignees" AS rbac_a WHERE rbac_a."user_id" COLLATE BINARY = ? AND rbac_a."case_id" > ? UNION ALL SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" COLLATE BINARY IN (?, ?) AND rbac_w."case_id" > ?)`,
+			`"cases"."id" > ? AND "cases"."closed" = FALSE AND "cases"."id" COLLATE BINARY IN (SELECT rbac_a."case_id" FROM "case_assignees" AS rbac_a WHERE rbac_a."user_id" COLLATE BINARY = ? AND rbac_a."case_id" > ? UNION ALL SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" COLLATE BINARY IN (?, ?) AND rbac_w."case_id" > ?)`,
 			[]any{int64(500), "alice--", int64(500), "leeds--/", "north--", int64(500)}}},
 		{"PostgreSQL: the bound inside each EXISTS", sqlstore.Postgres, want{
-			`"cases"."id" > $1 AND "cases"."closed" = FALSE AND (EXISTS (SELECT 1 FROM "case_assignees" AS rbac_a WHERE rbac_a."case_id" = "cases"."id" AND (rbac_a."user_id" = $2 AND CASE WHEN rbac_a."user_id" COLLATE "C" = $2 THEN 1 END IS NOT NULL) AND rbac_a."case_id" > $3) OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND (rbac_w."workgroup" IN ($4, $5) AND CASE WHEN rbac_w."workgroup" COLLATE "C" IN ($4, $5) THEN 1 END IS NOT NULL) AND rbac_w."case_id" > $6))`,
+			`"cases"."id" > $1 AND "cases"."closed" = FALSE AND (EXISTS (SELECT 1 FROM "case_assignees" AS rbac_a WHERE rbac_a."case_id" = "cases"."id" AND CASE WHEN CAST(rbac_a."case_id" AS TEXT) COLLATE "C" = CAST("cases"."id" AS TEXT) THEN 1 END IS NOT NULL AND (rbac_a."user_id" = $2 AND CASE WHEN rbac_a."user_id" COLLATE "C" = $2 THEN 1 END IS NOT NULL) AND rbac_a."case_id" > $3) OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND CASE WHEN CAST(rbac_w."case_id" AS TEXT) COLLATE "C" = CAST("cases"."id" AS TEXT) THEN 1 END IS NOT NULL AND (rbac_w."workgroup" IN ($4, $5) AND CASE WHEN rbac_w."workgroup" COLLATE "C" IN ($4, $5) THEN 1 END IS NOT NULL) AND rbac_w."case_id" > $6))`,
 			[]any{int64(500), "alice--", int64(500), "leeds--/", "north--", int64(500)}}},
 	} {
 		clause, args, err := sqlfilter.WhereAfter(plan, linked, tt.d, int64(500))
