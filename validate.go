@@ -25,6 +25,7 @@ func (p *Policy) Validate() error {
 	errs := p.duplicates(st)
 	errs = append(errs, st.validateAt(p.Where, p.whereRef)...)
 	errs = append(errs, p.validateTests()...)
+	errs = append(errs, p.validateManages(p.Where)...)
 	return errors.Join(errs...)
 }
 
@@ -524,6 +525,9 @@ func (v *validator) user(u *User) {
 	key := string(u.ID)
 	if v.id(EntityUser, key, "id", key) && reservedUserID(u.ID) {
 		v.add(ErrInvalid, EntityUser, key, "the id is reserved: no user may be %s or have an id starting %q", System, BuiltinPermissionPrefix)
+	}
+	if err := checkUserDetails(*u); err != nil {
+		v.add(ErrInvalid, EntityUser, key, "%v", err)
 	}
 	v.accountType(EntityUser, key, u.AccountType)
 	if u.Org != "" {
