@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"slices"
+
+	"github.com/rolegraph/rbac/internal/compile"
 )
 
 // UserImpact is what a change would give a user and take away.
@@ -111,9 +113,50 @@ type PolicyDiff struct {
 	// Roles are the authorized roles each user gains and loses (direct,
 	// through groups, account-type defaults and containment).
 	Roles []RoleImpact
-	// Sensitive lists every gain that reaches a permission that is
-	// sensitive before or after the change.
+	// Conferrers are the (permission, scope) pairs each role, group and
+	// account type confers, gained and lost: what a change does to the
+	// model whether or not any stored user holds it (users from tokens are
+	// not stored). Roles first, then groups, then account types, each by
+	// id.
+	Conferrers []ConferrerImpact
+	// Sensitive lists every gain, by a user, a role, a group or an
+	// account type, that reaches a permission that is sensitive before or
+	// after the change: users first, then Conferrers' order.
 	Sensitive []SensitiveGain
+}
+
+// Conferrer is a role, a group or an account type (through its default
+// roles): what gives users permissions besides their own. Exactly one
+// field is set.
+type Conferrer struct {
+	Role        RoleID
+	Group       GroupID
+	AccountType AccountType
+}
+
+// String returns "role ID", "group ID" or "account type ID".
+func (c Conferrer) String() string {
+	switch {
+	case c.Role != "":
+		return "role " + string(c.Role)
+	case c.Group != "":
+		return "group " + string(c.Group)
+	case c.AccountType != "":
+		return "account type " + string(c.AccountType)
+	}
+	return ""
+}
+
+// ConferrerImpact is what a change makes a role, a group or an account
+// type confer, gained and lost: the (permission, scope) pairs its holders
+// (the role's holders, the group's members, the users of the type) get
+// from it, through containment, wildcards and the catalogue included.
+// Prerequisites are not applied: whether they are met depends on the
+// holder's other roles.
+type ConferrerImpact struct {
+	Conferrer Conferrer
+	Gained    []ScopedPermission
+	Lost      []ScopedPermission
 }
 
 // RoleImpact is the authorized roles a change gives a user and takes away.
@@ -123,11 +166,21 @@ type RoleImpact struct {
 	Lost   []RoleID
 }
 
-// SensitiveGain is a user newly reaching a sensitive permission.
+// SensitiveGain is a user, or a role, group or account type, newly
+// reaching a sensitive permission.
 type SensitiveGain struct {
-	User       UserID
+	User       UserID           // the user who gains; "" when Conferrer is set
+	Conferrer  Conferrer        // the role, group or account type that gains, when User is ""
 	Gained     ScopedPermission // the gain (a name or a wildcard pattern)
 	Permission PermissionDef    // the sensitive catalogue entry it reaches
+}
+
+// Holder names who gains: the user, or the conferrer.
+func (g SensitiveGain) Holder() string {
+	if g.User != "" {
+		return "user " + string(g.User)
+	}
+	return g.Conferrer.String()
 }
 
 // DiffPolicies compiles two valid policies and compares them with the
@@ -148,17 +201,24 @@ func DiffPolicies(before, after *Policy) (*PolicyDiff, error) {
 		snaps[i] = s
 	}
 	b, a := snaps[0], snaps[1]
-	d := &PolicyDiff{Impacts: preview(b, a, nil)}
-	for _, ui := range d.Impacts {
-		for _, sp := range ui.Gained {
+	d := &PolicyDiff{Impacts: preview(b, a, nil), Conferrers: conferrerImpacts(b, a)}
+	sensitive := func(g SensitiveGain, gained []ScopedPermission) {
+		for _, sp := range gained {
 			def, ok := sensitiveReached(a, sp.Permission)
 			if !ok {
 				def, ok = sensitiveReached(b, sp.Permission)
 			}
 			if ok {
-				d.Sensitive = append(d.Sensitive, SensitiveGain{User: ui.User, Gained: sp, Permission: def})
+				g.Gained, g.Permission = sp, def
+				d.Sensitive = append(d.Sensitive, g)
 			}
 		}
+	}
+	for _, ui := range d.Impacts {
+		sensitive(SensitiveGain{User: ui.User}, ui.Gained)
+	}
+	for _, ci := range d.Conferrers {
+		sensitive(SensitiveGain{Conferrer: ci.Conferrer}, ci.Gained)
 	}
 	seen := map[string]bool{}
 	visit := func(id string) {
@@ -210,4 +270,81 @@ func sensitiveReached(s *Snapshot, p Permission) (PermissionDef, bool) {
 		}
 	}
 	return PermissionDef{}, false
+}
+
+// conferrerImpacts compares what every role, group and account type
+// confers in before and in after (one absent from a side confers
+// nothing there).
+func conferrerImpacts(before, after *Snapshot) []ConferrerImpact {
+	was, now := before.conferred(), after.conferred()
+	keys := map[Conferrer]bool{}
+	for c := range was {
+		keys[c] = true
+	}
+	for c := range now {
+		keys[c] = true
+	}
+	var out []ConferrerImpact
+	for c := range keys {
+		gained, lost := difference(was[c], now[c]), difference(now[c], was[c])
+		if len(gained) > 0 || len(lost) > 0 {
+			out = append(out, ConferrerImpact{Conferrer: c, Gained: gained, Lost: lost})
+		}
+	}
+	slices.SortFunc(out, func(x, y ConferrerImpact) int { return compareConferrers(x.Conferrer, y.Conferrer) })
+	return out
+}
+
+// compareConferrers orders roles, then groups, then account types, each
+// by id.
+func compareConferrers(x, y Conferrer) int {
+	rank := func(c Conferrer) int {
+		switch {
+		case c.Role != "":
+			return 0
+		case c.Group != "":
+			return 1
+		}
+		return 2
+	}
+	return cmp.Or(cmp.Compare(rank(x), rank(y)), cmp.Compare(x.Role, y.Role), cmp.Compare(x.Group, y.Group), cmp.Compare(x.AccountType, y.AccountType))
+}
+
+// conferred lists what each role, group and account type of s confers
+// (see ConferrerImpact), sorted; one that confers nothing is left out.
+func (s *Snapshot) conferred() map[Conferrer][]ScopedPermission {
+	rt := s.roles
+	out := map[Conferrer][]ScopedPermission{}
+	add := func(c Conferrer, prof *profile) {
+		if held := prof.heldPermissions(); len(held) > 0 {
+			out[c] = held
+		}
+	}
+	for i, r := range rt.roles {
+		add(Conferrer{Role: r.ID}, rt.single[i])
+	}
+	for id, g := range s.src.groups {
+		add(Conferrer{Group: id}, rt.buildProfile(rt.closureOf(g.Roles, g.AccountType)))
+	}
+	for id, at := range s.src.accountTypes {
+		add(Conferrer{AccountType: id}, rt.buildProfile(rt.closureOf(at.DefaultRoles, id)))
+	}
+	return out
+}
+
+// closureOf is the authorized role set of a holder of roles whose account
+// type is t, as for a user: the closure, less the roles closed to t.
+func (rt *roleTable) closureOf(roles []RoleID, t AccountType) compile.Bits {
+	set := compile.NewBits(len(rt.roles))
+	for _, r := range roles {
+		if j, ok := rt.idx[r]; ok {
+			set.Or(rt.closure[j])
+		}
+	}
+	if allowed, ok := rt.allowed[t]; ok {
+		set.And(allowed)
+	} else {
+		set.And(rt.allowed[""])
+	}
+	return set
 }

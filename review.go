@@ -143,9 +143,19 @@ func (s *Snapshot) PermissionsOf(u UserID) []ScopedPermission {
 	return rec.prof.permissions()
 }
 
-// permissions lists the profile's (permission, scope) pairs, every scope
-// held, for PermissionsOf and Preview.
+// permissions lists the profile's effective (permission, scope) pairs,
+// every scope held, for PermissionsOf and Preview.
 func (p *profile) permissions() []ScopedPermission {
+	return p.scopedPermissions(func(e permEntry) uint8 { return e.eff })
+}
+
+// heldPermissions is permissions with prerequisites not applied: what a
+// role set grants, for the conferrers of DiffPolicies.
+func (p *profile) heldPermissions() []ScopedPermission {
+	return p.scopedPermissions(func(e permEntry) uint8 { return e.held })
+}
+
+func (p *profile) scopedPermissions(mask func(permEntry) uint8) []ScopedPermission {
 	var out []ScopedPermission
 	each := func(name Permission, mask uint8) {
 		for sc := ScopeMine; sc <= ScopeAll; sc++ {
@@ -155,7 +165,7 @@ func (p *profile) permissions() []ScopedPermission {
 		}
 	}
 	for name, e := range p.perms {
-		each(name, e.eff)
+		each(name, mask(e))
 	}
 	for prefix, mask := range p.wild {
 		each(Permission(prefix+"*"), mask)
