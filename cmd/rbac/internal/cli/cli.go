@@ -40,7 +40,7 @@ func init() {
 		"explain": {runExplain, "explain -policy FILE|-dsn DSN -user U -permission P [resource flags]: the decision and its route"},
 		"who-can": {runWhoCan, "who-can -policy FILE|-dsn DSN -permission P: the users who hold P, with their widest scope"},
 		"review":  {runReview, "review -policy FILE|-dsn DSN: holders of sensitive and deprecated permissions (-format csv|markdown)"},
-		"diff":    {runDiff, "diff OLD NEW: who gains and loses what (-format text|markdown|json; exit 3 on a sensitive gain)"},
+		"diff":    {runDiff, "diff OLD NEW | FILE DSN: who gains and loses what, per role, group, account type and user; FILE DSN: what importing FILE would change (-format text|markdown|json; exit 3 on a sensitive gain)"},
 		"graph":   {runGraph, "graph FILE...: roles, groups and account types' defaults (-format mermaid|dot)"},
 		"fmt":     {runFmt, "fmt FILE...: canonical YAML to stdout (-w rewrites the files, -l lists those that differ)"},
 		"export":  {runExport, "export -dsn DSN: the store's policy as YAML (-o FILE)"},
