@@ -330,20 +330,15 @@ func (s *Snapshot) Permission(p Permission) (PermissionDef, error) {
 		return PermissionDef{}, &Error{Op: "lookup", Kind: EntityPermission, ID: string(p),
 			Msg: "not in the catalogue" + didYouMean(p, rt.catalog), Err: ErrNotFound}
 	}
-	var granted []Permission
 	for _, r := range rt.roles {
 		for _, g := range r.Grants {
 			if g.Permission.Matches(p) {
 				return PermissionDef{Name: p}, nil
 			}
-			if !g.Permission.IsWildcard() {
-				granted = append(granted, g.Permission)
-			}
 		}
 	}
-	slices.Sort(granted)
 	return PermissionDef{}, &Error{Op: "lookup", Kind: EntityPermission, ID: string(p),
-		Msg: "granted by no role (the policy has no catalogue)" + didYouMean(p, slices.Compact(granted)), Err: ErrNotFound}
+		Msg: "granted by no role (the policy has no catalogue)" + rt.nearestGranted(p), Err: ErrNotFound}
 }
 
 // UsersWithRole lists the enabled users authorized for role r, sorted.
