@@ -49,13 +49,11 @@ func decide(e *env, name string, args []string) int {
 	}
 	fmt.Fprintln(e.stdout, d)
 	if !d.Allowed {
-		// Explain's path names a misspelt user or permission; check
-		// prints the same on stderr, so that a typo does not pass for a
-		// plain denial.
-		if name == "check" {
-			for _, hint := range misspelt(snap, req, d) {
-				fmt.Fprintf(e.stderr, "rbac check: %s\n", hint)
-			}
+		// A typo should not pass for a plain denial: say what names
+		// nothing the model knows, with the nearest known name, on stderr
+		// (explain's path says some of it already).
+		for _, hint := range misspelt(snap, req, d, name == "explain") {
+			fmt.Fprintf(e.stderr, "rbac %s: %s\n", name, hint)
 		}
 		return ExitFindings
 	}
@@ -63,20 +61,22 @@ func decide(e *env, name string, args []string) int {
 }
 
 // misspelt says what in a denied request names nothing the model knows,
-// with the nearest known name.
-func misspelt(snap *rbac.Snapshot, req rbac.Request, d rbac.Decision) []string {
-	if _, err := snap.Permission(req.Permission); err != nil {
-		return []string{err.Error()}
-	}
-	if d.Reason != rbac.ReasonUnknownUser && d.Reason != rbac.ReasonInvalidRequest {
-		return nil
-	}
-	// A request the model cannot judge (an unknown user, an undeclared
-	// kind) is explained by one miss.
+// with the nearest known name; explained leaves out what a decision's
+// path says.
+func misspelt(snap *rbac.Snapshot, req rbac.Request, d rbac.Decision, explained bool) []string {
 	var out []string
-	for _, step := range snap.Explain(req).Path {
-		if step.Kind == rbac.StepMiss {
-			out = append(out, step.Detail)
+	_, unknown := snap.Permission(req.Permission)
+	// The path of invalid_request names an uncatalogued permission.
+	if unknown != nil && !(explained && d.Reason == rbac.ReasonInvalidRequest) {
+		out = append(out, unknown.Error())
+	}
+	// An unknown user, an undeclared kind: a request the model cannot
+	// judge is explained by its misses.
+	if !explained && (d.Reason == rbac.ReasonUnknownUser || d.Reason == rbac.ReasonInvalidRequest && unknown == nil) {
+		for _, step := range snap.Explain(req).Path {
+			if step.Kind == rbac.StepMiss {
+				out = append(out, step.Detail)
+			}
 		}
 	}
 	return out
