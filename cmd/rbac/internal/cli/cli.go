@@ -84,6 +84,7 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %s\n", verbs[n].summary)
 	}
+	fmt.Fprintln(w, "policy files: every key, its default and an example in docs/policy.md of the module github.com/rolegraph/rbac")
 	fmt.Fprintln(w, "DSNs: sqlite:PATH, postgres://user:pass@host:port/db, mysql://user:pass@host:port/db")
 	fmt.Fprintln(w, "exit codes: 0 ok, 1 findings or failures, 2 usage, 3 diff: a sensitive permission newly reached")
 }
