@@ -203,6 +203,24 @@ func TestReachMatchesNaiveModel(t *testing.T) {
 func TestDiffPoliciesConferrersMatchNaiveModel(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		before, after := drawNaivePolicy(t, "before"), drawNaivePolicy(t, "after")
+		// Keep some of before in after, so that unchanged roles, groups
+		// and catalogues are compared too.
+		if rapid.Bool().Draw(t, "same catalogue") {
+			after.Permissions = slices.Clone(before.Permissions)
+		}
+		for i := range after.Roles {
+			if rapid.Bool().Draw(t, "same role") {
+				after.Roles[i] = before.Roles[i].Clone()
+			}
+		}
+		for i := range after.Groups {
+			if rapid.Bool().Draw(t, "same group") {
+				after.Groups[i] = before.Groups[i].Clone()
+			}
+			if rapid.Bool().Draw(t, "same account type") {
+				after.AccountTypes[i] = before.AccountTypes[i].Clone()
+			}
+		}
 		d, err := rbac.DiffPolicies(before, after)
 		if err != nil {
 			t.Fatal(err)
