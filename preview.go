@@ -462,7 +462,7 @@ func (cd *conferrerDiff) candidates(setB, setA compile.Bits, profB, profA *profi
 	}
 	pairs := map[ScopedPermission]bool{}
 	add := func(g Grant) {
-		pairs[ScopedPermission{Permission: g.Permission, Scope: g.Scope}] = true
+		pairs[ScopedPermission(g)] = true
 		if !g.Permission.IsWildcard() {
 			return
 		}

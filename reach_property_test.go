@@ -117,7 +117,7 @@ func (m naiveModel) conferred(roles []rbac.RoleID) map[rbac.ScopedPermission]boo
 	for _, r := range roles {
 		for _, c := range m.closure(r) {
 			for _, g := range m.role(c).Grants {
-				out[rbac.ScopedPermission{Permission: g.Permission, Scope: g.Scope}] = true
+				out[rbac.ScopedPermission(g)] = true
 				if g.Permission.IsWildcard() {
 					for _, d := range m.p.Permissions {
 						if g.Permission.Matches(d.Name) {
