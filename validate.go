@@ -25,6 +25,7 @@ func (p *Policy) Validate() error {
 	errs := p.duplicates(st)
 	errs = append(errs, st.validateAt(p.Where, p.whereRef)...)
 	errs = append(errs, p.validateTests()...)
+	errs = append(errs, p.validateManages(p.Where)...)
 	return errors.Join(errs...)
 }
 
@@ -63,30 +64,27 @@ type validator struct {
 	// million role lookups stay in cache.
 	roleTypes map[RoleID][]AccountType
 	// known: the sorted ids of each kind, listed on the first unknown id
-	// of that kind, for "did you mean"; suggested counts the suggestions
-	// made (see near).
+	// of that kind; suggested: the suggestion for each unknown id (see
+	// near).
 	known     map[EntityKind][]string
-	suggested int
+	suggested map[entityRef]string
 }
 
-// Suggestions are edit distances to every id of a kind: a file with
-// thousands of misspelt ids, or a kind with more ids than maxSuggestIDs,
-// would make validation slow, so only the first maxSuggestions unknown
-// ids get one.
-const (
-	maxSuggestions = 20
-	maxSuggestIDs  = 10000
-)
+// maxSuggestIDs bounds the ids of a kind that an unknown id is compared
+// with: each comparison is an edit distance, and a suggestion must not
+// make validating a file with many unknown ids slow.
+const maxSuggestIDs = 2000
 
 // near returns ` (did you mean "x"?)` for an unknown id of kind when a
-// known id is near it, else "".
+// known id is near it, else "". It depends only on the id and the ids of
+// its kind, so every way of validating a state (whole, or users checked
+// by several workers as they stream in) words an error alike.
 func (v *validator) near(kind EntityKind, id string) string {
-	if v.suggested >= maxSuggestions {
-		return ""
+	if out, ok := v.suggested[entityRef{kind, id}]; ok {
+		return out
 	}
-	v.suggested++
 	if v.known == nil {
-		v.known = map[EntityKind][]string{}
+		v.known, v.suggested = map[EntityKind][]string{}, map[entityRef]string{}
 	}
 	ids, ok := v.known[kind]
 	if !ok {
@@ -109,7 +107,18 @@ func (v *validator) near(kind EntityKind, id string) string {
 		}
 		v.known[kind] = ids
 	}
-	return didYouMean(id, ids)
+	// An id whose length differs by more than a third is too far to be
+	// suggested (the distance is at least the difference): skip it
+	// without measuring.
+	var close []string
+	for _, k := range ids {
+		if diff := len(k) - len(id); diff*3 <= max(len(k), len(id)) && -diff*3 <= max(len(k), len(id)) {
+			close = append(close, k)
+		}
+	}
+	out := didYouMean(id, close)
+	v.suggested[entityRef{kind, id}] = out
+	return out
 }
 
 // wildcardPatterns stands for the wildcards that match catalogued
@@ -604,6 +613,9 @@ func (v *validator) user(u *User) {
 	key := string(u.ID)
 	if v.id(EntityUser, key, "id", key) && reservedUserID(u.ID) {
 		v.add(ErrInvalid, EntityUser, key, "the id is reserved: no user may be %s or have an id starting %q", System, BuiltinPermissionPrefix)
+	}
+	if err := checkUserDetails(*u); err != nil {
+		v.add(ErrInvalid, EntityUser, key, "%v", err)
 	}
 	v.accountType(EntityUser, key, u.AccountType)
 	if u.Org != "" {

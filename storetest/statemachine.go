@@ -123,9 +123,10 @@ func drawEntity(t *rapid.T, kind rbac.EntityKind, key string) rbac.Entity {
 		return rbac.Workgroup{ID: rbac.WorkgroupID(key), Name: drawText(t, "name"), Parent: rbac.WorkgroupID(rapid.SampledFrom(append([]string{""}, modelIDs...)).Draw(t, "parent"))}
 	case rbac.EntityUser:
 		return rbac.User{
-			ID: rbac.UserID(key), AccountType: rbac.AccountType(rapid.SampledFrom(append([]string{""}, modelIDs...)).Draw(t, "account type")),
-			Org:   rbac.OrgSlug(rapid.SampledFrom(append([]string{""}, modelIDs...)).Draw(t, "org")),
-			Roles: drawList[rbac.RoleID](t, "roles"), Groups: drawList[rbac.GroupID](t, "groups"),
+			ID: rbac.UserID(key), Name: drawText(t, "name"), Email: drawText(t, "email"),
+			AccountType: rbac.AccountType(rapid.SampledFrom(append([]string{""}, modelIDs...)).Draw(t, "account type")),
+			Org:         rbac.OrgSlug(rapid.SampledFrom(append([]string{""}, modelIDs...)).Draw(t, "org")),
+			Roles:       drawList[rbac.RoleID](t, "roles"), Groups: drawList[rbac.GroupID](t, "groups"),
 			Workgroups: drawList[rbac.WorkgroupID](t, "workgroups"), Disabled: rapid.Bool().Draw(t, "disabled"),
 		}
 	case rbac.EntityConstraint:

@@ -24,14 +24,12 @@ func runDiff(e *env, args []string) int {
 	// A store is the state as it is and a file what it would become: FILE
 	// DSN (or DSN FILE) is what importing the file would change, the
 	// store's drift from the file.
-	if isDSN(files[0]) && !isDSN(files[1]) {
-		files[0], files[1] = files[1], files[0]
-	}
 	if !isDSN(files[0]) && isDSN(files[1]) {
 		files[0], files[1] = files[1], files[0]
 	}
+	drift := isDSN(files[0]) && !isDSN(files[1])
 	var ps [2]*rbac.Policy
-	names := files
+	names := [2]string{files[0], files[1]}
 	for i, f := range files {
 		if isDSN(f) {
 			var rev rbac.Revision
@@ -44,6 +42,10 @@ func runDiff(e *env, args []string) int {
 		if ps[i], err = rbac.LoadPolicyFiles(list(f)...); err != nil {
 			return e.fail("diff", err)
 		}
+	}
+	if drift {
+		// Import writes only the sections the file manages.
+		ps[1] = ps[1].AppliedTo(ps[0])
 	}
 	d, err := rbac.DiffPolicies(ps[0], ps[1])
 	if err != nil {
