@@ -28,6 +28,12 @@ func runDiff(e *env, args []string) int {
 		files[0], files[1] = files[1], files[0]
 	}
 	drift := isDSN(files[0]) && !isDSN(files[1])
+	for _, f := range files {
+		if _, err := ParseDSN(f); isDSN(f) && err != nil {
+			fmt.Fprintf(e.stderr, "rbac diff: %v\n", err)
+			return ExitUsage // a malformed DSN is a usage error
+		}
+	}
 	var ps [2]*rbac.Policy
 	names := [2]string{files[0], files[1]}
 	for i, f := range files {
