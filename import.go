@@ -352,7 +352,7 @@ func editsSinceImport(ctx context.Context, s Store, at Revision, p *Policy) (*im
 		return ie, nil // an empty log: nothing to undo
 	}
 	var kinds []EntityKind
-	for _, k := range EntityKinds {
+	for _, k := range entityKinds {
 		if p.ManagesKind(k) {
 			kinds = append(kinds, k)
 			ie.base[k] = 0

@@ -28,12 +28,6 @@ func runDiff(e *env, args []string) int {
 		files[0], files[1] = files[1], files[0]
 	}
 	drift := isDSN(files[0]) && !isDSN(files[1])
-	for _, f := range files {
-		if _, err := ParseDSN(f); isDSN(f) && err != nil {
-			fmt.Fprintf(e.stderr, "rbac diff: %v\n", err)
-			return ExitUsage // a malformed DSN is a usage error
-		}
-	}
 	var ps [2]*rbac.Policy
 	names := [2]string{files[0], files[1]}
 	for i, f := range files {
@@ -75,10 +69,10 @@ func isDSN(arg string) bool {
 }
 
 // loadStore reads the whole policy of the store a DSN names, without
-// migrating or writing anything.
+// creating, migrating or writing anything.
 func loadStore(dsn string) (*rbac.Policy, rbac.Revision, error) {
 	ctx := context.Background()
-	s, done, err := openStore(ctx, dsn, true)
+	s, done, err := openStore(ctx, dsn, false)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -41,7 +40,7 @@ func runExport(e *env, args []string) int {
 		return ExitUsage
 	}
 	ctx := context.Background()
-	s, done, err := openStore(ctx, *dsn, true)
+	s, done, err := openStore(ctx, *dsn, false)
 	if err != nil {
 		return e.fail("export", err)
 	}
@@ -192,15 +191,21 @@ func runImport(e *env, args []string) int {
 		return ExitFindings
 	}
 	ctx := context.Background()
-	s, done, err := openStore(ctx, *dsn, *dry)
-	if err != nil {
-		return e.fail("import", err)
-	}
-	defer done()
 	if *dry {
-		cur, rev, err := s.Load(ctx)
-		if err != nil {
+		// Read only: a database never migrated holds the empty policy,
+		// which an import never refuses.
+		cur, rev := &rbac.Policy{}, rbac.Revision(0)
+		s, done, err := openStore(ctx, *dsn, false)
+		switch {
+		case errors.Is(err, sqlstore.ErrNotMigrated):
+			s = nil
+		case err != nil:
 			return e.fail("import", err)
+		default:
+			defer done()
+			if cur, rev, err = s.Load(ctx); err != nil {
+				return e.fail("import", err)
+			}
 		}
 		// What the store would hold: the file's managed sections and the
 		// store's others.
@@ -209,6 +214,9 @@ func runImport(e *env, args []string) int {
 			return e.fail("import", err)
 		}
 		writeDiff(e.stdout, *format, fmt.Sprintf("%s@%d", "store", rev), files[0], d)
+		if s == nil {
+			return ExitOK
+		}
 		opts := []rbac.ImportOption{rbac.DryRun()}
 		if *overwrite {
 			opts = append(opts, rbac.Overwrite())
@@ -224,6 +232,11 @@ func runImport(e *env, args []string) int {
 		}
 		return ExitOK
 	}
+	s, done, err := openStore(ctx, *dsn, true)
+	if err != nil {
+		return e.fail("import", err)
+	}
+	defer done()
 	before, _, err := s.Load(ctx)
 	if err != nil {
 		return e.fail("import", err)
@@ -288,11 +301,7 @@ func runMigrate(e *env, args []string) int {
 	if !needDSN(e, fs, *dsn) {
 		return ExitUsage
 	}
-	t, err := ParseDSN(*dsn)
-	if err != nil {
-		return e.fail("migrate", err)
-	}
-	db, err := sql.Open(t.Driver, t.DSN)
+	db, t, err := openDB(context.Background(), *dsn, true)
 	if err != nil {
 		return e.fail("migrate", err)
 	}
