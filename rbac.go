@@ -33,6 +33,7 @@ type Authorizer struct {
 	recent recentIDs // IDs of the change sets applied lately, for retries
 
 	writing chan struct{} // a one-slot semaphore: this authorizer's writes take turns
+	catchUp catchUps      // one read of the store's change log at a time (sync)
 	// adminMu serializes Admin writes, which judge and then write (admin.go).
 	adminMu sync.Mutex
 	judged  *judgedCompile // what Admin compiled for the write it is about to make (admin.go)
@@ -67,8 +68,9 @@ type options struct {
 	obs            observeOptions // observe.go
 }
 
-// firstRetryDelay is the follower's first wait after a store error; the
-// wait doubles with every failure in a row, up to WithRetryDelay.
+// firstRetryDelay is the follower's first wait after two store errors in a
+// row (the first is retried at once); the wait doubles with every further
+// failure, up to WithRetryDelay.
 const firstRetryDelay = 5 * time.Millisecond
 
 // WithoutFollow stops the authorizer from following the store in the
@@ -77,8 +79,10 @@ const firstRetryDelay = 5 * time.Millisecond
 func WithoutFollow() Option { return func(o *options) { o.follow = false } }
 
 // WithRetryDelay sets the longest the follower waits after a store error
-// before trying again (default 200ms). The first retry comes after 5ms;
-// the wait doubles, with jitter, with every failure in a row.
+// before trying again (default 200ms). A failed catch-up is retried at
+// once, as a lost connection is usually replaced by the next read; only
+// when that fails too (the store cannot be reached) does the follower wait:
+// 5ms first, doubling, with jitter, with every further failure in a row.
 func WithRetryDelay(d time.Duration) Option { return func(o *options) { o.retryDelay = d } }
 
 // WithHeartbeat sets how often an idle follower confirms with the store
@@ -473,7 +477,7 @@ func (a *Authorizer) Close() error {
 // follow waits for new revisions and applies them until ctx ends.
 func (a *Authorizer) follow(ctx context.Context) {
 	defer close(a.done)
-	backoff := time.Duration(0)
+	backoff, failures := time.Duration(0), 0
 	for {
 		rev := a.stateRev()
 		wctx, cancel := context.WithTimeout(ctx, a.opts.heartbeat)
@@ -491,12 +495,18 @@ func (a *Authorizer) follow(ctx context.Context) {
 			return
 		}
 		if err == nil {
-			backoff = 0
+			backoff, failures = 0, 0
 			continue
 		}
 		a.setError(err)
-		// Retry soon (a dropped connection is usually back at once), then
-		// less and less often while the store stays away.
+		// Retry at once: a connection killed under the read is discarded,
+		// and the next read gets another (sqlstore retries a lost
+		// connection itself, on a fresh one). Failing again means the
+		// store itself cannot be reached: then retry less and less often
+		// while it stays away.
+		if failures++; failures == 1 {
+			continue
+		}
 		backoff = min(max(2*backoff, firstRetryDelay), max(a.opts.retryDelay, firstRetryDelay))
 		wait := backoff/2 + time.Duration(rand.Int64N(int64(backoff/2)+1))
 		select {
@@ -522,10 +532,71 @@ func (a *Authorizer) stateRev() Revision {
 }
 
 // sync applies the store's change log since the current revision,
-// reloading everything if the log was truncated. It reads the store
-// without holding mu, and takes mu only to apply what it read; syncs may
-// run concurrently (each applies only revisions the state has not reached).
+// reloading everything if the log was truncated, and returns once a read
+// that began after the call has been applied: then everything the store
+// had committed when sync was called is in the snapshot. It returns early,
+// with an error wrapping ErrUnavailable, if ctx ends first.
+//
+// Concurrent syncs of one authorizer share their reads (catchUps): the
+// follower, the writers catching up before they write and the checks
+// waiting for AtLeast would otherwise each read the same change sets on a
+// connection of their own, and under faults each reconnect.
 func (a *Authorizer) sync(ctx context.Context) error {
+	round := a.catchUp.join(a)
+	select {
+	case <-round.done:
+		return round.err
+	case <-ctx.Done():
+		return ctxErr("sync", "catching up with the store", ctx)
+	}
+}
+
+// catchUps runs one read of the change log at a time. A caller arriving
+// while a read runs joins the round queued after it (every caller needs a
+// read that began after it asked); the queued round starts when the
+// running one ends.
+type catchUps struct {
+	mu      sync.Mutex
+	running *catchUpRound // nil when no read runs
+	queued  *catchUpRound // joined by callers arriving while running runs
+}
+
+type catchUpRound struct {
+	done chan struct{} // closed when err is set
+	err  error
+}
+
+func (c *catchUps) join(a *Authorizer) *catchUpRound {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.running == nil {
+		c.running = &catchUpRound{done: make(chan struct{})}
+		go c.run(a, c.running)
+		return c.running
+	}
+	if c.queued == nil {
+		c.queued = &catchUpRound{done: make(chan struct{})}
+	}
+	return c.queued
+}
+
+// run reads under the authorizer's life, not a caller's context: a caller
+// that gives up must not fail the others sharing its round.
+func (c *catchUps) run(a *Authorizer, r *catchUpRound) {
+	for r != nil {
+		r.err = a.catchUpOnce(a.life)
+		close(r.done)
+		c.mu.Lock()
+		r, c.running, c.queued = c.queued, c.queued, nil
+		c.mu.Unlock()
+	}
+}
+
+// catchUpOnce reads the change log after the state's revision and applies
+// it. It reads the store without holding mu, and takes mu only to apply
+// what it read (each apply skips revisions the state has reached: Apply's
+// own writes and reloads also move it).
+func (a *Authorizer) catchUpOnce(ctx context.Context) error {
 	sets, err := a.store.Changes(ctx, a.stateRev())
 	if errors.Is(err, ErrTruncated) {
 		return a.reload(ctx)
