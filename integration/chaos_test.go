@@ -110,8 +110,8 @@ type chaosReplica struct {
 	a     *rbac.Authorizer
 	in    *faultdriver.Injector
 	trace *traceStore
-	mu  sync.Mutex
-	saw map[rbac.Revision]time.Time // when the snapshot first had each revision
+	mu    sync.Mutex
+	saw   map[rbac.Revision]time.Time // when the snapshot first had each revision
 }
 
 type chaosOutcome struct {
