@@ -1,0 +1,173 @@
+//go:build go1.25
+
+// synctest (Go 1.25) gives these tests an exact clock; the module says go 1.24.
+
+package rbac_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rolegraph/rbac"
+	"github.com/rolegraph/rbac/memstore"
+)
+
+// readCountingStore counts and times the change-log reads made on it; the
+// next failNext of them fail as a killed connection does, and while gate is
+// set they wait for it to close.
+type readCountingStore struct {
+	rbac.Store
+	mu       sync.Mutex
+	failNext int
+	gate     chan struct{}
+	reads    []time.Time
+}
+
+func (s *readCountingStore) Changes(ctx context.Context, after rbac.Revision) ([]rbac.ChangeSet, error) {
+	s.mu.Lock()
+	s.reads = append(s.reads, time.Now())
+	gate, fail := s.gate, s.failNext > 0
+	if fail {
+		s.failNext--
+	}
+	s.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
+	if fail {
+		return nil, &rbac.Error{Op: "changes", Msg: "lost the database connection", Err: rbac.ErrUnavailable}
+	}
+	return s.Store.Changes(ctx, after)
+}
+
+func (s *readCountingStore) readTimes() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Time(nil), s.reads...)
+}
+
+func memWithPolicy(t *testing.T) *memstore.Store {
+	t.Helper()
+	p, err := rbac.LoadPolicy(strings.NewReader(authzPolicy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := memstore.New()
+	if _, err := rbac.Import(context.Background(), mem, p); err != nil {
+		t.Fatal(err)
+	}
+	return mem
+}
+
+// TestFollowerRetriesAFailedCatchUpAtOnce: a catch-up that fails (a
+// connection killed under the read) is retried at once, without a wait;
+// only when the retry fails too does the follower back off. The clock is
+// synctest's, so "at once" is exact: no time passes.
+func TestFollowerRetriesAFailedCatchUpAtOnce(t *testing.T) {
+	for _, tc := range []struct {
+		failures int
+		waited   []bool // whether time passed before each retry
+		reason   string
+	}{
+		{1, []bool{false}, "one lost connection: the retry reads at once, on another"},
+		{3, []bool{false, true, true}, "the retry failing too means the store is unreachable: back off"},
+	} {
+		t.Run(tc.reason, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx := context.Background()
+				mem := memWithPolicy(t)
+				s := &readCountingStore{Store: mem}
+				a, err := rbac.New(ctx, s, rbac.WithRetryDelay(time.Second))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer a.Close()
+				synctest.Wait() // the follower waits for a new revision
+				s.mu.Lock()
+				s.failNext, s.reads = tc.failures, nil
+				s.mu.Unlock()
+				rev, err := mem.Apply(ctx, rbac.ChangeSet{Changes: []rbac.Change{rbac.PutUser(rbac.User{ID: "carol", Roles: []rbac.RoleID{"viewer"}})}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for a.Snapshot().Revision() < rev {
+					time.Sleep(time.Millisecond)
+				}
+				reads := s.readTimes()
+				if len(reads) != tc.failures+1 {
+					t.Fatalf("%d reads, want %d failed ones and one that succeeded", len(reads), tc.failures)
+				}
+				var waited []bool
+				for i := 1; i < len(reads); i++ {
+					waited = append(waited, reads[i].After(reads[i-1]))
+				}
+				if d := cmp.Diff(tc.waited, waited); d != "" {
+					t.Errorf("waits before the retries (-want +got):\n%s", d)
+				}
+			})
+		})
+	}
+}
+
+// TestConcurrentSyncsShareReads: syncs that arrive while a read of the
+// change log runs share the one read queued after it, and each still sees
+// everything committed before it was called.
+func TestConcurrentSyncsShareReads(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		mem := memWithPolicy(t)
+		s := &readCountingStore{Store: mem}
+		a, err := rbac.New(ctx, s, rbac.WithoutFollow())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		gate := make(chan struct{})
+		s.mu.Lock()
+		s.gate = gate
+		s.mu.Unlock()
+
+		first := make(chan rbac.Revision, 1)
+		go func() {
+			rev, err := a.Sync(ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			first <- rev
+		}()
+		synctest.Wait() // the first read is under way
+		// A write the first read may miss, and eight syncs called after it.
+		rev, err := mem.Apply(ctx, rbac.ChangeSet{Changes: []rbac.Change{rbac.PutUser(rbac.User{ID: "carol", Roles: []rbac.RoleID{"viewer"}})}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const later = 8
+		got := make(chan rbac.Revision, later)
+		for range later {
+			go func() {
+				r, err := a.Sync(ctx)
+				if err != nil {
+					t.Error(err)
+				}
+				got <- r
+			}()
+		}
+		synctest.Wait()
+		close(gate)
+		<-first
+		for range later {
+			if r := <-got; r < rev {
+				t.Errorf("a sync called after revision %d was written returned at %d", rev, r)
+			}
+		}
+		if n := len(s.readTimes()); n != 2 {
+			t.Errorf("%d reads of the change log for 1+%d syncs, want 2: the running one and the one queued after it", n, later)
+		}
+	})
+}
