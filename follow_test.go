@@ -6,6 +6,7 @@ package rbac_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -170,4 +171,74 @@ func TestConcurrentSyncsShareReads(t *testing.T) {
 			t.Errorf("%d reads of the change log for 1+%d syncs, want 2: the running one and the one queued after it", n, later)
 		}
 	})
+}
+
+// TestWithMaxLagRefusesChecksWhileTheStoreIsAway: with WithMaxLag, checks
+// decide while the replica is current, even when idle; once it has not
+// confirmed it is current for longer than the bound, Check and Explain
+// return an error wrapping ErrUnavailable and the zero decision, and
+// decide again when the store is back. Status.Lag says how far behind.
+func TestWithMaxLagRefusesChecksWhileTheStoreIsAway(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		const maxLag = 100 * time.Millisecond
+		flaky := &flakyStore{Store: memWithPolicy(t)}
+		a, err := rbac.New(ctx, flaky, rbac.WithMaxLag(maxLag), rbac.WithRetryDelay(10*time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		req := rbac.Request{User: "alice", Permission: "doc.read"}
+		type outcome struct {
+			Allowed     bool
+			Unavailable bool
+			LagOverMax  bool
+		}
+		observe := func() []outcome {
+			var got []outcome
+			for _, f := range []func(context.Context, rbac.Request) (rbac.Decision, error){a.Check, a.Explain} {
+				d, err := f(ctx, req)
+				if err != nil && !errors.Is(err, rbac.ErrUnavailable) {
+					t.Errorf("error wraps no ErrUnavailable: %v", err)
+				}
+				if err != nil && (d.Allowed || d.Reason != "") {
+					t.Errorf("an error with decision %v", d)
+				}
+				got = append(got, outcome{d.Allowed, err != nil, a.Status().Lag > maxLag})
+			}
+			return got
+		}
+		current := []outcome{{Allowed: true}, {Allowed: true}}
+		stale := []outcome{{Unavailable: true, LagOverMax: true}, {Unavailable: true, LagOverMax: true}}
+		for _, step := range []struct {
+			down  bool
+			sleep time.Duration
+			want  []outcome
+			why   string
+		}{
+			{false, 0, current, "just started"},
+			{false, 5 * maxLag, current, "idle for five times the bound: the heartbeat keeps it current"},
+			{true, maxLag / 2, current, "the store away for half the bound"},
+			{true, 2 * maxLag, stale, "the store away for longer than the bound"},
+			{false, maxLag / 2, current, "the store back"},
+		} {
+			flaky.setDown(step.down)
+			time.Sleep(step.sleep)
+			synctest.Wait()
+			if d := cmp.Diff(step.want, observe()); d != "" {
+				t.Errorf("%s: Check, Explain (-want +got):\n%s", step.why, d)
+			}
+		}
+	})
+}
+
+// TestCheckWithMaxLagAllocatesNothing: the lag bound costs Check no
+// allocation.
+func TestCheckWithMaxLagAllocatesNothing(t *testing.T) {
+	a, _ := newAuthorizer(t, authzPolicy, rbac.WithMaxLag(time.Minute))
+	ctx := context.Background()
+	req := rbac.Request{User: "alice", Permission: "doc.read"}
+	if n := testing.AllocsPerRun(200, func() { a.Check(ctx, req) }); n != 0 {
+		t.Errorf("Authorizer.Check with WithMaxLag: %v allocations", n)
+	}
 }

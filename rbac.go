@@ -49,11 +49,19 @@ type Authorizer struct {
 
 // Status reports how current an authorizer is.
 type Status struct {
-	Revision  Revision      // the revision of the current snapshot
-	Synced    time.Time     // when the authorizer last confirmed it was up to date with its store
-	Lag       time.Duration // time since Synced: how stale the snapshot may be
-	LastError error         // the last error met while following the store, nil once it recovers
-	ErrorTime time.Time     // when LastError happened
+	Revision Revision // the revision of the current snapshot
+	// Synced is when the authorizer last confirmed it was up to date with
+	// its store: when its last successful read of the change log began
+	// (or when its own write committed on top of what it had).
+	Synced time.Time
+	// Lag is the time since Synced: how stale the snapshot may be, at
+	// most. A follower confirms at least every heartbeat (WithHeartbeat)
+	// and at once after each write it is told of, so a healthy replica's
+	// lag stays under the heartbeat; while the store cannot be reached it
+	// grows. WithMaxLag turns checks away beyond a bound.
+	Lag       time.Duration
+	LastError error     // the last error met while following the store, nil once it recovers
+	ErrorTime time.Time // when LastError happened
 }
 
 // Option configures New.
@@ -65,6 +73,7 @@ type options struct {
 	maxRetries     int
 	heartbeat      time.Duration
 	resolveTimeout time.Duration
+	maxLag         time.Duration
 	obs            observeOptions // observe.go
 }
 
@@ -89,6 +98,21 @@ func WithRetryDelay(d time.Duration) Option { return func(o *options) { o.retryD
 // that it is up to date, which keeps Status.Lag meaningful (default 1s).
 func WithHeartbeat(d time.Duration) Option { return func(o *options) { o.heartbeat = d } }
 
+// WithMaxLag makes Authorizer.Check and Explain refuse to decide while the
+// snapshot may be more than d behind the store (Status.Lag > d): when this
+// replica cannot reach the store, a revocation written elsewhere must not
+// go on being honoured here for longer than d. Such a check returns the
+// zero Decision (not allowed) and an error wrapping ErrUnavailable that
+// says how far behind the replica is; handle it as any Check error, by
+// denying (HTTP 503, say). Snapshot.Check is unaffected: it answers from
+// the snapshot it is given.
+//
+// The follower confirms it is current at least every heartbeat, so New
+// shortens the heartbeat (WithHeartbeat) to d/4 when it is longer: an idle
+// but healthy replica then never looks stale. d <= 0 (the default) sets no
+// bound.
+func WithMaxLag(d time.Duration) Option { return func(o *options) { o.maxLag = d } }
+
 // WithMaxRetries bounds how many times Apply tries a change set without
 // Expect when other replicas keep writing first (default 0: no bound but
 // ctx; each retry waits a jittered, growing time). When the bound is
@@ -110,6 +134,9 @@ func New(ctx context.Context, s Store, opts ...Option) (*Authorizer, error) {
 		obs: observeOptions{lagWarning: DefaultLagWarning, slowCompile: DefaultSlowCompile}}
 	for _, f := range opts {
 		f(&o)
+	}
+	if o.maxLag > 0 {
+		o.heartbeat = min(o.heartbeat, max(o.maxLag/4, time.Millisecond))
 	}
 	a := &Authorizer{store: s, opts: o, done: make(chan struct{}), writing: make(chan struct{}, 1)}
 	a.life, a.cancel = context.WithCancel(context.Background())
@@ -152,6 +179,9 @@ func (a *Authorizer) Check(ctx context.Context, req Request) (Decision, error) {
 	if err != nil {
 		return Decision{}, err
 	}
+	if err := a.tooStale("check", s); err != nil {
+		return Decision{}, err
+	}
 	d := s.Check(req)
 	a.decided(ctx, req, d)
 	return d, nil
@@ -163,9 +193,26 @@ func (a *Authorizer) Explain(ctx context.Context, req Request) (Decision, error)
 	if err != nil {
 		return Decision{}, err
 	}
+	if err := a.tooStale("explain", s); err != nil {
+		return Decision{}, err
+	}
 	d := s.Explain(req)
 	a.decided(ctx, req, d)
 	return d, nil
+}
+
+// tooStale returns the error of a decision refused because the snapshot
+// may be more than WithMaxLag behind the store, or nil.
+func (a *Authorizer) tooStale(op string, s *Snapshot) error {
+	if a.opts.maxLag <= 0 {
+		return nil
+	}
+	synced := a.status.Load().Synced
+	lag := time.Since(synced)
+	if lag <= a.opts.maxLag {
+		return nil
+	}
+	return &Error{Op: op, Msg: fmt.Sprintf("the snapshot (revision %d) was last confirmed current with the store %v ago, more than the %v WithMaxLag allows", s.rev, lag.Round(time.Millisecond), a.opts.maxLag), Err: ErrUnavailable}
 }
 
 // Sync catches up with the store now and returns the new revision.
@@ -597,6 +644,7 @@ func (c *catchUps) run(a *Authorizer, r *catchUpRound) {
 // what it read (each apply skips revisions the state has reached: Apply's
 // own writes and reloads also move it).
 func (a *Authorizer) catchUpOnce(ctx context.Context) error {
+	began := time.Now()
 	sets, err := a.store.Changes(ctx, a.stateRev())
 	if errors.Is(err, ErrTruncated) {
 		return a.reload(ctx)
@@ -607,6 +655,12 @@ func (a *Authorizer) catchUpOnce(ctx context.Context) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.applyLocked(sets)
+	// Current as of when the read began, not when it ended: what was
+	// written meanwhile is not in the snapshot.
+	if st := *a.status.Load(); st.Synced.After(began) {
+		st.Synced = began
+		a.status.Store(&st)
+	}
 	return nil
 }
 
