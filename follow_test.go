@@ -20,27 +20,22 @@ import (
 )
 
 // readCountingStore counts and times the change-log reads made on it; the
-// next failNext of them fail as a killed connection does, and while gate is
-// set they wait for it to close.
+// next failNext of them fail as a killed connection does.
 type readCountingStore struct {
 	rbac.Store
 	mu       sync.Mutex
 	failNext int
-	gate     chan struct{}
 	reads    []time.Time
 }
 
 func (s *readCountingStore) Changes(ctx context.Context, after rbac.Revision) ([]rbac.ChangeSet, error) {
 	s.mu.Lock()
 	s.reads = append(s.reads, time.Now())
-	gate, fail := s.gate, s.failNext > 0
+	fail := s.failNext > 0
 	if fail {
 		s.failNext--
 	}
 	s.mu.Unlock()
-	if gate != nil {
-		<-gate
-	}
 	if fail {
 		return nil, &rbac.Error{Op: "changes", Msg: "lost the database connection", Err: rbac.ErrUnavailable}
 	}
@@ -114,63 +109,6 @@ func TestFollowerRetriesAFailedCatchUpAtOnce(t *testing.T) {
 			})
 		})
 	}
-}
-
-// TestConcurrentSyncsShareReads: syncs that arrive while a read of the
-// change log runs share the one read queued after it, and each still sees
-// everything committed before it was called.
-func TestConcurrentSyncsShareReads(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		ctx := context.Background()
-		mem := memWithPolicy(t)
-		s := &readCountingStore{Store: mem}
-		a, err := rbac.New(ctx, s, rbac.WithoutFollow())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer a.Close()
-		gate := make(chan struct{})
-		s.mu.Lock()
-		s.gate = gate
-		s.mu.Unlock()
-
-		first := make(chan rbac.Revision, 1)
-		go func() {
-			rev, err := a.Sync(ctx)
-			if err != nil {
-				t.Error(err)
-			}
-			first <- rev
-		}()
-		synctest.Wait() // the first read is under way
-		// A write the first read may miss, and eight syncs called after it.
-		rev, err := mem.Apply(ctx, rbac.ChangeSet{Changes: []rbac.Change{rbac.PutUser(rbac.User{ID: "carol", Roles: []rbac.RoleID{"viewer"}})}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		const later = 8
-		got := make(chan rbac.Revision, later)
-		for range later {
-			go func() {
-				r, err := a.Sync(ctx)
-				if err != nil {
-					t.Error(err)
-				}
-				got <- r
-			}()
-		}
-		synctest.Wait()
-		close(gate)
-		<-first
-		for range later {
-			if r := <-got; r < rev {
-				t.Errorf("a sync called after revision %d was written returned at %d", rev, r)
-			}
-		}
-		if n := len(s.readTimes()); n != 2 {
-			t.Errorf("%d reads of the change log for 1+%d syncs, want 2: the running one and the one queued after it", n, later)
-		}
-	})
 }
 
 // TestWithMaxLagRefusesChecksWhileTheStoreIsAway: with WithMaxLag, checks
