@@ -126,6 +126,9 @@ func checkEntityInput(e Entity) error {
 		if reservedUserID(v.ID) {
 			return fmt.Errorf("user id %s is reserved: no user may be %s or start with %q", quoteShort(string(v.ID)), System, BuiltinPermissionPrefix)
 		}
+		if err := checkUserDetails(v); err != nil {
+			return err
+		}
 		ids = appendIDs(ids, "account type", optional(v.AccountType))
 		ids = appendIDs(ids, "org", optional(v.Org))
 		ids = appendIDs(ids, "role", v.Roles)

@@ -1,12 +1,15 @@
 package rbac
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"hash"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // Digest returns a SHA-256 (hexadecimal) of what a retry of the change set
@@ -103,11 +106,21 @@ func digestOfDocument(cs ChangeSet) string {
 }
 
 // appendStdJSONUser appends u as encoding/json writes it after emptyAsNil:
-// Go field names, empty lists as null. TestDigestKnowsUserFields fails
+// Go field names, empty lists as null, empty Name and Email left out. TestDigestKnowsUserFields fails
 // when User gains a field this does not write.
 func appendStdJSONUser(b []byte, u *User) []byte {
 	b = append(b, `{"ID":`...)
 	b = appendStdJSONString(b, string(u.ID))
+	// Name and Email are omitempty: a user without them digests as it
+	// did before they existed.
+	if u.Name != "" {
+		b = append(b, `,"Name":`...)
+		b = appendStdJSONString(b, u.Name)
+	}
+	if u.Email != "" {
+		b = append(b, `,"Email":`...)
+		b = appendStdJSONString(b, u.Email)
+	}
 	b = append(b, `,"AccountType":`...)
 	b = appendStdJSONString(b, string(u.AccountType))
 	b = append(b, `,"Org":`...)
@@ -151,4 +164,37 @@ func appendStdJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// Digest returns a SHA-256 (hexadecimal) of the entities in the sections p
+// manages, in no particular order: two policies digest alike when Import
+// would make a store hold the same in those sections. Manages itself,
+// Principals, tests and source positions are left out. Import records it
+// in its change set (see ImportRecord).
+func (p *Policy) Digest() string {
+	wanted := p.Entities()
+	if len(p.Manages) > 0 {
+		wanted = slices.DeleteFunc(wanted, func(e Entity) bool { return !p.ManagesKind(e.EntityKind()) })
+	}
+	return digestEntities(wanted)
+}
+
+// digestEntities digests entities as the change set that puts them, by
+// kind and key, into an empty store.
+func digestEntities(es []Entity) string {
+	order := make(map[EntityKind]int, len(entityKinds))
+	for i, k := range entityKinds {
+		order[k] = i
+	}
+	changes := make([]Change, len(es))
+	for i, e := range es {
+		changes[i] = Change{Kind: e.EntityKind(), Key: e.EntityKey(), After: e}
+	}
+	slices.SortFunc(changes, func(a, b Change) int {
+		if c := cmp.Compare(order[a.Kind], order[b.Kind]); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return ChangeSet{Changes: changes}.Digest()
 }

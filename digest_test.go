@@ -68,7 +68,7 @@ func drawChangeSet(t *rapid.T) ChangeSet {
 		s := func(label string) string { return str.Draw(t, label) }
 		switch kind {
 		case EntityUser:
-			u := User{ID: UserID(s("id")), AccountType: AccountType(s("type")), Org: OrgSlug(s("org")), Roles: ids("roles"), Disabled: rapid.Bool().Draw(t, "disabled")}
+			u := User{ID: UserID(s("id")), Name: s("name"), Email: s("email"), AccountType: AccountType(s("type")), Org: OrgSlug(s("org")), Roles: ids("roles"), Disabled: rapid.Bool().Draw(t, "disabled")}
 			for _, g := range strs("groups") {
 				u.Groups = append(u.Groups, GroupID(g))
 			}
@@ -166,7 +166,7 @@ func TestDigestKnowsUserFields(t *testing.T) {
 		f := typ.Field(i)
 		got = append(got, fmt.Sprintf("%s %s %q", f.Name, f.Type.Kind(), f.Tag.Get("json")))
 	}
-	want := []string{`ID string ""`, `AccountType string ""`, `Org string ""`, `Roles slice ""`, `Groups slice ""`, `Workgroups slice ""`, `Disabled bool ""`}
+	want := []string{`ID string ""`, `Name string ",omitempty"`, `Email string ",omitempty"`, `AccountType string ""`, `Org string ""`, `Roles slice ""`, `Groups slice ""`, `Workgroups slice ""`, `Disabled bool ""`}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("User's fields are\n%q\nappendStdJSONUser writes\n%q", got, want)
 	}

@@ -1,6 +1,11 @@
 package rbac
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
 
 // AccountTypeDef declares a kind of account (NOMIS, Delius, external...).
 // Every user of the type holds its DefaultRoles. A policy that declares no
@@ -54,14 +59,48 @@ type Workgroup struct {
 func (w Workgroup) Clone() Workgroup { return w }
 
 // User is a principal. A disabled or unknown user is denied everything.
+//
+// Name and Email are optional details for people who look users up (the
+// console searches them); no check reads them. They are left out of the
+// JSON of a user when empty, so that the change log and the digests of
+// users written before they existed stay the same.
 type User struct {
 	ID          UserID        `yaml:"id"`
+	Name        string        `yaml:"name,omitempty" json:",omitempty"`
+	Email       string        `yaml:"email,omitempty" json:",omitempty"`
 	AccountType AccountType   `yaml:"account_type,omitempty"`
 	Org         OrgSlug       `yaml:"org,omitempty"`
 	Roles       []RoleID      `yaml:"roles,omitempty"` // direct assignments
 	Groups      []GroupID     `yaml:"groups,omitempty"`
 	Workgroups  []WorkgroupID `yaml:"workgroups,omitempty"`
 	Disabled    bool          `yaml:"disabled,omitempty"`
+}
+
+// MaxUserNameLen and MaxUserEmailLen bound User.Name and User.Email, in
+// characters: a person's name as an identity provider gives it, and the
+// longest address SMTP carries (RFC 5321).
+const (
+	MaxUserNameLen  = 256
+	MaxUserEmailLen = 254
+)
+
+// checkUserDetails reports why u's name or email is not acceptable: each
+// must be UTF-8 without a NUL byte, within its length.
+func checkUserDetails(u User) error {
+	for _, f := range []struct {
+		what, s string
+		max     int
+	}{{"name", u.Name, MaxUserNameLen}, {"email", u.Email, MaxUserEmailLen}} {
+		switch {
+		case !utf8.ValidString(f.s):
+			return fmt.Errorf("the %s is not valid UTF-8", f.what)
+		case strings.IndexByte(f.s, 0) >= 0:
+			return fmt.Errorf("the %s contains a NUL byte", f.what)
+		case utf8.RuneCountInString(f.s) > f.max:
+			return fmt.Errorf("the %s is %d characters long, more than %d", f.what, utf8.RuneCountInString(f.s), f.max)
+		}
+	}
+	return nil
 }
 
 // Clone returns a deep copy.

@@ -85,7 +85,8 @@ func (s *Snapshot) User(id UserID) (User, bool) {
 
 // UserQuery selects a page of users, in id order.
 type UserQuery struct {
-	// Contains keeps users whose id or org contains it, ignoring case.
+	// Contains keeps users whose id, name, email or org contains it,
+	// ignoring case ("larsen" finds Sven Larsen).
 	Contains string
 	// After keeps users whose id sorts after it; Before, before it (the
 	// page that ends just before Before). At most one is set.
@@ -95,6 +96,10 @@ type UserQuery struct {
 	// CoveredBy, when set, keeps the users CoversUser(CoveredBy, u)
 	// reports: those a holder of rbac.users.manage@workgroup manages.
 	CoveredBy UserID
+	// CoveredByPrincipal is CoveredBy for a principal (see AdminAs): the
+	// users CoversUserPrincipal reports. A principal the snapshot refuses
+	// covers nobody.
+	CoveredByPrincipal *User
 }
 
 // UserPage is one page of a UserQuery.
@@ -122,17 +127,23 @@ func (s *Snapshot) Users(q UserQuery) UserPage {
 	h := &idHeap{backwards: backwards}
 	var page UserPage
 	var manager *userRec
+	if q.CoveredByPrincipal != nil {
+		if manager, _, _ = s.principalRecord(q.CoveredByPrincipal); manager == nil || manager.user.Disabled {
+			return page
+		}
+	}
 	if q.CoveredBy != "" {
 		if manager, _ = s.users.Get(string(q.CoveredBy)); manager == nil {
 			return page
 		}
 	}
-	// A user's org is read (a cache miss per user) only when some org of
-	// the indexed users contains the needle, or for users changed since.
-	orgsMayMatch := false
+	// A user's record is read (a cache miss per user) only when some org
+	// of the indexed users contains the needle or some user has a name or
+	// email, or for users changed since.
+	recordsMayMatch := s.review.named
 	for org := range s.review.orgs {
 		if strings.Contains(strings.ToLower(string(org)), needle) {
-			orgsMayMatch = true
+			recordsMayMatch = true
 			break
 		}
 	}
@@ -141,10 +152,10 @@ func (s *Snapshot) Users(q UserQuery) UserPage {
 			return true
 		}
 		if needle != "" && !strings.Contains(strings.ToLower(id), needle) {
-			if !orgsMayMatch && !s.users.Overlaid(id) {
+			if !recordsMayMatch && !s.users.Overlaid(id) {
 				return true
 			}
-			if !strings.Contains(strings.ToLower(string(rec.user.Org)), needle) {
+			if !containsFold(string(rec.user.Org), needle) && !containsFold(rec.user.Name, needle) && !containsFold(rec.user.Email, needle) {
 				return true
 			}
 		}
@@ -171,6 +182,12 @@ func (s *Snapshot) Users(q UserQuery) UserPage {
 		page.Users = append(page.Users, rec.user.Clone())
 	}
 	return page
+}
+
+// containsFold reports whether s contains needle, a lower-case string,
+// ignoring case.
+func containsFold(s, needle string) bool {
+	return s != "" && strings.Contains(strings.ToLower(s), needle)
 }
 
 // idHeap keeps the page's ids with the one to drop first on top: the
@@ -230,6 +247,17 @@ func (s *Snapshot) Ownerships(kind string) []Ownership {
 func (s *Snapshot) CoversUser(manager, u UserID) bool {
 	m, ok := s.users.Get(string(manager))
 	if !ok || m == nil {
+		return false
+	}
+	rec, ok := s.users.Get(string(u))
+	return ok && rec != nil && s.coversUser(m, rec)
+}
+
+// CoversUserPrincipal is CoversUser for a manager that is a principal
+// (see AdminAs); a principal the snapshot refuses covers nobody.
+func (s *Snapshot) CoversUserPrincipal(manager *User, u UserID) bool {
+	m, _, _ := s.principalRecord(manager)
+	if m == nil {
 		return false
 	}
 	rec, ok := s.users.Get(string(u))

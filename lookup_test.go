@@ -21,7 +21,14 @@ func TestUsersPages(t *testing.T) {
 		if i%3 == 0 {
 			org = "hmrc"
 		}
-		p.Users = append(p.Users, rbac.User{ID: rbac.UserID(fmt.Sprintf("u%03d", (i*7919)%1000)), Org: org})
+		u := rbac.User{ID: rbac.UserID(fmt.Sprintf("u%03d", (i*7919)%1000)), Org: org}
+		if i%5 == 0 {
+			u.Name = fmt.Sprintf("Sven Larsen %d", i)
+		}
+		if i%7 == 0 {
+			u.Email = fmt.Sprintf("person%d@Example.ORG", i)
+		}
+		p.Users = append(p.Users, u)
 	}
 	a, _ := authorizerOf(t, p)
 	checkPages(t, a.Snapshot(), p.Users, "")
@@ -34,6 +41,9 @@ func TestUsersPages(t *testing.T) {
 		case i%4 == 0:
 			changes = append(changes, rbac.Change{Kind: rbac.EntityUser, Key: string(u.ID)})
 			p.Users[i].ID = ""
+		case i%4 == 1:
+			p.Users[i].Name = "Zed " + p.Users[i].Name
+			changes = append(changes, rbac.PutUser(p.Users[i]))
 		default:
 			p.Users[i].Org = "cabinet"
 			changes = append(changes, rbac.PutUser(p.Users[i]))
@@ -46,6 +56,27 @@ func TestUsersPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkPages(t, a.Snapshot(), p.Users, "after writes: ")
+}
+
+// A model whose users had no names when indexed: a name given since is
+// found, and so is one given after a compile that carried the index over.
+func TestUsersSearchNamesGivenLater(t *testing.T) {
+	ctx := context.Background()
+	p := &rbac.Policy{}
+	for i := range 30 {
+		p.Users = append(p.Users, rbac.User{ID: rbac.UserID(fmt.Sprintf("u%02d", i)), Org: "dfe"})
+	}
+	a, _ := authorizerOf(t, p)
+	checkPages(t, a.Snapshot(), p.Users, "no names: ")
+	p.Users[3].Name, p.Users[17].Email = "Sven Larsen", "zed@example.org"
+	if _, err := a.Apply(ctx, rbac.ChangeSet{Changes: []rbac.Change{rbac.PutUser(p.Users[3]), rbac.PutUser(p.Users[17])}}); err != nil {
+		t.Fatal(err)
+	}
+	checkPages(t, a.Snapshot(), p.Users, "names given since: ")
+	if _, err := a.Apply(ctx, rbac.ChangeSet{Changes: []rbac.Change{rbac.PutRole(rbac.Role{ID: "unrelated"})}}); err != nil {
+		t.Fatal(err)
+	}
+	checkPages(t, a.Snapshot(), p.Users, "after a write of no user: ")
 }
 
 // checkPages compares every page of s.Users, forwards and backwards, with
@@ -62,11 +93,16 @@ func checkPages(t *testing.T, s *rbac.Snapshot, users []rbac.User, when string) 
 		{"cabinet", 20, "an org only changed users have"},
 		{"u1", 7, "id substring, small pages"},
 		{"nobody", 10, "no match"},
+		{"sVEN lars", 9, "name match ignoring case"},
+		{"example.org", 15, "email match ignoring case"},
+		{"n 1", 6, "inside a name: only names match"},
+		{"zed", 5, "a name only changed users have"},
+		{"u1\x00sven", 5, "no match across fields"},
 	} {
 		tc.reason = when + tc.reason
 		var want []rbac.UserID
 		for _, u := range users {
-			if tc.contains == "" || strings.Contains(strings.ToLower(string(u.ID)+" "+string(u.Org)), strings.ToLower(tc.contains)) {
+			if tc.contains == "" || strings.Contains(strings.ToLower(string(u.ID)+"\x00"+string(u.Org)+"\x00"+u.Name+"\x00"+u.Email), strings.ToLower(tc.contains)) {
 				want = append(want, u.ID)
 			}
 		}
@@ -163,5 +199,23 @@ func TestCoversUser(t *testing.T) {
 		if got := s.CoversUser(tc.manager, tc.user); got != tc.want {
 			t.Errorf("%s: CoversUser(%s, %s) = %v", tc.reason, tc.manager, tc.user, got)
 		}
+		// A principal with the manager's fields covers the same users.
+		if m, ok := s.User(tc.manager); ok {
+			if got := s.CoversUserPrincipal(&m, tc.user); got != tc.want {
+				t.Errorf("%s: CoversUserPrincipal(%s, %s) = %v", tc.reason, tc.manager, tc.user, got)
+			}
+		}
+	}
+	sven, _ := s.User("sven")
+	got = nil
+	for _, u := range s.Users(rbac.UserQuery{CoveredByPrincipal: &sven}).Users {
+		got = append(got, u.ID)
+	}
+	if diff := cmp.Diff([]rbac.UserID{"paula", "pete", "sven"}, got); diff != "" {
+		t.Errorf("users under a principal of deq.water (-want +got):\n%s", diff)
+	}
+	sven.Roles = append(sven.Roles, "no-such-role")
+	if s.CoversUserPrincipal(&sven, "paula") || len(s.Users(rbac.UserQuery{CoveredByPrincipal: &sven}).Users) != 0 {
+		t.Errorf("a principal the snapshot refuses covers users")
 	}
 }

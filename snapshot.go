@@ -196,6 +196,9 @@ type reviewIndex struct {
 type memberIndex struct {
 	groups map[GroupID][]*User // unsorted
 	orgs   map[OrgSlug]struct{}
+	// named: some user has a name or email, so a search reads every
+	// user's record (searches of a model without them stay cheap).
+	named bool
 }
 
 // newReviewIndex indexes the base of users, whose records each calls f
@@ -259,6 +262,7 @@ func newMemberIndex(each func(f func(*User))) *memberIndex {
 		if org := u.Org; org != lastOrg || len(mi.orgs) == 0 {
 			mi.orgs[org], lastOrg = struct{}{}, org
 		}
+		mi.named = mi.named || u.Name != "" || u.Email != ""
 		for _, g := range u.Groups {
 			groupSize[g]++
 			grouped++
@@ -291,7 +295,7 @@ func (mi *memberIndex) folded(users *compile.OverlayMap[*userRec]) *memberIndex 
 	if !changed {
 		return mi
 	}
-	out := &memberIndex{groups: make(map[GroupID][]*User, len(mi.groups)), orgs: maps.Clone(mi.orgs)}
+	out := &memberIndex{groups: make(map[GroupID][]*User, len(mi.groups)), orgs: maps.Clone(mi.orgs), named: mi.named}
 	for g, us := range mi.groups {
 		kept := make([]*User, 0, len(us))
 		for _, u := range us {
@@ -304,6 +308,7 @@ func (mi *memberIndex) folded(users *compile.OverlayMap[*userRec]) *memberIndex 
 	users.RangeOverlay(func(_ string, rec *userRec, ok bool) bool {
 		if ok && rec != nil {
 			out.orgs[rec.user.Org] = struct{}{} // a superset does no harm: orgs only say "may match"
+			out.named = out.named || rec.user.Name != "" || rec.user.Email != ""
 			for _, g := range rec.user.Groups {
 				out.groups[g] = append(out.groups[g], rec.user)
 			}

@@ -28,7 +28,9 @@ type plan struct {
 	Nothing string
 	// Losing lists the members who lose a group that is deleted.
 	Losing []rbac.UserID
-	do     func(ctx context.Context, ad *rbac.Admin, reason string) (rbac.Revision, error)
+	// NeedsReason, when set, says why this change always needs a reason.
+	NeedsReason string
+	do          func(ctx context.Context, ad *rbac.Admin, reason string) (rbac.Revision, error)
 }
 
 type formValues = url.Values
@@ -74,7 +76,10 @@ type previewView struct {
 	Changes   []historyChange
 	More      int
 	Reason    string
-	Refused   bool
+	// ReasonNeed says why the change needs a reason; "" when it may go
+	// without one.
+	ReasonNeed string
+	Refused    bool
 }
 
 type field struct{ Name, Value string }
@@ -110,7 +115,7 @@ func (c *console) showPreview(req *request, p *plan, status int, errMsg, notice 
 		}
 	}
 	if p.Nothing == "" {
-		impacts, err := c.authz.Admin(req.rights.actor).Preview(req.r.Context(), p.Changes...)
+		impacts, err := req.admin().Preview(req.r.Context(), p.Changes...)
 		if err != nil {
 			status, msg := refusal(err)
 			if errMsg == "" {
@@ -145,6 +150,7 @@ func (c *console) showPreview(req *request, p *plan, status int, errMsg, notice 
 				}
 			}
 		}
+		v.ReasonNeed = c.reasonNeed(p, len(v.Sensitive) > 0)
 		if len(impacts) > c.opts.PageSize {
 			impacts = impacts[:c.opts.PageSize]
 		}
@@ -199,11 +205,10 @@ func describeChange(s *rbac.Snapshot, ch rbac.Change) historyChange {
 	case before == nil && ch.Kind != rbac.EntityPermission:
 		op = "create"
 	}
-	b := entityText(before)
 	if before == nil && ch.Before != nil {
-		b = entityText(ch.Before)
+		before = ch.Before
 	}
-	return historyChange{Kind: ch.Kind, Key: ch.Key, Op: op, Before: b, After: entityText(ch.After)}
+	return historyChange{Kind: ch.Kind, Key: ch.Key, Op: op, Fields: fieldChanges(before, ch.After)}
 }
 
 // refusal maps an Admin API error to a status and the rule's message.
@@ -239,7 +244,12 @@ func (c *console) apply(req *request) error {
 		return c.showPreview(req, p, http.StatusConflict, "", "The access model changed while you were reading the preview. Check the change again, then confirm.")
 	}
 	reason := strings.TrimSpace(req.r.PostForm.Get("reason"))
-	rev, err := p.do(req.r.Context(), c.authz.Admin(req.rights.actor), reason)
+	if reason == "" {
+		if need := c.reasonNeed(p, c.givesSensitive(req, p)); need != "" {
+			return c.showPreview(req, p, http.StatusUnprocessableEntity, "Give a reason for the change: "+need+".", "")
+		}
+	}
+	rev, err := p.do(req.r.Context(), req.admin(), reason)
 	if err != nil {
 		status, msg := refusal(err)
 		if status == 0 {
@@ -257,6 +267,40 @@ func (c *console) apply(req *request) error {
 	req.w.Header().Set("Location", back+sep+"done=applied-"+strconv.FormatUint(uint64(rev), 10))
 	req.w.WriteHeader(http.StatusSeeOther)
 	return nil
+}
+
+// reasonNeed says why change p needs a reason, or "" when it may go
+// without: a change that gives a sensitive permission, and a revert,
+// always need one; with Options.RequireReason, every change does.
+func (c *console) reasonNeed(p *plan, sensitive bool) string {
+	switch {
+	case sensitive:
+		return "a sensitive permission is involved"
+	case p.NeedsReason != "":
+		return p.NeedsReason
+	case c.opts.RequireReason:
+		return "every change is recorded with its reason"
+	}
+	return ""
+}
+
+// givesSensitive reports whether p would give anyone a sensitive
+// permission, as its preview shows. A preview that fails says nothing:
+// the Admin API then refuses the change itself.
+func (c *console) givesSensitive(req *request, p *plan) bool {
+	impacts, err := req.admin().Preview(req.r.Context(), p.Changes...)
+	if err != nil {
+		return false
+	}
+	cat := c.catalogue(req.snap)
+	for _, ui := range impacts {
+		for _, sp := range ui.Gained {
+			if len(cat.sensitiveIn(sp.Permission)) > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // The planners. Each reads the current entity from the snapshot only to
@@ -501,7 +545,7 @@ func planGroupManager(add bool) func(*request, formValues) (*plan, error) {
 func planMember(add bool) func(*request, formValues) (*plan, error) {
 	return func(req *request, f formValues) (*plan, error) {
 		uid := rbac.UserID(strings.TrimSpace(f.Get("user")))
-		agency := req.rights.Agency && req.snap.CoversUser(req.rights.actor, uid)
+		agency := req.rights.Agency && req.rights.covers(req.snap, uid)
 		gid := rbac.GroupID(f.Get("id"))
 		if !req.rights.mayReadGroup(gid) && !agency {
 			return nil, errForbidden
@@ -591,7 +635,7 @@ func planRevert(req *request, f formValues) (*plan, error) {
 	if err != nil || rev == 0 {
 		return nil, badRequest("Choose a change to revert from the history.")
 	}
-	logged, err := req.c.authz.Admin(req.rights.actor).HistoryPage(req.r.Context(), rbac.HistoryQuery{After: rbac.Revision(rev - 1), Before: rbac.Revision(rev + 1)}, -1)
+	logged, err := req.admin().HistoryPage(req.r.Context(), rbac.HistoryQuery{After: rbac.Revision(rev - 1), Before: rbac.Revision(rev + 1)}, -1)
 	if errors.Is(err, rbac.ErrForbidden) {
 		return nil, errForbidden
 	}
@@ -617,7 +661,7 @@ func planRevert(req *request, f formValues) (*plan, error) {
 		}
 	}
 	r := rbac.Revision(rev)
-	return &plan{Title: "Revert revision " + strconv.FormatUint(rev, 10), Changes: changes, Back: "history?",
+	return &plan{Title: "Revert revision " + strconv.FormatUint(rev, 10), Changes: changes, Back: "history?", NeedsReason: "a revert says why the change is undone",
 		do: func(ctx context.Context, ad *rbac.Admin, reason string) (rbac.Revision, error) {
 			return ad.Revert(ctx, r, reason)
 		}}, nil

@@ -42,6 +42,14 @@ func (c *console) sign(actor rbac.UserID, hour string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
+// maxFormBytes bounds a posted form: far more than any form of the
+// console sends (TestFormSizeLimit measures the largest seed's grants
+// editor), far less than a form that could tie up a server.
+const maxFormBytes = 2 << 20
+
+// errFormTooLarge: a form over maxFormBytes, answered 413.
+var errFormTooLarge = errors.New("the form is larger than the 2 MB a form may be")
+
 func (c *console) checkPost(r *http.Request, actor rbac.UserID) error {
 	if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
 		return errors.New("the form was sent from another site")
@@ -53,6 +61,10 @@ func (c *console) checkPost(r *http.Request, actor rbac.UserID) error {
 		}
 	}
 	if err := r.ParseForm(); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return errFormTooLarge
+		}
 		return errors.New("the form could not be read")
 	}
 	tok := r.PostForm.Get("csrf")

@@ -7,7 +7,11 @@
 //
 // The host service signs people in; Options.Actor names the person behind
 // each request, and the console has no logins of its own. Every link is
-// relative, so the console works under any prefix.
+// relative, so the console works under any prefix. A service whose users
+// come from its identity provider's tokens sets Options.Principal instead:
+// the administrator is then the principal the token describes, judged by
+// Authorizer.AdminAs as a stored user with its fields, and need not be
+// stored.
 //
 // # Screens
 //
@@ -19,9 +23,11 @@
 //     is there already, a plain message), delete showing who loses it. A
 //     group's manager who has no administration permission sees only the
 //     groups they manage and may only add and remove members (HMPPS Auth).
-//   - Users: search and pages; roles with where each comes from, effective
-//     permissions by section and scope, workgroups, organisation; assign
-//     and unassign roles, add to groups.
+//   - Users: search by id, name, email or organisation, and pages; roles
+//     with where each comes from; each permission once, with the scopes it
+//     is held at, the route that grants it (Explain's) and a link to its
+//     holders; workgroups, organisation; assign roles the user does not
+//     hold yet, unassign, add to groups.
 //   - Permissions: the catalogue by section, deprecated permissions with
 //     their reason, sensitive ones with their warning; a role's grants are
 //     edited section by section with a "select all in section" box (One
@@ -40,8 +46,11 @@
 // # Every change is previewed, then judged by the Admin API
 //
 // A change form posts to a preview page that shows who gains and loses
-// which permission at which scope (Admin.Preview) and warns about sensitive
-// permissions, asking for a reason. Confirming makes the change with the
+// which permission at which scope (Admin.Preview), what is written field
+// by field under the policy file's names, and warns about sensitive
+// permissions. A reason is required for a change that gives a sensitive
+// permission and for a revert, and for every change with
+// Options.RequireReason. Confirming makes the change with the
 // Admin method that does it (Admin.CopyGroup, Admin.AddMember,
 // Admin.UpdateRole, Admin.Revert, ...), which applies every rule of
 // administration; a refusal shows the rule's message. The console decides
@@ -53,7 +62,7 @@
 //
 // Every change is a POST carrying a token HMAC-signed over the actor and
 // the hour (Options.CSRFKey; no cookie is set), and posts that browsers mark
-// as cross-site are refused. Pages carry a Content-Security-Policy with no
+// as cross-site are refused. A form over 2 MB is answered 413. Pages carry a Content-Security-Policy with no
 // inline script or style, and html/template escapes every id and name.
 // Reading the model needs an administration permission (rbac.roles.manage,
 // rbac.groups.manage, rbac.users.manage or rbac.audit.read) at scope global

@@ -52,13 +52,18 @@ func newFixture(t testing.TB, seed string) *fixture {
 	return newFixtureFor(t, a, store)
 }
 
-func newFixtureFor(t testing.TB, a *rbac.Authorizer, store *memstore.Store) *fixture {
-	console := adminui.New(a, adminui.Options{Actor: func(r *http.Request) (rbac.UserID, error) {
+// newFixtureFor serves a's console; set, if given, changes its options.
+func newFixtureFor(t testing.TB, a *rbac.Authorizer, store *memstore.Store, set ...func(*adminui.Options)) *fixture {
+	opts := adminui.Options{Actor: func(r *http.Request) (rbac.UserID, error) {
 		if u := r.Header.Get("X-Test-User"); u != "" {
 			return rbac.UserID(u), nil
 		}
 		return "", errors.New("not signed in")
-	}, Title: "Test administration"})
+	}, Title: "Test administration"}
+	for _, f := range set {
+		f(&opts)
+	}
+	console := adminui.New(a, opts)
 	mux := http.NewServeMux()
 	mux.Handle("/admin/", http.StripPrefix("/admin", console))
 	return &fixture{t: t, authz: a, store: store, h: mux}

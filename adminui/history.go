@@ -1,7 +1,6 @@
 package adminui
 
 import (
-	"encoding/json"
 	"errors"
 	"slices"
 	"strconv"
@@ -30,11 +29,11 @@ type historySet struct {
 const maxChangesShown = 25
 
 type historyChange struct {
-	Kind          rbac.EntityKind
-	Key           string
-	Op            string
-	Before, After string
-	Cascade       bool
+	Kind    rbac.EntityKind
+	Key     string
+	Op      string
+	Fields  []fieldChange // what the change sets, field by field
+	Cascade bool
 }
 
 const dateLayout = "2006-01-02"
@@ -44,9 +43,9 @@ func (c *console) history(req *request) error {
 		return errForbidden
 	}
 	q := req.r.URL.Query()
-	v := historyView{Actor: q.Get("actor"), Entity: q.Get("entity"), From: q.Get("from"), To: q.Get("to"), Kind: q.Get("kind"), Kinds: rbac.EntityKinds}
+	v := historyView{Actor: q.Get("actor"), Entity: q.Get("entity"), From: q.Get("from"), To: q.Get("to"), Kind: q.Get("kind"), Kinds: rbac.EntityKinds()}
 	hq := rbac.HistoryQuery{Actor: rbac.UserID(v.Actor), Key: v.Entity, Kind: rbac.EntityKind(v.Kind)}
-	if v.Kind != "" && !slices.Contains(rbac.EntityKinds, hq.Kind) {
+	if v.Kind != "" && !slices.Contains(rbac.EntityKinds(), hq.Kind) {
 		return badRequest("Choose a kind of entity from the list.")
 	}
 	var err error
@@ -82,7 +81,7 @@ func (c *console) history(req *request) error {
 			case ch.Before == nil:
 				op = "created"
 			}
-			hs.Changes = append(hs.Changes, historyChange{Kind: ch.Kind, Key: ch.Key, Op: op, Before: entityText(ch.Before), After: entityText(ch.After), Cascade: ch.Cascade})
+			hs.Changes = append(hs.Changes, historyChange{Kind: ch.Kind, Key: ch.Key, Op: op, Fields: fieldChanges(ch.Before, ch.After), Cascade: ch.Cascade})
 		}
 		v.Sets = append(v.Sets, hs)
 	}
@@ -100,19 +99,6 @@ func parseDate(s string) (time.Time, error) {
 	return t, nil
 }
 
-// entityText shows an entity as indented JSON (grants and scopes in their
-// text form), or "" when absent.
-func entityText(e rbac.Entity) string {
-	if e == nil {
-		return ""
-	}
-	b, err := json.MarshalIndent(e, "", "  ")
-	if err != nil {
-		return err.Error()
-	}
-	return string(b)
-}
-
 // historyPage reads the newest page of change sets that match hq and are
 // older than before (0: the newest), each with at most maxChangesShown of
 // its matching changes: through a store's rbac.HistoryReader that costs
@@ -125,7 +111,7 @@ func (c *console) historyPage(req *request, hq rbac.HistoryQuery, before rbac.Re
 		hq.Before = min(hq.Before, before)
 	}
 	hq.Limit = c.opts.PageSize + 1 // one more tells whether there are older ones
-	page, err = c.authz.Admin(req.rights.actor).HistoryPage(req.r.Context(), hq, maxChangesShown)
+	page, err = req.admin().HistoryPage(req.r.Context(), hq, maxChangesShown)
 	if err != nil {
 		return rbac.HistoryPage{}, false, err
 	}

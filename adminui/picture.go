@@ -1,6 +1,9 @@
 package adminui
 
 import (
+	"math"
+	"strings"
+
 	"github.com/rolegraph/rbac"
 )
 
@@ -18,7 +21,8 @@ type picture struct {
 type pictureNode struct {
 	ID       rbac.RoleID
 	Text     string
-	X, Y     int // top left
+	Full     string // the whole id when Text is cut short
+	X, Y     int    // top left
 	W, H     int
 	TX, TY   int // text anchor
 	Centre   bool
@@ -29,10 +33,39 @@ type pictureEdge struct{ X1, Y1, X2, Y2 int }
 
 const (
 	maxPictureNodes = 6
-	nodeW, nodeH    = 170, 40
+	minNodeW, nodeH = 170, 40
 	gapX            = 20
 	rowY0, rowGap   = 20, 90
+	// maxLabel bounds a label, in characters; a longer id is cut short
+	// with "…" and named whole in the node's tooltip and the lists
+	// beside the picture.
+	maxLabel = 48
+	// labelPad is the room left and right of a label inside its box.
+	labelPad = 12
 )
+
+// labelWidth is a generous estimate of the width of s in pixels, drawn at
+// the picture's 14px in bold sans-serif: the server cannot measure text,
+// so each character counts as wide as the widest of its sort. Boxes are
+// as wide as the widest label, so that no label runs out of its box
+// (adminui/browsertest's TestPictureLabelsFit compares with the
+// browser's own measure).
+func labelWidth(s string) int {
+	w := 0.0
+	for _, r := range s {
+		switch {
+		case strings.ContainsRune("WM@mw%", r):
+			w += 15
+		case strings.ContainsRune("ijlI.,:;|!'/-tfr ", r):
+			w += 6
+		case r >= 'A' && r <= 'Z', r == '_', r == '+', r == '…':
+			w += 12
+		default:
+			w += 10
+		}
+	}
+	return int(math.Ceil(w))
+}
 
 func neighbourhood(all []rbac.Role, r rbac.Role, parents []rbac.RoleID) picture {
 	byID := map[rbac.RoleID]rbac.Role{}
@@ -52,8 +85,12 @@ func neighbourhood(all []rbac.Role, r rbac.Role, parents []rbac.RoleID) picture 
 		rows = append(rows, r.Contains)
 	}
 	widest := 1
+	nodeW := minNodeW
 	for _, row := range rows {
 		widest = max(widest, min(len(row), maxPictureNodes+1))
+		for _, id := range row[:min(len(row), maxPictureNodes+1)] {
+			nodeW = max(nodeW, labelWidth(shorten(string(id), maxLabel))+2*labelPad)
+		}
 	}
 	p := picture{Width: widest*(nodeW+gapX) + gapX, Height: rowY0*2 + (len(rows)-1)*rowGap + nodeH,
 		Label: "Containment of " + string(r.ID) + ": contained by " + itoa(len(parents)) + " roles, contains " + itoa(len(r.Contains)) + " roles"}
@@ -70,7 +107,10 @@ func neighbourhood(all []rbac.Role, r rbac.Role, parents []rbac.RoleID) picture 
 				node.Text = "and " + itoa(len(row)-maxPictureNodes) + " more"
 			} else {
 				node.ID = row[k]
-				node.Text = shorten(string(row[k]), 22)
+				node.Text = shorten(string(row[k]), maxLabel)
+				if node.Text != string(row[k]) {
+					node.Full = string(row[k])
+				}
 			}
 			p.Nodes = append(p.Nodes, node)
 			centres[i] = append(centres[i], node.TX)

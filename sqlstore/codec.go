@@ -146,6 +146,14 @@ func appendUserJSON(b []byte, u rbac.User) ([]byte, bool) {
 	}
 	b = append(b, `{"ID":`...)
 	str(string(u.ID))
+	if u.Name != "" { // omitempty, as User's json tags say
+		b = append(b, `,"Name":`...)
+		str(u.Name)
+	}
+	if u.Email != "" {
+		b = append(b, `,"Email":`...)
+		str(u.Email)
+	}
 	b = append(b, `,"AccountType":`...)
 	str(string(u.AccountType))
 	b = append(b, `,"Org":`...)

@@ -93,7 +93,7 @@ func TestUserJSONMatchesEncodingJSON(t *testing.T) {
 	}
 	rapid.Check(t, func(t *rapid.T) {
 		u := rbac.User{
-			ID: rbac.UserID(id.Draw(t, "id")), AccountType: rbac.AccountType(id.Draw(t, "type")), Org: rbac.OrgSlug(id.Draw(t, "org")),
+			ID: rbac.UserID(id.Draw(t, "id")), Name: rapid.OneOf(rapid.Just(""), id).Draw(t, "name"), Email: rapid.OneOf(rapid.Just(""), id).Draw(t, "email"), AccountType: rbac.AccountType(id.Draw(t, "type")), Org: rbac.OrgSlug(id.Draw(t, "org")),
 			Roles: typed[rbac.RoleID](ids("roles").Draw(t, "r")), Groups: typed[rbac.GroupID](ids("groups").Draw(t, "g")), Workgroups: typed[rbac.WorkgroupID](ids("workgroups").Draw(t, "w")),
 			Disabled: rapid.Bool().Draw(t, "disabled"),
 		}
@@ -105,7 +105,7 @@ func TestUserJSONMatchesEncodingJSON(t *testing.T) {
 		if ok && string(got) != string(want) {
 			t.Fatalf("appendUserJSON = %s\njson.Marshal   = %s", got, want)
 		}
-		all := fmt.Sprint(u.ID, u.AccountType, u.Org, u.Roles, u.Groups, u.Workgroups)
+		all := fmt.Sprint(u.ID, u.Name, u.Email, u.AccountType, u.Org, u.Roles, u.Groups, u.Workgroups)
 		if plain := !strings.ContainsAny(all, "<>&\"\\é\x01"); !ok && plain {
 			t.Fatalf("appendUserJSON gave up on %s, which has nothing to escape", want)
 		}

@@ -140,7 +140,7 @@ func TestRecordsAndImages(t *testing.T) {
 		rbac.AccountTypeDef{ID: "a", Title: "t", DefaultRoles: []rbac.RoleID{"r"}},
 		rbac.Workgroup{ID: "w", Name: "n", Parent: "p"},
 		rbac.Group{ID: "g", Name: "G", Description: "d", AccountType: "a", Roles: []rbac.RoleID{"r"}, Managers: []rbac.UserID{"m"}},
-		rbac.User{ID: "u", AccountType: "a", Org: "o", Roles: []rbac.RoleID{"r"}, Groups: []rbac.GroupID{"g"}, Workgroups: []rbac.WorkgroupID{"w"}, Disabled: true},
+		rbac.User{ID: "u", Name: "Ann O'Neil", Email: "ann@example.org", AccountType: "a", Org: "o", Roles: []rbac.RoleID{"r"}, Groups: []rbac.GroupID{"g"}, Workgroups: []rbac.WorkgroupID{"w"}, Disabled: true},
 		rbac.Constraint{Name: "c", Roles: []rbac.RoleID{"a", "b"}, Max: 1, Dynamic: true},
 		rbac.Kind{Name: "doc", Title: "Document"},
 		rbac.OwnershipRule{Kind: "doc", Bypass: "doc.all"},

@@ -207,7 +207,7 @@ var entityTables = []*entityTable{
 	},
 	{
 		kind: rbac.EntityUser, name: "rbac_users", keys: one("id"),
-		cols: []column{{"account_type", textCol}, {"org", textCol}, {"disabled", boolCol}},
+		cols: []column{{"account_type", textCol}, {"org", textCol}, {"disabled", boolCol}, {"name", textCol}, {"email", textCol}},
 		lists: []listTable{
 			{column: "role_ids", cols: one("role_id")},
 			{column: "group_ids", cols: one("group_id")},
@@ -215,13 +215,13 @@ var entityTables = []*entityTable{
 		},
 		toRecord: func(e rbac.Entity) record {
 			u := e.(rbac.User)
-			return record{one(string(u.ID)), []any{string(u.AccountType), string(u.Org), u.Disabled}, [][]string{strs(u.Roles), strs(u.Groups), strs(u.Workgroups)}}
+			return record{one(string(u.ID)), []any{string(u.AccountType), string(u.Org), u.Disabled, u.Name, u.Email}, [][]string{strs(u.Roles), strs(u.Groups), strs(u.Workgroups)}}
 		},
 		fromRecord: func(r record) (rbac.Entity, error) {
 			return rbac.User{
 				ID: rbac.UserID(r.key[0]), AccountType: rbac.AccountType(r.vals[0].(string)), Org: rbac.OrgSlug(r.vals[1].(string)),
-				Disabled: r.vals[2].(bool),
-				Roles:    ids[rbac.RoleID](r.lists[0]), Groups: ids[rbac.GroupID](r.lists[1]), Workgroups: ids[rbac.WorkgroupID](r.lists[2]),
+				Disabled: r.vals[2].(bool), Name: r.vals[3].(string), Email: r.vals[4].(string),
+				Roles: ids[rbac.RoleID](r.lists[0]), Groups: ids[rbac.GroupID](r.lists[1]), Workgroups: ids[rbac.WorkgroupID](r.lists[2]),
 			}, nil
 		},
 	},

@@ -42,7 +42,7 @@ func everyKind() []rbac.Entity {
 			Roles: []rbac.RoleID{"caseworker", "reader"}, Managers: []rbac.UserID{"zoe", "adam"},
 		},
 		rbac.User{
-			ID: "alice", AccountType: "nomis", Org: "hmpps",
+			ID: "alice", Name: oddText + " ", Email: "alice.o'brien@example.org", AccountType: "nomis", Org: "hmpps",
 			Roles: []rbac.RoleID{"reader", "caseworker"}, Groups: []rbac.GroupID{"g1"},
 			Workgroups: []rbac.WorkgroupID{"north.leeds", "north"}, Disabled: true,
 		},

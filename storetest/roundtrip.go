@@ -76,13 +76,17 @@ func testRoundTrip(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 		entities := make([]rbac.Entity, 0, n+1)
 		entities = append(entities, rbac.Role{ID: "member"})
 		for i := range n {
-			entities = append(entities, rbac.User{
+			u := rbac.User{
 				ID:         rbac.UserID(fmt.Sprintf("user-%05d", i)),
 				Org:        "org",
 				Roles:      []rbac.RoleID{"member", rbac.RoleID(fmt.Sprintf("r%d", i%7))},
 				Workgroups: []rbac.WorkgroupID{rbac.WorkgroupID(fmt.Sprintf("w%d", i%13))},
 				Disabled:   i%11 == 0,
-			})
+			}
+			if i%3 == 0 { // bulk writes carry names and emails too
+				u.Name, u.Email = fmt.Sprintf("Ünïcode Person %d ", i), fmt.Sprintf("person%d@example.org", i)
+			}
+			entities = append(entities, u)
 		}
 		changes = append(changes, puts(entities)...)
 		rev := mustApply(t, s, changes...)

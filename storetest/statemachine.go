@@ -123,9 +123,10 @@ func drawEntity(t *rapid.T, kind rbac.EntityKind, key string) rbac.Entity {
 		return rbac.Workgroup{ID: rbac.WorkgroupID(key), Name: drawText(t, "name"), Parent: rbac.WorkgroupID(rapid.SampledFrom(append([]string{""}, modelIDs...)).Draw(t, "parent"))}
 	case rbac.EntityUser:
 		return rbac.User{
-			ID: rbac.UserID(key), AccountType: rbac.AccountType(rapid.SampledFrom(append([]string{""}, modelIDs...)).Draw(t, "account type")),
-			Org:   rbac.OrgSlug(rapid.SampledFrom(append([]string{""}, modelIDs...)).Draw(t, "org")),
-			Roles: drawList[rbac.RoleID](t, "roles"), Groups: drawList[rbac.GroupID](t, "groups"),
+			ID: rbac.UserID(key), Name: drawText(t, "name"), Email: drawText(t, "email"),
+			AccountType: rbac.AccountType(rapid.SampledFrom(append([]string{""}, modelIDs...)).Draw(t, "account type")),
+			Org:         rbac.OrgSlug(rapid.SampledFrom(append([]string{""}, modelIDs...)).Draw(t, "org")),
+			Roles:       drawList[rbac.RoleID](t, "roles"), Groups: drawList[rbac.GroupID](t, "groups"),
 			Workgroups: drawList[rbac.WorkgroupID](t, "workgroups"), Disabled: rapid.Bool().Draw(t, "disabled"),
 		}
 	case rbac.EntityConstraint:
@@ -159,7 +160,7 @@ var malformedChanges = []rbac.Change{
 // entities, including ones put earlier in the same set.
 func (m *machine) drawChange(t *rapid.T, pending model) rbac.Change {
 	if rapid.IntRange(0, 9).Draw(t, "op") < 6 {
-		kind := rapid.SampledFrom(rbac.EntityKinds).Draw(t, "kind")
+		kind := rapid.SampledFrom(rbac.EntityKinds()).Draw(t, "kind")
 		return put(drawEntity(t, kind, drawKey(t, kind)))
 	}
 	if len(pending) > 0 && rapid.IntRange(0, 9).Draw(t, "hit") < 8 {
@@ -171,7 +172,7 @@ func (m *machine) drawChange(t *rapid.T, pending model) rbac.Change {
 		k := rapid.SampledFrom(keys).Draw(t, "existing")
 		return rbac.Change{Kind: k.kind, Key: k.key}
 	}
-	kind := rapid.SampledFrom(rbac.EntityKinds).Draw(t, "kind")
+	kind := rapid.SampledFrom(rbac.EntityKinds()).Draw(t, "kind")
 	return rbac.Change{Kind: kind, Key: drawKey(t, kind)}
 }
 

@@ -122,12 +122,18 @@ type session struct {
 
 func newSession(t *testing.T, seed string) *session {
 	t.Helper()
-	exe := chromium(t)
-	bg := context.Background()
 	p, err := rbac.LoadPolicyFiles(seeds[seed]...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newSessionOf(t, p)
+}
+
+// newSessionOf is newSession on a policy of the test's own.
+func newSessionOf(t *testing.T, p *rbac.Policy) *session {
+	t.Helper()
+	exe := chromium(t)
+	bg := context.Background()
 	store := memstore.New()
 	if _, err := rbac.Import(bg, store, p); err != nil {
 		t.Fatal(err)

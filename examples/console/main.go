@@ -4,7 +4,9 @@
 //
 //	go run ./examples/console
 //
-// then open http://127.0.0.1:8080/. The policies are testdata/seeds/nviro.yaml
+// It prints the address to open (http://127.0.0.1:8080/ unless -addr says
+// otherwise), where you choose who you are: each system's administrators
+// are listed first. The policies are testdata/seeds/nviro.yaml
 // and one_iyss.yaml (the same as examples/nviro and examples/iyss), plus the
 // administrators in adminui/testdata; the state lives in memory and is lost
 // when the program stops.
@@ -16,6 +18,7 @@ import (
 	"flag"
 	"fmt"
 	"html/template"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -33,8 +36,54 @@ import (
 type system struct {
 	Name, Title string
 	Files       []string
-	Users       []rbac.UserID
+	Users       []userGroup // administrators first
 	authz       *rbac.Authorizer
+}
+
+// userGroup is a part of the chooser's list of users.
+type userGroup struct {
+	Label string
+	Users []rbac.UserID
+}
+
+// chooserGroups sorts users for the chooser by what the console offers
+// them: administrators, who read the whole model, first; then those who
+// administer part of it (a group they manage, the users of their
+// workgroups); last the users with no access, who get 403 everywhere.
+func chooserGroups(s *rbac.Snapshot, users []rbac.UserID) []userGroup {
+	groups := []userGroup{{Label: "Administrators"}, {Label: "Managers of some groups or users"}, {Label: "No console access"}}
+	managers := map[rbac.UserID]bool{}
+	for _, g := range s.Groups() {
+		for _, m := range g.Managers {
+			managers[m] = true
+		}
+	}
+	holds := func(u rbac.UserID, p rbac.Permission, at rbac.Scope) bool {
+		d := s.Check(rbac.Request{User: u, Permission: p})
+		return d.Allowed && d.Scope.Covers(at)
+	}
+	for _, u := range users {
+		i := 2
+		switch {
+		case holds(u, rbac.PermRolesManage, rbac.ScopeGlobal) || holds(u, rbac.PermGroupsManage, rbac.ScopeGlobal) ||
+			holds(u, rbac.PermUsersManage, rbac.ScopeGlobal) || holds(u, rbac.PermAuditRead, rbac.ScopeGlobal):
+			i = 0
+		case managers[u] || holds(u, rbac.PermUsersManage, rbac.ScopeWorkgroup):
+			i = 1
+		}
+		groups[i].Users = append(groups[i].Users, u)
+	}
+	return slices.DeleteFunc(groups, func(g userGroup) bool { return len(g.Users) == 0 })
+}
+
+// has reports whether u is one of the system's users.
+func (sys *system) has(u rbac.UserID) bool {
+	for _, g := range sys.Users {
+		if slices.Contains(g.Users, u) {
+			return true
+		}
+	}
+	return false
 }
 
 var systems = []*system{
@@ -43,20 +92,37 @@ var systems = []*system{
 }
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on (keep it on the loopback: the user switcher lets anyone be anyone)")
-	flag.Parse()
-	h, closeAll, err := newServer(context.Background())
-	if err != nil {
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
 		log.Fatal(err)
+	}
+}
+
+// run serves until ctx ends, first printing the address to open on out.
+func run(ctx context.Context, args []string, out io.Writer) error {
+	flags := flag.NewFlagSet("console", flag.ContinueOnError)
+	addr := flags.String("addr", "127.0.0.1:8080", "address to listen on (keep it on the loopback: the user switcher lets anyone be anyone)")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	h, closeAll, err := newServer(ctx)
+	if err != nil {
+		return err
 	}
 	defer closeAll()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
-	fmt.Printf("admin console: http://%s/\n", ln.Addr())
+	fmt.Fprintf(out, "admin console: open http://%s/ and choose who you are (Ctrl-C stops it)\n", ln.Addr())
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	log.Fatal(srv.Serve(ln))
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 // repoRoot finds the repository root from the working directory, so the
@@ -107,11 +173,12 @@ func newServer(ctx context.Context) (http.Handler, func(), error) {
 		}
 		closers = append(closers, func() { a.Close() })
 		sys.authz = a
-		sys.Users = nil
+		var users []rbac.UserID
 		for _, u := range p.Users {
-			sys.Users = append(sys.Users, u.ID)
+			users = append(users, u.ID)
 		}
-		slices.Sort(sys.Users)
+		slices.Sort(users)
+		sys.Users = chooserGroups(a.Snapshot(), users)
 		// The three lines that mount the console in a host service:
 		// New with the host's way of naming the signed-in user, under a
 		// prefix with StripPrefix.
@@ -146,7 +213,7 @@ var switcher = template.Must(template.New("switcher").Parse(`<!doctype html>
 <form method="post" action="/switch" class="row-form">
 <input type="hidden" name="system" value="{{.Name}}">
 <div class="field"><label for="user-{{.Name}}">User</label>
-<select id="user-{{.Name}}" name="user">{{range .Users}}<option>{{.}}</option>{{end}}</select></div>
+<select id="user-{{.Name}}" name="user">{{range .Users}}<optgroup label="{{.Label}}">{{range .Users}}<option>{{.}}</option>{{end}}</optgroup>{{end}}</select></div>
 <button type="submit" class="button">Open the console as this user</button>
 </form>{{end}}
 </main></body></html>`))
@@ -164,7 +231,7 @@ func switchUser(w http.ResponseWriter, r *http.Request) {
 	}
 	name, user := r.PostFormValue("system"), rbac.UserID(r.PostFormValue("user"))
 	i := slices.IndexFunc(systems, func(s *system) bool { return s.Name == name })
-	if i < 0 || !slices.Contains(systems[i].Users, user) {
+	if i < 0 || !systems[i].has(user) {
 		http.Error(w, "unknown system or user", http.StatusBadRequest)
 		return
 	}
