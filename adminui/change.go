@@ -218,10 +218,10 @@ func (rt rights) redact(hc historyChange, s *rbac.Snapshot, ch rbac.Change) hist
 	if ch.Kind != rbac.EntityUser || rt.Users || rt.Agency && s.CoversUser(rt.actor, rbac.UserID(ch.Key)) {
 		return hc
 	}
-	only := func(e rbac.Entity) string {
+	only := func(e rbac.Entity) rbac.Entity {
 		u, ok := e.(rbac.User)
 		if !ok {
-			return ""
+			return nil
 		}
 		mine := rbac.User{ID: u.ID}
 		for _, g := range u.Groups {
@@ -229,13 +229,13 @@ func (rt rights) redact(hc historyChange, s *rbac.Snapshot, ch rbac.Change) hist
 				mine.Groups = append(mine.Groups, g)
 			}
 		}
-		return entityText(mine)
+		return mine
 	}
 	var before rbac.Entity
 	if u, ok := s.User(rbac.UserID(ch.Key)); ok {
 		before = u
 	}
-	hc.Before, hc.After = only(before), only(ch.After)
+	hc.Fields = fieldChanges(only(before), only(ch.After))
 	return hc
 }
 
