@@ -28,16 +28,28 @@ const (
 	PermSensitiveGrant Permission = "rbac.sensitive.grant" // let someone newly reach a sensitive permission
 )
 
+// builtinPermission reports whether p is one of the built-in permissions
+// above: the only names under BuiltinPermissionPrefix a request may name.
+func builtinPermission(p Permission) bool {
+	switch p {
+	case PermRolesManage, PermGroupsManage, PermUsersManage, PermAuditRead, PermEscalate, PermSensitiveGrant:
+		return true
+	}
+	return false
+}
+
 // Admin changes the model on behalf of an actor, a known and enabled user,
 // under the rules of delegated administration. Every change set is judged
-// as a whole, by its full effect, before anything is written:
+// as a whole, by its net effect — each entity's value after the whole set
+// against its value before it, whatever the order of the changes inside —
+// before anything is written:
 //
 //  1. Well-formed input (ErrInvalid): values of the right type, ids that
 //     are identifiers, free text in UTF-8 without NUL, no user id rbac.system
 //     nor starting "rbac.".
 //  2. The actor's rights (ErrForbidden), before anything about the model is
 //     revealed: rbac.roles.manage for roles, the catalogue, account types,
-//     constraints and ownership rules; rbac.groups.manage for groups;
+//     constraints, kinds and ownership rules; rbac.groups.manage for groups;
 //     rbac.users.manage for users and workgroups (held at workgroup: only
 //     users whose every workgroup, before and after, is under the actor's
 //     workgroups); a group's enabled manager may add and remove other users
@@ -46,26 +58,47 @@ const (
 //     the rule's Create permission (their own org only).
 //  3. The model stays valid (ErrInvalid, ErrNotFound, ErrCycle, ...).
 //  4. No escalation (ErrForbidden, unless the actor holds rbac.escalate):
-//     every (permission, scope) any user gains — through roles, groups,
-//     account-type defaults, containment, the catalogue and prerequisites,
-//     being enabled, and under every active-role set a dynamic
-//     separation-of-duty constraint lets them use — must be one the actor
-//     can itself exercise now, at that scope or wider; appointing a group
-//     manager, or changing what a managed group confers, delegates the
-//     group's roles, which the actor must likewise hold; every reach gained
-//     (an org, a workgroup, a re-parented workgroup, a record's owners) must
-//     be within the actor's own reach. Relaxations — deleting or loosening
-//     a constraint, removing a prerequisite or deleting a prerequisite
-//     permission, un-marking a sensitive permission, deleting an ownership
-//     rule or changing its bypass or create permission — need rbac.escalate.
+//     every (permission, region) any user gains must be one the actor can
+//     itself exercise now. Gains come through roles, groups, account-type
+//     defaults, containment, prerequisites, being enabled, the catalogue (a
+//     new entry a held wildcard matches), and every active-role set a
+//     dynamic separation-of-duty constraint lets a user use; what the actor
+//     assigns (a role, a group, an account type's defaults) counts as given
+//     even where the user held it through another source. A region is the
+//     user's own records (mine: the actor needs the permission at mine or
+//     wider), a workgroup subtree (the actor needs it at global or all, or
+//     at workgroup over a workgroup its own cover), everything (global,
+//     all), and, where ownership rules exist, the owned records of the
+//     user's org (the actor's own org, or every kind's bypass): so a user
+//     who holds nothing at workgroup scope gains nothing by being placed in
+//     a workgroup, and a re-parented workgroup is a gain for whoever covers
+//     it with a workgroup-scoped permission. Ids keep no power after
+//     deletion: a workgroup id that does not exist before the set is a
+//     subtree nobody reached, since records may still carry it (re-creating
+//     a deleted workgroup is judged as re-parenting it from outside every
+//     workgroup: only holders of the permission at global or all reach it);
+//     deleting a role or group removes every reference to it, so a
+//     re-created one confers only through references judged anew. A group's
+//     enabled managers delegate its roles: listing a manager, or enabling a
+//     listed one, appoints him, and the actor must hold what the group
+//     confers; so must it for what a managed group newly confers, and for
+//     what a role, group or account type definition newly confers. A new
+//     owner of a record must be the actor's org, or the actor holds the
+//     kind's bypass. Relaxations — deleting or loosening a constraint (a
+//     role deleted out of it included), removing a prerequisite or deleting
+//     a prerequisite permission, un-marking or deleting a sensitive
+//     permission, switching strictness off (emptying the catalogue,
+//     deleting the last declared kind), deleting an ownership rule or
+//     changing its bypass or create permission — need rbac.escalate.
 //  5. A change after which anyone newly reaches a permission that is
 //     sensitive before or after it needs rbac.sensitive.grant and the
 //     actor's own reason.
 //  6. No lockout: a change after which no enabled user can manage roles,
 //     groups or users is refused.
 //
-// Denials wrap ErrForbidden and say which rule refused and why. Nothing is
-// written.
+// A sequence of change sets therefore gives an actor nothing the same
+// changes in one set would be refused. Denials wrap ErrForbidden and say
+// which rule refused and why. Nothing is written.
 type Admin struct {
 	a     *Authorizer
 	actor UserID
@@ -167,10 +200,13 @@ func (ad *Admin) rulesFor(w adminWrite) evaluationRules {
 	}
 }
 
-// refuseEmptyWrite: a change set that would change nothing writes nothing.
+// refuseEmptyWrite: a change set that would change nothing writes nothing,
+// judged by its net effect (putting an entity and putting it back is
+// nothing).
 func refuseEmptyWrite(changes []Change) error {
-	for _, c := range changes {
-		if !equalEntities(c.Before, c.After) {
+	im := imagesOf(changes)
+	for _, ref := range im.refs {
+		if !equalEntities(im.before[ref], im.after[ref]) {
 			return nil
 		}
 	}
@@ -339,14 +375,18 @@ func (ad *Admin) actorIn(s *Snapshot) (*actorRights, error) {
 	return r, nil
 }
 
-// rights checks that the actor may make each requested change at all.
-// Cascades are not judged here: they follow from the change that causes
-// them, whose full effect is judged.
+// rights checks that the actor may make the requested changes at all,
+// judged per entity by the net effect of the set (its value before the set
+// against its value after it), so that no order of the changes inside
+// passes where the same net change would not. Cascades are not judged
+// here: they follow from the change that causes them, whose full effect is
+// judged.
 func (ad *Admin) rights(st *state, s *Snapshot, changes []Change) (*actorRights, error) {
 	r, err := ad.actorIn(s)
 	if err != nil {
 		return nil, err
 	}
+	changes = netChanges(st, changes)
 	need := func(c Change, p Permission, what string) error {
 		if r.holds(p) {
 			return nil
@@ -524,6 +564,25 @@ func difference[T comparable](a, b []T) []T {
 		if !slices.Contains(a, x) {
 			out = append(out, x)
 		}
+	}
+	return out
+}
+
+// netChanges returns one change per entity that changes touch, in
+// first-touch order: its value in st before them and its value after the
+// last of them.
+func netChanges(st *state, changes []Change) []Change {
+	var out []Change
+	at := map[entityRef]int{}
+	for _, c := range changes {
+		ref := entityRef{c.Kind, c.Key}
+		i, seen := at[ref]
+		if !seen {
+			i = len(out)
+			at[ref] = i
+			out = append(out, Change{Kind: c.Kind, Key: c.Key, Before: CloneEntity(st.get(c.Kind, c.Key))})
+		}
+		out[i].After = c.After
 	}
 	return out
 }

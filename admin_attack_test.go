@@ -56,10 +56,12 @@ roles:
   - {id: power, grants: [rbac.users.manage, rbac.roles.manage, case.write]}
   - {id: partner, account_types: [external], grants: ["case.read@mine"]}
   - {id: editor, grants: [places.edit]}
+  - {id: agency_reader, grants: [rbac.users.manage, "case.read@workgroup"]}
 groups:
   - {id: partners, name: Partners, account_type: external, roles: [partner], managers: [grace, gwen]}
   - {id: powerful, name: Powerful, account_type: internal, roles: [power]}
   - {id: readers, name: Readers, account_type: internal, roles: [case_reader]}
+  - {id: writers, name: Writers, account_type: internal, roles: [case_writer], managers: [ursula]}
 workgroups:
   - {id: north}
   - {id: leeds, parent: north}
@@ -86,6 +88,7 @@ users:
   - {id: bob, account_type: internal, workgroups: [bristol]}
   - {id: ed, account_type: internal, org: dfe, roles: [editor]}
   - {id: olly, account_type: internal, org: hmrc}
+  - {id: walt, account_type: internal, roles: [agency_reader], workgroups: [leeds]}
 constraints:
   - {name: suggest-vs-approve, dynamic: true, max: 1, roles: [suggester, approver]}
   - {name: merge-vs-export, max: 1, roles: [merger, exporter]}
@@ -280,12 +283,15 @@ func TestEveryAttackOfIssue8IsRefused(t *testing.T) {
 		{name: "a user manager changes his own org to another organisation's",
 			attack: apply("ursula", "", userEdit("ursula", func(u *rbac.User) { u.Org = "hmrc" })), want: rbac.ErrForbidden, mention: "org",
 			control: apply("ursula", "", userEdit("int1", func(u *rbac.User) { u.Org = "dfe" }))},
+		// Reach is per permission (issue 20): ursula holds nothing at
+		// scope workgroup, so her workgroups confer nothing; walt reads
+		// cases by workgroup.
 		{name: "a user manager adds himself to other workgroups",
-			attack: apply("ursula", "", userEdit("ursula", func(u *rbac.User) { u.Workgroups = append(u.Workgroups, "south") })), want: rbac.ErrForbidden, mention: "workgroup",
-			control: apply("ursula", "", userEdit("int1", func(u *rbac.User) { u.Workgroups = []rbac.WorkgroupID{"leeds"} }))},
+			attack: apply("walt", "", userEdit("walt", func(u *rbac.User) { u.Workgroups = append(u.Workgroups, "south") })), want: rbac.ErrForbidden, mention: "workgroup",
+			control: apply("walt", "", userEdit("int1", func(u *rbac.User) { u.Workgroups = []rbac.WorkgroupID{"leeds"} }))},
 		{name: "a user manager re-parents a workgroup subtree under his own",
-			attack: apply("ursula", "", one(rbac.PutWorkgroup(rbac.Workgroup{ID: "south", Parent: "leeds"}))), want: rbac.ErrForbidden, mention: "subtree",
-			control: apply("ursula", "", one(rbac.PutWorkgroup(rbac.Workgroup{ID: "headingley", Parent: "leeds"})))},
+			attack: apply("walt", "", one(rbac.PutWorkgroup(rbac.Workgroup{ID: "south", Parent: "leeds"}))), want: rbac.ErrForbidden, mention: "workgroup",
+			control: apply("walt", "", one(rbac.PutWorkgroup(rbac.Workgroup{ID: "headingley"})))},
 		{name: "a roles manager retargets an ownership rule's bypass to a permission he holds",
 			attack: apply("rita", "", one(rbac.PutOwnershipRule(rbac.OwnershipRule{Kind: "service", Bypass: "case.read", Create: "places.edit"}))), want: rbac.ErrForbidden, mention: "bypass",
 			control: apply("sam", "", one(rbac.PutOwnershipRule(rbac.OwnershipRule{Kind: "service", Bypass: "case.read", Create: "places.edit"})))},

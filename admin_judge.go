@@ -3,33 +3,64 @@ package rbac
 import (
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/rolegraph/rbac/internal/compile"
 )
 
-// The judgement of a change set by its full effect (see Admin): relaxations,
-// every user's gains, what managed groups newly delegate, reach, sensitivity
-// and lockout, in that order. It reads only the snapshots before and after
-// and the expanded change set, and visits only the users a change set of
-// users and ownership touches; anything else is judged over every user,
-// once per distinct pair of role sets.
+// The judgement of a change set (see Admin). It reads only the snapshots
+// before and after the whole set and the net effect on each entity (its
+// value before the set against its value after it), never the order of
+// the changes inside, so that no order and no split of a refused set is
+// accepted. In that order it refuses relaxations, then every user's gains
+// the actor cannot exercise, what definitions and managed groups newly
+// confer, new owners of records, sensitive gains without
+// rbac.sensitive.grant and a reason, and lockout.
+//
+// A gain is a (permission, region) pair a user newly exercises: the
+// user's own records (scope mine, relative: the actor needs the permission
+// at mine or wider), a workgroup subtree (absolute: the actor needs the
+// permission at global or all, or at workgroup over a workgroup of its own
+// that covered that one before the set), everything (global or all), and,
+// where ownership rules exist, the owned records of the user's org (the
+// actor's own org, or the bypass of every ruled kind). A user whose org
+// changes, or who is new or newly enabled, gains everything it exercises
+// over the new org's records. A workgroup id that did not exist before the
+// set is a subtree nobody covered: records outside the model may still
+// carry the id of a deleted workgroup, so re-creating it (or creating any
+// workgroup) under a parent is judged as re-parenting it from outside every
+// workgroup, and only holders of the permission at global or all reach it.
+// Roles and groups need no such rule: deleting one removes every reference
+// to it, so a re-created id confers only through references the same or a
+// later change set makes, which are judged.
 
 type judgement struct {
 	ad        *Admin
 	ev        *changeEvaluation
 	r         *actorRights
+	net       images                // every entity the set touches: before the set and after it
 	sensitive map[Permission]string // sensitive before or after → warning
 	can       map[*profile]*profile // profile → what it exercises
 	lostAdmin [3]bool               // someone lost rbac.roles/groups/users.manage
 	sets      map[*roleTable]map[string]*profile
+	// forestMoved: the set changes the workgroup forest, so a user may
+	// cover new workgroups without any change of its own.
+	forestMoved bool
+	// owned: ownership rules exist after the set, so a user's org decides
+	// which owned records it reaches.
+	owned      bool
+	actorAfter *profile // what the actor exercises after the set (for newly catalogued names)
+	lacking    *gain    // the first gain the actor cannot exercise
+	sensitiveG *gain    // the first gain of a sensitive permission
+	scopeGains map[scopePair][]scopeGain
 }
 
 var managePermissions = [3]Permission{PermRolesManage, PermGroupsManage, PermUsersManage}
 
 // judge applies the rules of the full effect to a compiled change set.
 func (ad *Admin) judge(ev *changeEvaluation, r *actorRights, ownReason string) error {
-	j := &judgement{ad: ad, ev: ev, r: r, can: map[*profile]*profile{}}
+	j := &judgement{ad: ad, ev: ev, r: r, can: map[*profile]*profile{}, net: imagesOf(ev.expanded.Changes), scopeGains: map[scopePair][]scopeGain{}}
 	j.sensitive = map[Permission]string{}
 	for _, s := range []*Snapshot{ev.before, ev.after} {
 		for name, d := range s.src.permissions {
@@ -38,13 +69,19 @@ func (ad *Admin) judge(ev *changeEvaluation, r *actorRights, ownReason string) e
 			}
 		}
 	}
+	for _, ref := range j.net.refs {
+		j.forestMoved = j.forestMoved || ref.kind == EntityWorkgroup
+	}
+	j.owned = len(ev.after.rules) > 0
+	if after, err := ad.actorIn(ev.after); err == nil {
+		j.actorAfter = after.can
+	}
 	if !r.escalate {
 		if err := j.relaxations(); err != nil {
 			return err
 		}
 	}
-	sensitiveGain, err := j.userGains()
-	if err != nil {
+	if err := j.userGains(); err != nil {
 		return err
 	}
 	if !r.escalate {
@@ -54,27 +91,40 @@ func (ad *Admin) judge(ev *changeEvaluation, r *actorRights, ownReason string) e
 		if err := j.delegation(); err != nil {
 			return err
 		}
-		if err := j.reach(); err != nil {
+		if err := j.owners(); err != nil {
 			return err
 		}
 	}
-	if sensitiveGain != nil {
-		g := sensitiveGain
+	if g := j.sensitiveG; g != nil {
 		if !r.holds(PermSensitiveGrant) {
 			return ad.forbid("the change lets %s newly reach sensitive permission %s (%s): that needs %s at scope global or all",
-				g.user, g.perm, j.warning(g.perm.Permission), PermSensitiveGrant)
+				g.user, g, j.warning(g.perm), PermSensitiveGrant)
 		}
 		if strings.TrimSpace(ownReason) == "" {
-			return ad.forbid("the change lets %s newly reach sensitive permission %s: give your own reason for the audit trail", g.user, g.perm)
+			return ad.forbid("the change lets %s newly reach sensitive permission %s: give your own reason for the audit trail", g.user, g)
 		}
 	}
 	return j.lockout()
 }
 
-// userGain is one (permission, scope) a user gains.
-type userGain struct {
-	user UserID
-	perm ScopedPermission
+// gain is one (permission, region) a user newly exercises.
+type gain struct {
+	user      UserID
+	perm      Permission // a name or a wildcard pattern
+	scope     Scope
+	workgroup WorkgroupID // the subtree, at scope workgroup
+	org       OrgSlug     // the org whose owned records it reaches, if ownership rules exist
+}
+
+func (g *gain) String() string {
+	s := ScopedPermission{Permission: g.perm, Scope: g.scope}.String()
+	if g.scope == ScopeWorkgroup {
+		s += " over workgroup " + quoteShort(string(g.workgroup))
+	}
+	if g.org != "" {
+		s += " in the records of org " + string(g.org)
+	}
+	return s
 }
 
 // warning returns the sensitivity warning of a name or of the first
@@ -124,100 +174,38 @@ func (j *judgement) exercising(s *Snapshot, id string) (*profile, error) {
 	return x, nil
 }
 
-// pairVerdict is the judgement of one change of role sets, shared by every
-// user who makes it.
-type pairVerdict struct {
-	lacking   *ScopedPermission // the first gain the actor cannot exercise
-	sensitive *ScopedPermission // the first gain of a sensitive permission
-	lostAdmin [3]bool
-}
-
-// userGains judges every user's gains: each must be one the actor can
-// exercise, unless it holds rbac.escalate or the user is a member added by
-// a group the actor manages and the group's roles confer it. It returns the
-// first sensitive gain, for the sensitivity rule.
-func (j *judgement) userGains() (*userGain, error) {
+// userGains judges every user the set can change: each gain must be one
+// the actor can exercise itself (unless it holds rbac.escalate, or the gain
+// comes with a group the actor manages and adds the user to).
+func (j *judgement) userGains() error {
 	ev := j.ev
-	type pair struct{ b, a *profile }
-	verdicts := map[pair]*pairVerdict{}
-	var lacking, sensitive *userGain
-	note := func(first **userGain, u UserID, g *ScopedPermission) {
-		if g != nil && (*first == nil || u < (*first).user) {
-			*first = &userGain{user: u, perm: *g}
+	ids := map[string]bool{}
+	for _, ref := range j.net.refs {
+		if ref.kind == EntityUser {
+			ids[ref.key] = true
 		}
 	}
-	var failure error
-	visit := func(id string) bool {
-		b, err := j.exercising(ev.before, id)
-		if err == nil {
-			var a *profile
-			a, err = j.exercising(ev.after, id)
-			if err == nil && a != b {
-				var v *pairVerdict
-				if groups, ok := j.r.delegated[UserID(id)]; ok {
-					v, err = j.judgeDelegated(b, a, UserID(id), groups)
-				} else if v = verdicts[pair{b, a}]; v == nil {
-					v = j.judgePair(b, a)
-					verdicts[pair{b, a}] = v
-				}
-				if v != nil {
-					note(&lacking, UserID(id), v.lacking)
-					note(&sensitive, UserID(id), v.sensitive)
-					for i := range j.lostAdmin {
-						j.lostAdmin[i] = j.lostAdmin[i] || v.lostAdmin[i]
-					}
-				}
-			}
-		}
-		if err != nil {
-			failure = err
-			return false
-		}
-		return true
-	}
-	if usersOnly(ev.expanded.Changes) {
-		for _, c := range ev.expanded.Changes {
-			if c.Kind == EntityUser && !visit(c.Key) {
-				break
-			}
-		}
-	} else {
+	if !usersOnly(ev.expanded.Changes) {
 		// A record the new snapshot shares with the old is a user whose
-		// role set the change did not touch.
+		// role set the change did not touch; when the forest moves, any
+		// user may cover new workgroups.
 		ev.after.users.Range(func(id string, rec *userRec) bool {
-			if old, _ := ev.before.users.Get(id); old == rec {
-				return true
+			if old, _ := ev.before.users.Get(id); old != rec || j.forestMoved {
+				ids[id] = true
 			}
-			return visit(id)
-		})
-		if failure == nil && deletesUsers(ev.expanded.Changes) {
-			ev.before.users.Range(func(id string, _ *userRec) bool {
-				if _, ok := ev.after.users.Get(id); ok {
-					return true
-				}
-				return visit(id)
-			})
-		}
-	}
-	if failure != nil {
-		return nil, failure
-	}
-	if lacking != nil {
-		return nil, j.ad.forbid("the change gives %s %s, which the actor cannot exercise itself (held, with its prerequisites, at that scope or wider); that needs %s",
-			lacking.user, lacking.perm, PermEscalate)
-	}
-	return sensitive, nil
-}
-
-// deletesUsers reports whether a change set deletes a user: only then can
-// a user of the old snapshot be missing from the new one.
-func deletesUsers(changes []Change) bool {
-	for _, c := range changes {
-		if c.Kind == EntityUser && c.After == nil {
 			return true
+		})
+	}
+	for _, id := range sortedKeys(ids) {
+		if err := j.judgeUser(id); err != nil {
+			return err
 		}
 	}
-	return false
+	if g := j.lacking; g != nil {
+		return j.ad.forbid("the change gives %s %s, which the actor cannot exercise itself (held, with its prerequisites, at that scope or wider, over that workgroup or org); that needs %s",
+			g.user, g, PermEscalate)
+	}
+	return nil
 }
 
 // usersOnly reports whether a change set touches only users and stored
@@ -231,28 +219,283 @@ func usersOnly(changes []Change) bool {
 	return true
 }
 
-func (j *judgement) judgePair(b, a *profile) *pairVerdict {
-	v := &pairVerdict{}
-	for _, g := range gained(b, a, false) {
-		if v.lacking == nil && !j.r.escalate && !j.actorCan(g) {
-			v.lacking = &g
-		}
-		if v.sensitive == nil && j.isSensitive(g.Permission) {
-			v.sensitive = &g
+// judgeUser finds what user id gains, and what administration it loses.
+func (j *judgement) judgeUser(id string) error {
+	ev := j.ev
+	b, err := j.exercising(ev.before, id)
+	if err != nil {
+		return err
+	}
+	a, err := j.exercising(ev.after, id)
+	if err != nil {
+		return err
+	}
+	if b != nil {
+		for i, p := range managePermissions {
+			if b.canName(p)&adminScopes != 0 && a.canName(p)&adminScopes == 0 {
+				j.lostAdmin[i] = true
+			}
 		}
 	}
-	for i, p := range managePermissions {
-		v.lostAdmin[i] = b.canName(p)&adminScopes != 0 && a.canName(p)&adminScopes == 0
+	if a == nil {
+		return nil
 	}
-	return v
+	rb, _ := ev.before.users.Get(id)
+	ra, _ := ev.after.users.Get(id)
+	sameOrg := b != nil && rb.user.Org == ra.user.Org
+	sameWorkgroups := b != nil && !j.forestMoved && slices.Equal(rb.user.Workgroups, ra.user.Workgroups)
+	assigned := j.assigned(rb, ra)
+	if a == b && sameOrg && sameWorkgroups && assigned == nil {
+		return nil
+	}
+	var org OrgSlug
+	if j.owned {
+		org = ra.user.Org
+	}
+	orgGained := org != "" && !sameOrg
+	was := rb // covered before (nil: nothing)
+	if b == nil {
+		was = nil
+	}
+	delegated := j.delegatedProfile(UserID(id), ra)
+	var fresh, all []WorkgroupID // newly covered subtrees, every covered one
+	for _, sg := range j.scopeGainsOf(b, a, orgGained) {
+		g := gain{user: UserID(id), perm: sg.perm, scope: sg.scope, org: org}
+		if delegated != nil && coversScope(delegated.can(sg.perm, true), sg.scope) {
+			// Conferred by a group the actor manages: delegated.
+			j.noteSensitive(&g)
+			continue
+		}
+		if sg.scope != ScopeWorkgroup {
+			j.judgeGain(g)
+			continue
+		}
+		var regions []WorkgroupID
+		switch {
+		case sg.hadWorkgroup && sameWorkgroups:
+			continue // the same subtrees as before
+		case sg.hadWorkgroup && !orgGained:
+			if fresh == nil {
+				fresh = j.covered(ra, was)
+			}
+			regions = fresh
+		default:
+			if all == nil {
+				all = j.covered(ra, nil)
+			}
+			regions = all
+		}
+		for _, w := range regions {
+			g.workgroup = w
+			j.judgeGain(g)
+		}
+	}
+	// What the actor assigns is judged as given, even where the user held
+	// it already through another source: else a permission held through a
+	// managed group could be turned, one set at a time, into a direct
+	// role, which the same changes in one set are refused.
+	if assigned != nil {
+		for _, sp := range gained(nil, assigned, true) {
+			if !coversScope(a.can(sp.Permission, false), sp.Scope) {
+				continue // not effective: nothing exercised
+			}
+			g := gain{user: UserID(id), perm: sp.Permission, scope: sp.Scope, org: org}
+			if sp.Scope != ScopeWorkgroup {
+				j.judgeGain(g)
+				continue
+			}
+			if all == nil {
+				all = j.covered(ra, nil)
+			}
+			for _, w := range all {
+				g.workgroup = w
+				j.judgeGain(g)
+			}
+		}
+	}
+	return nil
 }
 
-// judgeDelegated judges a member added or removed by a group manager: what
-// the added groups' roles confer is delegated; anything else gained (say,
-// a prerequisite the group completes) the actor must exercise itself.
-func (j *judgement) judgeDelegated(b, a *profile, u UserID, groups []GroupID) (*pairVerdict, error) {
+// assigned returns what the sources the set adds to a user confer: direct
+// roles, groups (but those a manager adds by delegation) and, for a new
+// user or a new account type, the type's default roles; nil if none.
+func (j *judgement) assigned(rb, ra *userRec) *profile {
+	if _, changed := j.net.after[entityRef{EntityUser, string(ra.user.ID)}]; !changed {
+		return nil
+	}
+	var was User
+	if rb != nil {
+		was = *rb.user
+	}
+	now := *ra.user
+	roles := difference(was.Roles, now.Roles)
+	delegated := j.r.delegated[now.ID]
+	for _, g := range difference(was.Groups, now.Groups) {
+		if grp, ok := j.ev.after.src.groups[g]; ok && !slices.Contains(delegated, g) {
+			roles = append(roles, grp.Roles...)
+		}
+	}
+	if rb == nil || was.AccountType != now.AccountType {
+		if at, ok := j.ev.after.src.accountTypes[now.AccountType]; ok {
+			roles = append(roles, at.DefaultRoles...)
+		}
+	}
+	if len(roles) == 0 {
+		return nil
+	}
+	return j.roleSetProfile(j.ev.after, roles, true, now.AccountType)
+}
+
+// scopePair keys the scope-level gains of a change of profiles.
+type scopePair struct {
+	b, a      *profile
+	orgGained bool
+}
+
+// scopeGain is a (permission, scope) a profile exercises after and not
+// before; at scope workgroup, one held not at global or all before, whose
+// regions the user's workgroups decide.
+type scopeGain struct {
+	perm         Permission
+	scope        Scope
+	hadWorkgroup bool
+}
+
+// scopeGainsOf lists what a exercises that b does not, computed once per
+// pair of profiles; with orgGained, everything a exercises (it now reaches
+// another org's records).
+func (j *judgement) scopeGainsOf(b, a *profile, orgGained bool) []scopeGain {
+	key := scopePair{b, a, orgGained}
+	if out, ok := j.scopeGains[key]; ok {
+		return out
+	}
+	if orgGained {
+		b = nil
+	}
+	out := []scopeGain{}
+	add := func(perm Permission, mask uint8) {
+		had := j.exercisedBefore(b, perm)
+		for s := ScopeMine; s <= ScopeAll; s++ {
+			switch {
+			case mask&scopeBit(s) == 0:
+			case s == ScopeWorkgroup:
+				if !coversScope(had, ScopeGlobal) {
+					out = append(out, scopeGain{perm: perm, scope: s, hadWorkgroup: had&scopeBit(s) != 0})
+				}
+			case !coversScope(had, s):
+				out = append(out, scopeGain{perm: perm, scope: s})
+			}
+		}
+	}
+	for name, e := range a.perms {
+		add(name, e.eff)
+	}
+	for prefix, m := range a.wild {
+		add(Permission(prefix+"*"), m)
+	}
+	slices.SortFunc(out, func(x, y scopeGain) int {
+		if c := strings.Compare(string(x.perm), string(y.perm)); c != 0 {
+			return c
+		}
+		return int(x.scope) - int(y.scope)
+	})
+	j.scopeGains[key] = out
+	return out
+}
+
+// exercisedBefore returns the scopes at which b exercised perm before the
+// set. A name the catalogue did not know was exercised by nobody, however
+// wide a wildcard: cataloguing it confers it on every holder of one.
+func (j *judgement) exercisedBefore(b *profile, perm Permission) uint8 {
+	if b == nil || !perm.IsWildcard() && j.ev.before.roles.uncatalogued(perm) {
+		return 0
+	}
+	return b.can(perm, false)
+}
+
+// newlyCatalogued reports whether the set makes perm a valid name.
+func (j *judgement) newlyCatalogued(perm Permission) bool {
+	return !perm.IsWildcard() && j.ev.before.roles.uncatalogued(perm) && !j.ev.after.roles.uncatalogued(perm)
+}
+
+// covered lists the workgroups the user of ra covers after the set (its
+// workgroups and their subtrees) that the user of rb did not cover before
+// (rb nil: every one).
+func (j *judgement) covered(ra, rb *userRec) []WorkgroupID {
+	wt := j.ev.after.wgs
+	out := []WorkgroupID{}
+	for _, w := range ra.wgs {
+		if wt.pre[w] < 0 {
+			continue
+		}
+		from := sort.Search(len(wt.byPre), func(i int) bool { return wt.pre[wt.byPre[i]] >= wt.pre[w] })
+		to := sort.Search(len(wt.byPre), func(i int) bool { return wt.pre[wt.byPre[i]] >= wt.post[w] })
+		for i := from; i < to; i++ {
+			x := wt.ids[wt.byPre[i]]
+			if !slices.Contains(out, x) && (rb == nil || !j.ev.before.coversWorkgroup(rb, x)) {
+				out = append(out, x)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// judgeGain notes g if it is sensitive, and if the actor cannot exercise it.
+func (j *judgement) judgeGain(g gain) {
+	j.noteSensitive(&g)
+	if j.lacking == nil && !j.r.escalate && !j.actorReaches(&g) {
+		j.lacking = &g
+	}
+}
+
+func (j *judgement) noteSensitive(g *gain) {
+	if j.sensitiveG == nil && j.isSensitive(g.perm) {
+		c := *g
+		j.sensitiveG = &c
+	}
+}
+
+// actorReaches reports whether the actor exercises g's permission over g's
+// region now: at g's scope or wider; over a workgroup, at global or all,
+// or at workgroup from a workgroup of its own that covered it before the
+// set; in an org's owned records, its own org or every bypass.
+func (j *judgement) actorReaches(g *gain) bool {
+	m := j.r.can.can(g.perm, false)
+	if j.newlyCatalogued(g.perm) {
+		// Held now only through a wildcard: the actor must also
+		// exercise it under the new entry's prerequisites.
+		m &= j.actorAfter.can(g.perm, false)
+	}
+	ok := coversScope(m, g.scope)
+	if g.scope == ScopeWorkgroup {
+		ok = coversScope(m, ScopeGlobal) || m&scopeBit(ScopeWorkgroup) != 0 && j.ev.before.coversWorkgroup(j.r.rec, g.workgroup)
+	}
+	return ok && (g.org == "" || j.actorReachesOrg(g.org))
+}
+
+// actorReachesOrg: the org's owned records are the actor's own org's, or
+// the actor exercises the bypass of every ruled kind.
+func (j *judgement) actorReachesOrg(o OrgSlug) bool {
+	if o == j.r.rec.user.Org {
+		return true
+	}
+	for _, kind := range j.ruleKinds() {
+		if j.r.can.canName(j.bypassOf(kind)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// delegatedProfile returns, for a user whose only change is memberships of
+// groups the actor manages, what those groups confer on it; else nil.
+func (j *judgement) delegatedProfile(u UserID, rec *userRec) *profile {
+	groups, ok := j.r.delegated[u]
+	if !ok {
+		return nil
+	}
 	s := j.ev.after
-	rec, _ := s.users.Get(string(u))
 	conferred := compile.NewBits(len(s.roles.roles))
 	for _, g := range groups {
 		for _, r := range s.src.groups[g].Roles {
@@ -262,16 +505,7 @@ func (j *judgement) judgeDelegated(b, a *profile, u UserID, groups []GroupID) (*
 		}
 	}
 	conferred.And(rec.prof.roles)
-	delegated := s.roles.buildProfile(conferred)
-	v := j.judgePair(b, a)
-	v.lacking = nil
-	for _, g := range gained(b, a, false) {
-		if !j.r.escalate && !j.actorCan(g) && !coversScope(delegated.can(g.Permission, true), g.Scope) {
-			v.lacking = &g
-			break
-		}
-	}
-	return v, nil
+	return s.roles.buildProfile(conferred)
 }
 
 // actorCan reports whether the actor exercises g now, at its scope or
@@ -283,11 +517,12 @@ func (j *judgement) actorCan(g ScopedPermission) bool {
 // relaxations refuses, without rbac.escalate, changes that weaken a rule:
 // deleting or loosening a constraint, removing a prerequisite or deleting
 // a prerequisite permission, un-marking or deleting a sensitive
-// permission, emptying the catalogue, and deleting an ownership rule or
-// changing its bypass or create permission.
+// permission, switching strictness off (emptying the catalogue, deleting
+// the last declared kind), and deleting an ownership rule or changing its
+// bypass or create permission.
 func (j *judgement) relaxations() error {
 	ev := j.ev
-	im := imagesOf(ev.expanded.Changes)
+	im := j.net
 	for _, ref := range requestedFirst(ev.expanded.Changes, im.refs) {
 		was, now := im.before[ref], im.after[ref]
 		if was == nil {
@@ -308,6 +543,15 @@ func (j *judgement) relaxations() error {
 			case now.(OwnershipRule).Create != old.Create && now.(OwnershipRule).Create != "":
 				why = fmt.Sprintf("changing who may create owned records of kind %s to holders of %s", quoteShort(old.Kind), now.(OwnershipRule).Create)
 			}
+		case Kind:
+			if len(ev.before.src.kinds) > 0 && len(ev.after.src.kinds) == 0 {
+				why = "deleting the last declared kind makes every resource kind valid"
+			}
+		}
+		if why == "" {
+			if _, ok := was.(PermissionDef); ok && len(ev.before.src.permissions) > 0 && len(ev.after.src.permissions) == 0 {
+				why = "emptying the catalogue makes every permission name valid"
+			}
 		}
 		if why != "" {
 			return j.ad.forbid("%s relaxes the rules (%s): that needs %s", Change{Kind: ref.kind, Key: ref.key, After: now}, why, PermEscalate)
@@ -316,17 +560,10 @@ func (j *judgement) relaxations() error {
 	return nil
 }
 
+// loosened says how a constraint was loosened, or "". A role taken out of
+// it counts even when the role is deleted: the id may be re-created, and a
+// constraint without it no longer binds it.
 func (j *judgement) loosened(old Constraint, now Entity) string {
-	existing := j.ev.after.roles.idx
-	var surviving []RoleID
-	for _, r := range old.Roles {
-		if _, ok := existing[r]; ok {
-			surviving = append(surviving, r)
-		}
-	}
-	if len(surviving) <= old.Max {
-		return "" // its roles are gone: it constrained nothing any more
-	}
 	if now == nil {
 		return "deleting a separation-of-duty constraint"
 	}
@@ -337,7 +574,7 @@ func (j *judgement) loosened(old Constraint, now Entity) string {
 	case !old.Dynamic && c.Dynamic:
 		return "making a static constraint dynamic"
 	}
-	for _, r := range surviving {
+	for _, r := range old.Roles {
 		if !slices.Contains(c.Roles, r) {
 			return fmt.Sprintf("taking role %q out of it", r)
 		}
@@ -354,9 +591,6 @@ func (j *judgement) relaxedPermission(old PermissionDef, now Entity) string {
 			if slices.Contains(j.ev.before.src.permissions[name].Requires, old.Name) {
 				return fmt.Sprintf("deleting %s, a prerequisite of %s", old.Name, name)
 			}
-		}
-		if len(j.ev.after.src.permissions) == 0 {
-			return "deleting the last catalogue entry makes every permission name valid"
 		}
 		return ""
 	}
@@ -405,29 +639,31 @@ func (j *judgement) roleSetProfile(s *Snapshot, roles []RoleID, filter bool, t A
 }
 
 // definitions: what a role, a group or an account type's defaults newly
-// confer must be something the actor exercises, even before anyone holds
-// it: a definition is a grant waiting to be assigned.
+// confer (its value after the set against its value before it) must be
+// something the actor exercises, even before anyone holds it: a
+// definition is a grant waiting to be assigned.
 func (j *judgement) definitions() error {
 	ev := j.ev
-	for _, c := range ev.expanded.Changes {
-		if c.Cascade || c.After == nil {
+	for _, ref := range j.net.refs {
+		before, after := j.net.before[ref], j.net.after[ref]
+		if after == nil {
 			continue
 		}
 		var was, now *profile
-		switch v := c.After.(type) {
+		switch v := after.(type) {
 		case Role:
 			now = j.roleSetProfile(ev.after, []RoleID{v.ID}, false, "")
-			if c.Before != nil {
+			if before != nil {
 				was = j.roleSetProfile(ev.before, []RoleID{v.ID}, false, "")
 			}
 		case Group:
 			now = j.roleSetProfile(ev.after, v.Roles, true, v.AccountType)
-			if old, ok := c.Before.(Group); ok {
+			if old, ok := before.(Group); ok {
 				was = j.roleSetProfile(ev.before, old.Roles, true, old.AccountType)
 			}
 		case AccountTypeDef:
 			now = j.roleSetProfile(ev.after, v.DefaultRoles, true, v.ID)
-			if old, ok := c.Before.(AccountTypeDef); ok {
+			if old, ok := before.(AccountTypeDef); ok {
 				was = j.roleSetProfile(ev.before, old.DefaultRoles, true, old.ID)
 			}
 		default:
@@ -435,39 +671,61 @@ func (j *judgement) definitions() error {
 		}
 		for _, g := range gained(was, now, true) {
 			if !j.actorCan(g) {
-				return j.ad.forbid("%s makes it confer %s, which the actor cannot exercise itself (held, with its prerequisites, at that scope or wider); that needs %s", c, g, PermEscalate)
+				return j.ad.forbid("%s makes it confer %s, which the actor cannot exercise itself (held, with its prerequisites, at that scope or wider); that needs %s", Change{Kind: ref.kind, Key: ref.key, After: after}, g, PermEscalate)
 			}
 		}
 	}
 	return nil
 }
 
-// delegation: a group's managers confer its roles without holding them,
-// so appointing a manager, or changing what a managed group confers (its
-// roles, their grants, containment, the catalogue), needs the actor to
-// exercise everything newly delegated.
+// delegation: a group's enabled managers confer its roles without holding
+// them, so appointing a manager — listing him, or enabling (or creating)
+// a listed one — or changing what a managed group confers (its roles,
+// their grants, containment, the catalogue) needs the actor to exercise
+// everything newly delegated.
 func (j *judgement) delegation() error {
 	ev := j.ev
+	var touched map[UserID]bool // for a set of users only: the users it changes
 	if usersOnly(ev.expanded.Changes) {
-		return nil
+		touched = map[UserID]bool{}
+		for _, ref := range j.net.refs {
+			touched[UserID(ref.key)] = ref.kind == EntityUser
+		}
+	}
+	managing := func(s *Snapshot, g Group) []UserID {
+		var out []UserID
+		for _, m := range g.Managers {
+			if rec, ok := s.users.Get(string(m)); ok && rec != nil && !rec.user.Disabled {
+				out = append(out, m)
+			}
+		}
+		return out
 	}
 	confers := func(s *Snapshot, g Group) *profile { return j.roleSetProfile(s, g.Roles, true, g.AccountType) }
 	for _, id := range sortedKeys(ev.after.src.groups) {
 		g := ev.after.src.groups[id]
-		if len(g.Managers) == 0 {
+		if len(g.Managers) == 0 || touched != nil && !slices.ContainsFunc(g.Managers, func(m UserID) bool { return touched[m] }) {
 			continue
 		}
-		var was *profile
-		old, existed := ev.before.src.groups[id]
-		newManager := !existed || len(difference(old.Managers, g.Managers)) > 0
-		if !newManager {
-			was = confers(ev.before, old)
+		now := managing(ev.after, g)
+		if len(now) == 0 {
+			continue
 		}
-		for _, gain := range gained(was, confers(ev.after, g), true) {
+		old, existed := ev.before.src.groups[id]
+		var was []UserID
+		if existed {
+			was = managing(ev.before, old)
+		}
+		appointed := difference(was, now)
+		var before *profile
+		if len(appointed) == 0 {
+			before = confers(ev.before, old)
+		}
+		for _, gain := range gained(before, confers(ev.after, g), true) {
 			if !j.actorCan(gain) {
 				what := "the change makes group " + quoteShort(string(id)) + " confer"
-				if newManager {
-					what = fmt.Sprintf("appointing %s manager of group %s delegates", joinQuoted(difference(old.Managers, g.Managers)), quoteShort(string(id)))
+				if len(appointed) > 0 {
+					what = fmt.Sprintf("appointing %s manager of group %s (listing or enabling him) delegates", joinQuoted(appointed), quoteShort(string(id)))
 				}
 				return j.ad.forbid("%s %s, which the actor cannot exercise itself; that needs %s", what, gain, PermEscalate)
 			}
@@ -484,71 +742,23 @@ func joinQuoted[T ~string](ids []T) string {
 	return strings.Join(parts, ", ")
 }
 
-// reach: every org, workgroup and record owner a change lets someone newly
-// reach must be within the actor's own reach.
-func (j *judgement) reach() error {
-	ev, r := j.ev, j.r
-	actor := r.rec.user
-	im := imagesOf(ev.expanded.Changes)
-	for _, ref := range im.refs {
-		was, now := im.before[ref], im.after[ref]
-		if now == nil {
+// owners: an org newly made an owner of a record lets its users reach the
+// record: it must be the actor's org, or the actor must hold the kind's
+// bypass.
+func (j *judgement) owners() error {
+	actor := j.r.rec.user
+	for _, ref := range j.net.refs {
+		v, ok := j.net.after[ref].(Ownership)
+		if !ok {
 			continue
 		}
-		switch v := now.(type) {
-		case User:
-			if v.Disabled {
-				continue
-			}
-			var old User
-			active := false
-			if was != nil {
-				old = was.(User)
-				active = !old.Disabled
-			}
-			if v.Org != "" && (!active || old.Org != v.Org) && v.Org != actor.Org {
-				for _, kind := range j.ruleKinds() {
-					if bypass := j.bypassOf(kind); r.can.canName(bypass) == 0 {
-						return j.ad.forbid("giving user %s org %s lets it reach the %s records that %s owns, which the actor does not (its org is %s and it lacks %s)",
-							quoteShort(string(v.ID)), v.Org, kind, v.Org, orgName(actor.Org), bypass)
-					}
-				}
-			}
-			for _, w := range v.Workgroups {
-				if active && j.coveredBefore(old, w) {
-					continue
-				}
-				if !j.actorCoversAfter(w) {
-					return j.ad.forbid("putting user %s in workgroup %s lets it reach that workgroup's records, which are not under any of the actor's workgroups",
-						quoteShort(string(v.ID)), quoteShort(string(w)))
-				}
-			}
-		case Workgroup:
-			if v.Parent == "" {
-				continue
-			}
-			if was != nil {
-				old := was.(Workgroup)
-				if old.Parent == v.Parent || j.ancestorBefore(v.Parent, old.Parent) {
-					continue // moved up: whoever covers the new parent covered it already
-				}
-				if !ev.before.coversWorkgroup(r.rec, v.ID) {
-					return j.ad.forbid("moving workgroup %s under %s lets whoever covers %s reach its subtree, which is not under any of the actor's workgroups",
-						quoteShort(string(v.ID)), quoteShort(string(v.Parent)), quoteShort(string(v.Parent)))
-				}
-			} else if !j.actorCoversAfter(v.Parent) {
-				return j.ad.forbid("creating workgroup %s under %s lets whoever covers %s reach its records; %s is not under any of the actor's workgroups",
-					quoteShort(string(v.ID)), quoteShort(string(v.Parent)), quoteShort(string(v.Parent)), quoteShort(string(v.Parent)))
-			}
-		case Ownership:
-			var had []OrgSlug
-			if was != nil {
-				had = was.(Ownership).Owners
-			}
-			for _, o := range difference(had, v.Owners) {
-				if o != actor.Org && r.can.canName(j.bypassOf(v.Kind)) == 0 {
-					return j.ad.forbid("making %s an owner of %s %s lets it reach the record, which the actor does not", o, v.Kind, quoteShort(v.ID))
-				}
+		var had []OrgSlug
+		if was, ok := j.net.before[ref].(Ownership); ok {
+			had = was.Owners
+		}
+		for _, o := range difference(had, v.Owners) {
+			if o != actor.Org && j.r.can.canName(j.bypassOf(v.Kind)) == 0 {
+				return j.ad.forbid("making %s an owner of %s %s lets it reach the record, which the actor does not", o, v.Kind, quoteShort(v.ID))
 			}
 		}
 	}
@@ -580,45 +790,6 @@ func (j *judgement) bypassOf(kind string) Permission {
 	return ""
 }
 
-// coveredBefore reports whether u's workgroups covered w before.
-func (j *judgement) coveredBefore(u User, w WorkgroupID) bool {
-	s := j.ev.before
-	x, ok := s.wgs.idx[w]
-	if !ok {
-		return false
-	}
-	for _, uw := range u.Workgroups {
-		if i, ok := s.wgs.idx[uw]; ok && s.wgs.contains(i, x) {
-			return true
-		}
-	}
-	return false
-}
-
-// actorCoversAfter reports whether one of the actor's workgroups (as they
-// were before the change) covers w in the forest after it.
-func (j *judgement) actorCoversAfter(w WorkgroupID) bool {
-	s := j.ev.after
-	x, ok := s.wgs.idx[w]
-	if !ok {
-		return false
-	}
-	for _, aw := range j.r.rec.user.Workgroups {
-		if i, ok := s.wgs.idx[aw]; ok && s.wgs.contains(i, x) {
-			return true
-		}
-	}
-	return false
-}
-
-// ancestorBefore reports whether anc is x or an ancestor of x before.
-func (j *judgement) ancestorBefore(anc, x WorkgroupID) bool {
-	s := j.ev.before
-	a, ok1 := s.wgs.idx[anc]
-	b, ok2 := s.wgs.idx[x]
-	return ok1 && ok2 && s.wgs.contains(a, b)
-}
-
 // lockout: after the change some enabled user can still manage roles,
 // groups and users (each at scope global or all).
 func (j *judgement) lockout() error {
@@ -646,7 +817,8 @@ func (j *judgement) lockout() error {
 }
 
 // images are the entities a change set touches, in first-touch order, each
-// with what it was before the set and what it is after.
+// with what it was before the whole set and what it is after it: the net
+// effect, whatever the order of the changes inside.
 type images struct {
 	refs          []entityRef
 	before, after map[entityRef]Entity

@@ -296,7 +296,8 @@ func TestPreviewWritesNothing(t *testing.T) {
 
 // TestGroupManagerWhoManagesUsersDelegates: a user manager who also
 // manages a group adds members by delegation (the group's roles, which he
-// lacks), but what he assigns himself he must hold.
+// lacks), but what he assigns himself he must hold, even to a user who
+// holds it through the group.
 func TestGroupManagerWhoManagesUsersDelegates(t *testing.T) {
 	ctx := context.Background()
 	a, _ := newAuthorizer(t, `
@@ -313,8 +314,12 @@ users:
 	if _, err := uma.AddMember(ctx, "", "writers", "wes"); err != nil {
 		t.Errorf("the group's manager adds a member: %v", err)
 	}
-	if _, err := uma.AssignRole(ctx, "", "wes", "writer"); err != nil {
-		t.Errorf("wes already holds case.write, so assigning writer gains nothing: %v", err)
+	// wes holds case.write through the group already, but a direct role
+	// outlives the membership: the same changes in one set (add, assign,
+	// remove) would give wes case.write directly, so it is judged as
+	// given (DESIGN.md, "Judged as a whole").
+	if _, err := uma.AssignRole(ctx, "", "wes", "writer"); !errors.Is(err, rbac.ErrForbidden) {
+		t.Errorf("assigning what the actor lacks, which wes holds through the group: %v", err)
 	}
 	if _, err := uma.RemoveMember(ctx, "", "writers", "wes"); err != nil {
 		t.Fatal(err)
@@ -337,5 +342,84 @@ func TestPreviewCountsUsersUnderDynamicConstraints(t *testing.T) {
 	want := []rbac.UserImpact{{User: "int1", Gained: []rbac.ScopedPermission{{Permission: "approve", Scope: rbac.ScopeGlobal}, {Permission: "suggest", Scope: rbac.ScopeGlobal}}}}
 	if diff := cmp.Diff(want, impact); diff != "" {
 		t.Errorf("preview (-want +got):\n%s", diff)
+	}
+}
+
+// TestRemoveGrant: Admin.RemoveGrant takes exactly one grant from a role,
+// judged like any change: rights first (an actor without them learns
+// nothing of the role), then the model, then lockout; what it removes is
+// a loss, so a roles manager may remove what he does not hold.
+func TestRemoveGrant(t *testing.T) {
+	grant := func(s string) rbac.Grant {
+		g, err := rbac.ParseGrant(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	tests := []struct {
+		reason     string
+		policy     string
+		actor      rbac.UserID
+		role       rbac.RoleID
+		grant      string
+		want       error
+		wantGrants []string // the role's grants afterwards (when it exists)
+	}{
+		{reason: "a grant the role has is removed, the others stay",
+			policy: attackPolicy, actor: "sam", role: "user_manager", grant: "case.read",
+			wantGrants: []string{"rbac.users.manage", "report.view", "suggest", "approve"}},
+		{reason: "a roles manager removes a grant he does not hold: a loss, not a gain",
+			policy: attackPolicy, actor: "rita", role: "case_writer", grant: "case.write",
+			wantGrants: []string{}},
+		{reason: "the same permission at another scope is another grant",
+			policy: attackPolicy, actor: "sam", role: "case_reader", grant: "case.read@mine", want: rbac.ErrNotFound,
+			wantGrants: []string{"case.read"}},
+		{reason: "a grant the role lacks",
+			policy: attackPolicy, actor: "sam", role: "case_reader", grant: "case.write", want: rbac.ErrNotFound,
+			wantGrants: []string{"case.read"}},
+		{reason: "no such role",
+			policy: attackPolicy, actor: "sam", role: "nobody", grant: "case.read", want: rbac.ErrNotFound},
+		{reason: "an actor without rbac.roles.manage, on a role that exists",
+			policy: attackPolicy, actor: "olly", role: "case_reader", grant: "case.read", want: rbac.ErrForbidden,
+			wantGrants: []string{"case.read"}},
+		{reason: "an actor without rbac.roles.manage, on a role that does not exist: the same answer",
+			policy: attackPolicy, actor: "olly", role: "nobody", grant: "case.read", want: rbac.ErrForbidden},
+		{reason: "a role id that is no identifier",
+			policy: attackPolicy, actor: "sam", role: "bad id", grant: "case.read", want: rbac.ErrInvalid},
+		{reason: "removing the last administrator's rbac.roles.manage is lockout",
+			policy: "roles: [{id: admin, grants: [rbac.roles.manage, rbac.groups.manage, rbac.users.manage]}]\nusers: [{id: ann, roles: [admin]}]\n",
+			actor:  "ann", role: "admin", grant: "rbac.roles.manage", want: rbac.ErrForbidden,
+			wantGrants: []string{"rbac.roles.manage", "rbac.groups.manage", "rbac.users.manage"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.reason, func(t *testing.T) {
+			a, store := newAuthorizer(t, tc.policy)
+			rev := store.Revision()
+			_, err := a.Admin(tc.actor).RemoveGrant(context.Background(), "", tc.role, grant(tc.grant))
+			if tc.want == nil && err != nil || !errors.Is(err, tc.want) {
+				t.Fatalf("got %v, want %v", err, tc.want)
+			}
+			if tc.want != nil && store.Revision() != rev {
+				t.Errorf("refused but written: revision %d → %d", rev, store.Revision())
+			}
+			r, ok := a.Snapshot().Role(tc.role)
+			if !ok {
+				if tc.wantGrants != nil {
+					t.Fatalf("role %s is gone", tc.role)
+				}
+				return
+			}
+			want, got := []string{}, []string{}
+			for _, w := range tc.wantGrants {
+				want = append(want, grant(w).String())
+			}
+			for _, g := range r.Grants {
+				got = append(got, g.String())
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("grants afterwards (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

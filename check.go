@@ -306,9 +306,14 @@ func validCheckedPermission(p Permission) bool {
 }
 
 // uncatalogued reports whether the policy has a permission catalogue that
-// does not know p. Built-in administration permissions are always known.
+// does not know p. Built-in administration permissions are always known;
+// any other name under their prefix is never known, catalogue or not, so
+// that not even "*" reaches it.
 func (rt *roleTable) uncatalogued(p Permission) bool {
-	if rt.known == nil || strings.HasPrefix(string(p), BuiltinPermissionPrefix) {
+	if strings.HasPrefix(string(p), BuiltinPermissionPrefix) {
+		return !builtinPermission(p)
+	}
+	if rt.known == nil {
 		return false
 	}
 	_, ok := rt.known[p]

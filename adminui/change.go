@@ -160,7 +160,7 @@ func (c *console) showPreview(req *request, p *plan, status int, errMsg, notice 
 				v.More = len(p.Changes) - i
 				break
 			}
-			v.Changes = append(v.Changes, describeChange(req.snap, ch))
+			v.Changes = append(v.Changes, req.rights.redact(describeChange(req.snap, ch), req.snap, ch))
 		}
 	}
 	return c.renderPreview(req, status, v, errMsg, notice)
@@ -209,6 +209,34 @@ func describeChange(s *rbac.Snapshot, ch rbac.Change) historyChange {
 		before = ch.Before
 	}
 	return historyChange{Kind: ch.Kind, Key: ch.Key, Op: op, Fields: fieldChanges(before, ch.After)}
+}
+
+// redact hides from a delegate (who manages groups but not users) what a
+// user change says beyond his own groups: the user's org, other groups and
+// roles are not his to see.
+func (rt rights) redact(hc historyChange, s *rbac.Snapshot, ch rbac.Change) historyChange {
+	if ch.Kind != rbac.EntityUser || rt.Users || rt.Agency && s.CoversUser(rt.actor, rbac.UserID(ch.Key)) {
+		return hc
+	}
+	only := func(e rbac.Entity) string {
+		u, ok := e.(rbac.User)
+		if !ok {
+			return ""
+		}
+		mine := rbac.User{ID: u.ID}
+		for _, g := range u.Groups {
+			if rt.manages(g) {
+				mine.Groups = append(mine.Groups, g)
+			}
+		}
+		return entityText(mine)
+	}
+	var before rbac.Entity
+	if u, ok := s.User(rbac.UserID(ch.Key)); ok {
+		before = u
+	}
+	hc.Before, hc.After = only(before), only(ch.After)
+	return hc
 }
 
 // refusal maps an Admin API error to a status and the rule's message.

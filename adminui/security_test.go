@@ -305,3 +305,36 @@ func TestAgencyUserManager(t *testing.T) {
 		t.Fatal("a refused change was written")
 	}
 }
+
+// TestDelegatePreviewShowsOnlyHisGroups: a group's manager previewing a
+// new member sees the member's place in his groups, never the member's
+// org, other groups or roles (DESIGN.md, "Delegation").
+func TestDelegatePreviewShowsOnlyHisGroups(t *testing.T) {
+	f := newFixture(t, "nviro")
+	paula, ok := f.authz.Snapshot().User("paula")
+	if !ok {
+		t.Fatal("no paula")
+	}
+	paula.Org = "secret-agency"
+	paula.Roles = append(paula.Roles, "compliance")
+	if _, err := f.authz.Admin(rbac.System).Apply(t.Context(), "setup", rbac.PutUser(paula)); err != nil {
+		t.Fatal(err)
+	}
+	p := f.post("sven", "/admin/groups", "/admin/preview", url.Values{"op": {"member.add"}, "id": {"north_permit_writers"}, "user": {"paula"}})
+	if p.status != 200 {
+		t.Fatalf("preview: %d\n%s", p.status, p.body)
+	}
+	for _, secret := range []string{"secret-agency", "permitting_staff", "compliance"} {
+		if strings.Contains(p.body, secret) {
+			t.Errorf("the delegate's preview shows %q", secret)
+		}
+	}
+	if !strings.Contains(p.body, "north_permit_writers") {
+		t.Errorf("the delegate's preview does not show the membership:\n%s", p.body)
+	}
+	// Whoever manages users sees the whole user.
+	p = f.post("sam", "/admin/groups", "/admin/preview", url.Values{"op": {"member.add"}, "id": {"north_permit_writers"}, "user": {"paula"}})
+	if !strings.Contains(p.body, "secret-agency") || !strings.Contains(p.body, "permitting_staff") {
+		t.Errorf("a user manager's preview hides the user:\n%s", p.body)
+	}
+}

@@ -28,15 +28,11 @@ func Evaluate(p *rbac.Policy, req rbac.Request) rbac.Decision {
 			return deny(rbac.ReasonInvalidRequest)
 		}
 	}
-	// A catalogue: a permission outside it is invalid (rbac.* is built in).
-	if len(p.Permissions) > 0 && !strings.HasPrefix(string(req.Permission), "rbac.") {
-		known := false
-		for _, d := range p.Permissions {
-			known = known || d.Name == req.Permission
-		}
-		if !known {
-			return deny(rbac.ReasonInvalidRequest)
-		}
+	// A catalogue: a permission outside it is invalid; the built-in
+	// administration permissions are always known, and no other rbac.
+	// name ever is.
+	if !Valid(p, req.Permission) {
+		return deny(rbac.ReasonInvalidRequest)
 	}
 	var user *rbac.User
 	if req.Principal != nil {
