@@ -64,7 +64,8 @@ type options struct {
 	maxRetries     int
 	heartbeat      time.Duration
 	resolveTimeout time.Duration
-	obs            observeOptions // observe.go
+	clock          func() time.Time // timed.go
+	obs            observeOptions   // observe.go
 }
 
 // firstRetryDelay is the follower's first wait after a store error; the
@@ -102,7 +103,7 @@ func WithResolveTimeout(d time.Duration) Option { return func(o *options) { o.re
 // New loads the store, compiles it and, unless WithoutFollow, follows it
 // until Close. It fails if the stored policy is not valid.
 func New(ctx context.Context, s Store, opts ...Option) (*Authorizer, error) {
-	o := options{follow: true, retryDelay: 200 * time.Millisecond, heartbeat: time.Second, resolveTimeout: 30 * time.Second,
+	o := options{follow: true, retryDelay: 200 * time.Millisecond, heartbeat: time.Second, resolveTimeout: 30 * time.Second, clock: time.Now,
 		obs: observeOptions{lagWarning: DefaultLagWarning, slowCompile: DefaultSlowCompile}}
 	for _, f := range opts {
 		f(&o)
