@@ -477,7 +477,7 @@ func (a *Authorizer) follow(ctx context.Context) {
 	backoff := time.Duration(0)
 	for {
 		rev := a.stateRev()
-		wctx, cancel := context.WithTimeout(ctx, a.opts.heartbeat)
+		wctx, cancel := context.WithTimeout(ctx, a.untilBoundary(a.opts.heartbeat))
 		_, err := a.store.Wait(wctx, rev)
 		cancel()
 		if ctx.Err() != nil {
@@ -543,7 +543,7 @@ func (a *Authorizer) sync(ctx context.Context) error {
 // reload loads and compiles the whole store, without holding mu, and
 // installs the result unless the state has meanwhile moved past it.
 func (a *Authorizer) reload(ctx context.Context) error {
-	st, where, early, streamed, err := loadState(ctx, a.store)
+	st, where, early, streamed, err := loadState(ctx, a.store, a.opts.clock)
 	if err != nil {
 		return err
 	}
@@ -620,8 +620,10 @@ func (a *Authorizer) applyLocked(sets []ChangeSet) {
 	}
 	if changed == nil {
 		a.touchSynced()
+		a.retimeLocked()
 		return
 	}
+	defer a.retimeLocked()
 	start := time.Now()
 	if comp, snap, ok := a.takeJudged(sets); ok {
 		a.comp = comp

@@ -3,6 +3,7 @@ package rbac_test
 import (
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -126,4 +127,156 @@ func newTimedAuthorizer(t *testing.T, now func() time.Time) *rbac.Authorizer {
 	t.Helper()
 	a, _ := newAuthorizer(t, timedPolicy, rbac.WithClock(now))
 	return a
+}
+
+// fakeClock is a clock tests move by hand; safe for concurrent use.
+type fakeClock struct{ ns atomic.Int64 }
+
+func newFakeClock(t time.Time) *fakeClock {
+	c := &fakeClock{}
+	c.set(t)
+	return c
+}
+
+func (c *fakeClock) now() time.Time  { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *fakeClock) set(t time.Time) { c.ns.Store(t.UnixNano()) }
+
+var (
+	coverFrom  = time.Date(2027, 1, 4, 9, 0, 0, 0, time.UTC)
+	coverUntil = time.Date(2027, 1, 8, 17, 0, 0, 0, time.UTC)
+)
+
+// TestTimedAssignmentBoundaries crosses From and Until of a timed role and
+// of a timed group, one nanosecond before, at and after each bound, on
+// the writer, on a follower replica (a second authorizer on the same
+// store, which learns of the assignment only from the store), on a
+// Snapshot taken before the window opened and held throughout, through
+// Check, Explain, Plan and a principal carrying the same assignment.
+func TestTimedAssignmentBoundaries(t *testing.T) {
+	ctx := t.Context()
+	clock := newFakeClock(coverFrom.Add(-time.Hour))
+	writer, store := newAuthorizer(t, timedPolicy, rbac.WithClock(clock.now))
+	follower, err := rbac.New(ctx, store, rbac.WithClock(clock.now), rbac.WithHeartbeat(5*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { follower.Close() })
+	for _, tc := range []struct {
+		reason string
+		entry  rbac.TimedAssignment
+		perm   rbac.Permission // what the entry gives
+	}{
+		{"a timed role", rbac.TimedAssignment{Role: "supervisor", From: coverFrom, Until: coverUntil}, "case.approve"},
+		{"a timed group", rbac.TimedAssignment{Group: "cover", From: coverFrom, Until: coverUntil}, "case.approve"},
+	} {
+		clock.set(coverFrom.Add(-time.Hour))
+		sam := rbac.User{ID: "sam", Roles: []rbac.RoleID{"caseworker"}, Temporary: []rbac.TimedAssignment{tc.entry}}
+		rev, err := writer.Apply(ctx, rbac.ChangeSet{Actor: "admin", Changes: []rbac.Change{rbac.PutUser(sam)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		held := writer.Snapshot() // taken before the window opens, held to the end
+		if _, err := follower.Check(ctx, rbac.Request{User: "sam", Permission: "case.read", AtLeast: rev}); err != nil {
+			t.Fatal(err)
+		}
+		for _, at := range []struct {
+			name string
+			t    time.Time
+			want bool
+		}{
+			{"just before from", coverFrom.Add(-time.Nanosecond), false},
+			{"at from", coverFrom, true},
+			{"just after from", coverFrom.Add(time.Nanosecond), true},
+			{"just before until", coverUntil.Add(-time.Nanosecond), true},
+			{"at until", coverUntil, false},
+			{"just after until", coverUntil.Add(time.Nanosecond), false},
+			{"back before from (a clock may step back)", coverFrom.Add(-time.Minute), false},
+		} {
+			clock.set(at.t)
+			req := rbac.Request{User: "sam", Permission: tc.perm}
+			got := map[string]bool{}
+			for name, s := range map[string]*rbac.Snapshot{"writer": writer.Snapshot(), "follower": follower.Snapshot(), "held snapshot": held} {
+				got[name+" check"] = s.Check(req).Allowed
+				got[name+" explain"] = s.Explain(req).Allowed
+				got[name+" plan"] = s.Plan(rbac.PlanRequest{User: "sam", Permission: tc.perm, Kind: "case"}).Kind() != rbac.PlanNone
+				got[name+" principal"] = s.Check(rbac.Request{Principal: &sam, Permission: tc.perm}).Allowed
+				if !s.Check(rbac.Request{User: "sam", Permission: "case.read"}).Allowed {
+					t.Errorf("%s, %s, %s: the permanent role is not held", tc.reason, at.name, name)
+				}
+			}
+			d, err := follower.Check(ctx, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got["follower authorizer"] = d.Allowed
+			for name, allowed := range got {
+				if allowed != at.want {
+					t.Errorf("%s, %s, %s: allowed = %v, want %v", tc.reason, at.name, name, allowed, at.want)
+				}
+			}
+		}
+	}
+}
+
+// TestTimedCheckAllocatesNothing: a check of a user with timed
+// assignments reads the clock and allocates nothing, in the window and out
+// of it, stored user or principal.
+func TestTimedCheckAllocatesNothing(t *testing.T) {
+	clock := newFakeClock(coverFrom)
+	a := newTimedAuthorizer(t, clock.now)
+	sam := rbac.User{ID: "sam", Temporary: []rbac.TimedAssignment{{Role: "supervisor", From: coverFrom, Until: coverUntil}}}
+	if _, err := a.Apply(t.Context(), rbac.ChangeSet{Actor: "admin", Changes: []rbac.Change{rbac.PutUser(sam)}}); err != nil {
+		t.Fatal(err)
+	}
+	s := a.Snapshot()
+	for _, at := range []time.Time{coverFrom, coverUntil} {
+		clock.set(at)
+		for name, req := range map[string]rbac.Request{
+			"stored":    {User: "sam", Permission: "case.approve"},
+			"principal": {Principal: &sam, Permission: "case.approve"},
+		} {
+			s.Check(req)
+			if n := testing.AllocsPerRun(100, func() { s.Check(req) }); n != 0 {
+				t.Errorf("%s at %s: %v allocations a check", name, at, n)
+			}
+		}
+	}
+}
+
+// TestRetimeKeepsReviewsCurrent: once the clock passes a bound, the
+// follow loop recompiles the users concerned, so that the review
+// functions (which read the records' own profiles) answer for now.
+func TestRetimeKeepsReviewsCurrent(t *testing.T) {
+	clock := newFakeClock(coverFrom.Add(-time.Hour))
+	a, _ := newAuthorizer(t, timedPolicy, rbac.WithClock(clock.now), rbac.WithHeartbeat(2*time.Millisecond))
+	sam := rbac.User{ID: "sam", Temporary: []rbac.TimedAssignment{{Role: "supervisor", From: coverFrom, Until: coverUntil}}}
+	if _, err := a.Apply(t.Context(), rbac.ChangeSet{Actor: "admin", Changes: []rbac.Change{rbac.PutUser(sam)}}); err != nil {
+		t.Fatal(err)
+	}
+	holders := func() bool {
+		for _, p := range a.Snapshot().PermissionsOf("sam") {
+			if p.Permission == "case.approve" {
+				return true
+			}
+		}
+		return false
+	}
+	if holders() {
+		t.Fatal("sam holds case.approve before the window")
+	}
+	clock.set(coverFrom)
+	deadline := time.Now().Add(5 * time.Second)
+	for !holders() {
+		if time.Now().After(deadline) {
+			t.Fatal("the review functions never saw the window open")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	clock.set(coverUntil)
+	for holders() {
+		if time.Now().After(deadline) {
+			t.Fatal("the review functions never saw the window close")
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
