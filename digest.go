@@ -133,6 +133,17 @@ func appendStdJSONUser(b []byte, u *User) []byte {
 	b = appendStdJSONList(b, u.Workgroups)
 	b = append(b, `,"Disabled":`...)
 	b = strconv.AppendBool(b, u.Disabled)
+	// Temporary is omitempty, as Name and Email: written only when set.
+	if len(u.Temporary) > 0 {
+		t, err := json.Marshal(u.Temporary)
+		if err != nil {
+			// A time outside years 0–9999: fall back to something that still
+			// differs between different users.
+			t = fmt.Appendf(nil, "%q", fmt.Sprint(u.Temporary))
+		}
+		b = append(b, `,"Temporary":`...)
+		b = append(b, t...)
+	}
 	return append(b, '}')
 }
 

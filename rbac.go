@@ -64,7 +64,8 @@ type options struct {
 	maxRetries     int
 	heartbeat      time.Duration
 	resolveTimeout time.Duration
-	obs            observeOptions // observe.go
+	clock          func() time.Time // timed.go
+	obs            observeOptions   // observe.go
 }
 
 // firstRetryDelay is the follower's first wait after a store error; the
@@ -102,7 +103,7 @@ func WithResolveTimeout(d time.Duration) Option { return func(o *options) { o.re
 // New loads the store, compiles it and, unless WithoutFollow, follows it
 // until Close. It fails if the stored policy is not valid.
 func New(ctx context.Context, s Store, opts ...Option) (*Authorizer, error) {
-	o := options{follow: true, retryDelay: 200 * time.Millisecond, heartbeat: time.Second, resolveTimeout: 30 * time.Second,
+	o := options{follow: true, retryDelay: 200 * time.Millisecond, heartbeat: time.Second, resolveTimeout: 30 * time.Second, clock: time.Now,
 		obs: observeOptions{lagWarning: DefaultLagWarning, slowCompile: DefaultSlowCompile}}
 	for _, f := range opts {
 		f(&o)
@@ -476,7 +477,7 @@ func (a *Authorizer) follow(ctx context.Context) {
 	backoff := time.Duration(0)
 	for {
 		rev := a.stateRev()
-		wctx, cancel := context.WithTimeout(ctx, a.opts.heartbeat)
+		wctx, cancel := context.WithTimeout(ctx, a.untilBoundary(a.opts.heartbeat))
 		_, err := a.store.Wait(wctx, rev)
 		cancel()
 		if ctx.Err() != nil {
@@ -542,7 +543,7 @@ func (a *Authorizer) sync(ctx context.Context) error {
 // reload loads and compiles the whole store, without holding mu, and
 // installs the result unless the state has meanwhile moved past it.
 func (a *Authorizer) reload(ctx context.Context) error {
-	st, where, early, streamed, err := loadState(ctx, a.store)
+	st, where, early, streamed, err := loadState(ctx, a.store, a.opts.clock)
 	if err != nil {
 		return err
 	}
@@ -619,8 +620,10 @@ func (a *Authorizer) applyLocked(sets []ChangeSet) {
 	}
 	if changed == nil {
 		a.touchSynced()
+		a.retimeLocked()
 		return
 	}
+	defer a.retimeLocked()
 	start := time.Now()
 	if comp, snap, ok := a.takeJudged(sets); ok {
 		a.comp = comp

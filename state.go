@@ -3,6 +3,7 @@ package rbac
 import (
 	"cmp"
 	"slices"
+	"time"
 )
 
 // state is a policy indexed by key: the authorizer's mutable source of
@@ -29,6 +30,8 @@ type state struct {
 	// miss per user fewer. Set by loadState, dropped once the state is
 	// compiled (reload), so writes never see it.
 	loadOrder []*User
+	// clock is where timed assignments read the time (nil: time.Now).
+	clock func() time.Time
 }
 
 // eachUser calls f with every user: in load order if the state is fresh
