@@ -159,6 +159,7 @@ func compileTables(st *state) (*tables, error) {
 		src.constraints = append(src.constraints, st.constraints[k])
 	}
 	src.kinds = sortedKeys(st.kinds)
+	src.approvals = approvalsOf(st)
 	return &tables{roles: rt, wgs: compileWorkgroups(st), src: src}, nil
 }
 

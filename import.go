@@ -489,6 +489,7 @@ func withManaged(stored, p *Policy) *Policy {
 		Workgroups:     pick(EntityWorkgroup).Workgroups,
 		Users:          pick(EntityUser).Users,
 		Constraints:    pick(EntityConstraint).Constraints,
+		Approvals:      pick(EntityApproval).Approvals,
 		Kinds:          pick(EntityResourceKind).Kinds,
 		OwnershipRules: pick(EntityOwnershipRule).OwnershipRules,
 		Ownerships:     pick(EntityOwnership).Ownerships,

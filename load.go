@@ -164,6 +164,8 @@ func (st *state) reserve(kind EntityKind, n int) {
 		}
 	case EntityConstraint:
 		reserveMap(&st.constraints, n)
+	case EntityApproval:
+		reserveMap(&st.approvals, n)
 	case EntityOwnershipRule:
 		reserveMap(&st.ownershipRules, n)
 	case EntityOwnership:

@@ -38,6 +38,7 @@ type Policy struct {
 	Workgroups     []Workgroup      `yaml:"workgroups,omitempty"`
 	Users          []User           `yaml:"users,omitempty"`
 	Constraints    []Constraint     `yaml:"constraints,omitempty"`
+	Approvals      []Approval       `yaml:"approvals,omitempty"`
 	Kinds          []Kind           `yaml:"kinds,omitempty"`
 	OwnershipRules []OwnershipRule  `yaml:"ownership,omitempty"`
 	Ownerships     []Ownership      `yaml:"owners,omitempty"`
@@ -119,6 +120,7 @@ func (p *Policy) Clone() *Policy {
 		Workgroups:     cloneAll(p.Workgroups),
 		Users:          cloneAll(p.Users),
 		Constraints:    cloneAll(p.Constraints),
+		Approvals:      cloneAll(p.Approvals),
 		Kinds:          cloneAll(p.Kinds),
 		OwnershipRules: cloneAll(p.OwnershipRules),
 		Ownerships:     cloneAll(p.Ownerships),
@@ -173,7 +175,7 @@ func (r Request) clone() Request {
 // (EntityKinds): the change set that writes the policy into an empty store.
 func (p *Policy) Entities() []Entity {
 	out := make([]Entity, 0, len(p.Permissions)+len(p.Roles)+len(p.AccountTypes)+len(p.Workgroups)+len(p.Groups)+
-		len(p.Users)+len(p.Constraints)+len(p.Kinds)+len(p.OwnershipRules)+len(p.Ownerships))
+		len(p.Users)+len(p.Constraints)+len(p.Approvals)+len(p.Kinds)+len(p.OwnershipRules)+len(p.Ownerships))
 	add := func(e Entity) { out = append(out, CloneEntity(e)) }
 	for _, k := range EntityKinds {
 		switch k {
@@ -203,6 +205,10 @@ func (p *Policy) Entities() []Entity {
 			}
 		case EntityConstraint:
 			for _, v := range p.Constraints {
+				add(v)
+			}
+		case EntityApproval:
+			for _, v := range p.Approvals {
 				add(v)
 			}
 		case EntityResourceKind:
@@ -304,6 +310,7 @@ func (p *Policy) merge(q *Policy) {
 	p.Workgroups = append(p.Workgroups, q.Workgroups...)
 	p.Users = append(p.Users, q.Users...)
 	p.Constraints = append(p.Constraints, q.Constraints...)
+	p.Approvals = append(p.Approvals, q.Approvals...)
 	p.Kinds = append(p.Kinds, q.Kinds...)
 	p.OwnershipRules = append(p.OwnershipRules, q.OwnershipRules...)
 	p.Ownerships = append(p.Ownerships, q.Ownerships...)
@@ -569,6 +576,8 @@ func yamlTypeName(goType string) string {
 		return "a user"
 	case "rbac.Constraint":
 		return "a constraint"
+	case "rbac.Approval":
+		return "an approval"
 	case "rbac.OwnershipRule":
 		return "an ownership rule"
 	case "rbac.Ownership":
@@ -675,6 +684,7 @@ var sectionKinds = map[string]EntityKind{
 	"workgroups":    EntityWorkgroup,
 	"users":         EntityUser,
 	"constraints":   EntityConstraint,
+	"approvals":     EntityApproval,
 	"kinds":         EntityResourceKind,
 	"ownership":     EntityOwnershipRule,
 	"owners":        EntityOwnership,
@@ -716,7 +726,7 @@ func recordPositions(p *Policy, root *yaml.Node, name string) {
 			}
 			var key string
 			switch kind {
-			case EntityPermission, EntityConstraint:
+			case EntityPermission, EntityConstraint, EntityApproval:
 				key = fields["name"]
 			case EntityOwnershipRule:
 				key = fields["kind"]

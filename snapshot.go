@@ -136,7 +136,8 @@ type sources struct {
 	workgroups   map[WorkgroupID]Workgroup
 	permissions  map[Permission]PermissionDef
 	constraints  []Constraint
-	kinds        []string // declared resource kinds, sorted
+	approvals    []Approval // sorted by name
+	kinds        []string   // declared resource kinds, sorted
 }
 
 func scopeBit(s Scope) uint8 { return 1 << s }

@@ -238,6 +238,23 @@ var entityTables = []*entityTable{
 		},
 	},
 	{
+		// Added by migration 0010 (0010_four_eyes.sql).
+		kind: rbac.EntityApproval, name: "rbac_approvals", keys: one("name"),
+		cols: []column{{"sensitive", boolCol}, {"relaxations", boolCol}},
+		lists: []listTable{
+			{column: "role_ids", cols: one("role_id")},
+			{column: "group_ids", cols: one("group_id")},
+		},
+		toRecord: func(e rbac.Entity) record {
+			a := e.(rbac.Approval)
+			return record{one(a.Name), []any{a.Sensitive, a.Relaxations}, [][]string{strs(a.Roles), strs(a.Groups)}}
+		},
+		fromRecord: func(r record) (rbac.Entity, error) {
+			return rbac.Approval{Name: r.key[0], Sensitive: r.vals[0].(bool), Relaxations: r.vals[1].(bool),
+				Roles: ids[rbac.RoleID](r.lists[0]), Groups: ids[rbac.GroupID](r.lists[1])}, nil
+		},
+	},
+	{
 		// Added by migration 0003 (0003_kinds.sql).
 		kind: rbac.EntityResourceKind, name: "rbac_kinds", keys: one("name"),
 		cols: []column{{"title", textCol}},

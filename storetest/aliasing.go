@@ -95,6 +95,9 @@ func scribble(e rbac.Entity) {
 		v.Disabled = !v.Disabled
 	case rbac.Constraint:
 		scribbleList(v.Roles, x)
+	case rbac.Approval:
+		scribbleList(v.Roles, x)
+		scribbleList(v.Groups, x)
 	case rbac.Ownership:
 		scribbleList(v.Owners, x)
 	}
@@ -135,6 +138,10 @@ func scribblePolicy(p *rbac.Policy) {
 	for i := range p.Constraints {
 		scribble(p.Constraints[i])
 		p.Constraints[i].Max++
+	}
+	for i := range p.Approvals {
+		scribble(p.Approvals[i])
+		p.Approvals[i].Sensitive = !p.Approvals[i].Sensitive
 	}
 	for i := range p.Kinds {
 		p.Kinds[i].Title = "scribbled"

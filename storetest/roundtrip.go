@@ -118,6 +118,8 @@ func bareEntity(e rbac.Entity) rbac.Entity {
 		return rbac.User{ID: v.ID}
 	case rbac.Constraint:
 		return rbac.Constraint{Name: v.Name}
+	case rbac.Approval:
+		return rbac.Approval{Name: v.Name}
 	case rbac.Kind:
 		return rbac.Kind{Name: v.Name}
 	case rbac.OwnershipRule:

@@ -131,6 +131,9 @@ func drawEntity(t *rapid.T, kind rbac.EntityKind, key string) rbac.Entity {
 		}
 	case rbac.EntityConstraint:
 		return rbac.Constraint{Name: key, Roles: drawList[rbac.RoleID](t, "roles"), Max: rapid.IntRange(0, 3).Draw(t, "max"), Dynamic: rapid.Bool().Draw(t, "dynamic")}
+	case rbac.EntityApproval:
+		return rbac.Approval{Name: key, Sensitive: rapid.Bool().Draw(t, "sensitive"), Relaxations: rapid.Bool().Draw(t, "relaxations"),
+			Roles: drawList[rbac.RoleID](t, "roles"), Groups: drawList[rbac.GroupID](t, "groups")}
 	case rbac.EntityResourceKind:
 		return rbac.Kind{Name: key, Title: drawText(t, "title")}
 	case rbac.EntityOwnershipRule:

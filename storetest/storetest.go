@@ -162,6 +162,8 @@ func policyOf(entities ...rbac.Entity) *rbac.Policy {
 			p.Users = append(p.Users, v)
 		case rbac.Constraint:
 			p.Constraints = append(p.Constraints, v)
+		case rbac.Approval:
+			p.Approvals = append(p.Approvals, v)
 		case rbac.Kind:
 			p.Kinds = append(p.Kinds, v)
 		case rbac.OwnershipRule:
@@ -185,6 +187,7 @@ func sorted(p *rbac.Policy) *rbac.Policy {
 	sortByKey(q.Workgroups)
 	sortByKey(q.Users)
 	sortByKey(q.Constraints)
+	sortByKey(q.Approvals)
 	sortByKey(q.Kinds)
 	sortByKey(q.OwnershipRules)
 	sortByKey(q.Ownerships)

@@ -1,0 +1,24 @@
+-- Schema 10 (mysql): four-eyes approval. rbac_approvals holds the policy's
+-- approval entries (rbac.Approval); rbac_proposals the pending and resolved
+-- proposals (rbac.ProposalStore), each a JSON document with its state
+-- beside it, so that resolving is one compare-and-set UPDATE; and
+-- rbac_changes.proposed_by the proposer of an approved change set
+-- (rbac.ChangeSet.ProposedBy, empty for the others).
+CREATE TABLE IF NOT EXISTS rbac_approvals (
+    name VARCHAR(128) NOT NULL,
+    sensitive BOOLEAN NOT NULL,
+    relaxations BOOLEAN NOT NULL,
+    role_ids JSON NOT NULL DEFAULT ('[]'),
+    group_ids JSON NOT NULL DEFAULT ('[]'),
+    PRIMARY KEY (name)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE IF NOT EXISTS rbac_proposals (
+    id VARCHAR(128) NOT NULL,
+    state VARCHAR(16) NOT NULL,
+    created_ns BIGINT NOT NULL,
+    body LONGTEXT NOT NULL,
+    PRIMARY KEY (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+ALTER TABLE rbac_changes ADD COLUMN IF NOT EXISTS proposed_by VARCHAR(128) NOT NULL DEFAULT '';
