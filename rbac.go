@@ -65,6 +65,7 @@ type options struct {
 	heartbeat      time.Duration
 	resolveTimeout time.Duration
 	clock          func() time.Time // timed.go
+	proposalExpiry time.Duration    // proposal.go
 	obs            observeOptions   // observe.go
 }
 
@@ -103,7 +104,7 @@ func WithResolveTimeout(d time.Duration) Option { return func(o *options) { o.re
 // New loads the store, compiles it and, unless WithoutFollow, follows it
 // until Close. It fails if the stored policy is not valid.
 func New(ctx context.Context, s Store, opts ...Option) (*Authorizer, error) {
-	o := options{follow: true, retryDelay: 200 * time.Millisecond, heartbeat: time.Second, resolveTimeout: 30 * time.Second, clock: time.Now,
+	o := options{follow: true, retryDelay: 200 * time.Millisecond, heartbeat: time.Second, resolveTimeout: 30 * time.Second, clock: time.Now, proposalExpiry: DefaultProposalExpiry,
 		obs: observeOptions{lagWarning: DefaultLagWarning, slowCompile: DefaultSlowCompile}}
 	for _, f := range opts {
 		f(&o)

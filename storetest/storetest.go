@@ -41,6 +41,8 @@ func Run(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 	t.Run("Aliasing", func(t *testing.T) { testAliasing(t, newStore) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, newStore) })
 	t.Run("Import", func(t *testing.T) { testImport(t, newStore) })
+	t.Run("ProposedBy", func(t *testing.T) { testProposedBy(t, newStore) })
+	t.Run("Proposals", func(t *testing.T) { testProposals(t, newStore) })
 }
 
 // subtest runs f on a fresh store in a subtest; the store is closed after.
