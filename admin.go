@@ -94,7 +94,8 @@ func builtinPermission(p Permission) bool {
 //     sensitive before or after it needs rbac.sensitive.grant and the
 //     actor's own reason.
 //  6. No lockout: a change after which no enabled user can manage roles,
-//     groups or users is refused.
+//     groups or users is refused (for a principal actor, AdminAs, the
+//     roles, groups and account types that confer it count too).
 //
 // A sequence of change sets therefore gives an actor nothing the same
 // changes in one set would be refused. Denials wrap ErrForbidden and say
@@ -102,6 +103,10 @@ func builtinPermission(p Permission) bool {
 type Admin struct {
 	a     *Authorizer
 	actor UserID
+	// principal is set for an actor from a token (AdminAs), with
+	// principalErr when it cannot be an actor at all.
+	principal    *User
+	principalErr error
 }
 
 // Admin returns the administration interface for actor.
@@ -359,9 +364,9 @@ func (r *actorRights) holds(p Permission) bool { return r.can.canName(p)&adminSc
 // actor returns the actor's record and what it can exercise, or
 // ErrForbidden if it is not a known, enabled user.
 func (ad *Admin) actorIn(s *Snapshot) (*actorRights, error) {
-	rec, ok := s.users.Get(string(ad.actor))
-	if !ok || rec == nil {
-		return nil, ad.forbid("the actor is not a known user")
+	rec, err := ad.actorRecord(s)
+	if err != nil {
+		return nil, err
 	}
 	if rec.user.Disabled {
 		return nil, ad.forbid("the actor is disabled")

@@ -811,6 +811,9 @@ func (j *judgement) bypassOf(kind string) Permission {
 // lockout: after the change some enabled user can still manage roles,
 // groups and users (each at scope global or all).
 func (j *judgement) lockout() error {
+	if j.ad.principal != nil {
+		return j.lockoutByConferral()
+	}
 	s := j.ev.after
 	for i, p := range managePermissions {
 		if !j.lostAdmin[i] {

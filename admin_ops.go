@@ -441,7 +441,7 @@ func (ad *Admin) CreateOwned(ctx context.Context, reason, kind, id string, reque
 		}
 		if ad.actor != System {
 			var err error
-			if owners, err = s.OwnersForNew(ad.actor, kind, requested); err != nil {
+			if owners, err = ad.ownersForNew(s, kind, requested); err != nil {
 				return nil, err
 			}
 		}

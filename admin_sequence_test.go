@@ -54,7 +54,7 @@ func TestAdminSequenceProperties(t *testing.T) {
 			t.Errorf("no %s in %d rounds: %v", what, rounds, stats)
 		}
 	}
-	for _, kind := range rbac.EntityKinds {
+	for _, kind := range rbac.EntityKinds() {
 		if stats["accepted "+string(kind)] == 0 {
 			t.Errorf("no accepted change of a %s in %d rounds: %v", kind, rounds, stats)
 		}

@@ -1,12 +1,15 @@
 package rbac
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"hash"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // Digest returns a SHA-256 (hexadecimal) of what a retry of the change set
@@ -172,4 +175,37 @@ func appendStdJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// Digest returns a SHA-256 (hexadecimal) of the entities in the sections p
+// manages, in no particular order: two policies digest alike when Import
+// would make a store hold the same in those sections. Manages itself,
+// Principals, tests and source positions are left out. Import records it
+// in its change set (see ImportRecord).
+func (p *Policy) Digest() string {
+	wanted := p.Entities()
+	if len(p.Manages) > 0 {
+		wanted = slices.DeleteFunc(wanted, func(e Entity) bool { return !p.ManagesKind(e.EntityKind()) })
+	}
+	return digestEntities(wanted)
+}
+
+// digestEntities digests entities as the change set that puts them, by
+// kind and key, into an empty store.
+func digestEntities(es []Entity) string {
+	order := make(map[EntityKind]int, len(entityKinds))
+	for i, k := range entityKinds {
+		order[k] = i
+	}
+	changes := make([]Change, len(es))
+	for i, e := range es {
+		changes[i] = Change{Kind: e.EntityKind(), Key: e.EntityKey(), After: e}
+	}
+	slices.SortFunc(changes, func(a, b Change) int {
+		if c := cmp.Compare(order[a.Kind], order[b.Kind]); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return ChangeSet{Changes: changes}.Digest()
 }

@@ -114,12 +114,17 @@
 // snapshot and role set and cached (bounded, lock-free), so a repeated
 // principal checks without allocating. Explain, RolesOfPrincipal,
 // PermissionsOfPrincipal and OwnersForNewPrincipal accept principals too.
+// Authorizer.AdminAs(principal) administers on a principal's behalf, judged
+// as a stored user with its fields and audited under its id; its lockout
+// rule counts the roles, groups and account types that confer each manage
+// permission, as no administrator need be stored.
 //
 // # Observing
 //
 // WithLogger logs store errors, recoveries, stale snapshots, slow compiles
 // and every change set written; WithDecisionLog sees each decision of
-// Authorizer.Check and Explain; WithObserver feeds metrics (the otelrbac
+// Authorizer.Check, Explain and Plan (SlogDecisionLog writes them to a
+// slog.Logger); WithObserver feeds metrics (the otelrbac
 // module adapts it to OpenTelemetry). Snapshot.Check has no hooks.
 //
 // # Concurrency and the check path

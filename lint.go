@@ -43,6 +43,7 @@ const (
 	LintPlaceholderText    = "placeholder-text"          // a title or description such as "None" or "TBD"
 	LintTitleNamesAnother  = "title-names-another"       // a role titled like another role (shifted columns)
 	LintOwnershipUndeclare = "ownership-kind-undeclared" // an ownership rule in a policy that declares no kinds
+	LintPrincipalsUsers    = "principals-with-users"     // stored users in a policy whose users come from tokens (principals: true)
 )
 
 // placeholders are texts that a document or a spreadsheet export leaves
@@ -52,9 +53,12 @@ var placeholders = []string{"none", "n/a", "na", "tbd", "todo", "null", "nil", "
 // Lint returns warnings about p, sorted by position then rule. It works on
 // an invalid policy too (DecodePolicy), and never changes p. Findings about
 // who holds what consider only the users in p: a policy file without users
-// is not told that nobody holds its roles.
+// is not told that nobody holds its roles. A policy whose users come from
+// tokens (Principals) is expected to hold no users, and is not told who
+// holds nothing.
 func (p *Policy) Lint() []Finding {
 	l := &linter{p: p}
+	l.principals()
 	l.roles()
 	l.permissions()
 	l.groups()
@@ -120,8 +124,9 @@ func (l *linter) roles() {
 			}
 		}
 	}
-	// Roles nobody holds: not reachable from any enabled user.
-	if len(p.Users) == 0 {
+	// Roles nobody holds: not reachable from any enabled user. Principals
+	// from tokens hold roles that no stored user does.
+	if len(p.Users) == 0 || p.Principals {
 		return
 	}
 	groups := map[GroupID][]RoleID{}
@@ -212,6 +217,18 @@ func (l *linter) permissions() {
 	}
 }
 
+// principals warns about users in a policy whose users come from tokens:
+// a request's Principal is never looked up among them, so they are most
+// likely left over, or the administrators of a service that should say
+// principals: false.
+func (l *linter) principals() {
+	if !l.p.Principals || len(l.p.Users) == 0 {
+		return
+	}
+	first := l.p.Users[0].ID
+	l.add(EntityUser, string(first), LintPrincipalsUsers, "the policy says users come from tokens (principals: true), yet it holds %d stored users", len(l.p.Users))
+}
+
 func (l *linter) groups() {
 	p := l.p
 	members := map[GroupID]int{}
@@ -224,7 +241,7 @@ func (l *linter) groups() {
 		switch {
 		case len(g.Roles) == 0:
 			l.add(EntityGroup, string(g.ID), LintEmptyGroup, "has no roles: its members get nothing from it")
-		case len(p.Users) > 0 && members[g.ID] == 0:
+		case len(p.Users) > 0 && !p.Principals && members[g.ID] == 0:
 			l.add(EntityGroup, string(g.ID), LintEmptyGroup, "has no members")
 		}
 	}

@@ -96,6 +96,10 @@ type UserQuery struct {
 	// CoveredBy, when set, keeps the users CoversUser(CoveredBy, u)
 	// reports: those a holder of rbac.users.manage@workgroup manages.
 	CoveredBy UserID
+	// CoveredByPrincipal is CoveredBy for a principal (see AdminAs): the
+	// users CoversUserPrincipal reports. A principal the snapshot refuses
+	// covers nobody.
+	CoveredByPrincipal *User
 }
 
 // UserPage is one page of a UserQuery.
@@ -123,6 +127,11 @@ func (s *Snapshot) Users(q UserQuery) UserPage {
 	h := &idHeap{backwards: backwards}
 	var page UserPage
 	var manager *userRec
+	if q.CoveredByPrincipal != nil {
+		if manager, _, _ = s.principalRecord(q.CoveredByPrincipal); manager == nil || manager.user.Disabled {
+			return page
+		}
+	}
 	if q.CoveredBy != "" {
 		if manager, _ = s.users.Get(string(q.CoveredBy)); manager == nil {
 			return page
@@ -238,6 +247,17 @@ func (s *Snapshot) Ownerships(kind string) []Ownership {
 func (s *Snapshot) CoversUser(manager, u UserID) bool {
 	m, ok := s.users.Get(string(manager))
 	if !ok || m == nil {
+		return false
+	}
+	rec, ok := s.users.Get(string(u))
+	return ok && rec != nil && s.coversUser(m, rec)
+}
+
+// CoversUserPrincipal is CoversUser for a manager that is a principal
+// (see AdminAs); a principal the snapshot refuses covers nobody.
+func (s *Snapshot) CoversUserPrincipal(manager *User, u UserID) bool {
+	m, _, _ := s.principalRecord(manager)
+	if m == nil {
 		return false
 	}
 	rec, ok := s.users.Get(string(u))

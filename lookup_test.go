@@ -199,5 +199,23 @@ func TestCoversUser(t *testing.T) {
 		if got := s.CoversUser(tc.manager, tc.user); got != tc.want {
 			t.Errorf("%s: CoversUser(%s, %s) = %v", tc.reason, tc.manager, tc.user, got)
 		}
+		// A principal with the manager's fields covers the same users.
+		if m, ok := s.User(tc.manager); ok {
+			if got := s.CoversUserPrincipal(&m, tc.user); got != tc.want {
+				t.Errorf("%s: CoversUserPrincipal(%s, %s) = %v", tc.reason, tc.manager, tc.user, got)
+			}
+		}
+	}
+	sven, _ := s.User("sven")
+	got = nil
+	for _, u := range s.Users(rbac.UserQuery{CoveredByPrincipal: &sven}).Users {
+		got = append(got, u.ID)
+	}
+	if diff := cmp.Diff([]rbac.UserID{"paula", "pete", "sven"}, got); diff != "" {
+		t.Errorf("users under a principal of deq.water (-want +got):\n%s", diff)
+	}
+	sven.Roles = append(sven.Roles, "no-such-role")
+	if s.CoversUserPrincipal(&sven, "paula") || len(s.Users(rbac.UserQuery{CoveredByPrincipal: &sven}).Users) != 0 {
+		t.Errorf("a principal the snapshot refuses covers users")
 	}
 }

@@ -11,9 +11,9 @@ import (
 
 // Observability: what an Authorizer tells operators. Nothing here is on
 // Snapshot.Check's path, which stays pure and allocation-free; the hooks
-// run on Authorizer.Check and Explain, on compiles and on writes.
+// run on Authorizer.Check, Explain and Plan, on compiles and on writes.
 
-// DecisionLog receives every decision Authorizer.Check and Explain make,
+// DecisionLog receives every decision Authorizer.Check, Explain and Plan make,
 // with the request's context (for trace ids). It runs on the request's
 // goroutine, so it must be quick and safe for concurrent use; it must not
 // modify the request.
@@ -62,8 +62,8 @@ func WithLagWarning(d time.Duration) Option { return func(o *options) { o.obs.la
 // (default 1s).
 func WithSlowCompile(d time.Duration) Option { return func(o *options) { o.obs.slowCompile = d } }
 
-// WithDecisionLog calls f with every decision of Authorizer.Check and
-// Authorizer.Explain (never of Snapshot.Check). Several decision logs may
+// WithDecisionLog calls f with every decision of Authorizer.Check,
+// Authorizer.Explain and Authorizer.Plan (never of Snapshot's). Several decision logs may
 // be given; each is called in order. A decision that could not be made
 // (Check returned an error) is not logged: the error is the caller's.
 func WithDecisionLog(f DecisionLog) Option {
@@ -71,6 +71,46 @@ func WithDecisionLog(f DecisionLog) Option {
 		if f != nil {
 			o.obs.decisions = append(o.obs.decisions, f)
 		}
+	}
+}
+
+// SlogDecisionLog returns a decision log (WithDecisionLog) that writes
+// each decision to l: allowed ones at debug level, denials at info, and
+// denials for invalid_request — a request the model cannot answer, often a
+// token or a caller naming what the policy does not have — at warn. Each
+// record has the user (or principal), the permission, the resource's kind
+// and id when there is one, allowed, the reason and, when allowed, the
+// scope. It asks l first whether the level is enabled, so a disabled level
+// costs nothing more.
+func SlogDecisionLog(l *slog.Logger) DecisionLog {
+	return func(ctx context.Context, req Request, d Decision) {
+		level := slog.LevelDebug
+		switch {
+		case d.Reason == ReasonInvalidRequest:
+			level = slog.LevelWarn
+		case !d.Allowed:
+			level = slog.LevelInfo
+		}
+		if !l.Enabled(ctx, level) {
+			return
+		}
+		user := req.User
+		if req.Principal != nil {
+			user = req.Principal.ID
+		}
+		attrs := make([]slog.Attr, 0, 8)
+		attrs = append(attrs, slog.String("user", string(user)), slog.Bool("principal", req.Principal != nil), slog.String("permission", string(req.Permission)))
+		if req.Resource != nil {
+			attrs = append(attrs, slog.String("kind", req.Resource.Kind))
+			if req.Resource.ID != "" {
+				attrs = append(attrs, slog.String("id", req.Resource.ID))
+			}
+		}
+		attrs = append(attrs, slog.Bool("allowed", d.Allowed), slog.String("reason", string(d.Reason)))
+		if d.Allowed {
+			attrs = append(attrs, slog.String("scope", d.Scope.String()))
+		}
+		l.LogAttrs(ctx, level, "rbac: decision", attrs...)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -213,5 +214,73 @@ func TestCheckTimeoutIsAnErrorNotAReason(t *testing.T) {
 	d, err := a.Check(context.Background(), rbac.Request{User: "alice", Permission: "doc.read", AtLeast: 1 << 40})
 	if !errors.Is(err, rbac.ErrClosed) || d.Reason != "" || d.Allowed {
 		t.Errorf("closed: %v, %v", d, err)
+	}
+}
+
+// TestSlogDecisionLog: every decision of Check, Explain and Plan reaches
+// the logger, at a level by its outcome: allowed at debug, denied at info,
+// invalid_request (the model cannot answer: a configuration error) at warn.
+func TestSlogDecisionLog(t *testing.T) {
+	var rec logRecorder
+	a, _ := newAuthorizer(t, authzPolicy, rbac.WithDecisionLog(rbac.SlogDecisionLog(newLogger(&rec))))
+	ctx := context.Background()
+	a.Check(ctx, rbac.Request{User: "alice", Permission: "doc.write", Resource: &rbac.Resource{Kind: "doc", ID: "d1"}})
+	a.Explain(ctx, rbac.Request{User: "bob", Permission: "doc.write"})
+	a.Check(ctx, rbac.Request{Principal: &rbac.User{ID: "tok", Roles: []rbac.RoleID{"editor"}}, Permission: "doc.read"})
+	if _, err := a.Plan(ctx, rbac.PlanRequest{User: "bob", Permission: "doc.read", Kind: "doc"}); err != nil {
+		t.Fatal(err)
+	}
+	a.Snapshot().Check(rbac.Request{User: "alice", Permission: "doc.read"}) // not an authorizer's decision
+	type line struct{ Level, User, Permission, Kind, ID, Reason, Scope string }
+	var got []line
+	for _, r := range rec.find(t, "rbac: decision") {
+		s := func(k string) string { v, _ := r[k].(string); return v }
+		got = append(got, line{s("level"), s("user"), s("permission"), s("kind"), s("id"), s("reason"), s("scope")})
+	}
+	want := []line{
+		{"DEBUG", "alice", "doc.write", "doc", "d1", "granted", "global"},
+		{"INFO", "bob", "doc.write", "", "", "no_grant", ""},
+		{"WARN", "tok", "doc.read", "", "", "invalid_request", ""}, // a token's unknown role
+		{"DEBUG", "bob", "doc.read", "doc", "", "granted", ""},     // a list: the plan's kind, no id or scope
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("decision records (-want +got):\n%s", diff)
+	}
+	// A logger at info level skips the allowed decisions.
+	var quiet logRecorder
+	b, _ := newAuthorizer(t, authzPolicy, rbac.WithDecisionLog(rbac.SlogDecisionLog(slog.New(slog.NewJSONHandler(&quiet, nil)))))
+	b.Check(ctx, rbac.Request{User: "alice", Permission: "doc.write"})
+	b.Check(ctx, rbac.Request{User: "bob", Permission: "doc.write"})
+	if n := len(quiet.find(t, "rbac: decision")); n != 1 {
+		t.Errorf("at info level: %d records, want the denial only", n)
+	}
+}
+
+// TestAuthorizerPlanWaitsAndIsLogged: Authorizer.Plan is Snapshot.Plan on
+// a snapshot at AtLeast, and every plan reaches the decision log, as a
+// request for the kind.
+func TestAuthorizerPlanWaitsAndIsLogged(t *testing.T) {
+	var logged []string
+	a, _ := newAuthorizer(t, authzPolicy, rbac.WithDecisionLog(func(_ context.Context, req rbac.Request, d rbac.Decision) {
+		logged = append(logged, fmt.Sprintf("%s %s %s %v %s", req.User, req.Permission, req.Resource.Kind, d.Allowed, d.Reason))
+	}))
+	ctx := context.Background()
+	for _, user := range []rbac.UserID{"alice", "bob"} {
+		req := rbac.PlanRequest{User: user, Permission: "doc.write", Kind: "doc"}
+		got, err := a.Plan(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := a.Snapshot().Plan(req); got.String() != want.String() {
+			t.Errorf("%s: Authorizer.Plan %v, Snapshot.Plan %v", user, got, want)
+		}
+	}
+	if diff := cmp.Diff([]string{"alice doc.write doc true granted", "bob doc.write doc false no_grant"}, logged); diff != "" {
+		t.Errorf("decision log (-want +got):\n%s", diff)
+	}
+	short, cancel := context.WithTimeout(ctx, time.Millisecond)
+	defer cancel()
+	if _, err := a.Plan(short, rbac.PlanRequest{User: "alice", Permission: "doc.write", Kind: "doc", AtLeast: 1 << 40}); !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, rbac.ErrUnavailable) {
+		t.Errorf("a revision never reached: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package rbac
 
 import (
+	"context"
 	"slices"
 	"sort"
 	"strconv"
@@ -23,6 +24,9 @@ type PlanRequest struct {
 	// Kind is the kind of the records listed (Resource.Kind); it decides
 	// which ownership rule applies.
 	Kind string
+	// AtLeast is the revision the plan must see, as in Request; only
+	// Authorizer.Plan waits for it.
+	AtLeast Revision
 }
 
 // PlanKind says what a Plan admits.
@@ -123,6 +127,27 @@ func (s *Snapshot) Plan(req PlanRequest) Plan {
 		p.kind = PlanAll
 	}
 	return p
+}
+
+// Plan is Snapshot.Plan on a snapshot at req.AtLeast or later (waiting
+// for it as Check does), and it passes the decision to the decision logs
+// (WithDecisionLog): a list is logged as a Request with the plan's user,
+// principal, active roles and permission, whose Resource has only the
+// Kind, and a Decision allowed unless the plan is none, with the plan's
+// reason. Logging a list allocates the request's Resource; without a
+// decision log Plan allocates what Snapshot.Plan does.
+func (a *Authorizer) Plan(ctx context.Context, req PlanRequest) (Plan, error) {
+	s, err := a.atLeast(ctx, "plan", req.AtLeast)
+	if err != nil {
+		return Plan{}, err
+	}
+	p := s.Plan(req)
+	if len(a.opts.obs.decisions) > 0 {
+		d := Decision{Allowed: p.Kind() != PlanNone, Reason: p.Reason()}
+		a.decided(ctx, Request{User: req.User, Principal: req.Principal, ActiveRoles: req.ActiveRoles, Permission: req.Permission,
+			Resource: &Resource{Kind: req.Kind}, AtLeast: req.AtLeast}, d)
+	}
+	return p, nil
 }
 
 // planUser finds the user a plan is for, or the reason Check would give

@@ -9,6 +9,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +20,17 @@ import (
 // Policy is a whole access-control model: what a Store holds, what a
 // policy file describes, what Validate checks.
 type Policy struct {
+	// Manages lists the sections that Import makes the store hold
+	// exactly; Import leaves the store's other sections as they are (users
+	// and their memberships kept in the console, say). Empty: every
+	// section. It belongs to the file: a store does not keep it.
+	Manages []Section `yaml:"manages,omitempty"`
+	// Principals says that users come from tokens (Request.Principal), not
+	// from the store: Lint then expects no users and does not warn about
+	// roles that no stored user holds. Like Manages, a store does not keep
+	// it.
+	Principals bool `yaml:"principals,omitempty"`
+
 	AccountTypes   []AccountTypeDef `yaml:"account_types,omitempty"`
 	Permissions    []PermissionDef  `yaml:"permissions,omitempty"`
 	Roles          []Role           `yaml:"roles,omitempty"`
@@ -98,6 +110,8 @@ func (p *Policy) Clone() *Policy {
 		return nil
 	}
 	q := &Policy{
+		Manages:        slices.Clone(p.Manages),
+		Principals:     p.Principals,
 		AccountTypes:   cloneAll(p.AccountTypes),
 		Permissions:    cloneAll(p.Permissions),
 		Roles:          cloneAll(p.Roles),
@@ -161,7 +175,7 @@ func (p *Policy) Entities() []Entity {
 	out := make([]Entity, 0, len(p.Permissions)+len(p.Roles)+len(p.AccountTypes)+len(p.Workgroups)+len(p.Groups)+
 		len(p.Users)+len(p.Constraints)+len(p.Kinds)+len(p.OwnershipRules)+len(p.Ownerships))
 	add := func(e Entity) { out = append(out, CloneEntity(e)) }
-	for _, k := range EntityKinds {
+	for _, k := range entityKinds {
 		switch k {
 		case EntityPermission:
 			for _, v := range p.Permissions {
@@ -273,7 +287,16 @@ func LoadPolicy(r io.Reader) (*Policy, error) { return loadPolicy(r, "policy", t
 // errors.
 func DecodePolicy(r io.Reader, name string) (*Policy, error) { return loadPolicy(r, name, false) }
 
+// merge appends q to p. The sections managed are those that either file
+// declares (a file without manages, such as one holding only tests, adds
+// none), and users come from tokens if either file says so.
 func (p *Policy) merge(q *Policy) {
+	for _, s := range q.Manages {
+		if !slices.Contains(p.Manages, s) {
+			p.Manages = append(p.Manages, s)
+		}
+	}
+	p.Principals = p.Principals || q.Principals
 	p.AccountTypes = append(p.AccountTypes, q.AccountTypes...)
 	p.Permissions = append(p.Permissions, q.Permissions...)
 	p.Roles = append(p.Roles, q.Roles...)
@@ -531,7 +554,7 @@ func yamlExpected(goType string) string {
 func yamlTypeName(goType string) string {
 	switch strings.TrimPrefix(goType, "*") {
 	case "rbac.Policy":
-		return "the top level (sections are " + strings.Join(yamlKeys()["rbac.Policy"], ", ") + ")"
+		return "the top level (keys are " + strings.Join(yamlKeys()["rbac.Policy"], ", ") + ")"
 	case "rbac.AccountTypeDef":
 		return "an account type"
 	case "rbac.PermissionDef":

@@ -111,6 +111,7 @@ func FuzzPolicyRoundTrip(f *testing.F) {
 	f.Add([]byte("roles:\n  - {id: a, contains: [b], grants: [\"x.*@mine\"]}\n  - {id: b}\nusers:\n  - {id: u, roles: [a], disabled: true}\n"))
 	f.Add([]byte("users:\n  - {id: sven, name: \"Sven Larsen \", email: sven@example.org}\n  - {id: ase, name: \"Åse\\tØ\"}\n"))
 	f.Add([]byte("ownership: [{kind: service, bypass: x.y}]\nowners: [{kind: service, id: \"1\", owners: [a, b]}]\n"))
+	f.Add([]byte("manages: [roles, permissions]\nprincipals: true\nroles: [{id: r, grants: [x.read]}]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := rbac.LoadPolicy(bytes.NewReader(data))
 		if err != nil {

@@ -25,6 +25,7 @@ func (p *Policy) Validate() error {
 	errs := p.duplicates(st)
 	errs = append(errs, st.validateAt(p.Where, p.whereRef)...)
 	errs = append(errs, p.validateTests()...)
+	errs = append(errs, p.validateManages(p.Where)...)
 	return errors.Join(errs...)
 }
 

@@ -24,6 +24,12 @@ type Options struct {
 	// authenticates; the console has no logins of its own. An error (or an
 	// empty id) answers 401 and shows nothing.
 	Actor func(*http.Request) (rbac.UserID, error)
+	// Principal, instead of Actor, gives the person making the request as
+	// a principal from the host's identity token (rbac.Request.Principal):
+	// administrators need not be stored users. Changes are made through
+	// Authorizer.AdminAs, judged as a stored user with the principal's
+	// fields and audited under its id. An error (or nil) answers 401.
+	Principal func(*http.Request) (*rbac.User, error)
 	// Title heads every page, e.g. "nVIRO administration". Default
 	// "Access administration".
 	Title string
@@ -57,8 +63,8 @@ type console struct {
 // New returns the console for authz as an http.Handler. Mount it under any
 // prefix with http.StripPrefix; every link is relative.
 func New(authz *rbac.Authorizer, opts Options) http.Handler {
-	if opts.Actor == nil {
-		panic("adminui.New: Options.Actor is required: the host service says who is asking")
+	if (opts.Actor == nil) == (opts.Principal == nil) {
+		panic("adminui.New: set one of Options.Actor and Options.Principal: the host service says who is asking")
 	}
 	if opts.Title == "" {
 		opts.Title = "Access administration"
@@ -161,13 +167,13 @@ func (e badRequest) Error() string { return string(e) }
 
 func (c *console) page(h func(*request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		actor, err := c.opts.Actor(r)
-		if err != nil || actor == "" {
+		actor, principal, err := c.whoIsAsking(r)
+		if err != nil {
 			c.fail(w, nil, http.StatusUnauthorized, "Sign in first", "The service you came from did not say who you are.")
 			return
 		}
 		req := &request{c: c, w: w, r: r, snap: c.authz.Snapshot()}
-		req.rights = rightsOf(req.snap, actor)
+		req.rights = rightsOf(req.snap, actor, principal)
 		if !req.rights.any() {
 			c.fail(w, req, http.StatusForbidden, "You do not have access", "Your account has no administration rights and manages no group.")
 			return
@@ -198,6 +204,32 @@ func (c *console) page(h func(*request) error) http.Handler {
 			c.fail(w, req, http.StatusInternalServerError, "Something went wrong", err.Error())
 		}
 	})
+}
+
+// whoIsAsking returns the actor of r: a stored user's id, or a principal
+// (with its id).
+func (c *console) whoIsAsking(r *http.Request) (rbac.UserID, *rbac.User, error) {
+	if c.opts.Principal != nil {
+		p, err := c.opts.Principal(r)
+		if err != nil || p == nil || p.ID == "" {
+			return "", nil, errors.New("no principal")
+		}
+		clone := p.Clone()
+		return clone.ID, &clone, nil
+	}
+	actor, err := c.opts.Actor(r)
+	if err != nil || actor == "" {
+		return "", nil, errors.New("no actor")
+	}
+	return actor, nil, nil
+}
+
+// admin is the Admin API for the actor of req.
+func (req *request) admin() *rbac.Admin {
+	if req.rights.principal != nil {
+		return req.c.authz.AdminAs(req.rights.principal)
+	}
+	return req.c.authz.Admin(req.rights.actor)
 }
 
 // view is what every template gets.

@@ -115,7 +115,7 @@ func (c *console) showPreview(req *request, p *plan, status int, errMsg, notice 
 		}
 	}
 	if p.Nothing == "" {
-		impacts, err := c.authz.Admin(req.rights.actor).Preview(req.r.Context(), p.Changes...)
+		impacts, err := req.admin().Preview(req.r.Context(), p.Changes...)
 		if err != nil {
 			status, msg := refusal(err)
 			if errMsg == "" {
@@ -218,10 +218,10 @@ func (rt rights) redact(hc historyChange, s *rbac.Snapshot, ch rbac.Change) hist
 	if ch.Kind != rbac.EntityUser || rt.Users || rt.Agency && s.CoversUser(rt.actor, rbac.UserID(ch.Key)) {
 		return hc
 	}
-	only := func(e rbac.Entity) string {
+	only := func(e rbac.Entity) rbac.Entity {
 		u, ok := e.(rbac.User)
 		if !ok {
-			return ""
+			return nil
 		}
 		mine := rbac.User{ID: u.ID}
 		for _, g := range u.Groups {
@@ -229,13 +229,13 @@ func (rt rights) redact(hc historyChange, s *rbac.Snapshot, ch rbac.Change) hist
 				mine.Groups = append(mine.Groups, g)
 			}
 		}
-		return entityText(mine)
+		return mine
 	}
 	var before rbac.Entity
 	if u, ok := s.User(rbac.UserID(ch.Key)); ok {
 		before = u
 	}
-	hc.Before, hc.After = only(before), only(ch.After)
+	hc.Fields = fieldChanges(only(before), only(ch.After))
 	return hc
 }
 
@@ -277,7 +277,7 @@ func (c *console) apply(req *request) error {
 			return c.showPreview(req, p, http.StatusUnprocessableEntity, "Give a reason for the change: "+need+".", "")
 		}
 	}
-	rev, err := p.do(req.r.Context(), c.authz.Admin(req.rights.actor), reason)
+	rev, err := p.do(req.r.Context(), req.admin(), reason)
 	if err != nil {
 		status, msg := refusal(err)
 		if status == 0 {
@@ -316,7 +316,7 @@ func (c *console) reasonNeed(p *plan, sensitive bool) string {
 // permission, as its preview shows. A preview that fails says nothing:
 // the Admin API then refuses the change itself.
 func (c *console) givesSensitive(req *request, p *plan) bool {
-	impacts, err := c.authz.Admin(req.rights.actor).Preview(req.r.Context(), p.Changes...)
+	impacts, err := req.admin().Preview(req.r.Context(), p.Changes...)
 	if err != nil {
 		return false
 	}
@@ -573,7 +573,7 @@ func planGroupManager(add bool) func(*request, formValues) (*plan, error) {
 func planMember(add bool) func(*request, formValues) (*plan, error) {
 	return func(req *request, f formValues) (*plan, error) {
 		uid := rbac.UserID(strings.TrimSpace(f.Get("user")))
-		agency := req.rights.Agency && req.snap.CoversUser(req.rights.actor, uid)
+		agency := req.rights.Agency && req.rights.covers(req.snap, uid)
 		gid := rbac.GroupID(f.Get("id"))
 		if !req.rights.mayReadGroup(gid) && !agency {
 			return nil, errForbidden
@@ -663,7 +663,7 @@ func planRevert(req *request, f formValues) (*plan, error) {
 	if err != nil || rev == 0 {
 		return nil, badRequest("Choose a change to revert from the history.")
 	}
-	logged, err := req.c.authz.Admin(req.rights.actor).HistoryPage(req.r.Context(), rbac.HistoryQuery{After: rbac.Revision(rev - 1), Before: rbac.Revision(rev + 1)}, -1)
+	logged, err := req.admin().HistoryPage(req.r.Context(), rbac.HistoryQuery{After: rbac.Revision(rev - 1), Before: rbac.Revision(rev + 1)}, -1)
 	if errors.Is(err, rbac.ErrForbidden) {
 		return nil, errForbidden
 	}

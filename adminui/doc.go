@@ -7,7 +7,11 @@
 //
 // The host service signs people in; Options.Actor names the person behind
 // each request, and the console has no logins of its own. Every link is
-// relative, so the console works under any prefix.
+// relative, so the console works under any prefix. A service whose users
+// come from its identity provider's tokens sets Options.Principal instead:
+// the administrator is then the principal the token describes, judged by
+// Authorizer.AdminAs as a stored user with its fields, and need not be
+// stored.
 //
 // # Screens
 //

@@ -43,9 +43,9 @@ func (c *console) history(req *request) error {
 		return errForbidden
 	}
 	q := req.r.URL.Query()
-	v := historyView{Actor: q.Get("actor"), Entity: q.Get("entity"), From: q.Get("from"), To: q.Get("to"), Kind: q.Get("kind"), Kinds: rbac.EntityKinds}
+	v := historyView{Actor: q.Get("actor"), Entity: q.Get("entity"), From: q.Get("from"), To: q.Get("to"), Kind: q.Get("kind"), Kinds: rbac.EntityKinds()}
 	hq := rbac.HistoryQuery{Actor: rbac.UserID(v.Actor), Key: v.Entity, Kind: rbac.EntityKind(v.Kind)}
-	if v.Kind != "" && !slices.Contains(rbac.EntityKinds, hq.Kind) {
+	if v.Kind != "" && !slices.Contains(rbac.EntityKinds(), hq.Kind) {
 		return badRequest("Choose a kind of entity from the list.")
 	}
 	var err error
@@ -111,7 +111,7 @@ func (c *console) historyPage(req *request, hq rbac.HistoryQuery, before rbac.Re
 		hq.Before = min(hq.Before, before)
 	}
 	hq.Limit = c.opts.PageSize + 1 // one more tells whether there are older ones
-	page, err = c.authz.Admin(req.rights.actor).HistoryPage(req.r.Context(), hq, maxChangesShown)
+	page, err = req.admin().HistoryPage(req.r.Context(), hq, maxChangesShown)
 	if err != nil {
 		return rbac.HistoryPage{}, false, err
 	}

@@ -43,7 +43,7 @@ func (c *console) records(req *request) error {
 	var pg pager
 	v.Records, pg = pageOf(all, req.r.URL.Query().Get("page"), c.opts.PageSize)
 	v.Pager = pagerFor("records", pg, "kind", v.Kind)
-	v.MaySet = v.Kind != "" && req.snap.CanSetOwners(req.rights.actor, v.Kind)
+	v.MaySet = v.Kind != "" && req.rights.canSetOwners(req.snap, v.Kind)
 	return c.render(req, 200, "records", "Record owners", "records", v)
 }
 

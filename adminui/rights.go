@@ -17,11 +17,12 @@ import (
 // their members, and may only add and remove members.
 type rights struct {
 	actor     rbac.UserID
-	Roles     bool // rbac.roles.manage
-	Groups    bool // rbac.groups.manage
-	Users     bool // rbac.users.manage
-	Audit     bool // rbac.audit.read
-	Sensitive bool // rbac.sensitive.grant
+	principal *rbac.User // set when the actor is a principal from a token
+	Roles     bool       // rbac.roles.manage
+	Groups    bool       // rbac.groups.manage
+	Users     bool       // rbac.users.manage
+	Audit     bool       // rbac.audit.read
+	Sensitive bool       // rbac.sensitive.grant
 	Manages   []rbac.GroupID
 	Records   bool // the model has ownership rules: the records screen
 	// Agency: rbac.users.manage at scope workgroup only. The actor sees
@@ -30,14 +31,23 @@ type rights struct {
 	Agency bool
 }
 
-func rightsOf(s *rbac.Snapshot, actor rbac.UserID) rights {
-	rt := rights{actor: actor}
-	u, ok := s.User(actor)
-	if !ok || u.Disabled {
+func rightsOf(s *rbac.Snapshot, actor rbac.UserID, principal *rbac.User) rights {
+	rt := rights{actor: actor, principal: principal}
+	if principal == nil {
+		if u, ok := s.User(actor); !ok || u.Disabled {
+			return rt
+		}
+	} else if principal.Disabled {
 		return rt
+	} else if d := s.Check(rbac.Request{Principal: principal, Permission: rbac.PermUsersManage}); d.Reason == rbac.ReasonInvalidRequest || d.Reason == rbac.ReasonSeparationOfDuty {
+		return rt // refused by the model: it manages no group either
+	}
+	// A principal the snapshot refuses is denied every check: no rights.
+	check := func(p rbac.Permission) rbac.Decision {
+		return s.Check(rbac.Request{User: actor, Principal: principal, Permission: p})
 	}
 	holds := func(p rbac.Permission) bool {
-		d := s.Check(rbac.Request{User: actor, Permission: p})
+		d := check(p)
 		return d.Allowed && d.Scope.Covers(rbac.ScopeGlobal)
 	}
 	rt.Roles = holds(rbac.PermRolesManage)
@@ -45,7 +55,7 @@ func rightsOf(s *rbac.Snapshot, actor rbac.UserID) rights {
 	rt.Users = holds(rbac.PermUsersManage)
 	rt.Audit = holds(rbac.PermAuditRead)
 	rt.Sensitive = holds(rbac.PermSensitiveGrant)
-	if d := s.Check(rbac.Request{User: actor, Permission: rbac.PermUsersManage}); d.Allowed && !rt.Users {
+	if d := check(rbac.PermUsersManage); d.Allowed && !rt.Users {
 		rt.Agency = d.Scope == rbac.ScopeWorkgroup
 	}
 	rt.Records = len(s.OwnershipRules()) > 0
@@ -71,12 +81,30 @@ func (rt rights) any() bool { return rt.Reader() || rt.Agency || len(rt.Manages)
 // mayReadUser: readers see every user; an agency user manager the users
 // their workgroups cover.
 func (rt rights) mayReadUser(s *rbac.Snapshot, u rbac.UserID) bool {
-	return rt.Reader() || rt.Agency && s.CoversUser(rt.actor, u)
+	return rt.Reader() || rt.Agency && rt.covers(s, u)
+}
+
+// covers reports whether the actor's workgroups cover user u's
+// (Snapshot.CoversUser).
+func (rt rights) covers(s *rbac.Snapshot, u rbac.UserID) bool {
+	if rt.principal != nil {
+		return s.CoversUserPrincipal(rt.principal, u)
+	}
+	return s.CoversUser(rt.actor, u)
+}
+
+// coveredBy sets the query's filter to the users the actor covers.
+func (rt rights) coveredBy(q *rbac.UserQuery) {
+	if rt.principal != nil {
+		q.CoveredByPrincipal = rt.principal
+	} else {
+		q.CoveredBy = rt.actor
+	}
 }
 
 // mayChangeUser: what the user pages offer to change.
 func (rt rights) mayChangeUser(s *rbac.Snapshot, u rbac.UserID) bool {
-	return rt.Users || rt.Agency && s.CoversUser(rt.actor, u)
+	return rt.Users || rt.Agency && rt.covers(s, u)
 }
 
 // manages reports whether the actor manages group g.
@@ -87,3 +115,11 @@ func (rt rights) mayReadGroup(g rbac.GroupID) bool { return rt.Reader() || rt.ma
 
 // Actor is the person the page is for.
 func (rt rights) Actor() rbac.UserID { return rt.actor }
+
+// canSetOwners: Snapshot.CanSetOwners for the actor.
+func (rt rights) canSetOwners(s *rbac.Snapshot, kind string) bool {
+	if rt.principal != nil {
+		return s.CanSetOwnersPrincipal(*rt.principal, kind)
+	}
+	return s.CanSetOwners(rt.actor, kind)
+}

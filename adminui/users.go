@@ -15,7 +15,7 @@ func (c *console) users(req *request) error {
 	q := req.r.URL.Query()
 	query := rbac.UserQuery{Contains: strings.TrimSpace(q.Get("q")), After: rbac.UserID(q.Get("after")), Before: rbac.UserID(q.Get("before")), Limit: c.opts.PageSize}
 	if !req.rights.Reader() {
-		query.CoveredBy = req.rights.actor
+		req.rights.coveredBy(&query)
 	}
 	if query.After != "" {
 		query.Before = ""

@@ -161,7 +161,7 @@ var malformedChanges = []rbac.Change{
 // entities, including ones put earlier in the same set.
 func (m *machine) drawChange(t *rapid.T, pending model) rbac.Change {
 	if rapid.IntRange(0, 9).Draw(t, "op") < 6 {
-		kind := rapid.SampledFrom(rbac.EntityKinds).Draw(t, "kind")
+		kind := rapid.SampledFrom(rbac.EntityKinds()).Draw(t, "kind")
 		return put(drawEntity(t, kind, drawKey(t, kind)))
 	}
 	if len(pending) > 0 && rapid.IntRange(0, 9).Draw(t, "hit") < 8 {
@@ -173,7 +173,7 @@ func (m *machine) drawChange(t *rapid.T, pending model) rbac.Change {
 		k := rapid.SampledFrom(keys).Draw(t, "existing")
 		return rbac.Change{Kind: k.kind, Key: k.key}
 	}
-	kind := rapid.SampledFrom(rbac.EntityKinds).Draw(t, "kind")
+	kind := rapid.SampledFrom(rbac.EntityKinds()).Draw(t, "kind")
 	return rbac.Change{Kind: kind, Key: drawKey(t, kind)}
 }
 

@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 	t.Run("Context", func(t *testing.T) { testContext(t, newStore) })
 	t.Run("Aliasing", func(t *testing.T) { testAliasing(t, newStore) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, newStore) })
+	t.Run("Import", func(t *testing.T) { testImport(t, newStore) })
 }
 
 // subtest runs f on a fresh store in a subtest; the store is closed after.

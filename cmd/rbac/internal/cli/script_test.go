@@ -21,6 +21,8 @@ import (
 	"github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib" // the drivers main registers
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/rolegraph/rbac"
 	_ "modernc.org/sqlite"
 )
 
@@ -98,6 +100,37 @@ func TestScripts(t *testing.T) {
 				ts.Check(err)
 				ts.Defer(drop)
 				ts.Setenv(strings.ToUpper(args[0])+"_DSN", dsn)
+			},
+			// edit DSN ACTOR REASON FILE | edit DSN ACTOR REASON delete KIND KEY:
+			// an administrator's change in the console: FILE's entities put,
+			// or one entity deleted, in one change set by ACTOR for REASON.
+			"edit": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 4 && (len(args) != 6 || args[3] != "delete") {
+					ts.Fatalf("usage: edit DSN ACTOR REASON FILE | edit DSN ACTOR REASON delete KIND KEY")
+				}
+				var changes []rbac.Change
+				if len(args) == 6 {
+					changes = append(changes, rbac.Change{Kind: rbac.EntityKind(args[4]), Key: args[5]})
+				} else {
+					f, err := os.Open(ts.MkAbs(args[3]))
+					ts.Check(err)
+					p, err := rbac.DecodePolicy(f, args[3])
+					f.Close()
+					ts.Check(err)
+					for _, ent := range p.Entities() {
+						changes = append(changes, rbac.Change{Kind: ent.EntityKind(), Key: ent.EntityKey(), After: ent})
+					}
+				}
+				dsn := args[0]
+				if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+					dsn = "sqlite:" + ts.MkAbs(path) // the script's directory, not the test's
+				}
+				ctx := context.Background()
+				s, done, err := openStore(ctx, dsn, true)
+				ts.Check(err)
+				defer done()
+				_, err = s.Apply(ctx, rbac.ChangeSet{Actor: rbac.UserID(args[1]), Reason: args[2], Changes: changes})
+				ts.Check(err)
 			},
 			// exits N rbac ARGS...: run and want exit code N exactly.
 			"exits": func(ts *testscript.TestScript, neg bool, args []string) {
