@@ -59,8 +59,8 @@ func wrapsSentinel(err error) bool {
 // nil pointers or none), filled from id, list and n.
 func fuzzChange(kind uint8, key string, value uint8, id, list string, n int, flag bool) rbac.Change {
 	c := rbac.Change{Key: key}
-	if int(kind) < len(rbac.EntityKinds) {
-		c.Kind = rbac.EntityKinds[kind]
+	if int(kind) < len(rbac.EntityKinds()) {
+		c.Kind = rbac.EntityKinds()[kind]
 	} else {
 		c.Kind = rbac.EntityKind(key)
 	}

@@ -275,10 +275,14 @@ func (j *judgement) judgeUser(id string) error {
 			j.judgeGain(g)
 			continue
 		}
+		if sg.hadWorkgroup && sameWorkgroups {
+			continue // the same subtrees as before
+		}
+		if j.passesEverywhere(sg.perm, org) {
+			continue // every subtree would pass: no need to list them
+		}
 		var regions []WorkgroupID
 		switch {
-		case sg.hadWorkgroup && sameWorkgroups:
-			continue // the same subtrees as before
 		case sg.hadWorkgroup && !orgGained:
 			if fresh == nil {
 				fresh = j.covered(ra, was)
@@ -307,6 +311,9 @@ func (j *judgement) judgeUser(id string) error {
 			g := gain{user: UserID(id), perm: sp.Permission, scope: sp.Scope, org: org}
 			if sp.Scope != ScopeWorkgroup {
 				j.judgeGain(g)
+				continue
+			}
+			if j.passesEverywhere(sp.Permission, org) {
 				continue
 			}
 			if all == nil {
@@ -477,6 +484,17 @@ func (j *judgement) actorReaches(g *gain) bool {
 		ok = coversScope(m, ScopeGlobal) || m&scopeBit(ScopeWorkgroup) != 0 && j.ev.before.coversWorkgroup(j.r.rec, g.workgroup)
 	}
 	return ok && (g.org == "" || j.actorReachesOrg(g.org))
+}
+
+// passesEverywhere reports whether a gain of perm over any workgroup
+// would pass and need no note: the actor holds rbac.escalate or exercises
+// perm at global or all (in org's owned records too), and perm is not
+// sensitive or a sensitive gain is noted already.
+func (j *judgement) passesEverywhere(perm Permission, org OrgSlug) bool {
+	if j.sensitiveG == nil && j.isSensitive(perm) {
+		return false
+	}
+	return j.r.escalate || j.actorReaches(&gain{perm: perm, scope: ScopeGlobal, org: org})
 }
 
 // actorReachesOrg: the org's owned records are the actor's own org's, or

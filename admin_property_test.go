@@ -47,7 +47,7 @@ func TestAdminProperties(t *testing.T) {
 		if stats["accepted"] < 50 || stats["gains by non-escalating actors"] == 0 || stats["reach by non-escalating actors"] == 0 {
 			return false
 		}
-		for _, kind := range rbac.EntityKinds {
+		for _, kind := range rbac.EntityKinds() {
 			if stats["accepted "+string(kind)] == 0 {
 				return false
 			}
@@ -144,6 +144,7 @@ func checkAccepted(t *rapid.T, stats map[string]int, before, after *rbac.Policy,
 	}
 	checkOwners(t, stats, before, after, actor, changes)
 	checkNoRelaxation(t, before, after, actor, changes)
+	checkDelegation(t, before, after, actor, changes)
 }
 
 // checkReaches: every (user, permission, region) the naive reference says
@@ -248,6 +249,53 @@ func throughManagedGroup(start, end *rbac.Policy, actor rbac.UserID, r naive.Rea
 		}
 	}
 	return false
+}
+
+// checkDelegation: a group's enabled managers confer its roles, so a group
+// with an enabled manager at end who was not one at start (listed anew, or
+// enabled) delegates everything it confers at end, and otherwise what it
+// confers at end beyond what it conferred at start: the actor must have
+// exercised each at the start.
+func checkDelegation(t *rapid.T, start, end *rbac.Policy, actor rbac.UserID, what any) {
+	enabledManagers := func(p *rbac.Policy, g rbac.Group) []rbac.UserID {
+		var out []rbac.UserID
+		for _, m := range g.Managers {
+			if u := userIn(p, m); u != nil && !u.Disabled {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	qs := names(start, end)
+	for _, g := range end.Groups {
+		now := enabledManagers(end, g)
+		if len(now) == 0 {
+			continue
+		}
+		var old *rbac.Group
+		for i := range start.Groups {
+			if start.Groups[i].ID == g.ID {
+				old = &start.Groups[i]
+			}
+		}
+		appointed := old == nil
+		if old != nil {
+			was := enabledManagers(start, *old)
+			for _, m := range now {
+				appointed = appointed || !slices.Contains(was, m)
+			}
+		}
+		for _, q := range qs {
+			for s := range naive.Conferred(end, g.Roles, g.AccountType, q) {
+				if !appointed && naive.Conferred(start, old.Roles, old.AccountType, q)[s] {
+					continue
+				}
+				if !naive.ExercisesAt(start, actor, q, s) {
+					t.Fatalf("%s let the managers %v of group %s delegate %s@%s, which %s could not exercise at the start: %v", actor, now, g.ID, q, s, actor, what)
+				}
+			}
+		}
+	}
 }
 
 func checkNoLockout(t *rapid.T, end *rbac.Policy, actor rbac.UserID, what any) {
@@ -590,7 +638,7 @@ func changeGenOf(p *rbac.Policy, only []rbac.EntityKind) *rapid.Generator[rbac.C
 			return append(slices.Clone(xs), x)
 		}
 		// Users change most often, as in life.
-		kinds := append([]rbac.EntityKind{rbac.EntityUser, rbac.EntityUser, rbac.EntityUser}, rbac.EntityKinds...)
+		kinds := append([]rbac.EntityKind{rbac.EntityUser, rbac.EntityUser, rbac.EntityUser}, rbac.EntityKinds()...)
 		if only != nil {
 			kinds = only
 		}
@@ -603,7 +651,15 @@ func changeGenOf(p *rbac.Policy, only []rbac.EntityKind) *rapid.Generator[rbac.C
 			}
 			switch rapid.IntRange(0, 7).Draw(t, "edit") {
 			case 0:
-				u.Roles = toggle(u.Roles, pick("role", roles))
+				// Often a role one of the user's groups gives: holding it
+				// both ways, or trading one way for the other.
+				choice := roles
+				for _, g := range p.Groups {
+					if slices.Contains(u.Groups, g.ID) && len(g.Roles) > 0 && rapid.Bool().Draw(t, "a group's role") {
+						choice = g.Roles
+					}
+				}
+				u.Roles = toggle(u.Roles, pick("role", choice))
 			case 1:
 				g := rapid.SampledFrom(groups).Draw(t, "group")
 				if slices.Contains(u.Groups, g) {
@@ -743,13 +799,20 @@ func changeGenOf(p *rbac.Policy, only []rbac.EntityKind) *rapid.Generator[rbac.C
 			return rbac.PutOwnershipRule(rbac.OwnershipRule{Kind: kind, Bypass: rapid.SampledFrom(catalogued).Draw(t, "bypass"),
 				Create: rapid.SampledFrom(append([]rbac.Permission{""}, catalogued...)).Draw(t, "create")})
 		case rbac.EntityResourceKind:
-			// Only "service": declaring another kind first would make every
-			// later change about services' owners invalid, and the
-			// property would see too few of them.
-			if rapid.IntRange(0, 3).Draw(t, "delete") == 0 {
-				return rbac.DeleteKind("service")
+			// Only "service", unless p declares others: declaring another
+			// kind first would make every later change about services'
+			// owners invalid, and the property would see too few of them.
+			kinds := []string{"service"}
+			for _, k := range p.Kinds {
+				if !slices.Contains(kinds, k.Name) {
+					kinds = append(kinds, k.Name)
+				}
 			}
-			return rbac.PutKind(rbac.Kind{Name: "service", Title: rapid.SampledFrom([]string{"", "Government service"}).Draw(t, "title")})
+			name := rapid.SampledFrom(kinds).Draw(t, "resource kind")
+			if rapid.IntRange(0, 3).Draw(t, "delete") == 0 {
+				return rbac.DeleteKind(name)
+			}
+			return rbac.PutKind(rbac.Kind{Name: name, Title: rapid.SampledFrom([]string{"", "Government service"}).Draw(t, "title")})
 		case rbac.EntityOwnership:
 			id := rapid.SampledFrom([]string{"s1", "s2", "s3"}).Draw(t, "record")
 			if rapid.IntRange(0, 3).Draw(t, "delete") == 0 {

@@ -199,8 +199,8 @@ func (p *Policy) Digest() string {
 // digestEntities digests entities as the change set that puts them, by
 // kind and key, into an empty store.
 func digestEntities(es []Entity) string {
-	order := make(map[EntityKind]int, len(EntityKinds))
-	for i, k := range EntityKinds {
+	order := make(map[EntityKind]int, len(entityKinds))
+	for i, k := range entityKinds {
 		order[k] = i
 	}
 	changes := make([]Change, len(es))

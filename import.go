@@ -39,8 +39,8 @@ import (
 // in the log after the last import of its section is an edit. So:
 //   - the first import into a store that others wrote to (no import in its
 //     log) refuses to change any entity they wrote: everything was edited
-//     since the last import, as there was none. Into an empty store it
-//     never refuses.
+//     since the last import, as there was none. Into a new store (at
+//     revision 0) it never refuses.
 //   - an edit that the policy already holds (its file took the change,
 //     say from rbac export -since-import) is adopted: the import puts that
 //     entity again, unchanged, and says so in its reason ("; adopted 1
@@ -106,7 +106,7 @@ func Import(ctx context.Context, s Store, p *Policy, opts ...ImportOption) (Revi
 			stored = slices.DeleteFunc(stored, func(e Entity) bool { return !p.ManagesKind(e.EntityKind()) })
 		}
 		changes := importChanges(stored, wanted)
-		if len(changes) > 0 {
+		if len(changes) > 0 && !cfg.dryRun {
 			startDigest()
 		}
 		if err := valid(); err != nil {
@@ -131,6 +131,9 @@ func Import(ctx context.Context, s Store, p *Policy, opts ...ImportOption) (Revi
 				return 0, &Error{Op: "import", Err: &ImportConflict{Edits: edits}}
 			}
 			reason += editsText("overwrote", edits)
+		}
+		if cfg.dryRun {
+			return rev, nil
 		}
 		if len(adopted) > 0 {
 			reason += editsText("adopted", adopted)
@@ -163,7 +166,14 @@ func Import(ctx context.Context, s Store, p *Policy, opts ...ImportOption) (Revi
 type ImportOption func(*importConfig)
 
 type importConfig struct {
-	overwrite bool
+	overwrite, dryRun bool
+}
+
+// DryRun makes Import do everything but write: it returns the store's
+// revision if the import would write (or nothing differs), and the error
+// it would return otherwise (an invalid policy, an *ImportConflict).
+func DryRun() ImportOption {
+	return func(c *importConfig) { c.dryRun = true }
 }
 
 // Overwrite lets Import undo the edits made since the last import (see
@@ -342,7 +352,7 @@ func editsSinceImport(ctx context.Context, s Store, at Revision, p *Policy) (*im
 		return ie, nil // an empty log: nothing to undo
 	}
 	var kinds []EntityKind
-	for _, k := range EntityKinds {
+	for _, k := range entityKinds {
 		if p.ManagesKind(k) {
 			kinds = append(kinds, k)
 			ie.base[k] = 0

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/rolegraph/rbac"
 	"github.com/rolegraph/rbac/memstore"
@@ -190,5 +191,67 @@ func TestLintPrincipals(t *testing.T) {
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tt.reason, diff)
 		}
+	}
+}
+
+// TestImportAfterAdminEdit: an administrator's change through the
+// Authorizer (the console's path) is an edit the next start's import
+// refuses to undo, naming the administrator and the reason; a file that
+// does not manage users leaves it be.
+func TestImportAfterAdminEdit(t *testing.T) {
+	ctx := context.Background()
+	file := func(manages ...rbac.Section) *rbac.Policy {
+		return &rbac.Policy{
+			Manages: manages,
+			Roles: []rbac.Role{
+				{ID: "security_admin", Grants: []rbac.Grant{{Permission: rbac.PermUsersManage, Scope: rbac.ScopeGlobal}, {Permission: "*", Scope: rbac.ScopeAll}}},
+				{ID: "clerk", Grants: []rbac.Grant{{Permission: "case.read", Scope: rbac.ScopeMine}}},
+			},
+			Users: []rbac.User{{ID: "sam", Roles: []rbac.RoleID{"security_admin"}}, {ID: "dan"}},
+		}
+	}
+	s := memstore.New()
+	if _, err := rbac.Import(ctx, s, file()); err != nil {
+		t.Fatal(err)
+	}
+	a, err := rbac.New(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	rev, err := a.Admin("sam").AssignRole(ctx, "dan covers the front desk", "dan", "clerk")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = rbac.Import(ctx, s, file())
+	var conflict *rbac.ImportConflict
+	if !errors.Is(err, rbac.ErrConflict) || !errors.As(err, &conflict) {
+		t.Fatalf("Import after the console's edit: %v, want an *ImportConflict wrapping ErrConflict", err)
+	}
+	got := conflict.Edits
+	if len(got) == 1 && got[0].Time.IsZero() {
+		t.Errorf("the edit has no time: %+v", got[0])
+	}
+	want := []rbac.Edit{{Kind: rbac.EntityUser, Key: "dan", Revision: rev, Actor: "sam", Reason: "dan covers the front desk"}}
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(rbac.Edit{}, "Time")); diff != "" {
+		t.Errorf("the refused edits (-want +got):\n%s", diff)
+	}
+
+	// The model in git, the users in the console: the same file, managing
+	// only the model, imports without touching dan.
+	model := file(rbac.SectionPermissions, rbac.SectionRoles)
+	model.Users = nil
+	model.Roles[1].Title = "Clerk"
+	if _, err := rbac.Import(ctx, s, model); err != nil {
+		t.Fatalf("Import of the model alone: %v", err)
+	}
+	p, _, err := s.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantUsers := []rbac.User{{ID: "dan", Roles: []rbac.RoleID{"clerk"}}, {ID: "sam", Roles: []rbac.RoleID{"security_admin"}}}
+	if diff := cmp.Diff(wantUsers, p.Users, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("the console's users after importing the model (-want +got):\n%s", diff)
 	}
 }

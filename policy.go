@@ -177,7 +177,7 @@ func (p *Policy) Entities() []Entity {
 	out := make([]Entity, 0, len(p.Permissions)+len(p.Roles)+len(p.AccountTypes)+len(p.Workgroups)+len(p.Groups)+
 		len(p.Users)+len(p.Constraints)+len(p.Approvals)+len(p.Kinds)+len(p.OwnershipRules)+len(p.Ownerships))
 	add := func(e Entity) { out = append(out, CloneEntity(e)) }
-	for _, k := range EntityKinds {
+	for _, k := range entityKinds {
 		switch k {
 		case EntityPermission:
 			for _, v := range p.Permissions {

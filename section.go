@@ -28,8 +28,8 @@ const (
 
 // Sections lists every section, in the order of EntityKinds.
 func Sections() []Section {
-	out := make([]Section, len(EntityKinds))
-	for i, k := range EntityKinds {
+	out := make([]Section, len(entityKinds))
+	for i, k := range entityKinds {
 		out[i] = SectionOf(k)
 	}
 	return out
@@ -99,7 +99,7 @@ func (p *Policy) validateManages(at func(EntityKind, string) string) []error {
 		}
 		counts[k]++
 	}
-	for _, k := range EntityKinds {
+	for _, k := range entityKinds {
 		if n := counts[k]; n > 0 {
 			errs = append(errs, &Error{Op: "validate", Kind: k, ID: first[k], Where: at(k, first[k]),
 				Msg: fmt.Sprintf("section %s holds %d %s but is not in manages, so import would ignore %s; add %s to manages or move %s out", SectionOf(k), n, plural(n, "entity", "entities"), plural(n, "it", "them"), SectionOf(k), plural(n, "it", "them")), Err: ErrInvalid})

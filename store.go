@@ -3,6 +3,7 @@ package rbac
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -136,9 +137,13 @@ const (
 	EntityOwnership     EntityKind = "ownership"
 )
 
-// EntityKinds lists every kind, in dependency order (an entity refers only
-// to kinds listed before it, workgroups and roles also to themselves).
-var EntityKinds = []EntityKind{
+// EntityKinds returns every kind, in dependency order (an entity refers
+// only to kinds listed before it, workgroups and roles also to
+// themselves): a new slice each call, which the caller may change.
+func EntityKinds() []EntityKind { return slices.Clone(entityKinds[:]) }
+
+// entityKinds is EntityKinds' list, for the package's own loops.
+var entityKinds = [...]EntityKind{
 	EntityPermission, EntityRole, EntityAccountType, EntityWorkgroup, EntityGroup,
 	EntityUser, EntityConstraint, EntityApproval, EntityResourceKind, EntityOwnershipRule, EntityOwnership,
 }
@@ -234,7 +239,7 @@ func (c Change) String() string {
 // against a policy; Authorizer.Apply does.
 func (c Change) Validate() error {
 	known := false
-	for _, k := range EntityKinds {
+	for _, k := range entityKinds {
 		known = known || k == c.Kind
 	}
 	if !known {
@@ -300,7 +305,9 @@ func put(e Entity) Change {
 	return Change{Kind: e.EntityKind(), Key: e.EntityKey(), After: e}
 }
 
-// Constructors of changes. Put* copies its argument.
+// Constructors of changes, one per entity kind and named after it
+// (PutAccountType takes an AccountTypeDef, PutPermission a PermissionDef).
+// Put* copies its argument.
 func PutAccountType(a AccountTypeDef) Change { return put(a) }
 func PutPermission(d PermissionDef) Change   { return put(d) }
 func PutRole(r Role) Change                  { return put(r) }
@@ -330,15 +337,3 @@ func DeleteOwnershipRule(kind string) Change {
 func DeleteOwnership(kind, id string) Change {
 	return Change{Kind: EntityOwnership, Key: OwnershipKey(kind, id)}
 }
-
-// PutAccountTypeDef is PutAccountType, named after the type it takes.
-func PutAccountTypeDef(a AccountTypeDef) Change { return put(a) }
-
-// PutPermissionDef is PutPermission, named after the type it takes.
-func PutPermissionDef(d PermissionDef) Change { return put(d) }
-
-// DeleteAccountTypeDef is DeleteAccountType.
-func DeleteAccountTypeDef(id AccountType) Change { return DeleteAccountType(id) }
-
-// DeletePermissionDef is DeletePermission.
-func DeletePermissionDef(name Permission) Change { return DeletePermission(name) }

@@ -63,6 +63,8 @@ func checkTimed(t TimedAssignment) error {
 		return fmt.Errorf("names both role %q and group %q: set exactly one (write two entries for both)", t.Role, t.Group)
 	case t.From.IsZero() && t.Until.IsZero():
 		return fmt.Errorf("has neither from nor until: a permanent assignment belongs in roles or groups")
+	case !t.From.IsZero() && (t.From.Year() < 1 || t.From.Year() > 9999), !t.Until.IsZero() && (t.Until.Year() < 1 || t.Until.Year() > 9999):
+		return fmt.Errorf("has a time outside the years 1 to 9999")
 	case !t.From.IsZero() && !t.Until.IsZero() && !t.From.Before(t.Until):
 		return fmt.Errorf("from %s is not before until %s", t.From.Format(time.RFC3339Nano), t.Until.Format(time.RFC3339Nano))
 	}

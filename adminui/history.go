@@ -43,9 +43,9 @@ func (c *console) history(req *request) error {
 		return errForbidden
 	}
 	q := req.r.URL.Query()
-	v := historyView{Actor: q.Get("actor"), Entity: q.Get("entity"), From: q.Get("from"), To: q.Get("to"), Kind: q.Get("kind"), Kinds: rbac.EntityKinds}
+	v := historyView{Actor: q.Get("actor"), Entity: q.Get("entity"), From: q.Get("from"), To: q.Get("to"), Kind: q.Get("kind"), Kinds: rbac.EntityKinds()}
 	hq := rbac.HistoryQuery{Actor: rbac.UserID(v.Actor), Key: v.Entity, Kind: rbac.EntityKind(v.Kind)}
-	if v.Kind != "" && !slices.Contains(rbac.EntityKinds, hq.Kind) {
+	if v.Kind != "" && !slices.Contains(rbac.EntityKinds(), hq.Kind) {
 		return badRequest("Choose a kind of entity from the list.")
 	}
 	var err error

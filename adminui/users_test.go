@@ -148,3 +148,26 @@ func TestRolePickerLeavesOutHeldRoles(t *testing.T) {
 		t.Errorf("roles offered (-want +got):\n%s", d)
 	}
 }
+
+// The count above the list is English: "1 user matches", "2 users match".
+func TestUserSearchCountSaysSingular(t *testing.T) {
+	f := usersFixture(t)
+	for _, tc := range []struct {
+		q      string
+		want   string
+		reason string
+	}{
+		{"petra", "1 user matches “petra”.", "one match"},
+		{"larsen", "2 users match “larsen”.", "two matches"},
+		{"nobody", "0 users match “nobody”.", "none"},
+		{"", "4 users.", "no search: every user"},
+	} {
+		r := f.get("sam", "/admin/users?q="+tc.q)
+		if r.status != 200 {
+			t.Fatalf("%s: status %d\n%s", tc.reason, r.status, r.body)
+		}
+		if !strings.Contains(r.body, "<p>"+tc.want+"</p>") {
+			t.Errorf("%s: the users page does not say %q:\n%s", tc.reason, tc.want, r.body)
+		}
+	}
+}

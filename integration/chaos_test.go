@@ -18,8 +18,8 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/rolegraph/rbac"
-	"github.com/rolegraph/rbac/integration/pgnotify"
 	"github.com/rolegraph/rbac/sqlstore"
+	"github.com/rolegraph/rbac/sqlstore/pgnotify"
 	"github.com/rolegraph/rbac/storetest"
 	"github.com/rolegraph/rbac/storetest/faultdriver"
 )

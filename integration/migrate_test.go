@@ -111,11 +111,53 @@ func TestMigrateRefusesAndRecovers(t *testing.T) {
 		t.Run("NotMigrated", func(t *testing.T) {
 			h, _, _ := db.open(t)
 			_, err := sqlstore.New(ctx, h, db.dialect, sqlstore.WithoutMigrate())
-			if !errors.Is(err, sqlstore.ErrSchema) {
-				t.Errorf("New WithoutMigrate on an empty database: %v; want an error wrapping %q", err, sqlstore.ErrSchema)
+			if !errors.Is(err, sqlstore.ErrNotMigrated) || !errors.Is(err, sqlstore.ErrSchema) || !strings.Contains(err.Error(), "no rolegraph schema") {
+				t.Errorf("New WithoutMigrate on an empty database: %v; want an error wrapping %q and %q saying \"no rolegraph schema\"", err, sqlstore.ErrNotMigrated, sqlstore.ErrSchema)
 			}
 		})
 	})
+}
+
+// A database that cannot be reached is reported as unreachable (a
+// transient error), not as a schema that needs migrating.
+func TestNewUnreachable(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		driver, dsn string
+		dialect     sqlstore.Dialect
+	}{
+		{"pgx", "postgres://nobody@127.0.0.1:1/x?connect_timeout=2", sqlstore.Postgres},
+		{"mysql", "nobody@tcp(127.0.0.1:1)/x?timeout=2s", sqlstore.MySQL},
+	} {
+		t.Run(tc.dialect.String(), func(t *testing.T) {
+			h, err := sql.Open(tc.driver, tc.dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Close()
+			_, err = sqlstore.New(ctx, h, tc.dialect, sqlstore.WithoutMigrate())
+			if !errors.Is(err, rbac.ErrUnavailable) || errors.Is(err, sqlstore.ErrSchema) || !strings.Contains(err.Error(), "cannot reach the database") {
+				t.Errorf("New on a closed port: %v; want an error wrapping %q (not %q) saying \"cannot reach the database\"", err, rbac.ErrUnavailable, sqlstore.ErrSchema)
+			}
+		})
+	}
+}
+
+// A SQLite file that is not a database says so, not that it needs migrating.
+func TestNewNotADatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(path, []byte("these are not the tables you are looking for\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	_, err = sqlstore.New(context.Background(), h, sqlstore.SQLite, sqlstore.WithoutMigrate())
+	if err == nil || errors.Is(err, sqlstore.ErrSchema) || !strings.Contains(err.Error(), "not a database") {
+		t.Errorf("New on a text file: %v; want SQLite's \"not a database\", not %q", err, sqlstore.ErrSchema)
+	}
 }
 
 // A schema-4 database with data migrates to schema 5 (lists move from

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/rolegraph/rbac"
-	"github.com/rolegraph/rbac/integration/pgnotify"
 	"github.com/rolegraph/rbac/sqlstore"
+	"github.com/rolegraph/rbac/sqlstore/pgnotify"
 )
 
 func onlyPostgres(t *testing.T, db database) {

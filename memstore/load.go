@@ -18,7 +18,7 @@ func (s *Store) Load(ctx context.Context) (*rbac.Policy, rbac.Revision, error) {
 		return nil, 0, err
 	}
 	p := &rbac.Policy{}
-	for _, kind := range rbac.EntityKinds {
+	for _, kind := range rbac.EntityKinds() {
 		m := s.entities[kind]
 		keys := make([]string, 0, len(m))
 		for k := range m {

@@ -61,12 +61,12 @@ func WithIDRetention(d time.Duration) Option {
 func New(opts ...Option) *Store {
 	s := &Store{
 		now:      time.Now,
-		entities: make(map[rbac.EntityKind]map[string]rbac.Entity, len(rbac.EntityKinds)),
+		entities: make(map[rbac.EntityKind]map[string]rbac.Entity, len(rbac.EntityKinds())),
 		changed:  make(chan struct{}),
 		ids:      make(map[string]loggedID),
 		keepIDs:  DefaultIDRetention,
 	}
-	for _, k := range rbac.EntityKinds {
+	for _, k := range rbac.EntityKinds() {
 		s.entities[k] = make(map[string]rbac.Entity)
 	}
 	for _, opt := range opts {

@@ -85,6 +85,7 @@ func TestWhere(t *testing.T) {
 	linked.Assignees = sqlfilter.Values{Link: &sqlfilter.Link{Table: "case_assignees", Record: "case_id", Value: "user_id"}}
 	snapOwned := services
 	snapOwned.Owners = sqlfilter.Values{Stored: sqlfilter.StoredInSnapshot}
+	textLinked := withIDType(linked, sqlfilter.IDText)
 	type want struct {
 		Clause string
 		Args   []any
@@ -97,20 +98,26 @@ func TestWhere(t *testing.T) {
 		want    want
 	}{
 		{"mine or workgroup (descendants expanded), active, SQLite", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, cases, sqlstore.SQLite,
-			want{`"cases"."closed" = FALSE AND ("cases"."assignee" = ? OR "cases"."id" IN (SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" IN (?, ?)))`,
+			want{`"cases"."closed" = FALSE AND ("cases"."assignee" COLLATE BINARY = ? OR "cases"."id" COLLATE BINARY IN (SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" COLLATE BINARY IN (?, ?)))`,
 				[]any{"alice--", "leeds--/", "north--"}}},
-		{"the same on PostgreSQL", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, cases, sqlstore.Postgres,
-			want{`"cases"."closed" = FALSE AND ("cases"."assignee" = $1 OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND rbac_w."workgroup" IN ($2, $3)))`,
+		{"the same on PostgreSQL: each value in the column's collation (its index) and in C (exact)", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, cases, sqlstore.Postgres,
+			want{`"cases"."closed" = FALSE AND (("cases"."assignee" = $1 AND CASE WHEN "cases"."assignee" COLLATE "C" = $1 THEN 1 END IS NOT NULL) OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND CASE WHEN CAST(rbac_w."case_id" AS TEXT) COLLATE "C" = CAST("cases"."id" AS TEXT) THEN 1 END IS NOT NULL AND (rbac_w."workgroup" IN ($2, $3) AND CASE WHEN rbac_w."workgroup" COLLATE "C" IN ($2, $3) THEN 1 END IS NOT NULL)))`,
 				[]any{"alice--", "leeds--/", "north--"}}},
-		{"the same on MariaDB: backquotes, binary comparison", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, cases, sqlstore.MySQL,
-			want{"`cases`.`closed` = FALSE AND (`cases`.`assignee` = ? COLLATE utf8mb4_bin OR (SELECT 1 FROM `app`.`case_workgroups` AS rbac_w WHERE rbac_w.`case_id` = `cases`.`id` AND rbac_w.`workgroup` IN (? COLLATE utf8mb4_bin, ? COLLATE utf8mb4_bin) LIMIT 1) IS NOT NULL)",
+		{"the same on MariaDB: backquotes, values as binary strings (no padding)", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, cases, sqlstore.MySQL,
+			want{"`cases`.`closed` = FALSE AND (`cases`.`assignee` = CAST(? AS BINARY) OR (SELECT 1 FROM `app`.`case_workgroups` AS rbac_w WHERE rbac_w.`case_id` = `cases`.`id` AND CAST(rbac_w.`case_id` AS BINARY) = CAST(`cases`.`id` AS BINARY) AND rbac_w.`workgroup` IN (CAST(? AS BINARY), CAST(? AS BINARY)) LIMIT 1) IS NOT NULL)",
 				[]any{"alice--", "leeds--/", "north--"}}},
 		{"two link tables on SQLite: one IN over their UNION ALL", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, linked, sqlstore.SQLite,
-			want{`"cases"."closed" = FALSE AND "cases"."id" IN (SELECT rbac_a."case_id" FROM "case_assignees" AS rbac_a WHERE rbac_a."user_id" = ? UNION ALL SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" IN (?, ?))`,
+			want{`"cases"."closed" = FALSE AND "cases"."id" COLLATE BINARY IN (SELECT rbac_a."case_id" FROM "case_assignees" AS rbac_a WHERE rbac_a."user_id" COLLATE BINARY = ? UNION ALL SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" COLLATE BINARY IN (?, ?))`,
 				[]any{"alice--", "leeds--/", "north--"}}},
 		{"two link tables on PostgreSQL: correlated EXISTS each", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, linked, sqlstore.Postgres,
-			want{`"cases"."closed" = FALSE AND (EXISTS (SELECT 1 FROM "case_assignees" AS rbac_a WHERE rbac_a."case_id" = "cases"."id" AND rbac_a."user_id" = $1) OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND rbac_w."workgroup" IN ($2, $3)))`,
+			want{`"cases"."closed" = FALSE AND (EXISTS (SELECT 1 FROM "case_assignees" AS rbac_a WHERE rbac_a."case_id" = "cases"."id" AND CASE WHEN CAST(rbac_a."case_id" AS TEXT) COLLATE "C" = CAST("cases"."id" AS TEXT) THEN 1 END IS NOT NULL AND (rbac_a."user_id" = $1 AND CASE WHEN rbac_a."user_id" COLLATE "C" = $1 THEN 1 END IS NOT NULL)) OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND CASE WHEN CAST(rbac_w."case_id" AS TEXT) COLLATE "C" = CAST("cases"."id" AS TEXT) THEN 1 END IS NOT NULL AND (rbac_w."workgroup" IN ($2, $3) AND CASE WHEN rbac_w."workgroup" COLLATE "C" IN ($2, $3) THEN 1 END IS NOT NULL)))`,
 				[]any{"alice--", "leeds--/", "north--"}}},
+		{"text ids, link tables on SQLite: the record's id compared in BINARY", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, textLinked, sqlstore.SQLite,
+			want{`"cases"."closed" = FALSE AND "cases"."id" COLLATE BINARY IN (SELECT rbac_a."case_id" FROM "case_assignees" AS rbac_a WHERE rbac_a."user_id" COLLATE BINARY = ? UNION ALL SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" COLLATE BINARY IN (?, ?))`, []any{"alice--", "leeds--/", "north--"}}},
+		{"text ids, link tables on PostgreSQL: the record's id in the link's collation and in C", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, textLinked, sqlstore.Postgres,
+			want{`"cases"."closed" = FALSE AND (EXISTS (SELECT 1 FROM "case_assignees" AS rbac_a WHERE rbac_a."case_id" = "cases"."id" AND CASE WHEN rbac_a."case_id" COLLATE "C" = "cases"."id" THEN 1 END IS NOT NULL AND (rbac_a."user_id" = $1 AND CASE WHEN rbac_a."user_id" COLLATE "C" = $1 THEN 1 END IS NOT NULL)) OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND CASE WHEN rbac_w."case_id" COLLATE "C" = "cases"."id" THEN 1 END IS NOT NULL AND (rbac_w."workgroup" IN ($2, $3) AND CASE WHEN rbac_w."workgroup" COLLATE "C" IN ($2, $3) THEN 1 END IS NOT NULL)))`, []any{"alice--", "leeds--/", "north--"}}},
+		{"text ids, link tables on MariaDB: the record's id as bytes both ways", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, textLinked, sqlstore.MySQL,
+			want{"`cases`.`closed` = FALSE AND ((SELECT 1 FROM `case_assignees` AS rbac_a WHERE rbac_a.`case_id` = CAST(`cases`.`id` AS BINARY) AND `cases`.`id` = CAST(rbac_a.`case_id` AS BINARY) AND rbac_a.`user_id` = CAST(? AS BINARY) LIMIT 1) IS NOT NULL OR (SELECT 1 FROM `app`.`case_workgroups` AS rbac_w WHERE rbac_w.`case_id` = CAST(`cases`.`id` AS BINARY) AND `cases`.`id` = CAST(rbac_w.`case_id` AS BINARY) AND rbac_w.`workgroup` IN (CAST(? AS BINARY), CAST(? AS BINARY)) LIMIT 1) IS NOT NULL)", []any{"alice--", "leeds--/", "north--"}}},
 		{"global: active records", rbac.PlanRequest{User: "bob", Permission: "case.read", Kind: "case"}, cases, sqlstore.SQLite,
 			want{`"cases"."closed" = FALSE`, nil}},
 		{"all: everything", rbac.PlanRequest{User: "root", Permission: "case.read", Kind: "case"}, cases, sqlstore.SQLite,
@@ -118,32 +125,36 @@ func TestWhere(t *testing.T) {
 		{"none: nothing", rbac.PlanRequest{User: "nobody", Permission: "case.read", Kind: "case"}, cases, sqlstore.SQLite,
 			want{`1 = 0`, nil}},
 		{"owners in a link table", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, services, sqlstore.Postgres,
-			want{`"s"."retired" = FALSE AND EXISTS (SELECT 1 FROM "service_owners" AS rbac_o WHERE rbac_o."service_id" = "s"."id" AND rbac_o."org" = $1)`, []any{"hmrc"}}},
+			want{`"s"."retired" = FALSE AND EXISTS (SELECT 1 FROM "service_owners" AS rbac_o WHERE rbac_o."service_id" = "s"."id" AND CASE WHEN CAST(rbac_o."service_id" AS TEXT) COLLATE "C" = CAST("s"."id" AS TEXT) THEN 1 END IS NOT NULL AND (rbac_o."org" = $1 AND CASE WHEN rbac_o."org" COLLATE "C" = $1 THEN 1 END IS NOT NULL))`, []any{"hmrc"}}},
 		{"owners stored by sqlstore in the same database", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, stored, sqlstore.Postgres,
 			want{`"s"."retired" = FALSE AND CAST("s"."id" AS TEXT) COLLATE "C" IN (SELECT rbac_o.id FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = $1 AND rbac_o.org = $2)`, []any{"service", "hmrc"}}},
+		{"owners stored by sqlstore, id type unsaid, MariaDB: bytes on both sides, so the subquery is materialized", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, stored, sqlstore.MySQL,
+			want{"`s`.`retired` = FALSE AND CAST(CAST(`s`.`id` AS CHAR) AS BINARY) IN (SELECT CAST(rbac_o.id AS BINARY) FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = CAST(? AS BINARY) AND rbac_o.org = CAST(? AS BINARY))", []any{"service", "hmrc"}}},
+		{"owners stored by sqlstore, id type unsaid, SQLite: the id's text in BINARY", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, stored, sqlstore.SQLite,
+			want{`"s"."retired" = FALSE AND CAST("s"."id" AS TEXT) COLLATE BINARY IN (SELECT rbac_o.id FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = ? AND rbac_o.org = ?)`, []any{"service", "hmrc"}}},
 		{"owners stored in the snapshot", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, snapOwned, sqlstore.SQLite,
-			want{`"s"."retired" = FALSE AND CAST("s"."id" AS TEXT) IN (?, ?)`, []any{"09", "9"}}},
+			want{`"s"."retired" = FALSE AND CAST("s"."id" AS TEXT) COLLATE BINARY IN (?, ?)`, []any{"09", "9"}}},
 		{"stored owners, integer ids, PostgreSQL: text equality (exact) and integer equality (canonical ids converted in a CASE)", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, withIDType(stored, sqlfilter.IDInteger), sqlstore.Postgres,
 			want{`"s"."retired" = FALSE AND EXISTS (SELECT 1 FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = $1 AND rbac_o.org = $2 AND rbac_o.id = CAST("s"."id" AS TEXT) COLLATE "C" AND "s"."id" = CASE WHEN rbac_o.id ~ '^(0|-?[1-9][0-9]{0,17})$' OR rbac_o.id ~ '^[1-9][0-9]{18}$' AND rbac_o.id <= '9223372036854775807' OR rbac_o.id ~ '^-[1-9][0-9]{18}$' AND rbac_o.id <= '-9223372036854775808' THEN CAST(rbac_o.id AS BIGINT) END)`,
 				[]any{"service", "hmrc"}}},
 		{"stored owners, integer ids, MariaDB: text equality and integer equality", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, withIDType(stored, sqlfilter.IDInteger), sqlstore.MySQL,
-			want{"`s`.`retired` = FALSE AND EXISTS (SELECT 1 FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = ? AND rbac_o.org = ? AND rbac_o.id = CAST(`s`.`id` AS CHAR) COLLATE utf8mb4_bin AND `s`.`id` = CAST(rbac_o.id AS SIGNED))",
+			want{"`s`.`retired` = FALSE AND EXISTS (SELECT 1 FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = CAST(? AS BINARY) AND rbac_o.org = CAST(? AS BINARY) AND rbac_o.id = CAST(CAST(`s`.`id` AS CHAR) AS BINARY) AND `s`.`id` = CAST(rbac_o.id AS SIGNED))",
 				[]any{"service", "hmrc"}}},
 		{"stored owners, integer ids, SQLite", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, withIDType(stored, sqlfilter.IDInteger), sqlstore.SQLite,
 			want{`"s"."retired" = FALSE AND "s"."id" IN (SELECT CAST(rbac_o.id AS INTEGER) FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = ? AND rbac_o.org = ? AND CAST(CAST(rbac_o.id AS INTEGER) AS TEXT) = rbac_o.id)`,
 				[]any{"service", "hmrc"}}},
 		{"stored owners, text ids, PostgreSQL: byte equality in both keys' collations", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, withIDType(stored, sqlfilter.IDText), sqlstore.Postgres,
 			want{`"s"."retired" = FALSE AND EXISTS (SELECT 1 FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = $1 AND rbac_o.org = $2 AND rbac_o.id = "s"."id" COLLATE "C" AND "s"."id" = rbac_o.id COLLATE "default")`, []any{"service", "hmrc"}}},
-		{"stored owners, text ids, MariaDB", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, withIDType(stored, sqlfilter.IDText), sqlstore.MySQL,
-			want{"`s`.`retired` = FALSE AND EXISTS (SELECT 1 FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = ? AND rbac_o.org = ? AND rbac_o.id = `s`.`id` COLLATE utf8mb4_bin)", []any{"service", "hmrc"}}},
+		{"stored owners, text ids, MariaDB: binary equality, each side's index usable", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, withIDType(stored, sqlfilter.IDText), sqlstore.MySQL,
+			want{"`s`.`retired` = FALSE AND EXISTS (SELECT 1 FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = CAST(? AS BINARY) AND rbac_o.org = CAST(? AS BINARY) AND rbac_o.id = CAST(`s`.`id` AS BINARY) AND `s`.`id` = CAST(rbac_o.id AS BINARY))", []any{"service", "hmrc"}}},
 		{"stored owners, text ids, SQLite: BINARY", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, withIDType(stored, sqlfilter.IDText), sqlstore.SQLite,
 			want{`"s"."retired" = FALSE AND "s"."id" COLLATE BINARY IN (SELECT rbac_o.id FROM rbac_ownership_owners AS rbac_o WHERE rbac_o.kind = ? AND rbac_o.org = ?)`, []any{"service", "hmrc"}}},
 		{"owners in the snapshot, integer ids: only canonical ids, as integers", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, withIDType(snapOwned, sqlfilter.IDInteger), sqlstore.Postgres,
 			want{`"s"."retired" = FALSE AND "s"."id" = $1`, []any{int64(9)}}},
 		{"owners in the snapshot, text ids", rbac.PlanRequest{User: "bob", Permission: "service.edit", Kind: "service"}, withIDType(snapOwned, sqlfilter.IDText), sqlstore.MySQL,
-			want{"`s`.`retired` = FALSE AND `s`.`id` IN (? COLLATE utf8mb4_bin, ? COLLATE utf8mb4_bin)", []any{"09", "9"}}},
+			want{"`s`.`retired` = FALSE AND `s`.`id` IN (CAST(? AS BINARY), CAST(? AS BINARY))", []any{"09", "9"}}},
 		{"scope all with ownership: inactive too, owned", rbac.PlanRequest{User: "arch", Permission: "service.edit", Kind: "service"}, services, sqlstore.SQLite,
-			want{`"s"."id" IN (SELECT rbac_o."service_id" FROM "service_owners" AS rbac_o WHERE rbac_o."org" = ?)`, []any{"hmrc"}}},
+			want{`"s"."id" COLLATE BINARY IN (SELECT rbac_o."service_id" FROM "service_owners" AS rbac_o WHERE rbac_o."org" COLLATE BINARY = ?)`, []any{"hmrc"}}},
 		{"no inactive column: every record is active", rbac.PlanRequest{User: "bob", Permission: "case.read", Kind: "case"}, sqlfilter.Table{Name: "cases", ID: "id"}, sqlstore.SQLite,
 			want{`1 = 1`, nil}},
 		{"no assignee or workgroup columns: mine and workgroup reach nothing", rbac.PlanRequest{User: "alice--", Permission: "case.read", Kind: "case"}, sqlfilter.Table{Name: "cases", ID: "id"}, sqlstore.SQLite,
@@ -251,9 +262,9 @@ func TestWhereLongListsAreOneParameter(t *testing.T) {
 	snap := snapshot(t, b.String())
 	plan := snap.Plan(rbac.PlanRequest{User: "boss", Permission: "case.read", Kind: "case"})
 	for d, want := range map[sqlstore.Dialect]string{
-		sqlstore.SQLite:   `rbac_w."wg" IN (SELECT value FROM json_each(?))`,
-		sqlstore.Postgres: `rbac_w."wg" = ANY(CAST($1 AS text[]))`,
-		sqlstore.MySQL:    "rbac_w.`wg` IN (SELECT rbac_j.v FROM JSON_TABLE(?, '$[*]' COLUMNS (v VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$')) AS rbac_j)",
+		sqlstore.SQLite:   `rbac_w."wg" COLLATE BINARY IN (SELECT value FROM json_each(?))`,
+		sqlstore.Postgres: `(rbac_w."wg" = ANY(CAST($1 AS text[])) AND CASE WHEN rbac_w."wg" COLLATE "C" = ANY(CAST($1 AS text[])) THEN 1 END IS NOT NULL)`,
+		sqlstore.MySQL:    "(rbac_w.`wg`, CAST(rbac_w.`wg` AS BINARY)) IN (SELECT rbac_j.v, rbac_j.b FROM JSON_TABLE(?, '$[*]' COLUMNS (v VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$', b VARBINARY(128) PATH '$')) AS rbac_j)",
 	} {
 		clause, args, err := sqlfilter.Where(plan, sqlfilter.Table{Name: "cases", ID: "id", Workgroups: sqlfilter.Values{Link: &sqlfilter.Link{Table: "cw", Record: "case_id", Value: "wg"}}}, d)
 		if err != nil {
@@ -290,7 +301,7 @@ func ExampleWhere() {
 	fmt.Println(args...)
 	// Output:
 	// case records that are active and (assigned to alice-- or in workgroup leeds--/, north--)
-	// SELECT id FROM cases WHERE "cases"."closed" = FALSE AND ("cases"."assignee" = $1 OR "cases"."workgroup" IN ($2, $3)) ORDER BY id LIMIT 50
+	// SELECT id FROM cases WHERE "cases"."closed" = FALSE AND (("cases"."assignee" = $1 AND CASE WHEN "cases"."assignee" COLLATE "C" = $1 THEN 1 END IS NOT NULL) OR ("cases"."workgroup" IN ($2, $3) AND CASE WHEN "cases"."workgroup" COLLATE "C" IN ($2, $3) THEN 1 END IS NOT NULL)) ORDER BY id LIMIT 50
 	// alice-- leeds--/ north--
 }
 
@@ -309,10 +320,10 @@ func TestWhereAfter(t *testing.T) {
 		want want
 	}{
 		{"SQLite: the bound on the record and inside the union", sqlstore.SQLite, want{
-			`"cases"."id" > ? AND "cases"."closed" = FALSE AND "cases"."id" IN (SELECT rbac_a."case_id" FROM "case_assignees" AS rbac_a WHERE rbac_a."user_id" = ? AND rbac_a."case_id" > ? UNION ALL SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" IN (?, ?) AND rbac_w."case_id" > ?)`,
+			`"cases"."id" > ? AND "cases"."closed" = FALSE AND "cases"."id" COLLATE BINARY IN (SELECT rbac_a."case_id" FROM "case_assignees" AS rbac_a WHERE rbac_a."user_id" COLLATE BINARY = ? AND rbac_a."case_id" > ? UNION ALL SELECT rbac_w."case_id" FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."workgroup" COLLATE BINARY IN (?, ?) AND rbac_w."case_id" > ?)`,
 			[]any{int64(500), "alice--", int64(500), "leeds--/", "north--", int64(500)}}},
 		{"PostgreSQL: the bound inside each EXISTS", sqlstore.Postgres, want{
-			`"cases"."id" > $1 AND "cases"."closed" = FALSE AND (EXISTS (SELECT 1 FROM "case_assignees" AS rbac_a WHERE rbac_a."case_id" = "cases"."id" AND rbac_a."user_id" = $2 AND rbac_a."case_id" > $3) OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND rbac_w."workgroup" IN ($4, $5) AND rbac_w."case_id" > $6))`,
+			`"cases"."id" > $1 AND "cases"."closed" = FALSE AND (EXISTS (SELECT 1 FROM "case_assignees" AS rbac_a WHERE rbac_a."case_id" = "cases"."id" AND CASE WHEN CAST(rbac_a."case_id" AS TEXT) COLLATE "C" = CAST("cases"."id" AS TEXT) THEN 1 END IS NOT NULL AND (rbac_a."user_id" = $2 AND CASE WHEN rbac_a."user_id" COLLATE "C" = $2 THEN 1 END IS NOT NULL) AND rbac_a."case_id" > $3) OR EXISTS (SELECT 1 FROM "app"."case_workgroups" AS rbac_w WHERE rbac_w."case_id" = "cases"."id" AND CASE WHEN CAST(rbac_w."case_id" AS TEXT) COLLATE "C" = CAST("cases"."id" AS TEXT) THEN 1 END IS NOT NULL AND (rbac_w."workgroup" IN ($4, $5) AND CASE WHEN rbac_w."workgroup" COLLATE "C" IN ($4, $5) THEN 1 END IS NOT NULL) AND rbac_w."case_id" > $6))`,
 			[]any{int64(500), "alice--", int64(500), "leeds--/", "north--", int64(500)}}},
 	} {
 		clause, args, err := sqlfilter.WhereAfter(plan, linked, tt.d, int64(500))

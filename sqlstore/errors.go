@@ -25,6 +25,33 @@ type schemaError struct{}
 func (schemaError) Error() string { return "schema mismatch" }
 func (schemaError) Unwrap() error { return rbac.ErrInvalid }
 
+// ErrNotMigrated is wrapped by New's error (WithoutMigrate) when the
+// database has none of the schema: it is new, or another program's. It
+// wraps ErrSchema, so that errors.Is(err, ErrSchema) holds as well; a reader
+// may take such a database for an empty store.
+var ErrNotMigrated error = notMigratedError{}
+
+type notMigratedError struct{}
+
+func (notMigratedError) Error() string { return "not migrated" }
+func (notMigratedError) Unwrap() error { return ErrSchema }
+
+// missingTable reports whether err says that a table does not exist
+// (SQLite's message, PostgreSQL's SQLSTATE 42P01, MySQL's error 1146).
+func missingTable(d Dialect, err error) bool {
+	var st interface{ SQLState() string }
+	if errors.As(err, &st) {
+		return st.SQLState() == "42P01"
+	}
+	switch d {
+	case SQLite:
+		return strings.Contains(err.Error(), "no such table")
+	case MySQL:
+		return mysqlErrorNumber(err.Error()) == 1146
+	}
+	return false
+}
+
 // errorClass is what a driver error means to the store.
 type errorClass int
 

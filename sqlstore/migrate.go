@@ -365,10 +365,20 @@ func checkSchema(ctx context.Context, db *sql.DB, d Dialect) error {
 	done, err := applied(ctx, db, d, migs)
 	if err != nil {
 		var re *rbac.Error
-		if !asRbacError(err, &re) {
-			return &rbac.Error{Op: "open", Msg: "reading the schema version (was the database migrated?): " + err.Error(), Err: ErrSchema}
+		switch {
+		case asRbacError(err, &re):
+			return err
+		case missingTable(d, err):
+			return &rbac.Error{Op: "open", Msg: "the database has no rolegraph schema (it is new, or belongs to something else): run sqlstore.Migrate", Err: ErrNotMigrated}
+		case classify(d, err) == classUnavailable:
+			return &rbac.Error{Op: "open", Msg: "cannot reach the database", Err: fmt.Errorf("%w: %w", rbac.ErrUnavailable, err)}
 		}
-		return err
+		// Whatever else the database said (SQLite: "file is not a
+		// database"), said as it is.
+		return &rbac.Error{Op: "open", Msg: "reading the schema version", Err: fmt.Errorf("%w: %w", rbac.ErrUnavailable, err)}
+	}
+	if len(done) == 0 {
+		return &rbac.Error{Op: "open", Msg: "the database has no rolegraph schema (it is new, or belongs to something else): run sqlstore.Migrate", Err: ErrNotMigrated}
 	}
 	if len(done) != len(migs) {
 		return &rbac.Error{Op: "open", Msg: fmt.Sprintf("the database's schema has %d of this build's %d migrations: run sqlstore.Migrate", len(done), len(migs)), Err: ErrSchema}

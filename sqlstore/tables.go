@@ -207,7 +207,8 @@ var entityTables = []*entityTable{
 	},
 	{
 		kind: rbac.EntityUser, name: "rbac_users", keys: one("id"),
-		cols: []column{{"account_type", textCol}, {"org", textCol}, {"disabled", boolCol}, {"name", textCol}, {"email", textCol}},
+		// temporary: schema 9, the JSON of User.Temporary ("" for none).
+		cols: []column{{"account_type", textCol}, {"org", textCol}, {"disabled", boolCol}, {"name", textCol}, {"email", textCol}, {"temporary", textCol}},
 		lists: []listTable{
 			{column: "role_ids", cols: one("role_id")},
 			{column: "group_ids", cols: one("group_id")},
@@ -215,13 +216,18 @@ var entityTables = []*entityTable{
 		},
 		toRecord: func(e rbac.Entity) record {
 			u := e.(rbac.User)
-			return record{one(string(u.ID)), []any{string(u.AccountType), string(u.Org), u.Disabled, u.Name, u.Email}, [][]string{strs(u.Roles), strs(u.Groups), strs(u.Workgroups)}}
+			return record{one(string(u.ID)), []any{string(u.AccountType), string(u.Org), u.Disabled, u.Name, u.Email, encodeTemporary(u.Temporary)}, [][]string{strs(u.Roles), strs(u.Groups), strs(u.Workgroups)}}
 		},
 		fromRecord: func(r record) (rbac.Entity, error) {
+			temporary, err := decodeTemporary(r.vals[5].(string))
+			if err != nil {
+				return nil, fmt.Errorf("user %q: temporary: %w", r.key[0], err)
+			}
 			return rbac.User{
 				ID: rbac.UserID(r.key[0]), AccountType: rbac.AccountType(r.vals[0].(string)), Org: rbac.OrgSlug(r.vals[1].(string)),
 				Disabled: r.vals[2].(bool), Name: r.vals[3].(string), Email: r.vals[4].(string),
 				Roles: ids[rbac.RoleID](r.lists[0]), Groups: ids[rbac.GroupID](r.lists[1]), Workgroups: ids[rbac.WorkgroupID](r.lists[2]),
+				Temporary: temporary,
 			}, nil
 		},
 	},

@@ -54,7 +54,7 @@ func testApply(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 	})
 
 	subtest(t, "DeleteMissing", newStore, func(t *testing.T, s rbac.Store) {
-		for _, kind := range rbac.EntityKinds {
+		for _, kind := range rbac.EntityKinds() {
 			_, err := s.Apply(context.Background(), rbac.ChangeSet{Changes: []rbac.Change{del(withKey(kind, keyFor(kind, "missing")))}})
 			wantErr(t, "deleting a missing "+string(kind), err, rbac.ErrNotFound)
 		}

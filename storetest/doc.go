@@ -59,4 +59,9 @@
 //     naive filter of its own Changes returns (fixed cases in Run, random
 //     pages after every kind of step in RunModel), with the Prune horizon,
 //     and never rbac.ErrTruncated.
+//   - rbac.Import remembers the last import in the change log alone (see
+//     rbac.Import): the store keeps each change set's ID, Actor, Reason and
+//     Time as written, and no store needs a method of its own for it. The
+//     Import cases check refusal, Overwrite, adoption, managed sections and
+//     a log pruned past the last import on the store.
 package storetest

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strings"
+	"time"
 
 	"github.com/rolegraph/rbac"
 )
@@ -45,6 +46,10 @@ func everyKind() []rbac.Entity {
 			ID: "alice", Name: oddText + " ", Email: "alice.o'brien@example.org", AccountType: "nomis", Org: "hmpps",
 			Roles: []rbac.RoleID{"reader", "caseworker"}, Groups: []rbac.GroupID{"g1"},
 			Workgroups: []rbac.WorkgroupID{"north.leeds", "north"}, Disabled: true,
+			Temporary: []rbac.TimedAssignment{
+				{Role: "reader", Until: time.Date(2027, 1, 8, 17, 0, 0, 123456789, time.UTC)},
+				{Group: "g1", From: time.Date(2027, 1, 4, 9, 0, 0, 0, time.FixedZone("CET", 3600)), Until: time.Date(2027, 1, 5, 9, 0, 0, 0, time.UTC)},
+			},
 		},
 		rbac.User{ID: "bob"},
 		rbac.Constraint{Name: "no-self-approval", Roles: []rbac.RoleID{"maker", "checker"}, Max: 1, Dynamic: true},

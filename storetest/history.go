@@ -151,10 +151,10 @@ func (m *machine) history(t *rapid.T) {
 		q.Before = rbac.Revision(rapid.IntRange(1, int(m.rev)+2).Draw(t, "before revision"))
 	}
 	if rapid.Bool().Draw(t, "by kind") {
-		q.Kind = rapid.SampledFrom(rbac.EntityKinds).Draw(t, "kind")
+		q.Kind = rapid.SampledFrom(rbac.EntityKinds()).Draw(t, "kind")
 	}
 	if rapid.Bool().Draw(t, "by key") {
-		q.Key = drawKey(t, rapid.SampledFrom(rbac.EntityKinds).Draw(t, "kind of key"))
+		q.Key = drawKey(t, rapid.SampledFrom(rbac.EntityKinds()).Draw(t, "kind of key"))
 	}
 	maxChanges := rapid.IntRange(-1, 3).Draw(t, "max changes")
 	page, err := m.store.(rbac.HistoryReader).ReadHistory(ctx, q, maxChanges)

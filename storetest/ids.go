@@ -58,7 +58,7 @@ func testInvalid(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 func testIDs(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 	subtest(t, "CaseSensitive", newStore, func(t *testing.T, s rbac.Store) {
 		var upper, lower []rbac.Entity
-		for _, kind := range rbac.EntityKinds {
+		for _, kind := range rbac.EntityKinds() {
 			upper = append(upper, withKey(kind, keyFor(kind, "Alice")))
 			lower = append(lower, withKey(kind, keyFor(kind, "alice")))
 		}
@@ -81,7 +81,7 @@ func testIDs(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 		long := strings.Repeat(chars, rbac.MaxIDLen/len(chars)+1)[:rbac.MaxIDLen]
 		noSlash := strings.ReplaceAll(long, "/", "_")
 		var all []rbac.Entity
-		for _, kind := range rbac.EntityKinds {
+		for _, kind := range rbac.EntityKinds() {
 			switch kind {
 			case rbac.EntityOwnershipRule, rbac.EntityResourceKind:
 				all = append(all, withKey(kind, noSlash))

@@ -76,6 +76,14 @@ func testImport(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 				t.Errorf("the refusal %q does not say %q", err, name)
 			}
 		}
+		// A dry run says the same, and with Overwrite that it would write.
+		_, dryErr := rbac.Import(ctx, s, model(), rbac.DryRun())
+		if diff := cmp.Diff(want, conflictOf(t, dryErr), cmpopts.EquateApproxTime(time.Millisecond)); diff != "" {
+			t.Errorf("the edits a dry run reports (-want +got):\n%s", diff)
+		}
+		if dry, err := rbac.Import(ctx, s, model(), rbac.DryRun(), rbac.Overwrite()); err != nil || dry != rev {
+			t.Errorf("a dry run with Overwrite: %d, %v; want %d, nil", dry, err, rev)
+		}
 		after, afterRev, _ := s.Load(ctx)
 		if afterRev != rev {
 			t.Errorf("the refused import wrote: revision %d, want %d", afterRev, rev)

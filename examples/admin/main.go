@@ -5,44 +5,28 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/rolegraph/rbac"
-	"github.com/rolegraph/rbac/memstore"
+	"github.com/rolegraph/rbac/examples/internal/demo"
 )
 
 //go:embed policy.yaml
 var policyYAML []byte
 
-func main() {
-	if err := run(os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "admin:", err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("admin", run) }
 
 func run(w io.Writer) error {
 	ctx := context.Background()
-	p, err := rbac.LoadPolicy(bytes.NewReader(policyYAML))
+	a, done, err := demo.Authorizer(ctx, policyYAML)
 	if err != nil {
 		return err
 	}
-	store := memstore.New()
-	defer store.Close()
-	if _, err := rbac.Import(ctx, store, p); err != nil {
-		return err
-	}
-	a, err := rbac.New(ctx, store)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
+	defer done()
 
 	// Petra manages the partner referrers group: she may add an external
 	// user to it...

@@ -11,22 +11,16 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/rolegraph/rbac"
-	"github.com/rolegraph/rbac/memstore"
+	"github.com/rolegraph/rbac/examples/internal/demo"
 )
 
 //go:embed policy.yaml
 var policyYAML []byte
 
-func main() {
-	if err := run(os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "iyss:", err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("iyss", run) }
 
 func run(w io.Writer) error {
 	ctx := context.Background()
@@ -59,40 +53,25 @@ func run(w io.Writer) error {
 		}
 	}
 
-	store := memstore.New()
-	defer store.Close()
-	if _, err := rbac.Import(ctx, store, p); err != nil {
-		return err
-	}
-	a, err := rbac.New(ctx, store)
+	a, done, err := demo.Authorizer(ctx, policyYAML)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer done()
 
-	questions := []struct {
-		text string
-		req  rbac.Request
-	}{
-		{"a youth worker (all of Client Add/Change/Delete) adds a family contact",
-			rbac.Request{User: "wanda_worker", Permission: "client.personal_family_contacts.add"}},
-		{"the same youth worker adds substance misuse data (another section)",
-			rbac.Request{User: "wanda_worker", Permission: "substance_misuse.add"}},
-		{"a team manager uses the deprecated Templates and Paras",
-			rbac.Request{User: "tariq_manager", Permission: "admin_manager.templates_and_paras"}},
-		{"a system administrator without Youth Justice permissions merges clients",
-			rbac.Request{User: "simon_sysadmin", Permission: "client_merge.merge"}},
-		{"a system administrator with Youth Justice permissions merges clients",
-			rbac.Request{User: "yara_sysadmin_yj", Permission: "client_merge.merge"}},
+	questions := []demo.Question{
+		{Text: "a youth worker (all of Client Add/Change/Delete) adds a family contact",
+			Request: rbac.Request{User: "wanda_worker", Permission: "client.personal_family_contacts.add"}},
+		{Text: "the same youth worker adds substance misuse data (another section)",
+			Request: rbac.Request{User: "wanda_worker", Permission: "substance_misuse.add"}},
+		{Text: "a team manager uses the deprecated Templates and Paras",
+			Request: rbac.Request{User: "tariq_manager", Permission: "admin_manager.templates_and_paras"}},
+		{Text: "a system administrator without Youth Justice permissions merges clients",
+			Request: rbac.Request{User: "simon_sysadmin", Permission: "client_merge.merge"}},
+		{Text: "a system administrator with Youth Justice permissions merges clients",
+			Request: rbac.Request{User: "yara_sysadmin_yj", Permission: "client_merge.merge"}},
 	}
-	for _, q := range questions {
-		d, err := a.Explain(ctx, q.req)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(w, "%s\n  %s\n", q.text, d)
-	}
-	return nil
+	return demo.Ask(ctx, w, a, questions)
 }
 
 func joinIDs[T ~string](ids []T) string {

@@ -8,19 +8,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	_ "embed"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	_ "modernc.org/sqlite" // pure Go SQLite driver, registered as "sqlite"
 
 	"github.com/rolegraph/rbac"
-	"github.com/rolegraph/rbac/memstore"
+	"github.com/rolegraph/rbac/examples/internal/demo"
 	"github.com/rolegraph/rbac/sqlfilter"
 	"github.com/rolegraph/rbac/sqlstore"
 )
@@ -28,12 +26,7 @@ import (
 //go:embed policy.yaml
 var policyYAML []byte
 
-func main() {
-	if err := run(os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "lists:", err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("lists", run) }
 
 // evaluation is a row of the application's table; its assignees (the
 // processor and whoever has a task on it) are in a link table.
@@ -87,19 +80,11 @@ func run(w io.Writer) error {
 		return err
 	}
 
-	p, err := rbac.LoadPolicy(bytes.NewReader(policyYAML))
+	authz, done, err := demo.Authorizer(ctx, policyYAML)
 	if err != nil {
 		return err
 	}
-	store := memstore.New()
-	if _, err := rbac.Import(ctx, store, p); err != nil {
-		return err
-	}
-	authz, err := rbac.New(ctx, store)
-	if err != nil {
-		return err
-	}
-	defer authz.Close()
+	defer done()
 	snap := authz.Snapshot()
 
 	for _, user := range []rbac.UserID{"paula", "sven", "greta", "ada"} {

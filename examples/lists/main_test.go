@@ -93,7 +93,7 @@ sven
   [Workgroup] 4 evaluation(s), first page: E-001 Riverside discharge permit; E-002 North basin stormwater; E-003 South lagoon renewal
   [Workgroup] page 2: E-004 Water division audit
     plan: evaluation records that are active and (in workgroup deq.water, deq.water.north, deq.water.south)
-    WHERE "evaluations"."closed" = FALSE AND "evaluations"."workgroup" IN (?, ?, ?)
+    WHERE "evaluations"."closed" = FALSE AND "evaluations"."workgroup" COLLATE BINARY IN (?, ?, ?)
     args [deq.water deq.water.north deq.water.south]
 greta
   [Global] 6 evaluation(s), first page: E-001 Riverside discharge permit; E-002 North basin stormwater; E-003 South lagoon renewal

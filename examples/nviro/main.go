@@ -7,44 +7,28 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/rolegraph/rbac"
-	"github.com/rolegraph/rbac/memstore"
+	"github.com/rolegraph/rbac/examples/internal/demo"
 )
 
 //go:embed policy.yaml
 var policyYAML []byte
 
-func main() {
-	if err := run(os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "nviro:", err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("nviro", run) }
 
 func run(w io.Writer) error {
 	ctx := context.Background()
-	p, err := rbac.LoadPolicy(bytes.NewReader(policyYAML))
+	a, done, err := demo.Authorizer(ctx, policyYAML)
 	if err != nil {
 		return err
 	}
-	store := memstore.New()
-	defer store.Close()
-	if _, err := rbac.Import(ctx, store, p); err != nil {
-		return err
-	}
-	a, err := rbac.New(ctx, store)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
+	defer done()
 
 	evaluation := func(id string, assignee rbac.UserID, wg rbac.WorkgroupID, inactive bool) *rbac.Resource {
 		r := &rbac.Resource{Kind: "evaluation", ID: id, Workgroups: []rbac.WorkgroupID{wg}, Inactive: inactive}
@@ -54,47 +38,34 @@ func run(w io.Writer) error {
 		return r
 	}
 	ask := func(text string, req rbac.Request) error {
-		d, err := a.Explain(ctx, req)
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(w, "%s\n  %s\n", text, d)
+		return demo.Ask(ctx, w, a, []demo.Question{{Text: text, Request: req}})
+	}
+	questions := []demo.Question{
+		{Text: "Paula (Mine) reads e1, which she processes",
+			Request: rbac.Request{User: "paula", Permission: "evaluation.read", Resource: evaluation("e1", "paula", "deq.water.north", false)}},
+		{Text: "Paula (Mine) reads e2, processed by a colleague",
+			Request: rbac.Request{User: "paula", Permission: "evaluation.read", Resource: evaluation("e2", "sven", "deq.water.north", false)}},
+		{Text: "Sven (Workgroup: Water Division) reads e2 in North Region Water",
+			Request: rbac.Request{User: "sven", Permission: "evaluation.read", Resource: evaluation("e2", "sven", "deq.water.north", false)}},
+		{Text: "Sven reads e5 in the Air Division",
+			Request: rbac.Request{User: "sven", Permission: "evaluation.read", Resource: evaluation("e5", "", "deq.air", false)}},
+		{Text: "Greta (Global) reads closed evaluation e9",
+			Request: rbac.Request{User: "greta", Permission: "evaluation.read", Resource: evaluation("e9", "", "dnr", true)}},
+		{Text: "Ada (Administrator) reads closed evaluation e9",
+			Request: rbac.Request{User: "ada", Permission: "evaluation.read", Resource: evaluation("e9", "", "dnr", true)}},
+		{Text: "Carla, in Permitting Staff and Compliance Staff, updates an inspection",
+			Request: rbac.Request{User: "carla", Permission: "inspection.update"}},
+		{Text: "Paula updates an inspection",
+			Request: rbac.Request{User: "paula", Permission: "inspection.update"}},
+	}
+	if err := demo.Ask(ctx, w, a, questions); err != nil {
 		return err
-	}
-	questions := []struct {
-		text string
-		req  rbac.Request
-	}{
-		{"Paula (Mine) reads e1, which she processes",
-			rbac.Request{User: "paula", Permission: "evaluation.read", Resource: evaluation("e1", "paula", "deq.water.north", false)}},
-		{"Paula (Mine) reads e2, processed by a colleague",
-			rbac.Request{User: "paula", Permission: "evaluation.read", Resource: evaluation("e2", "sven", "deq.water.north", false)}},
-		{"Sven (Workgroup: Water Division) reads e2 in North Region Water",
-			rbac.Request{User: "sven", Permission: "evaluation.read", Resource: evaluation("e2", "sven", "deq.water.north", false)}},
-		{"Sven reads e5 in the Air Division",
-			rbac.Request{User: "sven", Permission: "evaluation.read", Resource: evaluation("e5", "", "deq.air", false)}},
-		{"Greta (Global) reads closed evaluation e9",
-			rbac.Request{User: "greta", Permission: "evaluation.read", Resource: evaluation("e9", "", "dnr", true)}},
-		{"Ada (Administrator) reads closed evaluation e9",
-			rbac.Request{User: "ada", Permission: "evaluation.read", Resource: evaluation("e9", "", "dnr", true)}},
-		{"Carla, in Permitting Staff and Compliance Staff, updates an inspection",
-			rbac.Request{User: "carla", Permission: "inspection.update"}},
-		{"Paula updates an inspection",
-			rbac.Request{User: "paula", Permission: "inspection.update"}},
-	}
-	for _, q := range questions {
-		if err := ask(q.text, q.req); err != nil {
-			return err
-		}
 	}
 
 	// Three permit writers need compliance functions the rest of their
 	// group should not get: copy the group under a unique name, add the
 	// role, and move them.
-	snap, _, err := store.Load(ctx)
-	if err != nil {
-		return err
-	}
+	snap, _ := a.Policy()
 	var base rbac.Group
 	for _, g := range snap.Groups {
 		if g.ID == "permitting_staff" {
@@ -126,10 +97,7 @@ func run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	after, _, err := store.Load(ctx)
-	if err != nil {
-		return err
-	}
+	after, _ := a.Policy()
 	for _, u := range after.Users {
 		if u.ID == "paula" {
 			groups := "paula is in no group any more"

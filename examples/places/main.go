@@ -7,45 +7,29 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/rolegraph/rbac"
-	"github.com/rolegraph/rbac/memstore"
+	"github.com/rolegraph/rbac/examples/internal/demo"
 )
 
 //go:embed policy.yaml
 var policyYAML []byte
 
-func main() {
-	if err := run(os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "places:", err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("places", run) }
 
 func run(w io.Writer) error {
 	ctx := context.Background()
-	p, err := rbac.LoadPolicy(bytes.NewReader(policyYAML))
+	a, done, err := demo.Authorizer(ctx, policyYAML)
 	if err != nil {
 		return err
 	}
-	store := memstore.New()
-	defer store.Close()
-	if _, err := rbac.Import(ctx, store, p); err != nil {
-		return err
-	}
-	a, err := rbac.New(ctx, store)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
+	defer done()
 
 	// The legacy organisational_slugs field was comma-separated.
 	owners, err := rbac.ParseOwners("department-for-education, hm-revenue-customs")
@@ -55,27 +39,20 @@ func run(w io.Writer) error {
 	fmt.Fprintf(w, "legacy field parsed as %d owners, %s; written back as %q\n\n", len(owners), strings.Join(strings.Split(rbac.FormatOwners(owners), ","), " and "), rbac.FormatOwners(owners))
 
 	service := func(id string) *rbac.Resource { return &rbac.Resource{Kind: "service", ID: id} }
-	questions := []struct {
-		text string
-		req  rbac.Request
-	}{
-		{"Dana (DfE) edits register-offices, owned by DfE and HMRC",
-			rbac.Request{User: "dana_dfe", Permission: "service.edit", Resource: service("register-offices")}},
-		{"Hugo (HMRC) edits student-finance, owned by DfE",
-			rbac.Request{User: "hugo_hmrc", Permission: "service.edit", Resource: service("student-finance")}},
-		{"Gita (GDS Editor) edits student-finance",
-			rbac.Request{User: "gita_gds", Permission: "service.edit", Resource: service("student-finance")}},
-		{"Dana views unclaimed, a service nobody owns yet",
-			rbac.Request{User: "dana_dfe", Permission: "service.view", Resource: service("unclaimed")}},
-		{"Hugo edits a place (places are not owned)",
-			rbac.Request{User: "hugo_hmrc", Permission: "place.edit", Resource: &rbac.Resource{Kind: "place", ID: "123"}}},
+	questions := []demo.Question{
+		{Text: "Dana (DfE) edits register-offices, owned by DfE and HMRC",
+			Request: rbac.Request{User: "dana_dfe", Permission: "service.edit", Resource: service("register-offices")}},
+		{Text: "Hugo (HMRC) edits student-finance, owned by DfE",
+			Request: rbac.Request{User: "hugo_hmrc", Permission: "service.edit", Resource: service("student-finance")}},
+		{Text: "Gita (GDS Editor) edits student-finance",
+			Request: rbac.Request{User: "gita_gds", Permission: "service.edit", Resource: service("student-finance")}},
+		{Text: "Dana views unclaimed, a service nobody owns yet",
+			Request: rbac.Request{User: "dana_dfe", Permission: "service.view", Resource: service("unclaimed")}},
+		{Text: "Hugo edits a place (places are not owned)",
+			Request: rbac.Request{User: "hugo_hmrc", Permission: "place.edit", Resource: &rbac.Resource{Kind: "place", ID: "123"}}},
 	}
-	for _, q := range questions {
-		d, err := a.Explain(ctx, q.req)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(w, "%s\n  %s\n", q.text, d)
+	if err := demo.Ask(ctx, w, a, questions); err != nil {
+		return err
 	}
 
 	// New services: an editor's service gets the editor's department; only a

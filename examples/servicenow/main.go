@@ -15,11 +15,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 
 	"github.com/rolegraph/rbac"
-	"github.com/rolegraph/rbac/memstore"
+	"github.com/rolegraph/rbac/examples/internal/demo"
 )
 
 var (
@@ -29,12 +28,7 @@ var (
 	asPublishedYAML []byte
 )
 
-func main() {
-	if err := run(os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "servicenow:", err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("servicenow", run) }
 
 func run(w io.Writer) error {
 	ctx := context.Background()
@@ -68,51 +62,33 @@ func run(w io.Writer) error {
 	}
 	fmt.Fprintln(w)
 
-	p, err := rbac.LoadPolicy(bytes.NewReader(policyYAML))
+	a, done, err := demo.Authorizer(ctx, policyYAML)
 	if err != nil {
 		return err
 	}
+	defer done()
+	p, _ := a.Policy()
 	fmt.Fprintf(w, "the corrected catalogue loads: %d roles\n\n", len(p.Roles))
-	store := memstore.New()
-	defer store.Close()
-	if _, err := rbac.Import(ctx, store, p); err != nil {
-		return err
-	}
-	a, err := rbac.New(ctx, store)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
 
-	questions := []struct {
-		text string
-		req  rbac.Request
-	}{
-		{"a constituent_admin reads customer data, three containments down",
-			rbac.Request{User: "ada_admin", Permission: "customer_data.read"}},
-		{"a constituent_writer deletes a constituent",
-			rbac.Request{User: "wen_writer", Permission: "constituent.delete"}},
-		{"a contributor_creator creates a case",
-			rbac.Request{User: "cole_creator", Permission: "case.create"}},
-		{"a contributor_creator reads a case",
-			rbac.Request{User: "cole_creator", Permission: "case.read", Resource: &rbac.Resource{Kind: "case", ID: "k1"}}},
-		{"a relationship_agent works a case of a customer of hers",
-			rbac.Request{User: "remy_relationship", Permission: "case.write",
+	questions := []demo.Question{
+		{Text: "a constituent_admin reads customer data, three containments down",
+			Request: rbac.Request{User: "ada_admin", Permission: "customer_data.read"}},
+		{Text: "a constituent_writer deletes a constituent",
+			Request: rbac.Request{User: "wen_writer", Permission: "constituent.delete"}},
+		{Text: "a contributor_creator creates a case",
+			Request: rbac.Request{User: "cole_creator", Permission: "case.create"}},
+		{Text: "a contributor_creator reads a case",
+			Request: rbac.Request{User: "cole_creator", Permission: "case.read", Resource: &rbac.Resource{Kind: "case", ID: "k1"}}},
+		{Text: "a relationship_agent works a case of a customer of hers",
+			Request: rbac.Request{User: "remy_relationship", Permission: "case.write",
 				Resource: &rbac.Resource{Kind: "case", ID: "k2", Assignees: []rbac.UserID{"remy_relationship"}}}},
-		{"an agency_manager reads a case of a clinic in her agency's hierarchy",
-			rbac.Request{User: "mona_manager", Permission: "case.read",
+		{Text: "an agency_manager reads a case of a clinic in her agency's hierarchy",
+			Request: rbac.Request{User: "mona_manager", Permission: "case.read",
 				Resource: &rbac.Resource{Kind: "case", ID: "k4", Workgroups: []rbac.WorkgroupID{"agency.county_north.clinic"}}}},
-		{"the system administrator reads a closed case",
-			rbac.Request{User: "sam_sysadmin", Permission: "case.read", Resource: &rbac.Resource{Kind: "case", ID: "k7", Inactive: true}}},
+		{Text: "the system administrator reads a closed case",
+			Request: rbac.Request{User: "sam_sysadmin", Permission: "case.read", Resource: &rbac.Resource{Kind: "case", ID: "k7", Inactive: true}}},
 	}
-	for _, q := range questions {
-		d, err := a.Explain(ctx, q.req)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(w, "%s\n  %s\n", q.text, d)
-	}
-	return nil
+	return demo.Ask(ctx, w, a, questions)
 }
 
 // sentinel names the sentinel error err wraps.

@@ -16,10 +16,13 @@
 // role hierarchies deeper than Casbin's 10 levels (Casbin silently denies
 // there; rolegraph would allow, so the answers would change).
 //
-// Names map as follows. Every Casbin subject becomes a user holding a role
-// of the same name (in Casbin a role may be asked about like a user); the
-// role contains the roles the subject inherits through g and grants what
-// the policy lines for the subject allow. With domains, role N in domain D
+// Names map as follows. Every Casbin subject becomes a user (in Casbin a
+// role may be asked about like a user). A subject that p lines grant
+// something, or that another inherits through g, is also a role of the
+// same name, which the user of that name holds: the role contains the
+// roles the subject inherits and grants what the subject's p lines allow.
+// A subject that only inherits (a plain user) holds the roles it inherits
+// directly, with no role of its own. With domains, role N in domain D
 // is "N@D" and a permission is "D.obj.act". A permission is "obj.act"; a
 // character that an identifier does not allow, and the dot, the plus and
 // the at sign, are written +XX (hex), so "file.txt" + "read" is
@@ -123,6 +126,9 @@ func ReadModel(r io.Reader, name string) (Model, error) {
 		}
 		return out
 	}
+	if what := abac(sections["matchers"]["m"], sections["policy_definition"]["p"]); what != "" {
+		return m, fmt.Errorf("%s: %w: ABAC (attribute-based access control: %s); rolegraph decides by roles, scopes and ownership, not by attributes of the subject or the object", name, ErrUnsupported, what)
+	}
 	req, ok := sections["request_definition"]["r"]
 	if !ok {
 		return m, fmt.Errorf("%s: no [request_definition] with r = sub, obj, act", name)
@@ -191,17 +197,36 @@ var refusedFunctions = []struct {
 	re   *regexp.Regexp
 	what string
 }{
-	{regexp.MustCompile(`\beval\s*\(`), "ABAC eval() of policy rules"},
 	{regexp.MustCompile(`\bkeyMatch\d*\s*\(`), "keyMatch matchers (path patterns)"},
 	{regexp.MustCompile(`\bkeyGet\d*\s*\(`), "keyGet matchers (path patterns)"},
 	{regexp.MustCompile(`\bregexMatch\s*\(`), "regexMatch matchers (regular expressions)"},
 	{regexp.MustCompile(`\bglobMatch\s*\(`), "globMatch matchers (glob patterns)"},
 	{regexp.MustCompile(`\bipMatch\s*\(`), "ipMatch matchers (IP ranges)"},
-	{regexp.MustCompile(`\br\.(sub|obj|dom|act)\.\w`), "ABAC attributes of the request (r.sub.Owner, ...)"},
 	{regexp.MustCompile(`\|\|`), "disjunctions (||) in the matcher"},
 	{regexp.MustCompile(`\bin\s*\(`), "the in operator in the matcher"},
 	{regexp.MustCompile(`!`), "negations in the matcher"},
 }
+
+// abac says how a model decides by attributes, or "" if it does not: the
+// matcher evaluates rules held in the policy (eval), or reads attributes of
+// the request's subject or object (r.sub.Age, r.obj.Owner).
+func abac(matcher, policy string) string {
+	switch {
+	case evalCall.MatchString(matcher):
+		return "the matcher evaluates rules held in the policy with eval()"
+	case strings.Contains(policy, "_rule"):
+		return fmt.Sprintf("the policy holds rules (p = %s)", policy)
+	}
+	if attr := requestAttribute.FindString(matcher); attr != "" {
+		return fmt.Sprintf("the matcher reads %s, an attribute of the request", attr)
+	}
+	return ""
+}
+
+var (
+	evalCall         = regexp.MustCompile(`\beval\s*\(`)
+	requestAttribute = regexp.MustCompile(`\br\.(sub|obj|dom|act)\.\w+`)
+)
 
 // readMatcher accepts a conjunction of the supported terms, each at most once.
 func (m *Model) readMatcher(src string) error {

@@ -202,11 +202,63 @@ type objectGrant struct {
 }
 
 // policy writes the rolegraph policy with its catalogue and tests.
+//
+// A subject gets a role of its own name only when one is needed: when p
+// lines grant it something, or when another subject inherits it through g
+// (it is a Casbin role). A subject that only inherits (a plain user) holds
+// its parents' roles directly. Parents that grant nothing, directly or
+// through their own parents, are left out: they change no answer.
 func (c *casbin) policy() *rbac.Policy {
 	p := &rbac.Policy{}
 	catalogue := map[rbac.Permission]rbac.PermissionDef{}
+	isParent := map[string]map[string]bool{} // domain → subjects some subject inherits
+	for dom, bySub := range c.parents {
+		isParent[dom] = map[string]bool{}
+		for _, ups := range bySub {
+			for _, up := range ups {
+				isParent[dom][up] = true
+			}
+		}
+	}
+	useful := map[[2]string]bool{} // (domain, subject) whose g closure grants something
+	var isUseful func(dom, sub string, seen map[string]bool) bool
+	isUseful = func(dom, sub string, seen map[string]bool) bool {
+		if len(c.grants[dom][sub]) > 0 {
+			return true
+		}
+		seen[sub] = true // checkHierarchy refused cycles; this only bounds the walk
+		for _, up := range c.parents[dom][sub] {
+			if !seen[up] && isUseful(dom, up, seen) {
+				return true
+			}
+		}
+		return false
+	}
 	for _, dom := range c.domains {
 		for _, sub := range c.subjects {
+			if isUseful(dom, sub, map[string]bool{}) {
+				useful[[2]string{dom, sub}] = true
+			}
+		}
+	}
+	// inherited lists the roles of sub's parents that grant something.
+	inherited := func(dom, sub string) []rbac.RoleID {
+		var out []rbac.RoleID
+		for _, up := range c.parents[dom][sub] {
+			if useful[[2]string{dom, up}] {
+				out = append(out, c.role(dom, up))
+			}
+		}
+		return out
+	}
+	hasRole := func(dom, sub string) bool {
+		return useful[[2]string{dom, sub}] && (len(c.grants[dom][sub]) > 0 || isParent[dom][sub])
+	}
+	for _, dom := range c.domains {
+		for _, sub := range c.subjects {
+			if !hasRole(dom, sub) {
+				continue
+			}
 			var grants []rbac.Grant
 			for _, oa := range c.grants[dom][sub] {
 				for _, og := range c.granted(dom, oa[0], oa[1]) {
@@ -223,25 +275,20 @@ func (c *casbin) policy() *rbac.Policy {
 					}
 				}
 			}
-			var contains []rbac.RoleID
-			for _, up := range c.parents[dom][sub] {
-				contains = append(contains, c.role(dom, up))
-			}
-			if len(grants) == 0 && len(contains) == 0 {
-				continue
-			}
-			p.Roles = append(p.Roles, rbac.Role{ID: c.role(dom, sub), Title: sub, Contains: contains, Grants: grants})
+			p.Roles = append(p.Roles, rbac.Role{ID: c.role(dom, sub), Title: sub, Contains: inherited(dom, sub), Grants: grants})
 		}
-	}
-	held := map[rbac.RoleID]bool{}
-	for _, r := range p.Roles {
-		held[r.ID] = true
 	}
 	for _, sub := range c.subjects {
 		u := rbac.User{ID: rbac.UserID(Escape(sub))}
 		for _, dom := range c.domains {
-			if id := c.role(dom, sub); held[id] {
-				u.Roles = append(u.Roles, id)
+			if hasRole(dom, sub) {
+				u.Roles = append(u.Roles, c.role(dom, sub))
+				continue
+			}
+			for _, r := range inherited(dom, sub) {
+				if !slices.Contains(u.Roles, r) {
+					u.Roles = append(u.Roles, r)
+				}
 			}
 		}
 		p.Users = append(p.Users, u)

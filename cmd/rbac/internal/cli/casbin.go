@@ -40,7 +40,7 @@ func runCasbin(e *env, args []string) int {
 		if err := os.WriteFile(*out, data, 0o644); err != nil {
 			return e.fail("casbin", err)
 		}
-		fmt.Fprintf(e.stderr, "wrote %s: %d roles, %d users, %d tests\n", *out, len(c.Policy.Roles), len(c.Policy.Users), len(c.Policy.Tests))
+		fmt.Fprintf(e.stderr, "wrote %s: %s, %s, %s\n", *out, count(len(c.Policy.Roles), "role"), count(len(c.Policy.Users), "user"), count(len(c.Policy.Tests), "test"))
 		return ExitOK
 	}
 	e.stdout.Write(data)

@@ -34,20 +34,20 @@ var verbs map[string]verb
 
 func init() {
 	verbs = map[string]verb{
-		"lint":    {runLint, "lint FILE...: errors and warnings with file:line (-format text|json|github, -strict)"},
+		"lint":    {runLint, "lint FILE...: errors and warnings with file:line (-format text|json|github, -strict); several files are linted as the one policy they make together"},
 		"test":    {runTest, "test FILE...: run the policy's tests: (-run REGEXP, -junit FILE, -v)"},
 		"check":   {runCheck, "check -policy FILE|-dsn DSN -user U -permission P [resource flags]: allowed or denied"},
 		"explain": {runExplain, "explain -policy FILE|-dsn DSN -user U -permission P [resource flags]: the decision and its route"},
 		"who-can": {runWhoCan, "who-can -policy FILE|-dsn DSN -permission P: the users who hold P, with their widest scope"},
-		"review":  {runReview, "review -policy FILE|-dsn DSN: holders of sensitive and deprecated permissions (-format csv|markdown)"},
+		"review":  {runReview, "review -policy FILE|-dsn DSN: holders of sensitive and deprecated permissions (-format table|csv|markdown; default: a table on a terminal, CSV otherwise)"},
 		"diff":    {runDiff, "diff OLD NEW: who gains and loses what (-format text|markdown|json; exit 3 on a sensitive gain)"},
 		"graph":   {runGraph, "graph FILE...: roles, groups and account types' defaults (-format mermaid|dot)"},
 		"fmt":     {runFmt, "fmt FILE...: canonical YAML to stdout (-w rewrites the files, -l lists those that differ)"},
 		"export":  {runExport, "export -dsn DSN: the store's policy as YAML (-o FILE; -since-import: only what changed since the last import, in the sections it manages, to merge into the file)"},
-		"import":  {runImport, "import -dsn DSN FILE...: make the store hold the policy's managed sections, in one change set; refuses to undo changes made since the last import and lists them (-overwrite undoes them; -dry-run prints the diff)"},
+		"import":  {runImport, "import -dsn DSN FILE...: make the store hold the policy's managed sections, in one change set; refuses to undo changes made since the last import and lists them (-overwrite undoes them; -dry-run prints the diff and writes nothing)"},
 		"migrate": {runMigrate, "migrate -dsn DSN: bring the database schema up to date"},
 		"casbin":  {runCasbin, "casbin MODEL.conf POLICY.csv: a Casbin RBAC policy as rolegraph YAML with tests (-o FILE)"},
-		"help":    {runHelp, "help: this list"},
+		"help":    {runHelp, "help [COMMAND]: this list, or the command's flags"},
 		"version": {runVersion, "version: the module version"},
 	}
 }
@@ -97,9 +97,28 @@ func nearestVerb(name string) string {
 	return ""
 }
 
+// runHelp prints every verb, or with a verb's name that verb's synopsis
+// and flags (what "rbac VERB -h" prints).
 func runHelp(e *env, args []string) int {
-	usage(e.stdout)
-	return ExitOK
+	switch len(args) {
+	case 0:
+		usage(e.stdout)
+		return ExitOK
+	case 1:
+	default:
+		fmt.Fprintln(e.stderr, "rbac help: want at most one command\nusage: rbac help [COMMAND]")
+		return ExitUsage
+	}
+	v, ok := verbs[args[0]]
+	if !ok {
+		fmt.Fprintf(e.stderr, "rbac help: unknown command %q%s\n", args[0], nearestVerb(args[0]))
+		return ExitUsage
+	}
+	if args[0] == "help" || args[0] == "version" { // no flags
+		fmt.Fprintf(e.stdout, "usage: rbac %s\n", v.summary)
+		return ExitOK
+	}
+	return v.run(e, []string{"-h"})
 }
 
 // errUsage marks an error in the command line.
@@ -162,9 +181,13 @@ func exitFor(err error) int {
 	return ExitUsage
 }
 
-// fail prints an operational error and returns ExitFindings.
+// fail prints an operational error and returns ExitFindings, or ExitUsage
+// for an error in the command line (a malformed DSN).
 func (e *env) fail(verb string, err error) int {
 	fmt.Fprintf(e.stderr, "rbac %s: %v\n", verb, err)
+	if errors.Is(err, errUsage) {
+		return ExitUsage
+	}
 	return ExitFindings
 }
 
@@ -177,6 +200,15 @@ func oneOf(e *env, fs *flag.FlagSet, name, value string, allowed ...string) bool
 	}
 	fmt.Fprintf(e.stderr, "rbac %s: -%s %q: want %s\n", fs.Name(), name, value, strings.Join(allowed, ", "))
 	return false
+}
+
+// count says n of a noun in English: "1 warning", "0 warnings", "2 tests".
+// Every noun the command counts takes an s.
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // list splits a comma-separated flag value, dropping empty items.

@@ -35,6 +35,9 @@ func runGraph(e *env, args []string) int {
 
 type node struct {
 	id, label, shape string // shape: role, group, type
+	// loose: a role that no group or account type reaches, directly or
+	// by containment; drawn together in a box of their own.
+	loose bool
 }
 
 type graph struct {
@@ -42,22 +45,44 @@ type graph struct {
 	edges [][3]string // from, to, label
 }
 
-// graphOf draws containment: account type → default role, group → role,
-// role → contained role. Users are left out: they are many and the picture
-// is about the model.
+// looseTitle names the box of the roles that no group or account type
+// reaches: users hold them directly.
+const looseTitle = "roles in no group (held directly)"
+
+// graphOf draws, left to right: account type → its groups and default
+// roles, group → role, role → contained role. Roles that no group or
+// account type reaches are drawn together in a box of their own rather
+// than scattered. Users are left out: they are many and the picture is
+// about the model.
 func graphOf(p *rbac.Policy) *graph {
 	g := &graph{}
 	roleNode := map[rbac.RoleID]string{}
 	for i, r := range p.Roles {
-		id := "r" + strconv.Itoa(i)
-		roleNode[r.ID] = id
-		g.nodes = append(g.nodes, node{id, string(r.ID), "role"})
+		roleNode[r.ID] = "r" + strconv.Itoa(i)
 	}
+	reached := map[rbac.RoleID]bool{}
+	var reach func(rbac.RoleID)
+	contains := map[rbac.RoleID][]rbac.RoleID{}
+	for _, r := range p.Roles {
+		contains[r.ID] = r.Contains
+	}
+	reach = func(id rbac.RoleID) {
+		if reached[id] {
+			return
+		}
+		reached[id] = true
+		for _, c := range contains[id] {
+			reach(c)
+		}
+	}
+	typeNode := map[rbac.AccountType]string{}
 	for i, a := range p.AccountTypes {
 		id := "t" + strconv.Itoa(i)
-		g.nodes = append(g.nodes, node{id, "account type " + string(a.ID), "type"})
+		typeNode[a.ID] = id
+		g.nodes = append(g.nodes, node{id: id, label: "account type " + string(a.ID), shape: "type"})
 		for _, r := range a.DefaultRoles {
 			g.edges = append(g.edges, [3]string{id, roleNode[r], "default"})
+			reach(r)
 		}
 	}
 	for i, gr := range p.Groups {
@@ -66,12 +91,17 @@ func graphOf(p *rbac.Policy) *graph {
 		if gr.AccountType != "" {
 			label += " (" + string(gr.AccountType) + ")"
 		}
-		g.nodes = append(g.nodes, node{id, label, "group"})
+		g.nodes = append(g.nodes, node{id: id, label: label, shape: "group"})
+		if t, ok := typeNode[gr.AccountType]; ok {
+			g.edges = append(g.edges, [3]string{t, id, "group"})
+		}
 		for _, r := range gr.Roles {
 			g.edges = append(g.edges, [3]string{id, roleNode[r], ""})
+			reach(r)
 		}
 	}
 	for _, r := range p.Roles {
+		g.nodes = append(g.nodes, node{id: roleNode[r.ID], label: string(r.ID), shape: "role", loose: !reached[r.ID]})
 		for _, c := range r.Contains {
 			g.edges = append(g.edges, [3]string{roleNode[r.ID], roleNode[c], ""})
 		}
@@ -81,16 +111,20 @@ func graphOf(p *rbac.Policy) *graph {
 
 func (g *graph) mermaid(w io.Writer) {
 	fmt.Fprintln(w, "flowchart LR")
+	var loose []node
 	for _, n := range g.nodes {
-		label := strings.ReplaceAll(n.label, `"`, "#quot;")
-		switch n.shape {
-		case "type":
-			fmt.Fprintf(w, "  %s([\"%s\"])\n", n.id, label)
-		case "group":
-			fmt.Fprintf(w, "  %s{{\"%s\"}}\n", n.id, label)
-		default:
-			fmt.Fprintf(w, "  %s[\"%s\"]\n", n.id, label)
+		if n.loose {
+			loose = append(loose, n)
+			continue
 		}
+		mermaidNode(w, "  ", n)
+	}
+	if len(loose) > 0 {
+		fmt.Fprintf(w, "  subgraph loose[\"%s\"]\n", looseTitle)
+		for _, n := range loose {
+			mermaidNode(w, "    ", n)
+		}
+		fmt.Fprintln(w, "  end")
 	}
 	for _, e := range g.edges {
 		if e[2] != "" {
@@ -101,18 +135,36 @@ func (g *graph) mermaid(w io.Writer) {
 	}
 }
 
+func mermaidNode(w io.Writer, indent string, n node) {
+	label := strings.ReplaceAll(n.label, `"`, "#quot;")
+	switch n.shape {
+	case "type":
+		fmt.Fprintf(w, "%s%s([\"%s\"])\n", indent, n.id, label)
+	case "group":
+		fmt.Fprintf(w, "%s%s{{\"%s\"}}\n", indent, n.id, label)
+	default:
+		fmt.Fprintf(w, "%s%s[\"%s\"]\n", indent, n.id, label)
+	}
+}
+
 func (g *graph) dot(w io.Writer) {
 	fmt.Fprintln(w, "digraph policy {")
 	fmt.Fprintln(w, "  rankdir=LR;")
+	var loose []node
 	for _, n := range g.nodes {
-		shape := "box"
-		switch n.shape {
-		case "type":
-			shape = "ellipse"
-		case "group":
-			shape = "hexagon"
+		if n.loose {
+			loose = append(loose, n)
+			continue
 		}
-		fmt.Fprintf(w, "  %s [label=%s, shape=%s];\n", n.id, strconv.Quote(n.label), shape)
+		dotNode(w, "  ", n)
+	}
+	if len(loose) > 0 {
+		fmt.Fprintln(w, "  subgraph cluster_loose {")
+		fmt.Fprintf(w, "    label=%s;\n", strconv.Quote(looseTitle))
+		for _, n := range loose {
+			dotNode(w, "    ", n)
+		}
+		fmt.Fprintln(w, "  }")
 	}
 	for _, e := range g.edges {
 		if e[2] != "" {
@@ -122,4 +174,15 @@ func (g *graph) dot(w io.Writer) {
 		}
 	}
 	fmt.Fprintln(w, "}")
+}
+
+func dotNode(w io.Writer, indent string, n node) {
+	shape := "box"
+	switch n.shape {
+	case "type":
+		shape = "ellipse"
+	case "group":
+		shape = "hexagon"
+	}
+	fmt.Fprintf(w, "%s%s [label=%s, shape=%s];\n", indent, n.id, strconv.Quote(n.label), shape)
 }

@@ -97,7 +97,13 @@ func runLint(e *env, args []string) int {
 			fmt.Fprintf(e.stdout, "%s%s: %s%s\n", at, f.Severity, f.Message, rule)
 		}
 		if len(out) > 0 {
-			fmt.Fprintf(e.stderr, "%d errors, %d warnings\n", errorsFound, warnings)
+			merged := ""
+			if len(files) > 1 {
+				// Files are parts of one policy (one may name roles another
+				// defines), so they are linted together, not one by one.
+				merged = fmt.Sprintf(" in one policy merged from %s", count(len(files), "file"))
+			}
+			fmt.Fprintf(e.stderr, "%s, %s%s\n", count(errorsFound, "error"), count(warnings, "warning"), merged)
 		}
 	}
 	if errorsFound > 0 || *strict && warnings > 0 {

@@ -5,7 +5,10 @@ import (
 	"encoding/csv"
 	"flag"
 	"fmt"
+	"io"
+	"os"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/rolegraph/rbac"
 )
@@ -87,11 +90,17 @@ func runReview(e *env, args []string) int {
 	fs := flag.NewFlagSet("review", flag.ContinueOnError)
 	var src source
 	src.flags(fs)
-	format := fs.String("format", "csv", "output `format`: csv or markdown")
-	if _, err := parse(e, fs, args, 0, 0, "-policy FILE|-dsn DSN [-format csv|markdown]"); err != nil {
+	format := fs.String("format", "", "output `format`: table, csv or markdown (default: table on a terminal, csv otherwise)")
+	if _, err := parse(e, fs, args, 0, 0, "-policy FILE|-dsn DSN [-format table|csv|markdown]"); err != nil {
 		return exitFor(err)
 	}
-	if !src.check(e, fs) || !oneOf(e, fs, "format", *format, "csv", "markdown") {
+	if *format == "" {
+		*format = "csv" // for a pipe or a file: a spreadsheet or a script reads it
+		if isTerminal(e.stdout) {
+			*format = "table"
+		}
+	}
+	if !src.check(e, fs) || !oneOf(e, fs, "format", *format, "table", "csv", "markdown") {
 		return ExitUsage
 	}
 	a, _, done, err := src.open(context.Background())
@@ -100,6 +109,10 @@ func runReview(e *env, args []string) int {
 	}
 	defer done()
 	items := a.Snapshot().AccessReview()
+	if *format == "table" {
+		writeReviewTable(e.stdout, items)
+		return ExitOK
+	}
 	if *format == "csv" {
 		w := csv.NewWriter(e.stdout)
 		w.Write([]string{"permission", "title", "status", "note", "user", "scope"})
@@ -152,4 +165,36 @@ func reviewStatus(d rbac.PermissionDef) (status, note string) {
 // mdCell makes text safe inside a Markdown table cell.
 func mdCell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}
+
+// writeReviewTable prints the review for a person at a terminal: one line
+// per holder, aligned, "nobody" where a permission has no holder.
+func writeReviewTable(w io.Writer, items []rbac.ReviewItem) {
+	if len(items) == 0 {
+		fmt.Fprintln(w, "The policy has no sensitive or deprecated permission.")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PERMISSION\tSTATUS\tHOLDER\tSCOPE\tNOTE")
+	for _, it := range items {
+		status, note := reviewStatus(it.Permission)
+		if len(it.Holders) == 0 {
+			fmt.Fprintf(tw, "%s\t%s\tnobody\t\t%s\n", it.Permission.Name, status, note)
+		}
+		for _, h := range it.Holders {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", it.Permission.Name, status, h.User, h.Scope, note)
+		}
+	}
+	tw.Flush()
+}
+
+// isTerminal reports whether w is a character device (a terminal), without
+// a dependency for it.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

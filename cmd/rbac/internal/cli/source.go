@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"strings"
 
 	"github.com/rolegraph/rbac"
@@ -45,7 +46,7 @@ func (s *source) open(ctx context.Context) (a *rbac.Authorizer, p *rbac.Policy, 
 		}
 		store, release = m, func() { m.Close() }
 	} else {
-		sq, done, err := openStore(ctx, s.dsn, true)
+		sq, done, err := openStore(ctx, s.dsn, false)
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -91,7 +92,16 @@ func (r *request) build() (rbac.Request, error) {
 	for _, id := range list(r.activeRoles) {
 		req.ActiveRoles = append(req.ActiveRoles, rbac.RoleID(id))
 	}
-	if r.kind != "" || r.id != "" || r.owners != "" || r.assignees != "" || r.wgs != "" || r.inactive {
+	described := r.owners != "" || r.assignees != "" || r.wgs != "" || r.inactive
+	switch {
+	case r.kind != "" && r.id == "":
+		return rbac.Request{}, fmt.Errorf("-kind %s needs -id: the resource's id (without -kind and -id: a capability check)", r.kind)
+	case r.id != "" && r.kind == "":
+		return rbac.Request{}, fmt.Errorf("-id %s needs -kind: the resource's kind", r.id)
+	case described && r.kind == "":
+		return rbac.Request{}, errors.New("-owners, -assignees, -workgroups and -inactive describe a resource: give its -kind and -id")
+	}
+	if r.kind != "" {
 		res := &rbac.Resource{Kind: r.kind, ID: r.id, Inactive: r.inactive}
 		for _, o := range list(r.owners) {
 			res.Owners = append(res.Owners, rbac.OrgSlug(o))

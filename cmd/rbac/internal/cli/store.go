@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -41,7 +40,7 @@ func runExport(e *env, args []string) int {
 		return ExitUsage
 	}
 	ctx := context.Background()
-	s, done, err := openStore(ctx, *dsn, true)
+	s, done, err := openStore(ctx, *dsn, false)
 	if err != nil {
 		return e.fail("export", err)
 	}
@@ -174,7 +173,7 @@ func exportSinceImport(ctx context.Context, s rbac.Store) ([]byte, error) {
 func runImport(e *env, args []string) int {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	dsn := dsnFlag(fs)
-	dry := fs.Bool("dry-run", false, "print who would gain and lose what, and write nothing")
+	dry := fs.Bool("dry-run", false, "print who would gain and lose what, and write nothing; exit 1 if the import would be refused")
 	format := fs.String("format", "text", "diff `format` for -dry-run: text, markdown or json")
 	overwrite := fs.Bool("overwrite", false, "undo the changes made since the last import by anyone but an import (without it, import refuses and lists them)")
 	files, err := parse(e, fs, args, 1, -1, "-dsn DSN [-overwrite] [-dry-run [-format text|markdown|json]] FILE...")
@@ -194,15 +193,21 @@ func runImport(e *env, args []string) int {
 		return ExitFindings
 	}
 	ctx := context.Background()
-	s, done, err := openStore(ctx, *dsn, *dry)
-	if err != nil {
-		return e.fail("import", err)
-	}
-	defer done()
 	if *dry {
-		cur, rev, err := s.Load(ctx)
-		if err != nil {
+		// Read only: a database never migrated holds the empty policy,
+		// which an import never refuses.
+		cur, rev := &rbac.Policy{}, rbac.Revision(0)
+		s, done, err := openStore(ctx, *dsn, false)
+		switch {
+		case errors.Is(err, sqlstore.ErrNotMigrated):
+			s = nil
+		case err != nil:
 			return e.fail("import", err)
+		default:
+			defer done()
+			if cur, rev, err = s.Load(ctx); err != nil {
+				return e.fail("import", err)
+			}
 		}
 		// What the store would hold: the file's managed sections and the
 		// store's others.
@@ -211,8 +216,29 @@ func runImport(e *env, args []string) int {
 			return e.fail("import", err)
 		}
 		writeDiff(e.stdout, *format, fmt.Sprintf("%s@%d", "store", rev), files[0], d)
+		if s == nil {
+			return ExitOK
+		}
+		opts := []rbac.ImportOption{rbac.DryRun()}
+		if *overwrite {
+			opts = append(opts, rbac.Overwrite())
+		}
+		_, err = rbac.Import(ctx, s, p, opts...)
+		var conflict *rbac.ImportConflict
+		if errors.As(err, &conflict) {
+			writeEdits(e.stderr, "rbac import: the import would be refused: it would undo these changes made since the last import:", conflict.Edits)
+			return ExitFindings
+		}
+		if err != nil {
+			return e.fail("import", err)
+		}
 		return ExitOK
 	}
+	s, done, err := openStore(ctx, *dsn, true)
+	if err != nil {
+		return e.fail("import", err)
+	}
+	defer done()
 	before, _, err := s.Load(ctx)
 	if err != nil {
 		return e.fail("import", err)
@@ -277,11 +303,7 @@ func runMigrate(e *env, args []string) int {
 	if !needDSN(e, fs, *dsn) {
 		return ExitUsage
 	}
-	t, err := ParseDSN(*dsn)
-	if err != nil {
-		return e.fail("migrate", err)
-	}
-	db, err := sql.Open(t.Driver, t.DSN)
+	db, t, err := openDB(context.Background(), *dsn, true)
 	if err != nil {
 		return e.fail("migrate", err)
 	}

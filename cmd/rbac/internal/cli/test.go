@@ -59,7 +59,7 @@ func runTest(e *env, args []string) int {
 	}
 	if len(selected.Tests) == 0 {
 		if filter != nil {
-			fmt.Fprintf(e.stderr, "rbac test: no test matches -run %q (%d tests in %s)\n", *run, len(p.Tests), strings.Join(files, ", "))
+			fmt.Fprintf(e.stderr, "rbac test: no test matches -run %q (%s in %s)\n", *run, count(len(p.Tests), "test"), strings.Join(files, ", "))
 		} else {
 			fmt.Fprintf(e.stderr, "rbac test: %s: no tests: section with tests\n", strings.Join(files, ", "))
 		}
@@ -79,7 +79,7 @@ func runTest(e *env, args []string) int {
 	if failed > 0 {
 		fmt.Fprintf(e.stdout, "FAIL: %d of %d tests failed\n", failed, len(results))
 	} else {
-		fmt.Fprintf(e.stdout, "ok: %d tests passed\n", len(results))
+		fmt.Fprintf(e.stdout, "ok: %s passed\n", count(len(results), "test"))
 	}
 	if *junit != "" {
 		if err := writeJUnit(*junit, strings.Join(files, ","), results, elapsed); err != nil {
