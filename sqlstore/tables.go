@@ -246,7 +246,7 @@ var entityTables = []*entityTable{
 	{
 		// Added by migration 0010 (0010_four_eyes.sql).
 		kind: rbac.EntityApproval, name: "rbac_approvals", keys: one("name"),
-		cols: []column{{"sensitive", boolCol}, {"relaxations", boolCol}},
+		cols: []column{{"sensitive_gains", boolCol}, {"relaxations", boolCol}}, // SENSITIVE is reserved in MySQL
 		lists: []listTable{
 			{column: "role_ids", cols: one("role_id")},
 			{column: "group_ids", cols: one("group_id")},

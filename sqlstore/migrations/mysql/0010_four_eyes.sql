@@ -6,7 +6,7 @@
 -- (rbac.ChangeSet.ProposedBy, empty for the others).
 CREATE TABLE IF NOT EXISTS rbac_approvals (
     name VARCHAR(128) NOT NULL,
-    sensitive BOOLEAN NOT NULL,
+    sensitive_gains BOOLEAN NOT NULL,
     relaxations BOOLEAN NOT NULL,
     role_ids JSON NOT NULL DEFAULT ('[]'),
     group_ids JSON NOT NULL DEFAULT ('[]'),

@@ -6,7 +6,7 @@
 -- (rbac.ChangeSet.ProposedBy, empty for the others).
 CREATE TABLE IF NOT EXISTS rbac_approvals (
     name TEXT COLLATE "C" NOT NULL,
-    sensitive BOOLEAN NOT NULL,
+    sensitive_gains BOOLEAN NOT NULL,
     relaxations BOOLEAN NOT NULL,
     role_ids JSONB NOT NULL DEFAULT '[]',
     group_ids JSONB NOT NULL DEFAULT '[]',

@@ -6,7 +6,7 @@
 -- (rbac.ChangeSet.ProposedBy, empty for the others). Re-runnable.
 CREATE TABLE IF NOT EXISTS rbac_approvals (
     name TEXT NOT NULL,
-    sensitive INTEGER NOT NULL,
+    sensitive_gains INTEGER NOT NULL,
     relaxations INTEGER NOT NULL,
     role_ids TEXT NOT NULL DEFAULT '[]',
     group_ids TEXT NOT NULL DEFAULT '[]',
