@@ -147,6 +147,9 @@ type adminWrite struct {
 	// id and proposedBy go into the change set (Approve).
 	id         string
 	proposedBy UserID
+	// noRetry: a conflict is returned, not judged again (a campaign's
+	// removals, whose ID another replica may have taken).
+	noRetry bool
 }
 
 func (ad *Admin) apply(ctx context.Context, w adminWrite) (Revision, error) {
@@ -168,7 +171,7 @@ func (ad *Admin) apply(ctx context.Context, w adminWrite) (Revision, error) {
 			return 0, err
 		}
 		rev, err := ad.a.Apply(ctx, ChangeSet{ID: w.id, Expect: ev.rev, Actor: ad.actor, ProposedBy: w.proposedBy, Reason: w.reason, Changes: ev.requested})
-		if errors.Is(err, ErrConflict) {
+		if errors.Is(err, ErrConflict) && !w.noRetry {
 			if attempt < maxJudgeAttempts {
 				backoff(ctx, attempt)
 				continue // another replica changed the model meanwhile: read and judge again
@@ -423,6 +426,8 @@ func (ad *Admin) rights(st *state, s *Snapshot, changes []Change) (*actorRights,
 			err = need(c, PermRolesManage, "separation-of-duty constraints")
 		case EntityApproval:
 			err = need(c, PermRolesManage, "approval rules")
+		case EntityCampaign:
+			err = need(c, PermUsersManage, "recertification campaigns")
 		case EntityOwnershipRule:
 			err = need(c, PermRolesManage, "ownership rules")
 		case EntityResourceKind:

@@ -86,6 +86,7 @@ var entityGoType = map[EntityKind]string{
 	EntityUser:          "rbac.User",
 	EntityConstraint:    "rbac.Constraint",
 	EntityApproval:      "rbac.Approval",
+	EntityCampaign:      "rbac.Campaign",
 	EntityOwnershipRule: "rbac.OwnershipRule",
 	EntityResourceKind:  "rbac.Kind",
 	EntityOwnership:     "rbac.Ownership",
@@ -138,6 +139,9 @@ func checkEntityInput(e Entity) error {
 	case Constraint:
 		ids = appendIDs(ids, "role", v.Roles)
 	case Approval:
+		ids = appendIDs(ids, "role", v.Roles)
+		ids = appendIDs(ids, "group", v.Groups)
+	case Campaign:
 		ids = appendIDs(ids, "role", v.Roles)
 		ids = appendIDs(ids, "group", v.Groups)
 	case OwnershipRule:

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -778,6 +779,18 @@ func changeGenOf(p *rbac.Policy, only []rbac.EntityKind) *rapid.Generator[rbac.C
 			}
 			return rbac.PutConstraint(rbac.Constraint{Name: name, Max: rapid.IntRange(0, 2).Draw(t, "max"), Dynamic: rapid.Bool().Draw(t, "dynamic"),
 				Roles: rapid.SliceOfNDistinct(rapid.SampledFrom(roles), 2, 3, func(r rbac.RoleID) rbac.RoleID { return r }).Draw(t, "roles")})
+		case rbac.EntityCampaign:
+			if rapid.IntRange(0, 3).Draw(t, "delete") == 0 {
+				return rbac.DeleteCampaign("review")
+			}
+			c := rbac.Campaign{ID: "review", Due: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+			if len(roles) > 0 && rapid.Bool().Draw(t, "with roles") {
+				c.Roles = rapid.SliceOfNDistinct(rapid.SampledFrom(roles), 1, 2, func(r rbac.RoleID) rbac.RoleID { return r }).Draw(t, "campaign roles")
+			}
+			if len(groups) > 0 && (len(c.Roles) == 0 || rapid.Bool().Draw(t, "with groups")) {
+				c.Groups = rapid.SliceOfNDistinct(rapid.SampledFrom(groups), 1, 2, func(g rbac.GroupID) rbac.GroupID { return g }).Draw(t, "campaign groups")
+			}
+			return rbac.PutCampaign(c)
 		case rbac.EntityApproval:
 			name := rapid.SampledFrom([]string{"four-eyes", "sensitive"}).Draw(t, "approval")
 			if rapid.IntRange(0, 3).Draw(t, "delete") == 0 {

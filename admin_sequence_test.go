@@ -224,7 +224,7 @@ func kindsFor(start *rbac.Policy, actor rbac.UserID) []rbac.EntityKind {
 		out = append(out, rbac.EntityGroup, rbac.EntityGroup)
 	}
 	if len(naive.Exercisable(start, actor, rbac.PermUsersManage)) > 0 {
-		out = append(out, rbac.EntityUser, rbac.EntityUser, rbac.EntityUser, rbac.EntityWorkgroup)
+		out = append(out, rbac.EntityUser, rbac.EntityUser, rbac.EntityUser, rbac.EntityWorkgroup, rbac.EntityCampaign)
 	}
 	for _, g := range start.Groups {
 		if slices.Contains(g.Managers, actor) {

@@ -160,6 +160,7 @@ func compileTables(st *state) (*tables, error) {
 	}
 	src.kinds = sortedKeys(st.kinds)
 	src.approvals = approvalsOf(st)
+	src.campaigns = campaignsOf(st)
 	return &tables{roles: rt, wgs: compileWorkgroups(st), src: src}, nil
 }
 

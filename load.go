@@ -166,6 +166,8 @@ func (st *state) reserve(kind EntityKind, n int) {
 		reserveMap(&st.constraints, n)
 	case EntityApproval:
 		reserveMap(&st.approvals, n)
+	case EntityCampaign:
+		reserveMap(&st.campaigns, n)
 	case EntityOwnershipRule:
 		reserveMap(&st.ownershipRules, n)
 	case EntityOwnership:

@@ -39,6 +39,7 @@ type Policy struct {
 	Users          []User           `yaml:"users,omitempty"`
 	Constraints    []Constraint     `yaml:"constraints,omitempty"`
 	Approvals      []Approval       `yaml:"approvals,omitempty"`
+	Campaigns      []Campaign       `yaml:"campaigns,omitempty"`
 	Kinds          []Kind           `yaml:"kinds,omitempty"`
 	OwnershipRules []OwnershipRule  `yaml:"ownership,omitempty"`
 	Ownerships     []Ownership      `yaml:"owners,omitempty"`
@@ -121,6 +122,7 @@ func (p *Policy) Clone() *Policy {
 		Users:          cloneAll(p.Users),
 		Constraints:    cloneAll(p.Constraints),
 		Approvals:      cloneAll(p.Approvals),
+		Campaigns:      cloneAll(p.Campaigns),
 		Kinds:          cloneAll(p.Kinds),
 		OwnershipRules: cloneAll(p.OwnershipRules),
 		Ownerships:     cloneAll(p.Ownerships),
@@ -175,7 +177,7 @@ func (r Request) clone() Request {
 // (EntityKinds): the change set that writes the policy into an empty store.
 func (p *Policy) Entities() []Entity {
 	out := make([]Entity, 0, len(p.Permissions)+len(p.Roles)+len(p.AccountTypes)+len(p.Workgroups)+len(p.Groups)+
-		len(p.Users)+len(p.Constraints)+len(p.Approvals)+len(p.Kinds)+len(p.OwnershipRules)+len(p.Ownerships))
+		len(p.Users)+len(p.Constraints)+len(p.Approvals)+len(p.Campaigns)+len(p.Kinds)+len(p.OwnershipRules)+len(p.Ownerships))
 	add := func(e Entity) { out = append(out, CloneEntity(e)) }
 	for _, k := range entityKinds {
 		switch k {
@@ -209,6 +211,10 @@ func (p *Policy) Entities() []Entity {
 			}
 		case EntityApproval:
 			for _, v := range p.Approvals {
+				add(v)
+			}
+		case EntityCampaign:
+			for _, v := range p.Campaigns {
 				add(v)
 			}
 		case EntityResourceKind:
@@ -311,6 +317,7 @@ func (p *Policy) merge(q *Policy) {
 	p.Users = append(p.Users, q.Users...)
 	p.Constraints = append(p.Constraints, q.Constraints...)
 	p.Approvals = append(p.Approvals, q.Approvals...)
+	p.Campaigns = append(p.Campaigns, q.Campaigns...)
 	p.Kinds = append(p.Kinds, q.Kinds...)
 	p.OwnershipRules = append(p.OwnershipRules, q.OwnershipRules...)
 	p.Ownerships = append(p.Ownerships, q.Ownerships...)
@@ -578,6 +585,8 @@ func yamlTypeName(goType string) string {
 		return "a constraint"
 	case "rbac.Approval":
 		return "an approval"
+	case "rbac.Campaign":
+		return "a campaign"
 	case "rbac.OwnershipRule":
 		return "an ownership rule"
 	case "rbac.Ownership":
@@ -685,6 +694,7 @@ var sectionKinds = map[string]EntityKind{
 	"users":         EntityUser,
 	"constraints":   EntityConstraint,
 	"approvals":     EntityApproval,
+	"campaigns":     EntityCampaign,
 	"kinds":         EntityResourceKind,
 	"ownership":     EntityOwnershipRule,
 	"owners":        EntityOwnership,

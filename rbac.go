@@ -33,6 +33,8 @@ type Authorizer struct {
 	recent recentIDs // IDs of the change sets applied lately, for retries
 
 	writing chan struct{} // a one-slot semaphore: this authorizer's writes take turns
+
+	campaignsClosed sync.Map // campaign id → true once its due removals are done here (campaign.go)
 	// adminMu serializes Admin writes, which judge and then write (admin.go).
 	adminMu sync.Mutex
 	judged  *judgedCompile // what Admin compiled for the write it is about to make (admin.go)
@@ -494,6 +496,7 @@ func (a *Authorizer) follow(ctx context.Context) {
 		}
 		if err == nil {
 			backoff = 0
+			a.closeDueCampaigns(ctx)
 			continue
 		}
 		a.setError(err)

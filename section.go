@@ -21,6 +21,7 @@ const (
 	SectionUsers        Section = "users"
 	SectionConstraints  Section = "constraints"
 	SectionApprovals    Section = "approvals"
+	SectionCampaigns    Section = "campaigns"
 	SectionKinds        Section = "kinds"
 	SectionOwnership    Section = "ownership" // ownership rules
 	SectionOwners       Section = "owners"    // stored ownership of records

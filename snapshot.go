@@ -137,6 +137,7 @@ type sources struct {
 	permissions  map[Permission]PermissionDef
 	constraints  []Constraint
 	approvals    []Approval // sorted by name
+	campaigns    []Campaign // sorted by id
 	kinds        []string   // declared resource kinds, sorted
 }
 

@@ -22,6 +22,7 @@ type state struct {
 	users          map[UserID]*User // never modified in place: put replaces
 	constraints    map[string]Constraint
 	approvals      map[string]Approval
+	campaigns      map[string]Campaign
 	kinds          map[string]Kind
 	ownershipRules map[string]OwnershipRule
 	ownerships     map[string]Ownership // by OwnershipKey
@@ -72,6 +73,7 @@ func newEmptyState() *state {
 		users:          map[UserID]*User{},
 		constraints:    map[string]Constraint{},
 		approvals:      map[string]Approval{},
+		campaigns:      map[string]Campaign{},
 		kinds:          map[string]Kind{},
 		ownershipRules: map[string]OwnershipRule{},
 		ownerships:     map[string]Ownership{},
@@ -97,6 +99,7 @@ func stateOwning(p *Policy, rev Revision) *state {
 		users:          make(map[UserID]*User, len(p.Users)),
 		constraints:    make(map[string]Constraint, len(p.Constraints)),
 		approvals:      make(map[string]Approval, len(p.Approvals)),
+		campaigns:      make(map[string]Campaign, len(p.Campaigns)),
 		kinds:          make(map[string]Kind, len(p.Kinds)),
 		ownershipRules: make(map[string]OwnershipRule, len(p.OwnershipRules)),
 		ownerships:     make(map[string]Ownership, len(p.Ownerships)),
@@ -124,6 +127,9 @@ func stateOwning(p *Policy, rev Revision) *state {
 	}
 	for _, v := range p.Approvals {
 		st.approvals[v.Name] = v
+	}
+	for _, v := range p.Campaigns {
+		st.campaigns[v.ID] = v
 	}
 	for _, v := range p.Kinds {
 		st.kinds[v.Name] = v
@@ -161,6 +167,8 @@ func (st *state) get(kind EntityKind, key string) Entity {
 		e, ok = st.constraints[key]
 	case EntityApproval:
 		e, ok = st.approvals[key]
+	case EntityCampaign:
+		e, ok = st.campaigns[key]
 	case EntityResourceKind:
 		e, ok = st.kinds[key]
 	case EntityOwnershipRule:
@@ -193,6 +201,8 @@ func (st *state) put(e Entity) {
 		st.constraints[v.Name] = v
 	case Approval:
 		st.approvals[v.Name] = v
+	case Campaign:
+		st.campaigns[v.ID] = v
 	case Kind:
 		st.kinds[v.Name] = v
 	case OwnershipRule:
@@ -221,6 +231,8 @@ func (st *state) remove(kind EntityKind, key string) {
 		delete(st.constraints, key)
 	case EntityApproval:
 		delete(st.approvals, key)
+	case EntityCampaign:
+		delete(st.campaigns, key)
 	case EntityResourceKind:
 		delete(st.kinds, key)
 	case EntityOwnershipRule:
@@ -279,6 +291,9 @@ func (st *state) policy() *Policy {
 	}
 	for _, k := range sortedKeys(st.approvals) {
 		p.Approvals = append(p.Approvals, st.approvals[k].Clone())
+	}
+	for _, k := range sortedKeys(st.campaigns) {
+		p.Campaigns = append(p.Campaigns, st.campaigns[k].Clone())
 	}
 	for _, k := range sortedKeys(st.kinds) {
 		p.Kinds = append(p.Kinds, st.kinds[k].Clone())

@@ -27,6 +27,8 @@ type Store struct {
 	changed chan struct{}
 	// proposals are the rbac.ProposalStore's (proposals.go).
 	proposals map[string]rbac.Proposal
+	// attestations are the rbac.AttestationStore's (attestations.go).
+	attestations map[attestationKey]rbac.Attestation
 }
 
 // loggedID is what the store remembers of a change set's ID, also after

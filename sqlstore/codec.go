@@ -87,6 +87,8 @@ func decodeEntity(kind rbac.EntityKind, s sql.NullString) (rbac.Entity, error) {
 		return decodeAs[rbac.Kind](data)
 	case rbac.EntityApproval:
 		return decodeAs[rbac.Approval](data)
+	case rbac.EntityCampaign:
+		return decodeAs[rbac.Campaign](data)
 	case rbac.EntityOwnershipRule:
 		return decodeAs[rbac.OwnershipRule](data)
 	case rbac.EntityOwnership:

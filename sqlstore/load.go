@@ -71,6 +71,8 @@ func growPolicy(p *rbac.Policy, kind rbac.EntityKind, n int) {
 		p.Constraints = slices.Grow(p.Constraints, n)
 	case rbac.EntityApproval:
 		p.Approvals = slices.Grow(p.Approvals, n)
+	case rbac.EntityCampaign:
+		p.Campaigns = slices.Grow(p.Campaigns, n)
 	case rbac.EntityResourceKind:
 		p.Kinds = slices.Grow(p.Kinds, n)
 	case rbac.EntityOwnershipRule:
@@ -99,6 +101,8 @@ func addToPolicy(p *rbac.Policy, e rbac.Entity) {
 		p.Constraints = append(p.Constraints, v)
 	case rbac.Approval:
 		p.Approvals = append(p.Approvals, v)
+	case rbac.Campaign:
+		p.Campaigns = append(p.Campaigns, v)
 	case rbac.Kind:
 		p.Kinds = append(p.Kinds, v)
 	case rbac.OwnershipRule:

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -98,6 +99,9 @@ func scribble(e rbac.Entity) {
 	case rbac.Approval:
 		scribbleList(v.Roles, x)
 		scribbleList(v.Groups, x)
+	case rbac.Campaign:
+		scribbleList(v.Roles, x)
+		scribbleList(v.Groups, x)
 	case rbac.Ownership:
 		scribbleList(v.Owners, x)
 	}
@@ -138,6 +142,10 @@ func scribblePolicy(p *rbac.Policy) {
 	for i := range p.Constraints {
 		scribble(p.Constraints[i])
 		p.Constraints[i].Max++
+	}
+	for i := range p.Campaigns {
+		scribble(p.Campaigns[i])
+		p.Campaigns[i].Due = p.Campaigns[i].Due.Add(time.Hour)
 	}
 	for i := range p.Approvals {
 		scribble(p.Approvals[i])

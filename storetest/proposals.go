@@ -155,3 +155,41 @@ func testProposals(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 		}
 	})
 }
+
+// testAttestations: a store that is an rbac.AttestationStore keeps one
+// attestation per campaign and user, the latest, and lists a campaign's
+// by user.
+func testAttestations(t *testing.T, newStore func(t *testing.T) rbac.Store) {
+	subtest(t, "PutAndList", newStore, func(t *testing.T, s rbac.Store) {
+		ctx := context.Background()
+		as, ok := s.(rbac.AttestationStore)
+		if !ok {
+			t.Skipf("%T is not an rbac.AttestationStore", s)
+		}
+		at := time.Date(2027, 3, 1, 9, 30, 0, 123456789, time.UTC)
+		for _, a := range []rbac.Attestation{
+			{Campaign: "q1", User: "zed", Keep: true, By: "mia", At: at},
+			{Campaign: "q1", User: "amy", Keep: true, By: "mia", At: at},
+			{Campaign: "q2", User: "amy", Keep: true, By: "mia", At: at},
+			{Campaign: "q1", User: "amy", Keep: false, By: "max", At: at.Add(time.Hour)}, // replaces
+		} {
+			if err := as.PutAttestation(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := as.Attestations(ctx, "q1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []rbac.Attestation{
+			{Campaign: "q1", User: "amy", Keep: false, By: "max", At: at.Add(time.Hour)},
+			{Campaign: "q1", User: "zed", Keep: true, By: "mia", At: at},
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Attestations(q1) (-want +got):\n%s", diff)
+		}
+		if got, _ := as.Attestations(ctx, "none"); len(got) != 0 {
+			t.Errorf("Attestations of an unknown campaign: %v", got)
+		}
+	})
+}

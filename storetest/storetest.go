@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 	t.Run("Import", func(t *testing.T) { testImport(t, newStore) })
 	t.Run("ProposedBy", func(t *testing.T) { testProposedBy(t, newStore) })
 	t.Run("Proposals", func(t *testing.T) { testProposals(t, newStore) })
+	t.Run("Attestations", func(t *testing.T) { testAttestations(t, newStore) })
 }
 
 // subtest runs f on a fresh store in a subtest; the store is closed after.
@@ -166,6 +167,8 @@ func policyOf(entities ...rbac.Entity) *rbac.Policy {
 			p.Constraints = append(p.Constraints, v)
 		case rbac.Approval:
 			p.Approvals = append(p.Approvals, v)
+		case rbac.Campaign:
+			p.Campaigns = append(p.Campaigns, v)
 		case rbac.Kind:
 			p.Kinds = append(p.Kinds, v)
 		case rbac.OwnershipRule:
@@ -190,6 +193,7 @@ func sorted(p *rbac.Policy) *rbac.Policy {
 	sortByKey(q.Users)
 	sortByKey(q.Constraints)
 	sortByKey(q.Approvals)
+	sortByKey(q.Campaigns)
 	sortByKey(q.Kinds)
 	sortByKey(q.OwnershipRules)
 	sortByKey(q.Ownerships)

@@ -1,4 +1,4 @@
--- Schema 10 (postgres): four-eyes approval. rbac_approvals holds the
+-- Schema 10 (postgres): four-eyes approval and recertification. rbac_approvals holds the
 -- policy's approval entries (rbac.Approval); rbac_proposals the pending and
 -- resolved proposals (rbac.ProposalStore), each a JSON document with its
 -- state beside it, so that resolving is one compare-and-set UPDATE; and
@@ -22,3 +22,23 @@ CREATE TABLE IF NOT EXISTS rbac_proposals (
 );
 
 ALTER TABLE rbac_changes ADD COLUMN IF NOT EXISTS proposed_by TEXT NOT NULL DEFAULT '';
+
+-- Recertification: the policy's campaigns (rbac.Campaign, due as RFC 3339
+-- text in UTC) and the reviewers' attestations (rbac.AttestationStore), one
+-- per campaign and user.
+CREATE TABLE IF NOT EXISTS rbac_campaigns (
+    id TEXT COLLATE "C" NOT NULL,
+    due TEXT COLLATE "C" NOT NULL,
+    group_ids JSONB NOT NULL DEFAULT '[]',
+    role_ids JSONB NOT NULL DEFAULT '[]',
+    PRIMARY KEY (id)
+);
+
+CREATE TABLE IF NOT EXISTS rbac_attestations (
+    campaign TEXT COLLATE "C" NOT NULL,
+    user_id TEXT COLLATE "C" NOT NULL,
+    keep_access BOOLEAN NOT NULL,
+    by_user TEXT COLLATE "C" NOT NULL,
+    at_ns BIGINT NOT NULL,
+    PRIMARY KEY (campaign, user_id)
+);

@@ -153,6 +153,8 @@ func exportSinceImport(ctx context.Context, s rbac.Store) ([]byte, error) {
 			fragment.Constraints = append(fragment.Constraints, v)
 		case rbac.Approval:
 			fragment.Approvals = append(fragment.Approvals, v)
+		case rbac.Campaign:
+			fragment.Campaigns = append(fragment.Campaigns, v)
 		case rbac.Kind:
 			fragment.Kinds = append(fragment.Kinds, v)
 		case rbac.OwnershipRule:
