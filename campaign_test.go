@@ -2,6 +2,7 @@ package rbac_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -155,6 +156,53 @@ func TestCampaignDueRemovesOnce(t *testing.T) {
 				t.Errorf("%s after Due holds %q, want %q", id, got, want)
 			}
 		}
+	}
+}
+
+// TestCampaignReportAfterDue: the report says what was kept and what was
+// removed, in CSV and JSON, and needs rbac.audit.read.
+func TestCampaignReportAfterDue(t *testing.T) {
+	ctx := context.Background()
+	now := campaignDue.Add(-time.Hour)
+	var clock atomic.Pointer[time.Time]
+	clock.Store(&now)
+	a, _ := newAuthorizer(t, campaignPolicy, rbac.WithClock(func() time.Time { return *clock.Load() }), rbac.WithHeartbeat(5*time.Millisecond))
+	if err := a.Admin("mia").Attest(ctx, "2027-q1", "pat", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Admin("uma").Attest(ctx, "2027-q1", "ron", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Admin("uma").CampaignReport(ctx, "2027-q1"); !errors.Is(err, rbac.ErrForbidden) {
+		t.Errorf("report without rbac.audit.read: %v, want ErrForbidden", err)
+	}
+	rev := a.Snapshot().Revision()
+	clock.Store(&campaignDue)
+	for deadline := time.Now().Add(5 * time.Second); a.Snapshot().Revision() == rev && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	rows, err := a.Admin("root").CampaignReport(ctx, "2027-q1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rows {
+		got = append(got, string(r.User)+":"+string(r.Group)+string(r.Role)+":"+r.Decision)
+	}
+	want := []string{"pat:permitting:keep", "ron::removed"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("report after Due (-want +got):\n%s", diff)
+	}
+	var b strings.Builder
+	if err := rbac.WriteCampaignJSON(&b, rows); err != nil {
+		t.Fatal(err)
+	}
+	var back []rbac.CampaignRow
+	if err := json.Unmarshal([]byte(b.String()), &back); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(rows, back); diff != "" {
+		t.Errorf("JSON round trip (-want +got):\n%s", diff)
 	}
 }
 
