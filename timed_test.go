@@ -322,7 +322,7 @@ func TestTimedAssignmentJudged(t *testing.T) {
 		{"a timed group is judged as its roles", "clerk", rbac.User{ID: "tom", Temporary: []rbac.TimedAssignment{{Group: "cover", From: coverUntil}}}, rbac.ErrForbidden},
 		{"Until earlier: a loss", "clerk", window(coverFrom, coverUntil.Add(-time.Hour)), nil},
 		{"From later: a loss", "clerk", window(coverFrom.Add(time.Hour), coverUntil.Add(-time.Hour)), nil},
-		{"an actor who exercises it may widen it", "boss", window(coverFrom, coverUntil.Add(24 * time.Hour)), nil},
+		{"an actor who exercises it may widen it", "boss", window(coverFrom, coverUntil.Add(24*time.Hour)), nil},
 		{"and may give it to a new user", "boss", rbac.User{ID: "tim", Temporary: []rbac.TimedAssignment{{Role: "supervisor", From: coverUntil, Until: coverUntil.Add(time.Hour)}}}, nil},
 	}
 	for _, tc := range tests {
