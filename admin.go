@@ -386,7 +386,7 @@ func (ad *Admin) actorIn(s *Snapshot) (*actorRights, error) {
 	if rec.user.Disabled {
 		return nil, ad.forbid("the actor is disabled")
 	}
-	can, err := s.roles.exercisable(rec.prof)
+	can, err := s.roles.exercisable(s.profileNow(rec))
 	if err != nil {
 		return nil, ad.forbid("cannot judge the actor's own rights: %v", err)
 	}

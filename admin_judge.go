@@ -168,14 +168,17 @@ func (j *judgement) exercising(s *Snapshot, id string) (*profile, error) {
 	if !ok || rec == nil || rec.user.Disabled {
 		return nil, nil
 	}
-	if x, ok := j.can[rec.prof]; ok {
+	// A timed assignment counts as held over its window: what the user
+	// holds now or will hold before every window it has ends.
+	prof := s.profileAhead(rec)
+	if x, ok := j.can[prof]; ok {
 		return x, nil
 	}
-	x, err := s.roles.exercisable(rec.prof)
+	x, err := s.roles.exercisable(prof)
 	if err != nil {
 		return nil, j.ad.forbid("the change cannot be judged for user %s: %v, the most whose active-role sets the judgement enumerates; hold fewer of those roles through one user, or make the change as rbac.System (still audited)", quoteShort(id), err)
 	}
-	j.can[rec.prof] = x
+	j.can[prof] = x
 	return x, nil
 }
 
@@ -345,6 +348,18 @@ func (j *judgement) assigned(rb, ra *userRec) *profile {
 	delegated := j.r.delegated[now.ID]
 	for _, g := range difference(was.Groups, now.Groups) {
 		if grp, ok := j.ev.after.src.groups[g]; ok && !slices.Contains(delegated, g) {
+			roles = append(roles, grp.Roles...)
+		}
+	}
+	// A timed assignment is a direct assignment for its window: a new one,
+	// or one whose window now starts earlier or ends later, is given.
+	for _, t := range now.Temporary {
+		if slices.ContainsFunc(was.Temporary, t.within) {
+			continue
+		}
+		if t.Role != "" {
+			roles = append(roles, t.Role)
+		} else if grp, ok := j.ev.after.src.groups[t.Group]; ok {
 			roles = append(roles, grp.Roles...)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/rolegraph/rbac/internal/compile"
 )
 
 // TimedAssignment is a role or a group a user holds for a time: cover for
@@ -224,4 +226,43 @@ func (a *Authorizer) untilBoundary(d time.Duration) time.Duration {
 		return d
 	}
 	return min(d, max(s.next.Sub(a.opts.clock()), time.Millisecond))
+}
+
+// within reports whether o gives what t gives, for at least t's window:
+// the same role or group, from no later, until no earlier.
+func (t TimedAssignment) within(o TimedAssignment) bool {
+	return o.Role == t.Role && o.Group == t.Group &&
+		(o.From.IsZero() || (!t.From.IsZero() && !t.From.Before(o.From))) &&
+		(o.Until.IsZero() || (!t.Until.IsZero() && !t.Until.After(o.Until)))
+}
+
+// profileNow returns the profile rec holds at the snapshot's clock.
+func (s *Snapshot) profileNow(rec *userRec) *profile {
+	if rec.timed == nil {
+		return rec.prof
+	}
+	return rec.timed.at(s.now())
+}
+
+// profileAhead returns what rec holds now or will hold before its last
+// window ends: its permanent roles and every timed assignment not expired
+// at the snapshot's clock. The judgement of a change compares these, so
+// that a window opening later is a gain now.
+func (s *Snapshot) profileAhead(rec *userRec) *profile {
+	if rec.timed == nil {
+		return rec.prof
+	}
+	now := s.now()
+	i := 0
+	for i < len(rec.timed.bounds) && !now.Before(rec.timed.bounds[i]) {
+		i++
+	}
+	if i == len(rec.timed.bounds) {
+		return rec.timed.profs[i]
+	}
+	set := compile.NewBits(len(s.roles.roles))
+	for _, p := range rec.timed.profs[i:] {
+		set.Or(p.roles)
+	}
+	return s.roles.cache.get(s.roles, set, true)
 }

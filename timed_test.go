@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/rolegraph/rbac"
 )
@@ -278,5 +279,103 @@ func TestRetimeKeepsReviewsCurrent(t *testing.T) {
 			t.Fatal("the review functions never saw the window close")
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+const judgedTimedPolicy = `
+roles:
+  - {id: caseworker, grants: [case.read]}
+  - {id: supervisor, contains: [caseworker], grants: [case.approve]}
+  - {id: user_admin, grants: ["rbac.users.manage@all"]}
+groups:
+  - {id: cover, name: Cover, roles: [supervisor]}
+users:
+  - {id: clerk, roles: [user_admin, caseworker]}
+  - {id: boss, roles: [user_admin, supervisor]}
+  - id: sam
+    roles: [caseworker]
+    temporary: [{role: supervisor, from: 2027-01-04T09:00:00Z, until: 2027-01-08T17:00:00Z}]
+`
+
+// TestTimedAssignmentJudged: giving a timed assignment, or widening its
+// window (From earlier, Until later or none), is a gain the actor must be
+// able to exercise, even while the window has not opened; narrowing or
+// removing one is a loss anyone who manages users may make.
+func TestTimedAssignmentJudged(t *testing.T) {
+	clock := newFakeClock(coverFrom.Add(-48 * time.Hour)) // before sam's window
+	a, _ := newAuthorizer(t, judgedTimedPolicy, rbac.WithClock(clock.now))
+	window := func(from, until time.Time) rbac.User {
+		return rbac.User{ID: "sam", Roles: []rbac.RoleID{"caseworker"}, Temporary: []rbac.TimedAssignment{{Role: "supervisor", From: from, Until: until}}}
+	}
+	tests := []struct {
+		reason string
+		actor  rbac.UserID
+		sam    rbac.User
+		want   error
+	}{
+		{"a window opening later is a gain now", "clerk", rbac.User{ID: "tom", Temporary: []rbac.TimedAssignment{{Role: "supervisor", From: coverUntil, Until: coverUntil.Add(time.Hour)}}}, rbac.ErrForbidden},
+		{"a timed role held now", "clerk", rbac.User{ID: "tom", Temporary: []rbac.TimedAssignment{{Role: "supervisor", Until: coverUntil}}}, rbac.ErrForbidden},
+		{"Until later", "clerk", window(coverFrom, coverUntil.Add(time.Hour)), rbac.ErrForbidden},
+		{"Until removed (no end)", "clerk", window(coverFrom, time.Time{}), rbac.ErrForbidden},
+		{"From earlier", "clerk", window(coverFrom.Add(-time.Hour), coverUntil), rbac.ErrForbidden},
+		{"the same window: nothing to change", "clerk", window(coverFrom, coverUntil), rbac.ErrExists},
+		{"a timed group is judged as its roles", "clerk", rbac.User{ID: "tom", Temporary: []rbac.TimedAssignment{{Group: "cover", From: coverUntil}}}, rbac.ErrForbidden},
+		{"Until earlier: a loss", "clerk", window(coverFrom, coverUntil.Add(-time.Hour)), nil},
+		{"From later: a loss", "clerk", window(coverFrom.Add(time.Hour), coverUntil.Add(-time.Hour)), nil},
+		{"an actor who exercises it may widen it", "boss", window(coverFrom, coverUntil.Add(24*time.Hour)), nil},
+		{"and may give it to a new user", "boss", rbac.User{ID: "tim", Temporary: []rbac.TimedAssignment{{Role: "supervisor", From: coverUntil, Until: coverUntil.Add(time.Hour)}}}, nil},
+	}
+	for _, tc := range tests {
+		// Each row starts from sam's window as the policy gives it.
+		if _, err := a.Admin(rbac.System).Apply(t.Context(), "reset", rbac.PutUser(window(coverFrom, coverUntil))); err != nil && !errors.Is(err, rbac.ErrExists) {
+			t.Fatal(err)
+		}
+		_, err := a.Admin(tc.actor).Apply(t.Context(), "cover", rbac.PutUser(tc.sam))
+		if (tc.want == nil) != (err == nil) || (tc.want != nil && !errors.Is(err, tc.want)) {
+			t.Errorf("%s: got %v, want %v", tc.reason, err, tc.want)
+		}
+	}
+}
+
+// TestLintExpiredAssignment: an entry whose window has ended is reported
+// where it is written; one still running or to come is not, and a role
+// held only for a time is held.
+func TestLintExpiredAssignment(t *testing.T) {
+	p, err := rbac.DecodePolicy(strings.NewReader(`roles: [{id: caseworker, grants: [case.read]}, {id: supervisor, grants: [case.approve]}]
+groups: [{id: cover, name: Cover, roles: [caseworker]}]
+users:
+  - id: sam
+    temporary:
+      - {role: supervisor, until: 2027-01-08T17:00:00Z}
+      - {group: cover, from: 2027-01-01T00:00:00Z, until: 2027-01-02T00:00:00Z}
+`), "policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := func(at time.Time) []string {
+		var out []string
+		for _, f := range p.LintAt(at) {
+			out = append(out, f.String())
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		reason string
+		at     time.Time
+		want   []string
+	}{
+		{"before every window: nothing expired, every role held", time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), nil},
+		{"at the group's until", time.Date(2027, 1, 2, 0, 0, 0, 0, time.UTC), []string{
+			`policy.yaml:4: user "sam": temporary group cover from 2027-01-01T00:00:00Z until 2027-01-02T00:00:00Z ended on 2027-01-02T00:00:00Z: it grants nothing; remove it (expired-assignment)`,
+			`policy.yaml:1: role "caseworker": no enabled user holds it (directly, through a group, an account type's defaults or containment) (unheld-role)`,
+			`policy.yaml:2: group "cover": has no members (empty-group)`,
+		}},
+	} {
+		if diff := cmp.Diff(tc.want, got(tc.at), cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.reason, diff)
+		}
+	}
+	if n := len(got(time.Date(2027, 1, 9, 0, 0, 0, 0, time.UTC))); n != 5 {
+		t.Errorf("after both windows: %d findings, want 5 (two expired, two unheld roles, an empty group): %q", n, got(time.Date(2027, 1, 9, 0, 0, 0, 0, time.UTC)))
 	}
 }
