@@ -284,6 +284,9 @@ func (a *Authorizer) campaignClosed(id string) bool {
 	return ok
 }
 
+// errNothingLeft: a campaign's removals are all made.
+var errNothingLeft = errors.New("nothing left to remove")
+
 // maxCloseAttempts bounds the retries of a campaign's removals: after
 // that many conflicts its ID is taken (another replica wrote them).
 const maxCloseAttempts = 4
@@ -295,15 +298,24 @@ func (a *Authorizer) closeCampaign(ctx context.Context, c Campaign) error {
 	}
 	ad := a.Admin(System)
 	reason := fmt.Sprintf("recertification campaign %s due %s: access not attested keep is removed", c.ID, c.Due.UTC().Format(time.RFC3339))
+	// The removals are computed under the write lock from the model as it
+	// is then (read-modify-write), so that no concurrent change to those
+	// users is overwritten.
+	build := func(s *Snapshot) ([]Change, error) {
+		cur, ok := s.campaign(c.ID)
+		if !ok || !cur.Due.Equal(c.Due) {
+			return nil, errNothingLeft // deleted or postponed meanwhile
+		}
+		if changes := campaignRemovals(s, cur, kept); len(changes) > 0 {
+			return changes, nil
+		}
+		return nil, errNothingLeft
+	}
 	for attempt := 0; attempt < maxCloseAttempts; attempt++ {
-		if err := a.sync(ctx); err != nil {
-			return err
+		_, err := ad.apply(ctx, adminWrite{reason: reason, build: build, id: "campaign." + c.ID, noRetry: true})
+		if errors.Is(err, errNothingLeft) {
+			return nil // done here or by another replica
 		}
-		changes := campaignRemovals(a.snap.Load(), c, kept)
-		if len(changes) == 0 {
-			return nil // nothing left: done here or by another replica
-		}
-		_, err := ad.apply(ctx, adminWrite{reason: reason, changes: changes, id: "campaign." + c.ID, noRetry: true})
 		if err == nil || !errors.Is(err, ErrConflict) {
 			return err
 		}
