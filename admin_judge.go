@@ -182,10 +182,10 @@ func (j *judgement) exercising(s *Snapshot, id string) (*profile, error) {
 // comes with a group the actor manages and adds the user to).
 func (j *judgement) userGains() error {
 	ev := j.ev
-	ids := map[string]bool{}
+	var ids []string
 	for _, ref := range j.net.refs {
 		if ref.kind == EntityUser {
-			ids[ref.key] = true
+			ids = append(ids, ref.key)
 		}
 	}
 	if !usersOnly(ev.expanded.Changes) {
@@ -194,12 +194,13 @@ func (j *judgement) userGains() error {
 		// user may cover new workgroups.
 		ev.after.users.Range(func(id string, rec *userRec) bool {
 			if old, _ := ev.before.users.Get(id); old != rec || j.forestMoved {
-				ids[id] = true
+				ids = append(ids, id)
 			}
 			return true
 		})
 	}
-	for _, id := range sortedKeys(ids) {
+	slices.Sort(ids)
+	for _, id := range slices.Compact(ids) {
 		if err := j.judgeUser(id); err != nil {
 			return err
 		}
@@ -735,11 +736,15 @@ func (j *judgement) delegation() error {
 		return out
 	}
 	confers := func(s *Snapshot, g Group) *profile { return j.roleSetProfile(s, g.Roles, true, g.AccountType) }
-	for _, id := range sortedKeys(ev.after.src.groups) {
-		g := ev.after.src.groups[id]
-		if len(g.Managers) == 0 || touched != nil && !slices.ContainsFunc(g.Managers, func(m UserID) bool { return touched[m] }) {
-			continue
+	var managed []GroupID
+	for id, g := range ev.after.src.groups {
+		if len(g.Managers) > 0 && (touched == nil || slices.ContainsFunc(g.Managers, func(m UserID) bool { return touched[m] })) {
+			managed = append(managed, id)
 		}
+	}
+	slices.Sort(managed)
+	for _, id := range managed {
+		g := ev.after.src.groups[id]
 		now := managing(ev.after, g)
 		if len(now) == 0 {
 			continue

@@ -39,6 +39,12 @@ roles:
   - {id: case_writer, grants: [case.write]}
   - {id: wg_reader, grants: ["case.read@workgroup"]}
   - {id: partner, grants: ["case.read@mine"]}
+  - {id: viewer_a, grants: [client.view]}
+  - {id: viewer_b, grants: [client.view]}
+  - {id: viewer_c, grants: [client.view]}
+  - {id: viewer_d, grants: [client.view]}
+constraints:
+  - {name: one-viewer, max: 1, roles: [viewer_a, viewer_b, viewer_c]}
 groups:
   - {id: writers, name: Writers, account_type: internal, roles: [case_writer], managers: [dora]}
   - {id: partners, name: Partners, account_type: internal, roles: [partner], managers: [gwen]}
@@ -188,6 +194,12 @@ func TestEveryAttackOfIssue20IsRefused(t *testing.T) {
 		{name: "emptying the catalogue",
 			attack: apply("rita", "", allPermissions...), want: rbac.ErrForbidden, mention: "catalogue",
 			control: apply("rita", "", rbac.DeletePermission("client.merge"))},
+
+		// Ids keep no power: a role deleted out of a constraint could be
+		// re-created unconstrained.
+		{name: "deleting a role a separation-of-duty constraint names",
+			attack: apply("rita", "", rbac.DeleteRole("viewer_c")), want: rbac.ErrForbidden, mention: "viewer_c",
+			control: apply("rita", "", rbac.DeleteRole("viewer_d"))},
 
 		// 6. Reach is per permission.
 		{name: "a user administrator places a new user who reads by workgroup in a new workgroup",

@@ -86,16 +86,22 @@ func adminSequence(start *rbac.Policy, stats map[string]int) func(*rapid.T) {
 		}
 		defer a.Close()
 		// Mostly actors with some right.
-		actor := rapid.SampledFrom([]rbac.UserID{"ursula", "walt", "rita", "rita", "gina", "gina", "grace", "nora", "mallory", "mike", "ed"}).Draw(t, "actor")
+		actor := rapid.SampledFrom([]rbac.UserID{"ursula", "ursula", "walt", "rita", "rita", "gina", "gina", "grace", "nora", "mallory", "mike", "ed"}).Draw(t, "actor")
 		if rapid.IntRange(0, 9).Draw(t, "anyone") == 0 {
 			actor = rapid.SampledFrom(actors).Draw(t, "any actor")
 		}
 		reason := rapid.SampledFrom([]string{"", "ticket 1"}).Draw(t, "reason")
 		kinds := kindsFor(start, actor)
+		var managed []rbac.Group
+		for _, g := range start.Groups {
+			if slices.Contains(g.Managers, actor) {
+				managed = append(managed, g)
+			}
+		}
 		var trail [][]rbac.Change
-		for step, n := 0, rapid.IntRange(2, 5).Draw(t, "sets"); step < n; step++ {
+		for step, n := 0, rapid.IntRange(2, 6).Draw(t, "sets"); step < n; step++ {
 			before, _ := a.Policy()
-			changes := rapid.SliceOfN(sequenceChangeGen(start, before, kinds), 1, 3).Draw(t, "changes")
+			changes := rapid.SliceOfN(sequenceChangeGen(start, before, kinds, managed), 1, 3).Draw(t, "changes")
 			rev, snap := store.Revision(), a.Snapshot()
 			if _, err := a.Admin(actor).Apply(ctx, reason, changes...); err != nil {
 				if store.Revision() != rev || a.Snapshot() != snap {
@@ -145,7 +151,7 @@ func recreates(start, before *rbac.Policy, c rbac.Change) bool {
 // sequenceChangeGen draws a change of policy cur like changeGen, or, one
 // time in four, re-creates a workgroup, group or role of start that cur no
 // longer has (a workgroup under any parent).
-func sequenceChangeGen(start, cur *rbac.Policy, kinds []rbac.EntityKind) *rapid.Generator[rbac.Change] {
+func sequenceChangeGen(start, cur *rbac.Policy, kinds []rbac.EntityKind, managed []rbac.Group) *rapid.Generator[rbac.Change] {
 	var gone []rbac.Entity
 	for _, w := range start.Workgroups {
 		if !slices.Contains(kinds, rbac.EntityWorkgroup) {
@@ -188,8 +194,50 @@ func sequenceChangeGen(start, cur *rbac.Policy, kinds []rbac.EntityKind) *rapid.
 			existing = append(existing, rbac.DeleteWorkgroup(w.ID))
 		}
 	}
+	// Roles a constraint names: deleting one takes it out of the
+	// constraint.
+	var constrained []rbac.Change
+	if slices.Contains(kinds, rbac.EntityRole) {
+		for _, c := range cur.Constraints {
+			for _, r := range c.Roles {
+				constrained = append(constrained, rbac.DeleteRole(r))
+			}
+		}
+	}
 	return rapid.Custom(func(t *rapid.T) rbac.Change {
-		if len(gone) == 0 || rapid.IntRange(0, 3).Draw(t, "re-create") > 0 {
+		if len(constrained) > 0 && rapid.IntRange(0, 5).Draw(t, "constrained") == 0 {
+			return rapid.SampledFrom(constrained).Draw(t, "constrained role")
+		}
+		if len(managed) > 0 && len(cur.Users) > 0 && rapid.Bool().Draw(t, "managed") {
+			// A group the actor manages: a member joins or leaves, or
+			// holds one of its roles directly, or stops.
+			g := rapid.SampledFrom(managed).Draw(t, "managed group")
+			users := cur.Users[:min(len(cur.Users), 5)] // a few, so that changes meet
+			var related []rbac.User                     // members, and holders of its roles
+			for _, x := range cur.Users {
+				if slices.Contains(x.Groups, g.ID) || slices.ContainsFunc(x.Roles, func(r rbac.RoleID) bool { return slices.Contains(g.Roles, r) }) {
+					related = append(related, x)
+				}
+			}
+			if len(related) > 0 && rapid.IntRange(0, 3).Draw(t, "related") > 0 {
+				users = related
+			}
+			u := rapid.SampledFrom(users).Draw(t, "member").Clone()
+			if len(g.Roles) > 0 && rapid.Bool().Draw(t, "direct") {
+				r := rapid.SampledFrom(g.Roles).Draw(t, "its role")
+				if i := slices.Index(u.Roles, r); i >= 0 {
+					u.Roles = slices.Delete(u.Roles, i, i+1)
+				} else {
+					u.Roles = append(u.Roles, r)
+				}
+			} else if i := slices.Index(u.Groups, g.ID); i >= 0 {
+				u.Groups = slices.Delete(u.Groups, i, i+1)
+			} else {
+				u.Groups = append(u.Groups, g.ID)
+			}
+			return rbac.PutUser(u)
+		}
+		if len(gone) == 0 || rapid.IntRange(0, 2).Draw(t, "re-create") > 0 {
 			if len(existing) > 0 && rapid.IntRange(0, 5).Draw(t, "delete one") == 0 {
 				return rapid.SampledFrom(existing).Draw(t, "deletion")
 			}

@@ -83,19 +83,29 @@
 // whose every workgroup, before and after, is under the actor's; a group's
 // enabled manager adds and removes other users of its account type; a new
 // owned record needs the ownership rule's Create permission or its bypass);
-// the model's validity; then the full effect. Every (permission, scope)
-// any user gains, computed on the compiled snapshots before and after —
-// account-type defaults, groups, containment, the catalogue, prerequisites,
-// enabling, and every active-role set a dynamic constraint allows included
-// — must be one the actor exercises now, at that scope or wider; so must
-// what a role, group or default newly confers and what a managed group
-// newly delegates; every org, workgroup and owner someone newly reaches
-// must be within the actor's reach; relaxations (a constraint deleted or
-// loosened, a prerequisite removed or deleted, a sensitive permission
-// un-marked or deleted, an ownership rule deleted or its bypass or create
-// permission changed) are refused — all unless the actor holds
-// rbac.escalate. Newly reaching a permission sensitive before or after
-// needs rbac.sensitive.grant and the actor's own reason. A change leaving
+// the model's validity; then the full effect, judged by the net effect of
+// the set on each entity whatever the order inside, so that a sequence of
+// sets gives nothing the same changes in one set would be refused. Every
+// (permission, region) any user gains, computed on the compiled snapshots
+// before and after — account-type defaults, groups, containment, the
+// catalogue (a new entry a held wildcard matches), prerequisites, enabling,
+// and every active-role set a dynamic constraint allows included — must be
+// one the actor exercises now over that region: the user's own records
+// (mine), a workgroup subtree, everything, and with ownership rules the
+// user's org's owned records; what the actor assigns counts as given; a
+// workgroup id that did not exist before the set is a subtree only global
+// holders reach (re-creating a deleted one is judged as re-parenting it
+// from outside every workgroup). So must the actor hold what a role, group
+// or default newly confers and what a managed group newly delegates
+// (listing or enabling a manager appoints him); a new owner of a record is
+// the actor's org or needs the bypass; relaxations (a constraint deleted or
+// loosened, a role deleted out of one, a prerequisite removed or deleted, a
+// sensitive permission un-marked or deleted, strictness switched off by
+// emptying the catalogue or deleting the last kind, an ownership rule
+// deleted or its bypass or create permission changed) are refused — all
+// unless the actor holds rbac.escalate. Newly reaching a permission
+// sensitive before or after needs rbac.sensitive.grant and the actor's own
+// reason. A change leaving
 // no enabled user able to manage roles, groups or users is refused. The
 // convenience methods read, modify and write under the authorizer's lock
 // and retry when another replica wrote in between; a change that changes
