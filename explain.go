@@ -2,6 +2,7 @@ package rbac
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -57,7 +58,7 @@ func (s *Snapshot) route(req *Request, ev *evaluation, d Decision) []Step {
 			return []Step{{Kind: StepUser, ID: string(req.Principal.ID), Detail: "principal"}, miss("%s", why)}
 		}
 	case ReasonUnknownUser:
-		return []Step{miss("no user %s", quoteShort(string(req.User)))}
+		return []Step{miss("no user %s%s", quoteShort(string(req.User)), s.nearestUser(req.User))}
 	}
 	u := ev.user
 	if u == nil {
@@ -331,4 +332,43 @@ func joinIDs[T ~string](ids []T) string {
 		parts[i] = string(id)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// maxSuggestUsers bounds the users searched for a "did you mean": an
+// edit distance to each of a hundred thousand ids is not worth an
+// explanation's time.
+const maxSuggestUsers = 10000
+
+// nearestUser is didYouMean over the snapshot's users, or "" when they
+// are too many to search.
+func (s *Snapshot) nearestUser(u UserID) string {
+	if s.users.Len() > maxSuggestUsers {
+		return ""
+	}
+	ids := make([]UserID, 0, s.users.Len())
+	s.users.Range(func(id string, rec *userRec) bool {
+		if rec != nil {
+			ids = append(ids, UserID(id))
+		}
+		return true
+	})
+	slices.Sort(ids) // one answer among equally near ids
+	return didYouMean(u, ids)
+}
+
+// nearestGranted is didYouMean over the names roles grant (wildcards
+// aside), for a permission no role grants when there is no catalogue
+// (Snapshot.Permission). Explain does not use it: a test that nobody
+// holds a permission names one no role grants on purpose.
+func (rt *roleTable) nearestGranted(p Permission) string {
+	var granted []Permission
+	for _, r := range rt.roles {
+		for _, g := range r.Grants {
+			if !g.Permission.IsWildcard() {
+				granted = append(granted, g.Permission)
+			}
+		}
+	}
+	slices.Sort(granted)
+	return didYouMean(p, slices.Compact(granted))
 }

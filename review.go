@@ -3,6 +3,7 @@ package rbac
 import (
 	"cmp"
 	"slices"
+	"strings"
 )
 
 // The review functions answer NIST RBAC's review questions on a snapshot:
@@ -143,9 +144,19 @@ func (s *Snapshot) PermissionsOf(u UserID) []ScopedPermission {
 	return rec.prof.permissions()
 }
 
-// permissions lists the profile's (permission, scope) pairs, every scope
-// held, for PermissionsOf and Preview.
+// permissions lists the profile's effective (permission, scope) pairs,
+// every scope held, for PermissionsOf and Preview.
 func (p *profile) permissions() []ScopedPermission {
+	return p.scopedPermissions(func(e permEntry) uint8 { return e.eff })
+}
+
+// heldPermissions is permissions with prerequisites not applied: what a
+// role set grants, for the conferrers of DiffPolicies.
+func (p *profile) heldPermissions() []ScopedPermission {
+	return p.scopedPermissions(func(e permEntry) uint8 { return e.held })
+}
+
+func (p *profile) scopedPermissions(mask func(permEntry) uint8) []ScopedPermission {
 	var out []ScopedPermission
 	each := func(name Permission, mask uint8) {
 		for sc := ScopeMine; sc <= ScopeAll; sc++ {
@@ -155,7 +166,7 @@ func (p *profile) permissions() []ScopedPermission {
 		}
 	}
 	for name, e := range p.perms {
-		each(name, e.eff)
+		each(name, mask(e))
 	}
 	for prefix, mask := range p.wild {
 		each(Permission(prefix+"*"), mask)
@@ -187,6 +198,147 @@ func (s *Snapshot) UsersWith(p Permission) []Holder {
 		})
 	slices.SortFunc(out, func(a, b Holder) int { return cmp.Compare(a.User, b.User) })
 	return out
+}
+
+// Reach is one route by which a role, a group or an account type
+// confers a permission: a role's own grant that matches it (by name or by
+// a wildcard), or the role it comes through (a role contained by the
+// role, a role of the group, a default role of the account type), which
+// has a Reach of its own. Prerequisites are not applied: whether they are
+// met depends on the holder's other roles (UsersWith applies them).
+type Reach struct {
+	Conferrer Conferrer
+	Grant     Grant  // the role's own grant, when Via is ""
+	Via       RoleID // the role the permission comes through, or ""
+	Scope     Scope  // the widest scope the route gives
+}
+
+// String describes the route: "role admin: grant *@all", "role writer:
+// contains reader (global)", "group team: role writer (global)",
+// "account type staff: default role clerk (mine)".
+func (r Reach) String() string {
+	switch {
+	case r.Via == "":
+		return r.Conferrer.String() + ": grant " + r.Grant.String()
+	case r.Conferrer.Role != "":
+		return r.Conferrer.String() + ": contains " + string(r.Via) + " (" + r.Scope.String() + ")"
+	case r.Conferrer.Group != "":
+		return r.Conferrer.String() + ": role " + string(r.Via) + " (" + r.Scope.String() + ")"
+	}
+	return r.Conferrer.String() + ": default role " + string(r.Via) + " (" + r.Scope.String() + ")"
+}
+
+// RolesWith lists the routes by which roles confer permission p: each
+// role's own matching grants, then each contained role that confers it,
+// sorted by role. Like UsersWith, a name outside the catalogue is reached
+// by no grant, not even "*".
+func (s *Snapshot) RolesWith(p Permission) []Reach {
+	rt := s.roles
+	if rt.uncatalogued(p) {
+		return nil
+	}
+	var out []Reach
+	for i, r := range rt.roles { // sorted by id
+		if rt.single[i].held(p) == 0 {
+			continue
+		}
+		c := Conferrer{Role: r.ID}
+		for _, g := range r.Grants {
+			if g.Permission.Matches(p) {
+				out = append(out, Reach{Conferrer: c, Grant: g, Scope: g.Scope})
+			}
+		}
+		out = s.throughRoles(out, c, r.Contains, "", p)
+	}
+	return out
+}
+
+// GroupsWith lists the routes by which groups confer permission p: each
+// role of the group (one its account type may hold) that confers it,
+// sorted by group.
+func (s *Snapshot) GroupsWith(p Permission) []Reach {
+	if s.roles.uncatalogued(p) {
+		return nil
+	}
+	var out []Reach
+	for _, id := range sortedKeys(s.src.groups) {
+		g := s.src.groups[id]
+		out = s.throughRoles(out, Conferrer{Group: id}, g.Roles, g.AccountType, p)
+	}
+	return out
+}
+
+// AccountTypesWith lists the routes by which account types confer
+// permission p through their default roles, sorted by account type.
+func (s *Snapshot) AccountTypesWith(p Permission) []Reach {
+	if s.roles.uncatalogued(p) {
+		return nil
+	}
+	var out []Reach
+	for _, id := range sortedKeys(s.src.accountTypes) {
+		out = s.throughRoles(out, Conferrer{AccountType: id}, s.src.accountTypes[id].DefaultRoles, id, p)
+	}
+	return out
+}
+
+// Reach lists every route by which the model confers permission p:
+// RolesWith, then GroupsWith, then AccountTypesWith.
+func (s *Snapshot) Reach(p Permission) []Reach {
+	out := s.RolesWith(p)
+	out = append(out, s.GroupsWith(p)...)
+	return append(out, s.AccountTypesWith(p)...)
+}
+
+// throughRoles appends a Reach for each of roles (once each, open to
+// account type t unless c is a role) that confers p.
+func (s *Snapshot) throughRoles(out []Reach, c Conferrer, roles []RoleID, t AccountType, p Permission) []Reach {
+	rt := s.roles
+	open, ok := rt.allowed[t]
+	if !ok {
+		open = rt.allowed[""]
+	}
+	for k, r := range roles {
+		j, ok := rt.idx[r]
+		if !ok || slices.Contains(roles[:k], r) || c.Role == "" && !open.Has(int(j)) {
+			continue
+		}
+		if m := rt.single[j].held(p); m != 0 {
+			out = append(out, Reach{Conferrer: c, Via: r, Scope: widest(m)})
+		}
+	}
+	return out
+}
+
+// Permission returns the catalogue entry of p (only its name when the
+// policy has no catalogue, or for a built-in rbac. permission). A name
+// the model does not know is an ErrNotFound error with the nearest known
+// name: one outside the catalogue, or, without a catalogue, one that no
+// role's grant matches. A typo then says so instead of answering
+// "nobody".
+func (s *Snapshot) Permission(p Permission) (PermissionDef, error) {
+	if err := checkPermission(p); err != nil {
+		return PermissionDef{}, &Error{Op: "lookup", Kind: EntityPermission, ID: string(p), Msg: err.Error(), Err: ErrInvalid}
+	}
+	rt := s.roles
+	if d, ok := s.src.permissions[p]; ok {
+		return d.Clone(), nil
+	}
+	if strings.HasPrefix(string(p), BuiltinPermissionPrefix) {
+		return PermissionDef{Name: p}, nil
+	}
+	if rt.known != nil {
+		return PermissionDef{}, &Error{Op: "lookup", Kind: EntityPermission, ID: string(p),
+			Msg: "not in the catalogue" + didYouMean(p, rt.catalog), Err: ErrNotFound}
+	}
+	for _, r := range rt.roles {
+		for _, g := range r.Grants {
+			if g.Permission.Matches(p) {
+				return PermissionDef{Name: p}, nil
+			}
+		}
+	}
+	return PermissionDef{}, &Error{Op: "lookup", Kind: EntityPermission, ID: string(p),
+		Msg: "granted by no role (the policy has no catalogue)" + rt.nearestGranted(p), Err: ErrNotFound}
 }
 
 // UsersWithRole lists the enabled users authorized for role r, sorted.
@@ -232,14 +384,18 @@ func (s *Snapshot) MembersOf(g GroupID) []UserID {
 }
 
 // ReviewItem is one line of an access review: a sensitive or deprecated
-// permission and who holds it.
+// permission, the roles, groups and account types that confer it and
+// through what, and the stored users who hold it.
 type ReviewItem struct {
 	Permission PermissionDef
+	Reach      []Reach // RolesWith, then GroupsWith, then AccountTypesWith
 	Holders    []Holder
 }
 
 // AccessReview lists every sensitive or deprecated catalogued permission
-// with its holders, for the periodic review the seed systems ask for.
+// with what confers it and its holders, for the periodic review the seed
+// systems ask for. Where users come from tokens and none is stored, Reach
+// is the review.
 func (s *Snapshot) AccessReview() []ReviewItem {
 	var out []ReviewItem
 	for _, name := range sortedKeys(s.src.permissions) {
@@ -247,7 +403,7 @@ func (s *Snapshot) AccessReview() []ReviewItem {
 		if d.Sensitive == "" && d.Deprecated == "" {
 			continue
 		}
-		out = append(out, ReviewItem{Permission: d.Clone(), Holders: s.UsersWith(name)})
+		out = append(out, ReviewItem{Permission: d.Clone(), Reach: s.Reach(name), Holders: s.UsersWith(name)})
 	}
 	return out
 }

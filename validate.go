@@ -63,6 +63,94 @@ type validator struct {
 	// every user: a table a ninth the size of st.roles, so that a
 	// million role lookups stay in cache.
 	roleTypes map[RoleID][]AccountType
+	// known: the sorted ids of each kind, listed on the first unknown id
+	// of that kind; suggested: the suggestion for each unknown id (see
+	// near).
+	known     map[EntityKind][]string
+	suggested map[entityRef]string
+}
+
+// maxSuggestIDs bounds the ids of a kind that an unknown id is compared
+// with: each comparison is an edit distance, and a suggestion must not
+// make validating a file with many unknown ids slow.
+const maxSuggestIDs = 2000
+
+// near returns ` (did you mean "x"?)` for an unknown id of kind when a
+// known id is near it, else "". It depends only on the id and the ids of
+// its kind, so every way of validating a state (whole, or users checked
+// by several workers as they stream in) words an error alike.
+func (v *validator) near(kind EntityKind, id string) string {
+	if out, ok := v.suggested[entityRef{kind, id}]; ok {
+		return out
+	}
+	if v.known == nil {
+		v.known, v.suggested = map[EntityKind][]string{}, map[entityRef]string{}
+	}
+	ids, ok := v.known[kind]
+	if !ok {
+		st := v.st
+		switch kind {
+		case EntityAccountType:
+			ids = stringKeys(st.accountTypes)
+		case EntityPermission:
+			ids = stringKeys(st.permissions)
+		case EntityRole:
+			ids = stringKeys(st.roles)
+		case EntityGroup:
+			ids = stringKeys(st.groups)
+		case EntityWorkgroup:
+			ids = stringKeys(st.workgroups)
+		case EntityUser:
+			ids = stringKeys(st.users)
+		case wildcardPatterns:
+			ids = catalogPatterns(st.permissions)
+		}
+		v.known[kind] = ids
+	}
+	// An id whose length differs by more than a third is too far to be
+	// suggested (the distance is at least the difference): skip it
+	// without measuring.
+	var close []string
+	for _, k := range ids {
+		if diff := len(k) - len(id); diff*3 <= max(len(k), len(id)) && -diff*3 <= max(len(k), len(id)) {
+			close = append(close, k)
+		}
+	}
+	out := didYouMean(id, close)
+	v.suggested[entityRef{kind, id}] = out
+	return out
+}
+
+// wildcardPatterns stands for the wildcards that match catalogued
+// names, for near.
+const wildcardPatterns EntityKind = "wildcard"
+
+// catalogPatterns lists every wildcard that matches a catalogued name
+// ("client.*" for client.merge), sorted, or nil when there are too many.
+func catalogPatterns(catalog map[Permission]PermissionDef) []string {
+	seen := map[string]bool{}
+	for name := range catalog {
+		for i := range len(name) {
+			if name[i] == '.' {
+				seen[string(name[:i+1])+"*"] = true
+			}
+		}
+	}
+	return stringKeys(seen)
+}
+
+// stringKeys returns m's keys as sorted strings, or nil when they are
+// more than maxSuggestIDs.
+func stringKeys[K ~string, V any](m map[K]V) []string {
+	if len(m) > maxSuggestIDs {
+		return nil
+	}
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, string(k))
+	}
+	slices.Sort(out)
+	return out
 }
 
 // addAt is add for a problem with one value of a field (a role in
@@ -127,7 +215,7 @@ func (v *validator) accountType(kind EntityKind, key string, t AccountType) {
 		return
 	}
 	if _, ok := v.st.accountTypes[t]; !ok {
-		v.add(ErrNotFound, kind, key, "unknown account type %q", t)
+		v.add(ErrNotFound, kind, key, "unknown account type %q%s", t, v.near(EntityAccountType, string(t)))
 	}
 }
 
@@ -148,7 +236,7 @@ func (v *validator) accountTypes() {
 			role, ok := v.st.roles[r]
 			switch {
 			case !ok:
-				v.addAt(ErrNotFound, EntityAccountType, string(id), "default_roles", string(r), "default role %q does not exist", r)
+				v.addAt(ErrNotFound, EntityAccountType, string(id), "default_roles", string(r), "default role %q does not exist%s", r, v.near(EntityRole, string(r)))
 			case !role.allows(id):
 				v.add(ErrInvalid, EntityAccountType, string(id), "default role %q is closed to account type %q (it allows %s)", r, id, joinIDs(role.AccountTypes))
 			}
@@ -177,7 +265,7 @@ func (v *validator) permissions() {
 			case checkPermission(q) != nil:
 				v.add(ErrInvalid, EntityPermission, string(name), "requires %v", checkPermission(q))
 			case !v.catalogued(q):
-				v.add(ErrNotFound, EntityPermission, string(name), "requires %q, which is not in the catalogue", q)
+				v.add(ErrNotFound, EntityPermission, string(name), "requires %q, which is not in the catalogue%s", q, v.near(EntityPermission, string(q)))
 			}
 		}
 	}
@@ -193,7 +281,7 @@ func (v *validator) roles() {
 			if !v.typesDeclared() {
 				v.add(ErrInvalid, EntityRole, key, "account type %q is set but the policy declares no account types", t)
 			} else if _, ok := st.accountTypes[t]; !ok {
-				v.addAt(ErrNotFound, EntityRole, key, "account_types", string(t), "unknown account type %q", t)
+				v.addAt(ErrNotFound, EntityRole, key, "account_types", string(t), "unknown account type %q%s", t, v.near(EntityAccountType, string(t)))
 			}
 		}
 		for _, c := range r.Contains {
@@ -202,7 +290,7 @@ func (v *validator) roles() {
 			case c == id:
 				v.addAt(ErrCycle, EntityRole, key, "contains", string(c), "contains itself")
 			case !ok:
-				v.addAt(ErrNotFound, EntityRole, key, "contains", string(c), "contains %q, which does not exist", c)
+				v.addAt(ErrNotFound, EntityRole, key, "contains", string(c), "contains %q, which does not exist%s", c, v.near(EntityRole, string(c)))
 			default:
 				v.containedTypes(r, inner)
 			}
@@ -266,11 +354,11 @@ func (v *validator) grantCatalogued(role string, p Permission) {
 				return
 			}
 		}
-		v.add(ErrNotFound, EntityRole, role, "grant %q matches no catalogued permission", p)
+		v.add(ErrNotFound, EntityRole, role, "grant %q matches no catalogued permission%s", p, v.near(wildcardPatterns, string(p)))
 		return
 	}
 	if _, ok := v.st.permissions[p]; !ok {
-		v.add(ErrNotFound, EntityRole, role, "grant %q is not in the permission catalogue", p)
+		v.add(ErrNotFound, EntityRole, role, "grant %q is not in the permission catalogue%s", p, v.near(EntityPermission, string(p)))
 	}
 }
 
@@ -399,7 +487,7 @@ func (v *validator) groups() {
 			case seen[r]:
 				v.add(ErrExists, EntityGroup, key, "role %q is listed twice", r)
 			case !ok:
-				v.addAt(ErrNotFound, EntityGroup, key, "roles", string(r), "role %q does not exist", r)
+				v.addAt(ErrNotFound, EntityGroup, key, "roles", string(r), "role %q does not exist%s", r, v.near(EntityRole, string(r)))
 			case !v.openTo(role, g.AccountType):
 				v.add(ErrInvalid, EntityGroup, key, "role %q is closed to the group's account type %s", r, typeName(g.AccountType))
 			}
@@ -407,7 +495,7 @@ func (v *validator) groups() {
 		}
 		for _, m := range g.Managers {
 			if _, ok := st.users[m]; !ok {
-				v.addAt(ErrNotFound, EntityGroup, key, "managers", string(m), "manager %q is not a user", m)
+				v.addAt(ErrNotFound, EntityGroup, key, "managers", string(m), "manager %q is not a user%s", m, v.near(EntityUser, string(m)))
 			}
 		}
 	}
@@ -429,7 +517,7 @@ func (v *validator) workgroups() {
 		v.id(EntityWorkgroup, key, "id", key)
 		if w.Parent != "" {
 			if _, ok := st.workgroups[w.Parent]; !ok {
-				v.addAt(ErrNotFound, EntityWorkgroup, key, "parent", string(w.Parent), "parent %q does not exist", w.Parent)
+				v.addAt(ErrNotFound, EntityWorkgroup, key, "parent", string(w.Parent), "parent %q does not exist%s", w.Parent, v.near(EntityWorkgroup, string(w.Parent)))
 			} else if w.Parent == id {
 				v.add(ErrCycle, EntityWorkgroup, key, "is its own parent")
 			}
@@ -545,7 +633,7 @@ func (v *validator) user(u *User) {
 		case slices.Contains(u.Roles[:i], r):
 			v.add(ErrExists, EntityUser, key, "role %q is assigned twice", r)
 		case !ok:
-			v.addAt(ErrNotFound, EntityUser, key, "roles", string(r), "role %q does not exist", r)
+			v.addAt(ErrNotFound, EntityUser, key, "roles", string(r), "role %q does not exist%s", r, v.near(EntityRole, string(r)))
 		case !v.openTo(role, u.AccountType):
 			v.add(ErrInvalid, EntityUser, key, "role %q is closed to the user's account type %s", r, typeName(u.AccountType))
 		}
@@ -556,14 +644,14 @@ func (v *validator) user(u *User) {
 		case slices.Contains(u.Groups[:i], g):
 			v.add(ErrExists, EntityUser, key, "group %q is listed twice", g)
 		case !ok:
-			v.addAt(ErrNotFound, EntityUser, key, "groups", string(g), "group %q does not exist", g)
+			v.addAt(ErrNotFound, EntityUser, key, "groups", string(g), "group %q does not exist%s", g, v.near(EntityGroup, string(g)))
 		case group.AccountType != "" && group.AccountType != u.AccountType:
 			v.add(ErrInvalid, EntityUser, key, "may not join group %q: it is for account type %q, the user is %s", g, group.AccountType, typeName(u.AccountType))
 		}
 	}
 	for _, w := range u.Workgroups {
 		if _, ok := st.workgroups[w]; !ok {
-			v.addAt(ErrNotFound, EntityUser, key, "workgroups", string(w), "workgroup %q does not exist", w)
+			v.addAt(ErrNotFound, EntityUser, key, "workgroups", string(w), "workgroup %q does not exist%s", w, v.near(EntityWorkgroup, string(w)))
 		}
 	}
 	for i, t := range u.Temporary {
@@ -708,7 +796,7 @@ func (v *validator) constraints() {
 		seen := map[RoleID]bool{}
 		for _, r := range c.Roles {
 			if _, exists := st.roles[r]; !exists {
-				v.add(ErrNotFound, EntityConstraint, name, "role %q does not exist", r)
+				v.add(ErrNotFound, EntityConstraint, name, "role %q does not exist%s", r, v.near(EntityRole, string(r)))
 				ok = false
 			} else if seen[r] {
 				v.add(ErrInvalid, EntityConstraint, name, "role %q is listed twice", r)
@@ -841,7 +929,7 @@ func (v *validator) ownership() {
 		if err := checkPermission(r.Bypass); err != nil {
 			v.add(ErrInvalid, EntityOwnershipRule, kind, "bypass: %v", err)
 		} else if !v.catalogued(r.Bypass) {
-			v.add(ErrNotFound, EntityOwnershipRule, kind, "bypass %q is not in the permission catalogue", r.Bypass)
+			v.add(ErrNotFound, EntityOwnershipRule, kind, "bypass %q is not in the permission catalogue%s", r.Bypass, v.near(EntityPermission, string(r.Bypass)))
 		}
 		if r.Create == "" {
 			continue
@@ -849,7 +937,7 @@ func (v *validator) ownership() {
 		if err := checkPermission(r.Create); err != nil {
 			v.add(ErrInvalid, EntityOwnershipRule, kind, "create: %v", err)
 		} else if !v.catalogued(r.Create) {
-			v.add(ErrNotFound, EntityOwnershipRule, kind, "create permission %q is not in the permission catalogue", r.Create)
+			v.add(ErrNotFound, EntityOwnershipRule, kind, "create permission %q is not in the permission catalogue%s", r.Create, v.near(EntityPermission, string(r.Create)))
 		}
 	}
 	for _, key := range sortedKeys(st.ownerships) {

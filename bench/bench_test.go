@@ -24,6 +24,7 @@ type engines struct {
 	casbin *casbin.Enforcer
 	cached *casbin.CachedEnforcer
 	gorbac *gorbac.RBAC
+	cedar  []*cedarEngine // both encodings; none where they cannot express the shape
 }
 
 func enginesFor(b *testing.B, name string, make func() *shape, peers bool) *engines {
@@ -44,6 +45,7 @@ func enginesFor(b *testing.B, name string, make func() *shape, peers bool) *engi
 		e.cached = s.casbinCached(b)
 		e.gorbac = s.gorbac(b)
 	}
+	e.cedar = cedarFor(b, s.policy())
 	built.Store(name, e)
 	return e
 }
@@ -84,6 +86,7 @@ func benchShape(b *testing.B, e *engines, q request, req rbac.Request) {
 			}
 		})
 	})
+	defer benchCedar(b, e, q) // last, and also where Casbin and gorbac are absent
 	if e.casbin == nil {
 		return
 	}
@@ -254,15 +257,19 @@ func BenchmarkCompileLarge(b *testing.B) {
 
 // BenchmarkPeerLoadLarge: the peers building their structures from the
 // large shape (Casbin's AddPolicies and AddGroupingPolicies, gorbac's roles
-// and parents), beside BenchmarkCompileLarge; MiB-heap is what each keeps.
+// and parents, cedar-go's entities and policies from the rolegraph policy),
+// beside BenchmarkCompileLarge; MiB-heap is what each keeps.
 func BenchmarkPeerLoadLarge(b *testing.B) {
 	s := rbacShape(10000, 100000)
+	p := s.policy()
 	for _, peer := range []struct {
 		name string
 		load func(testing.TB) any
 	}{
 		{"casbin", func(tb testing.TB) any { return s.casbin(tb) }},
 		{"gorbac", func(tb testing.TB) any { return s.gorbac(tb) }},
+		{"cedar-policies", func(tb testing.TB) any { return mustCedar(tb, p, cedarPolicies) }},
+		{"cedar-parents", func(tb testing.TB) any { return mustCedar(tb, p, cedarParents) }},
 	} {
 		b.Run(peer.name, func(b *testing.B) {
 			for b.Loop() {

@@ -1,2 +1,2 @@
-// Package bench compares rolegraph with Casbin and gorbac.
+// Package bench compares rolegraph with Casbin, gorbac and cedar-go.
 package bench

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every benchmark of the bench module against Casbin and gorbac and
+# Runs every benchmark of the bench module against Casbin, gorbac and cedar-go and
 # writes BENCHMARKS.md: the machine, the versions, one table per shape with
 # medians of ns/op, B/op and allocs/op, and each peer's ratio to rolegraph.
 #
@@ -33,7 +33,7 @@ kept=$(sed -n '/^## Start-up, import and first calls/,$p' BENCHMARKS.md 2>/dev/n
 	echo
 	echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
 	echo "- $(go version)"
-	echo "- $(grep -E 'casbin/casbin/v2 |gorbac/v2 ' go.mod | sed 's/^[[:space:]]*//; s| // indirect||' | paste -sd ';' | sed 's/;/, /')"
+	echo "- $(grep -E 'casbin/casbin/v2 |gorbac/v2 |cedar-go ' go.mod | sed 's/^[[:space:]]*//; s| // indirect||' | paste -sd ';' | sed 's/;/, /')"
 	echo
 	awk '
 	/^Benchmark/ {

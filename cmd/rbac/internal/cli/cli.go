@@ -38,9 +38,9 @@ func init() {
 		"test":    {runTest, "test FILE...: run the policy's tests: (-run REGEXP, -junit FILE, -v)"},
 		"check":   {runCheck, "check -policy FILE|-dsn DSN -user U -permission P [resource flags]: allowed or denied"},
 		"explain": {runExplain, "explain -policy FILE|-dsn DSN -user U -permission P [resource flags]: the decision and its route"},
-		"who-can": {runWhoCan, "who-can -policy FILE|-dsn DSN -permission P: the users who hold P, with their widest scope"},
-		"review":  {runReview, "review -policy FILE|-dsn DSN: holders of sensitive and deprecated permissions (-format table|csv|markdown; default: a table on a terminal, CSV otherwise)"},
-		"diff":    {runDiff, "diff OLD NEW: who gains and loses what (-format text|markdown|json; exit 3 on a sensitive gain)"},
+		"who-can": {runWhoCan, "who-can -policy FILE|-dsn DSN -permission P: the roles, groups and account types that confer P (and through what), then the users who hold P"},
+		"review":  {runReview, "review -policy FILE|-dsn DSN: sensitive and deprecated permissions, the roles, groups and account types that confer them, their holders (-format table|csv|markdown; default: a table on a terminal, CSV otherwise)"},
+		"diff":    {runDiff, "diff OLD NEW | FILE DSN: who gains and loses what, per role, group, account type and user; FILE DSN: what importing FILE would change (-format text|markdown|json; exit 3 on a sensitive gain)"},
 		"graph":   {runGraph, "graph FILE...: roles, groups and account types' defaults (-format mermaid|dot)"},
 		"fmt":     {runFmt, "fmt FILE...: canonical YAML to stdout (-w rewrites the files, -l lists those that differ)"},
 		"export":  {runExport, "export -dsn DSN: the store's policy as YAML (-o FILE; -since-import: only what changed since the last import, in the sections it manages, to merge into the file)"},
@@ -84,6 +84,7 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %s\n", verbs[n].summary)
 	}
+	fmt.Fprintln(w, "policy files: every key, its default and an example in docs/policy.md of the module github.com/rolegraph/rbac")
 	fmt.Fprintln(w, "DSNs: sqlite:PATH, postgres://user:pass@host:port/db, mysql://user:pass@host:port/db")
 	fmt.Fprintln(w, "exit codes: 0 ok, 1 findings or failures, 2 usage, 3 diff: a sensitive permission newly reached")
 }

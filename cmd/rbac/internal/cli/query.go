@@ -43,17 +43,46 @@ func decide(e *env, name string, args []string) int {
 		return e.fail(name, err)
 	}
 	defer done()
+	snap := a.Snapshot()
 	var d rbac.Decision
 	if name == "explain" {
-		d = a.Snapshot().Explain(req)
+		d = snap.Explain(req)
 	} else {
-		d = a.Snapshot().Check(req)
+		d = snap.Check(req)
 	}
 	fmt.Fprintln(e.stdout, d)
 	if !d.Allowed {
+		// A typo should not pass for a plain denial: say what names
+		// nothing the model knows, with the nearest known name, on stderr
+		// (explain's path says some of it already).
+		for _, hint := range misspelt(snap, req, d, name == "explain") {
+			fmt.Fprintf(e.stderr, "rbac %s: %s\n", name, hint)
+		}
 		return ExitFindings
 	}
 	return ExitOK
+}
+
+// misspelt says what in a denied request names nothing the model knows,
+// with the nearest known name; explained leaves out what a decision's
+// path says.
+func misspelt(snap *rbac.Snapshot, req rbac.Request, d rbac.Decision, explained bool) []string {
+	var out []string
+	_, unknown := snap.Permission(req.Permission)
+	// The path of invalid_request names an uncatalogued permission.
+	if unknown != nil && !(explained && d.Reason == rbac.ReasonInvalidRequest) {
+		out = append(out, unknown.Error())
+	}
+	// An unknown user, an undeclared kind: a request the model cannot
+	// judge is explained by its misses.
+	if !explained && (d.Reason == rbac.ReasonUnknownUser || d.Reason == rbac.ReasonInvalidRequest && unknown == nil) {
+		for _, step := range snap.Explain(req).Path {
+			if step.Kind == rbac.StepMiss {
+				out = append(out, step.Detail)
+			}
+		}
+	}
+	return out
 }
 
 func runWhoCan(e *env, args []string) int {
@@ -76,14 +105,47 @@ func runWhoCan(e *env, args []string) int {
 		return e.fail("who-can", err)
 	}
 	defer done()
-	holders := a.Snapshot().UsersWith(rbac.Permission(*perm))
-	for _, h := range holders {
-		fmt.Fprintf(e.stdout, "%s\t%s\n", h.User, h.Scope)
+	snap := a.Snapshot()
+	p := rbac.Permission(*perm)
+	// A misspelt permission is an error, not "nobody": exit 1 like a
+	// denied check, since the command line itself is well formed.
+	if _, err := snap.Permission(p); err != nil {
+		return e.fail("who-can", err)
 	}
-	if len(holders) == 0 {
-		fmt.Fprintf(e.stderr, "nobody holds %s\n", *perm)
+	// Roles, groups and account types first (all there is to see where
+	// users come from tokens), then the stored users: kind, id, scope,
+	// and through what, separated by tabs.
+	reach := snap.Reach(p)
+	for _, r := range reach {
+		kind, id := conferrerKind(r.Conferrer)
+		fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\n", kind, id, r.Scope, through(r))
+	}
+	holders := snap.UsersWith(p)
+	for _, h := range holders {
+		fmt.Fprintf(e.stdout, "user\t%s\t%s\n", h.User, h.Scope)
+	}
+	switch {
+	case len(reach) == 0 && len(holders) == 0:
+		fmt.Fprintf(e.stderr, "nothing confers %s and nobody holds it\n", p)
+	case len(holders) == 0:
+		fmt.Fprintf(e.stderr, "no stored user holds %s\n", p)
 	}
 	return ExitOK
+}
+
+// through says how a role, group or account type reaches a permission:
+// "grant case.read@mine" (a wildcard shows as one), "contains clerk",
+// "role lead", "default role clerk".
+func through(r rbac.Reach) string {
+	switch {
+	case r.Via == "":
+		return "grant " + r.Grant.String()
+	case r.Conferrer.Role != "":
+		return "contains " + string(r.Via)
+	case r.Conferrer.Group != "":
+		return "role " + string(r.Via)
+	}
+	return "default role " + string(r.Via)
 }
 
 func runReview(e *env, args []string) int {
@@ -114,15 +176,24 @@ func runReview(e *env, args []string) int {
 		return ExitOK
 	}
 	if *format == "csv" {
+		// One row per role, group or account type that confers the
+		// permission (kind, id, scope, through what), then one per stored
+		// user who holds it (kind user); one row with no holder when
+		// there is none.
 		w := csv.NewWriter(e.stdout)
-		w.Write([]string{"permission", "title", "status", "note", "user", "scope"})
+		w.Write([]string{"permission", "title", "status", "note", "kind", "holder", "scope", "through"})
 		for _, it := range items {
 			status, note := reviewStatus(it.Permission)
-			if len(it.Holders) == 0 {
-				w.Write([]string{string(it.Permission.Name), it.Permission.Title, status, note, "", ""})
+			row := []string{string(it.Permission.Name), it.Permission.Title, status, note}
+			if len(it.Reach) == 0 && len(it.Holders) == 0 {
+				w.Write(append(row, "", "", "", ""))
+			}
+			for _, r := range it.Reach {
+				kind, id := conferrerKind(r.Conferrer)
+				w.Write(append(row[:4:4], kind, id, r.Scope.String(), through(r)))
 			}
 			for _, h := range it.Holders {
-				w.Write([]string{string(it.Permission.Name), it.Permission.Title, status, note, string(h.User), h.Scope.String()})
+				w.Write(append(row[:4:4], "user", string(h.User), h.Scope.String(), ""))
 			}
 		}
 		w.Flush()
@@ -134,10 +205,18 @@ func runReview(e *env, args []string) int {
 		fmt.Fprintln(e.stdout, "The policy has no sensitive or deprecated permission.")
 		return ExitOK
 	}
-	fmt.Fprintln(e.stdout, "| permission | status | note | holders |")
-	fmt.Fprintln(e.stdout, "|---|---|---|---|")
+	fmt.Fprintln(e.stdout, "| permission | status | note | conferred by | holders |")
+	fmt.Fprintln(e.stdout, "|---|---|---|---|---|")
 	for _, it := range items {
 		status, note := reviewStatus(it.Permission)
+		var rs []string
+		for _, r := range it.Reach {
+			rs = append(rs, fmt.Sprintf("%s (%s)", r.Conferrer, through(r)))
+		}
+		conferred := strings.Join(rs, ", ")
+		if conferred == "" {
+			conferred = "nothing"
+		}
 		var hs []string
 		for _, h := range it.Holders {
 			hs = append(hs, fmt.Sprintf("%s (%s)", h.User, h.Scope))
@@ -146,7 +225,7 @@ func runReview(e *env, args []string) int {
 		if holders == "" {
 			holders = "nobody"
 		}
-		fmt.Fprintf(e.stdout, "| `%s` | %s | %s | %s |\n", it.Permission.Name, status, mdCell(note), mdCell(holders))
+		fmt.Fprintf(e.stdout, "| `%s` | %s | %s | %s | %s |\n", it.Permission.Name, status, mdCell(note), mdCell(conferred), mdCell(holders))
 	}
 	return ExitOK
 }
@@ -175,14 +254,19 @@ func writeReviewTable(w io.Writer, items []rbac.ReviewItem) {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PERMISSION\tSTATUS\tHOLDER\tSCOPE\tNOTE")
+	// The roles, groups and account types that confer each permission
+	// (through what), then the stored users who hold it.
+	fmt.Fprintln(tw, "PERMISSION\tSTATUS\tHOLDER\tSCOPE\tTHROUGH\tNOTE")
 	for _, it := range items {
 		status, note := reviewStatus(it.Permission)
-		if len(it.Holders) == 0 {
-			fmt.Fprintf(tw, "%s\t%s\tnobody\t\t%s\n", it.Permission.Name, status, note)
+		if len(it.Reach) == 0 && len(it.Holders) == 0 {
+			fmt.Fprintf(tw, "%s\t%s\tnobody\t\t\t%s\n", it.Permission.Name, status, note)
+		}
+		for _, r := range it.Reach {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", it.Permission.Name, status, r.Conferrer, r.Scope, through(r), note)
 		}
 		for _, h := range it.Holders {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", it.Permission.Name, status, h.User, h.Scope, note)
+			fmt.Fprintf(tw, "%s\t%s\tuser %s\t%s\t\t%s\n", it.Permission.Name, status, h.User, h.Scope, note)
 		}
 	}
 	tw.Flush()

@@ -260,7 +260,7 @@ func runImport(e *env, args []string) int {
 		return e.fail("import", err)
 	}
 	if len(before.Entities()) == len(after.Entities()) && rev != 0 {
-		if d, err := rbac.DiffPolicies(before, after); err == nil && len(d.Impacts) == 0 && len(d.Roles) == 0 {
+		if d, err := rbac.DiffPolicies(before, after); err == nil && len(d.Impacts) == 0 && len(d.Roles) == 0 && len(d.Conferrers) == 0 {
 			fmt.Fprintf(e.stdout, "imported %s: revision %d (no access changed)\n", files[0], rev)
 			return ExitOK
 		}
