@@ -18,7 +18,6 @@ var policyDocSections = map[string]string{
 	"rbac.Group":           "## `groups`",
 	"rbac.Workgroup":       "## `workgroups`",
 	"rbac.User":            "## `users`",
-	"rbac.TimedAssignment": "### `users` temporary",
 	"rbac.Constraint":      "## `constraints`",
 	"rbac.Approval":        "## `approvals`",
 	"rbac.Campaign":        "## `campaigns`",
@@ -29,13 +28,14 @@ var policyDocSections = map[string]string{
 	"rbac.Request":         "### `tests` request",
 	"rbac.Resource":        "### `tests` resource",
 	"rbac.Expectation":     "### `tests` expect",
+	"rbac.TimedAssignment": "### `users` temporary",
 }
 
 // policyDocScalars are struct types a policy file writes as a string
 // (their UnmarshalYAML reads it), with the text their section must show.
 var policyDocScalars = map[string][2]string{
 	"rbac.Grant": {"## `roles`", "`permission@scope`"},
-	"time.Time":  {"## `campaigns`", "RFC 3339"},
+	"time.Time":  {"### `users` temporary", "RFC 3339"},
 }
 
 // TestPolicyDocCoversEveryKey: every YAML key of every struct a policy

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -67,4 +68,34 @@ func benchTimed(b *testing.B, name string, roles, users int) {
 // users timed.
 func BenchmarkCompileLargeTimed(b *testing.B) {
 	benchCompile(b, timedShape(10000, 100000).policy())
+}
+
+// BenchmarkAsOfLarge: Admin.AsOf on the large shape (100,000 users) with
+// 10,000 change sets in the log after the revision asked for, each putting
+// one user back with another role.
+func BenchmarkAsOfLarge(b *testing.B) {
+	ctx := context.Background()
+	store := newStoreFromPolicy(b, rbacShape(10000, 100000).policy())
+	a, err := rbac.New(ctx, store, rbac.WithoutFollow())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Close()
+	start := a.Snapshot().Revision()
+	for i := range 10000 {
+		u := rbac.User{ID: rbac.UserID(fmt.Sprintf("user%d", i*10)), Roles: []rbac.RoleID{rbac.RoleID(fmt.Sprintf("group%d", (i+1)%10000))}}
+		if _, err := a.Apply(ctx, rbac.ChangeSet{Actor: rbac.System, Changes: []rbac.Change{rbac.PutUser(u)}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	auditor := a.Admin(rbac.System)
+	for b.Loop() {
+		s, err := auditor.AsOf(ctx, start)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !s.Check(rbac.Request{User: "user10", Permission: "data0.read"}).Allowed {
+			b.Fatal("AsOf(start): user10 does not hold its first role")
+		}
+	}
 }
