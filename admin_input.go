@@ -85,6 +85,8 @@ var entityGoType = map[EntityKind]string{
 	EntityWorkgroup:     "rbac.Workgroup",
 	EntityUser:          "rbac.User",
 	EntityConstraint:    "rbac.Constraint",
+	EntityApproval:      "rbac.Approval",
+	EntityCampaign:      "rbac.Campaign",
 	EntityOwnershipRule: "rbac.OwnershipRule",
 	EntityResourceKind:  "rbac.Kind",
 	EntityOwnership:     "rbac.Ownership",
@@ -136,6 +138,12 @@ func checkEntityInput(e Entity) error {
 		ids = appendIDs(ids, "workgroup", v.Workgroups)
 	case Constraint:
 		ids = appendIDs(ids, "role", v.Roles)
+	case Approval:
+		ids = appendIDs(ids, "role", v.Roles)
+		ids = appendIDs(ids, "group", v.Groups)
+	case Campaign:
+		ids = appendIDs(ids, "role", v.Roles)
+		ids = appendIDs(ids, "group", v.Groups)
 	case OwnershipRule:
 		ids = appendIDs(ids, "bypass permission", []Permission{v.Bypass})
 		ids = appendIDs(ids, "create permission", optional(v.Create))

@@ -53,13 +53,17 @@ type judgement struct {
 	actorAfter *profile // what the actor exercises after the set (for newly catalogued names)
 	lacking    *gain    // the first gain the actor cannot exercise
 	sensitiveG *gain    // the first gain of a sensitive permission
+	relaxed    string   // the first relaxation, in words ("" if none)
 	scopeGains map[scopePair][]scopeGain
 }
 
 var managePermissions = [3]Permission{PermRolesManage, PermGroupsManage, PermUsersManage}
 
 // judge applies the rules of the full effect to a compiled change set.
-func (ad *Admin) judge(ev *changeEvaluation, r *actorRights, ownReason string) error {
+// Unless approved (Approve, Propose), a change set that matches an
+// approval entry is refused; the entries it matches are left in
+// ev.approvals either way.
+func (ad *Admin) judge(ev *changeEvaluation, r *actorRights, ownReason string, approved bool) error {
 	j := &judgement{ad: ad, ev: ev, r: r, can: map[*profile]*profile{}, net: imagesOf(ev.expanded.Changes), scopeGains: map[scopePair][]scopeGain{}}
 	j.sensitive = map[Permission]string{}
 	for _, s := range []*Snapshot{ev.before, ev.after} {
@@ -76,10 +80,8 @@ func (ad *Admin) judge(ev *changeEvaluation, r *actorRights, ownReason string) e
 	if after, err := ad.actorIn(ev.after); err == nil {
 		j.actorAfter = after.can
 	}
-	if !r.escalate {
-		if err := j.relaxations(); err != nil {
-			return err
-		}
+	if err := j.relaxations(); err != nil && !r.escalate {
+		return err
 	}
 	if err := j.userGains(); err != nil {
 		return err
@@ -104,7 +106,10 @@ func (ad *Admin) judge(ev *changeEvaluation, r *actorRights, ownReason string) e
 			return ad.forbid("the change lets %s newly reach sensitive permission %s: give your own reason for the audit trail", g.user, g)
 		}
 	}
-	return j.lockout()
+	if err := j.lockout(); err != nil {
+		return err
+	}
+	return j.fourEyes(approved)
 }
 
 // gain is one (permission, region) a user newly exercises.
@@ -163,14 +168,17 @@ func (j *judgement) exercising(s *Snapshot, id string) (*profile, error) {
 	if !ok || rec == nil || rec.user.Disabled {
 		return nil, nil
 	}
-	if x, ok := j.can[rec.prof]; ok {
+	// A timed assignment counts as held over its window: what the user
+	// holds now or will hold before every window it has ends.
+	prof := s.profileAhead(rec)
+	if x, ok := j.can[prof]; ok {
 		return x, nil
 	}
-	x, err := s.roles.exercisable(rec.prof)
+	x, err := s.roles.exercisable(prof)
 	if err != nil {
 		return nil, j.ad.forbid("the change cannot be judged for user %s: %v, the most whose active-role sets the judgement enumerates; hold fewer of those roles through one user, or make the change as rbac.System (still audited)", quoteShort(id), err)
 	}
-	j.can[rec.prof] = x
+	j.can[prof] = x
 	return x, nil
 }
 
@@ -340,6 +348,18 @@ func (j *judgement) assigned(rb, ra *userRec) *profile {
 	delegated := j.r.delegated[now.ID]
 	for _, g := range difference(was.Groups, now.Groups) {
 		if grp, ok := j.ev.after.src.groups[g]; ok && !slices.Contains(delegated, g) {
+			roles = append(roles, grp.Roles...)
+		}
+	}
+	// A timed assignment is a direct assignment for its window: a new one,
+	// or one whose window now starts earlier or ends later, is given.
+	for _, t := range now.Temporary {
+		if slices.ContainsFunc(was.Temporary, t.within) {
+			continue
+		}
+		if t.Role != "" {
+			roles = append(roles, t.Role)
+		} else if grp, ok := j.ev.after.src.groups[t.Group]; ok {
 			roles = append(roles, grp.Roles...)
 		}
 	}
@@ -533,8 +553,9 @@ func (j *judgement) actorCan(g ScopedPermission) bool {
 	return coversScope(j.r.can.can(g.Permission, false), g.Scope)
 }
 
-// relaxations refuses, without rbac.escalate, changes that weaken a rule:
-// deleting or loosening a constraint, removing a prerequisite or deleting
+// relaxations finds (into j.relaxed, for the approvals) and refuses,
+// without rbac.escalate, changes that weaken a rule: deleting or loosening
+// an approval entry or a constraint, removing a prerequisite or deleting
 // a prerequisite permission, un-marking or deleting a sensitive
 // permission, switching strictness off (emptying the catalogue, deleting
 // the last declared kind), and deleting an ownership rule or changing its
@@ -553,6 +574,8 @@ func (j *judgement) relaxations() error {
 			why = j.loosened(old, now)
 		case PermissionDef:
 			why = j.relaxedPermission(old, now)
+		case Approval:
+			why = loosenedApproval(old, now)
 		case OwnershipRule:
 			switch {
 			case now == nil:
@@ -573,7 +596,8 @@ func (j *judgement) relaxations() error {
 			}
 		}
 		if why != "" {
-			return j.ad.forbid("%s relaxes the rules (%s): that needs %s", Change{Kind: ref.kind, Key: ref.key, After: now}, why, PermEscalate)
+			j.relaxed = fmt.Sprintf("%s relaxes the rules (%s)", Change{Kind: ref.kind, Key: ref.key, After: now}, why)
+			return j.ad.forbid("%s: that needs %s", j.relaxed, PermEscalate)
 		}
 	}
 	return nil

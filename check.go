@@ -18,6 +18,17 @@ type evaluation struct {
 	cover uint8          // scopes that cover the resource
 	sod   int            // violated dynamic constraint, or -1
 	rule  *ownershipRule // the ownership rule that applies, if any
+	// prof is the profile a user with timed assignments holds at the
+	// check's instant; nil: the record's own.
+	prof *profile
+}
+
+// profile returns the profile u holds for this evaluation.
+func (ev *evaluation) profile(u *userRec) *profile {
+	if ev.prof != nil {
+		return ev.prof
+	}
+	return u.prof
 }
 
 func (s *Snapshot) evaluate(req *Request, ev *evaluation) Decision {
@@ -53,6 +64,10 @@ func (s *Snapshot) evaluate(req *Request, ev *evaluation) Decision {
 		return Decision{Reason: ReasonUnknownUser}
 	}
 	ev.user = u
+	if u.timed != nil {
+		// The one clock read, for users with timed assignments only.
+		ev.prof = u.timed.at(s.now())
+	}
 	return s.decide(req, u, ev)
 }
 
@@ -80,7 +95,7 @@ func (s *Snapshot) decide(req *Request, u *userRec, ev *evaluation) Decision {
 	scope := widest(granted)
 	if rule, ok := s.rules[res.Kind]; ok {
 		ev.rule = rule
-		if !s.owns(u, res) && !s.bypasses(u, req, rule) {
+		if !s.owns(u, res) && !s.bypasses(ev.profile(u), req, rule) {
 			return Decision{Reason: ReasonNotOwner}
 		}
 	}
@@ -94,7 +109,7 @@ func (s *Snapshot) decide(req *Request, u *userRec, ev *evaluation) Decision {
 // Check and Plan share it, so that they cannot drift apart.
 func (s *Snapshot) grantScopes(u *userRec, active []RoleID, p Permission, ev *evaluation) Reason {
 	rt := s.roles
-	prof := u.prof
+	prof := ev.profile(u)
 	if active != nil {
 		var act activeSet
 		if !act.resolve(rt, prof, active) {
@@ -200,12 +215,12 @@ func (s *Snapshot) ownersOf(res *Resource) []OrgSlug {
 	return owners
 }
 
-func (s *Snapshot) bypasses(u *userRec, req *Request, rule *ownershipRule) bool {
+func (s *Snapshot) bypasses(prof *profile, req *Request, rule *ownershipRule) bool {
 	if req.ActiveRoles == nil {
-		return u.prof.bypass.Has(rule.idx)
+		return prof.bypass.Has(rule.idx)
 	}
 	var act activeSet
-	act.resolve(s.roles, u.prof, req.ActiveRoles)
+	act.resolve(s.roles, prof, req.ActiveRoles)
 	_, eff := s.roles.activeHeld(&act, rule.bypass)
 	return eff != 0
 }

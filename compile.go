@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/rolegraph/rbac/internal/compile"
 )
@@ -27,6 +28,12 @@ type compiler struct {
 	// were seen before costs no allocation.
 	keyBuf []byte
 	set    compile.Bits
+
+	// at is the instant records' profiles hold at; next the first bound
+	// of a timed assignment after it (zero: none) among the users filled.
+	at, next time.Time
+	// instant is when authorized counts timed assignments as held.
+	instant time.Time
 }
 
 // compileFull compiles the whole state. Everything a check or a review
@@ -74,7 +81,7 @@ func compileFullWith(st *state, early *pendingTables, streamed *streamedUsers) (
 		indexed.Wait()
 		return nil, nil, early.err
 	}
-	c := newCompiler(early.t)
+	c := newCompiler(early.t, st.now())
 	c.compileRules(st)
 	c.compileUsers(st, users, recs)
 	indexed.Wait()
@@ -87,8 +94,8 @@ func compileFullWith(st *state, early *pendingTables, streamed *streamedUsers) (
 
 // newCompiler returns a compiler of the users of a state whose tables are
 // t. Its ownership rules are set by compileRules.
-func newCompiler(t *tables) *compiler {
-	return &compiler{roles: t.roles, wgs: t.wgs, src: t.src, profiles: t.roles.cache, bySource: map[string]*profile{}, set: compile.NewBits(len(t.roles.roles))}
+func newCompiler(t *tables, at time.Time) *compiler {
+	return &compiler{roles: t.roles, wgs: t.wgs, src: t.src, profiles: t.roles.cache, bySource: map[string]*profile{}, set: compile.NewBits(len(t.roles.roles)), at: at}
 }
 
 // compileRules sets c's ownership rules, with st's stored owners.
@@ -113,7 +120,8 @@ func (c *compiler) compileRules(st *state) {
 func (c *compiler) snapshot(st *state, byID map[string]*userRec, each func(f func(*userRec)), members *memberIndex) *Snapshot {
 	um := compile.NewOverlayMap(byID)
 	ix := newReviewIndex(um, c.profiles.n, each, members)
-	return &Snapshot{rev: st.rev, users: um, roles: c.roles, wgs: c.wgs, rules: c.rules, src: c.src, review: ix, principals: newPrincipalCache()}
+	return &Snapshot{rev: st.rev, users: um, roles: c.roles, wgs: c.wgs, rules: c.rules, src: c.src, review: ix, principals: newPrincipalCache(),
+		clock: st.clock, at: c.at, next: c.next}
 }
 
 // eachOf calls f with every user of users.
@@ -151,6 +159,8 @@ func compileTables(st *state) (*tables, error) {
 		src.constraints = append(src.constraints, st.constraints[k])
 	}
 	src.kinds = sortedKeys(st.kinds)
+	src.approvals = approvalsOf(st)
+	src.campaigns = campaignsOf(st)
 	return &tables{roles: rt, wgs: compileWorkgroups(st), src: src}, nil
 }
 
@@ -199,7 +209,7 @@ func (c *compiler) compileUsers(st *state, users []*User, recs []userRec) {
 // profile cache, its own scratch space and source cache.
 func (c *compiler) fork() *compiler {
 	return &compiler{roles: c.roles, wgs: c.wgs, rules: c.rules, src: c.src, profiles: c.profiles,
-		bySource: map[string]*profile{}, set: compile.NewBits(len(c.roles.roles))}
+		bySource: map[string]*profile{}, set: compile.NewBits(len(c.roles.roles)), at: c.at}
 }
 
 // adoptSources adds the source caches of forks to c's. Equal keys found
@@ -207,6 +217,7 @@ func (c *compiler) fork() *compiler {
 func (c *compiler) adoptSources(forks []*compiler) {
 	for _, f := range forks {
 		maps.Copy(c.bySource, f.bySource)
+		c.next = earlier(c.next, f.next)
 	}
 }
 
@@ -238,6 +249,9 @@ func (c *compiler) compileIncremental(st *state, prev *Snapshot, changes []Chang
 	}
 	s := *prev
 	s.rev = st.rev
+	// Users compiled now hold at now; prev's next bound stays (a passed
+	// one is the follow loop's to act on, Authorizer.retime).
+	c.at, c.next = st.now(), time.Time{}
 	copiedRules := false
 	for _, ch := range changes {
 		switch ch.Kind {
@@ -265,6 +279,7 @@ func (c *compiler) compileIncremental(st *state, prev *Snapshot, changes []Chang
 			s.rules[kind] = &rule
 		}
 	}
+	s.next = earlier(s.next, c.next)
 	// The review index covers the base of the user table and reads the
 	// overlay as it goes; only a fold of the overlay into a new base (one
 	// write in maxOverlay) rebuilds it.
@@ -339,6 +354,17 @@ func (c *compiler) compileGrants(st *state, prev *Snapshot, changes []Change) (*
 			r.prof = np
 			rec = &r
 		}
+		if rec.timed != nil && slices.ContainsFunc(rec.timed.profs, func(p *profile) bool { return rebuilt[p] != nil }) {
+			r := *rec
+			t := &timedProfiles{bounds: rec.timed.bounds, profs: slices.Clone(rec.timed.profs)}
+			for i, p := range t.profs {
+				if np, ok := rebuilt[p]; ok {
+					t.profs[i] = np
+				}
+			}
+			r.timed = t
+			rec = &r
+		}
 		users[id] = rec
 		return true
 	})
@@ -353,7 +379,7 @@ func (c *compiler) compileGrants(st *state, prev *Snapshot, changes []Change) (*
 		}
 	}, prev.review.memberIndex.folded(prev.users))
 	nc := &compiler{roles: &rt, wgs: c.wgs, rules: c.rules, src: c.src, profiles: cache,
-		bySource: map[string]*profile{}, set: compile.NewBits(len(rt.roles))}
+		bySource: map[string]*profile{}, set: compile.NewBits(len(rt.roles)), at: c.at}
 	return nc, &s, true
 }
 
@@ -544,6 +570,10 @@ func (c *compiler) fillUser(st *state, u *User, rec *userRec, slab *[]int32) {
 		}
 		rec.wgs = wgs
 	}
+	if len(u.Temporary) > 0 {
+		c.fillTimed(st, u, rec)
+		return
+	}
 	key := c.sourceKey(u)
 	if p, ok := c.bySource[string(key)]; ok { // no allocation: the compiler sees string(key) is only looked up
 		rec.prof = p
@@ -594,6 +624,14 @@ func (c *compiler) authorized(st *state, u *User) compile.Bits {
 	for _, g := range u.Groups {
 		for _, r := range st.groups[g].Roles {
 			add(r)
+		}
+	}
+	for _, t := range u.Temporary {
+		if t.HeldAt(c.instant) {
+			add(t.Role)
+			for _, r := range st.groups[t.Group].Roles {
+				add(r)
+			}
 		}
 	}
 	if at, ok := st.accountTypes[u.AccountType]; ok && u.AccountType != "" {
@@ -755,3 +793,19 @@ func (rt *roleTable) buildProfile(set compile.Bits) *profile {
 // the role table). It holds grants only; prerequisites and constraints of
 // an active-role request are evaluated over the whole active set.
 func (rt *roleTable) singleProfile(i int32) *profile { return rt.single[i] }
+
+// fillTimed compiles a user with timed assignments: a profile for each
+// interval between the bounds of its windows, and as its own profile the
+// one of the compile's instant.
+func (c *compiler) fillTimed(st *state, u *User, rec *userRec) {
+	t := &timedProfiles{bounds: timedBounds(u.Temporary)}
+	t.profs = make([]*profile, len(t.bounds)+1)
+	for i := range t.profs {
+		c.instant = intervalInstant(t.bounds, i)
+		t.profs[i] = c.profiles.get(c.roles, c.authorized(st, u), false)
+	}
+	c.instant = time.Time{}
+	rec.timed = t
+	rec.prof = t.at(c.at)
+	c.next = earlier(c.next, t.nextAfter(c.at))
+}

@@ -60,6 +60,7 @@ type userBatch struct {
 func streamUsers(st *state, early *pendingTables) *streamedUsers {
 	su := &streamedUsers{batches: make(chan userBatch, 256), done: make(chan struct{})}
 	workers := min(runtime.GOMAXPROCS(0), maxCompileWorkers)
+	at := st.now() // one instant for every worker
 	forks := make([]*compiler, workers)
 	// The writer's user table is filled as batches are done, by one
 	// goroutine (a map takes one writer).
@@ -76,7 +77,7 @@ func streamUsers(st *state, early *pendingTables) *streamedUsers {
 				}
 				return
 			}
-			c := newCompiler(early.t)
+			c := newCompiler(early.t, at)
 			forks[w] = c
 			check := st.userValidator()
 			var wgs []int32

@@ -76,6 +76,7 @@ const (
 	StepUser        StepKind = "user"
 	StepAccountType StepKind = "account_type" // default roles of the user's account type
 	StepGroup       StepKind = "group"
+	StepTemporary   StepKind = "temporary" // a timed assignment held at the check's instant; Detail: what and its window
 	StepRole        StepKind = "role"
 	StepGrant       StepKind = "grant"
 	StepAssignee    StepKind = "assignee"

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 )
@@ -71,6 +72,14 @@ func drawChangeSet(t *rapid.T) ChangeSet {
 			u := User{ID: UserID(s("id")), Name: s("name"), Email: s("email"), AccountType: AccountType(s("type")), Org: OrgSlug(s("org")), Roles: ids("roles"), Disabled: rapid.Bool().Draw(t, "disabled")}
 			for _, g := range strs("groups") {
 				u.Groups = append(u.Groups, GroupID(g))
+			}
+			for i, r := range strs("temporary") {
+				at := time.Date(2027, 1, 1+i, 17, 0, 0, rapid.IntRange(0, 1).Draw(t, "nanos"), time.UTC)
+				if i%2 == 0 {
+					u.Temporary = append(u.Temporary, TimedAssignment{Role: RoleID(r), Until: at})
+				} else {
+					u.Temporary = append(u.Temporary, TimedAssignment{Group: GroupID(r), From: at.Add(-time.Hour), Until: at})
+				}
 			}
 			return u
 		case EntityRole:
@@ -166,7 +175,7 @@ func TestDigestKnowsUserFields(t *testing.T) {
 		f := typ.Field(i)
 		got = append(got, fmt.Sprintf("%s %s %q", f.Name, f.Type.Kind(), f.Tag.Get("json")))
 	}
-	want := []string{`ID string ""`, `Name string ",omitempty"`, `Email string ",omitempty"`, `AccountType string ""`, `Org string ""`, `Roles slice ""`, `Groups slice ""`, `Workgroups slice ""`, `Disabled bool ""`}
+	want := []string{`ID string ""`, `Name string ",omitempty"`, `Email string ",omitempty"`, `AccountType string ""`, `Org string ""`, `Roles slice ""`, `Groups slice ""`, `Workgroups slice ""`, `Disabled bool ""`, `Temporary slice ",omitempty"`}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("User's fields are\n%q\nappendStdJSONUser writes\n%q", got, want)
 	}

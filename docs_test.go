@@ -11,27 +11,31 @@ import (
 // of its section in docs/policy.md. A new type (a new section, or a new
 // nested entry) must be documented there and named here.
 var policyDocSections = map[string]string{
-	"rbac.Policy":         "## Top level",
-	"rbac.AccountTypeDef": "## `account_types`",
-	"rbac.PermissionDef":  "## `permissions`",
-	"rbac.Role":           "## `roles`",
-	"rbac.Group":          "## `groups`",
-	"rbac.Workgroup":      "## `workgroups`",
-	"rbac.User":           "## `users`",
-	"rbac.Constraint":     "## `constraints`",
-	"rbac.Kind":           "## `kinds`",
-	"rbac.OwnershipRule":  "## `ownership`",
-	"rbac.Ownership":      "## `owners`",
-	"rbac.PolicyTest":     "## `tests`",
-	"rbac.Request":        "### `tests` request",
-	"rbac.Resource":       "### `tests` resource",
-	"rbac.Expectation":    "### `tests` expect",
+	"rbac.Policy":          "## Top level",
+	"rbac.AccountTypeDef":  "## `account_types`",
+	"rbac.PermissionDef":   "## `permissions`",
+	"rbac.Role":            "## `roles`",
+	"rbac.Group":           "## `groups`",
+	"rbac.Workgroup":       "## `workgroups`",
+	"rbac.User":            "## `users`",
+	"rbac.Constraint":      "## `constraints`",
+	"rbac.Approval":        "## `approvals`",
+	"rbac.Campaign":        "## `campaigns`",
+	"rbac.Kind":            "## `kinds`",
+	"rbac.OwnershipRule":   "## `ownership`",
+	"rbac.Ownership":       "## `owners`",
+	"rbac.PolicyTest":      "## `tests`",
+	"rbac.Request":         "### `tests` request",
+	"rbac.Resource":        "### `tests` resource",
+	"rbac.Expectation":     "### `tests` expect",
+	"rbac.TimedAssignment": "### `users` temporary",
 }
 
 // policyDocScalars are struct types a policy file writes as a string
 // (their UnmarshalYAML reads it), with the text their section must show.
 var policyDocScalars = map[string][2]string{
 	"rbac.Grant": {"## `roles`", "`permission@scope`"},
+	"time.Time":  {"### `users` temporary", "RFC 3339"},
 }
 
 // TestPolicyDocCoversEveryKey: every YAML key of every struct a policy

@@ -52,5 +52,6 @@ func equalEntities(a, b Entity) bool {
 // memberships: what a delegated group manager may not touch.
 func equalUsersExceptGroups(x, y User) bool {
 	return x.ID == y.ID && x.Name == y.Name && x.Email == y.Email && x.AccountType == y.AccountType && x.Org == y.Org && x.Disabled == y.Disabled &&
-		slices.Equal(x.Roles, y.Roles) && slices.Equal(x.Workgroups, y.Workgroups)
+		slices.Equal(x.Roles, y.Roles) && slices.Equal(x.Workgroups, y.Workgroups) &&
+		slices.EqualFunc(x.Temporary, y.Temporary, TimedAssignment.equal)
 }

@@ -16,6 +16,11 @@ func (s *Snapshot) Explain(req Request) Decision {
 	if req.Principal != nil && s != nil {
 		rec, _, _ := s.principalRecord(req.Principal)
 		ev.user = rec
+	} else if ev.prof != nil {
+		// The route follows the roles held at the check's instant.
+		r := *ev.user
+		r.prof = ev.prof
+		ev.user = &r
 	}
 	d.Path = s.route(&req, &ev, d)
 	return d
@@ -213,6 +218,19 @@ func (s *Snapshot) grantRoute(req *Request, u *userRec, want Scope) []Step {
 		if at, ok := s.src.accountTypes[u.user.AccountType]; ok {
 			for _, r := range at.DefaultRoles {
 				push(r, -1, []Step{{Kind: StepAccountType, ID: string(at.ID), Detail: "default role"}})
+			}
+		}
+		now := s.now()
+		for _, t := range u.user.Temporary {
+			if !t.HeldAt(now) {
+				continue
+			}
+			window := []Step{{Kind: StepTemporary, Detail: t.String()}}
+			if t.Role != "" {
+				push(t.Role, -1, window)
+			}
+			for _, r := range s.src.groups[t.Group].Roles {
+				push(r, -1, append(window, Step{Kind: StepGroup, ID: string(t.Group)}))
 			}
 		}
 	}

@@ -74,6 +74,8 @@ type User struct {
 	Groups      []GroupID     `yaml:"groups,omitempty"`
 	Workgroups  []WorkgroupID `yaml:"workgroups,omitempty"`
 	Disabled    bool          `yaml:"disabled,omitempty"`
+	// Temporary are roles and groups held for a time (TimedAssignment).
+	Temporary []TimedAssignment `yaml:"temporary,omitempty" json:",omitempty"`
 }
 
 // MaxUserNameLen and MaxUserEmailLen bound User.Name and User.Email, in
@@ -108,5 +110,6 @@ func (u User) Clone() User {
 	u.Roles = slices.Clone(u.Roles)
 	u.Groups = slices.Clone(u.Groups)
 	u.Workgroups = slices.Clone(u.Workgroups)
+	u.Temporary = slices.Clone(u.Temporary)
 	return u
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Finding is a warning about a policy: something valid that is probably
@@ -44,6 +45,7 @@ const (
 	LintTitleNamesAnother  = "title-names-another"       // a role titled like another role (shifted columns)
 	LintOwnershipUndeclare = "ownership-kind-undeclared" // an ownership rule in a policy that declares no kinds
 	LintPrincipalsUsers    = "principals-with-users"     // stored users in a policy whose users come from tokens (principals: true)
+	LintExpiredAssignment  = "expired-assignment"        // a user's timed assignment whose window has ended
 )
 
 // placeholders are texts that a document or a spreadsheet export leaves
@@ -56,9 +58,14 @@ var placeholders = []string{"none", "n/a", "na", "tbd", "todo", "null", "nil", "
 // is not told that nobody holds its roles. A policy whose users come from
 // tokens (Principals) is expected to hold no users, and is not told who
 // holds nothing.
-func (p *Policy) Lint() []Finding {
-	l := &linter{p: p}
+func (p *Policy) Lint() []Finding { return p.LintAt(time.Now()) }
+
+// LintAt is Lint as of the instant now, which decides which timed
+// assignments have expired.
+func (p *Policy) LintAt(now time.Time) []Finding {
+	l := &linter{p: p, now: now}
 	l.principals()
+	l.expired()
 	l.roles()
 	l.permissions()
 	l.groups()
@@ -76,7 +83,23 @@ func (p *Policy) Lint() []Finding {
 
 type linter struct {
 	p   *Policy
+	now time.Time
 	out []Finding
+}
+
+// expired reports timed assignments whose window has ended: they grant
+// nothing any more, and only hide who holds what from a reader.
+func (l *linter) expired() {
+	for _, u := range l.p.Users {
+		for _, t := range u.Temporary {
+			if !t.Expired(l.now) {
+				continue
+			}
+			what := string(t.Role) + string(t.Group)
+			l.addAt(EntityUser, string(u.ID), "temporary", what, LintExpiredAssignment,
+				"temporary %s ended on %s: it grants nothing; remove it", t, t.Until.Format(time.RFC3339))
+		}
+	}
 }
 
 func (l *linter) add(kind EntityKind, id, rule, format string, args ...any) {
@@ -156,6 +179,12 @@ func (l *linter) roles() {
 			push(groups[g])
 		}
 		push(defaults[u.AccountType])
+		for _, t := range u.Temporary { // held for a time, now or later
+			if !t.Expired(l.now) {
+				push([]RoleID{t.Role})
+				push(groups[t.Group])
+			}
+		}
 	}
 	for len(stack) > 0 {
 		r := stack[len(stack)-1]
@@ -235,6 +264,11 @@ func (l *linter) groups() {
 	for _, u := range p.Users {
 		for _, g := range u.Groups {
 			members[g]++
+		}
+		for _, t := range u.Temporary { // members for a time, now or later
+			if t.Group != "" && !t.Expired(l.now) {
+				members[t.Group]++
+			}
 		}
 	}
 	for _, g := range p.Groups {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/rolegraph/rbac/internal/intern"
 )
@@ -36,9 +37,10 @@ type StreamLoader interface {
 // compiles). where locates an entity in a loaded Policy, for errors; it is
 // nil for a stream. early and streamed, if not nil, are the compiles of
 // the state's tables and users, started while the users streamed in.
-func loadState(ctx context.Context, s Store) (st *state, where func(EntityKind, string) string, early *pendingTables, streamed *streamedUsers, err error) {
+func loadState(ctx context.Context, s Store, clock func() time.Time) (st *state, where func(EntityKind, string) string, early *pendingTables, streamed *streamedUsers, err error) {
 	if sl, ok := s.(StreamLoader); ok {
 		st = newEmptyState()
+		st.clock = clock // before the users' compile starts
 		var users userSlab
 		var roles intern.Lists[RoleID]
 		var groups intern.Lists[GroupID]
@@ -110,6 +112,7 @@ func loadState(ctx context.Context, s Store) (st *state, where func(EntityKind, 
 			return nil, nil, nil, nil, err
 		}
 		st = stateOwning(p, rev) // Load's policy is ours to keep
+		st.clock = clock
 		where = p.Where
 		st.loadOrder = make([]*User, len(p.Users))
 		for i := range p.Users {
@@ -161,6 +164,10 @@ func (st *state) reserve(kind EntityKind, n int) {
 		}
 	case EntityConstraint:
 		reserveMap(&st.constraints, n)
+	case EntityApproval:
+		reserveMap(&st.approvals, n)
+	case EntityCampaign:
+		reserveMap(&st.campaigns, n)
 	case EntityOwnershipRule:
 		reserveMap(&st.ownershipRules, n)
 	case EntityOwnership:

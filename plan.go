@@ -116,7 +116,7 @@ func (s *Snapshot) Plan(req PlanRequest) Plan {
 	if !p.unrestricted() && p.eff&scopeBit(ScopeMine) == 0 && (p.eff&scopeBit(ScopeWorkgroup) == 0 || len(u.wgs) == 0) {
 		return p.none(ReasonOutOfScope)
 	}
-	if rule, ok := s.rules[req.Kind]; ok && !s.bypasses(u, &Request{ActiveRoles: req.ActiveRoles}, rule) {
+	if rule, ok := s.rules[req.Kind]; ok && !s.bypasses(u.prof, &Request{ActiveRoles: req.ActiveRoles}, rule) {
 		if u.user.Org == "" {
 			return p.none(ReasonNotOwner)
 		}
@@ -176,6 +176,13 @@ func (s *Snapshot) planUser(req PlanRequest) (*userRec, Reason) {
 	}
 	if u.user.Disabled {
 		return deny(ReasonDisabled)
+	}
+	if u.timed != nil {
+		// The plan keeps its user: a record holding the plan's instant's
+		// profile (the one allocation of such a user's plan).
+		r := *u
+		r.prof = u.timed.at(s.now())
+		return &r, ReasonGranted
 	}
 	return u, ReasonGranted
 }

@@ -48,6 +48,8 @@ type principalEntry struct {
 	groups []GroupID
 	wgIDs  []WorkgroupID
 	wgs    []int32 // wgIDs interned
+	temp   []TimedAssignment
+	timed  *timedProfiles // by interval, when the principal has timed assignments
 
 	prof    *profile // nil when reason is set
 	reason  Reason   // "" when valid, else invalid_request or separation_of_duty
@@ -74,6 +76,9 @@ func (c *principalCache) key(p *User) uint64 {
 	for _, w := range p.Workgroups {
 		h = mixID(h, string(w))
 	}
+	for _, t := range p.Temporary {
+		h = mixID(h^3, string(t.Role)+string(t.Group))
+	}
 	return h
 }
 
@@ -90,7 +95,8 @@ func mixID(h uint64, s string) uint64 {
 
 func (e *principalEntry) matches(s *Snapshot, p *User) bool {
 	return e.roles == s.roles && e.src == s.src && e.wgt == s.wgs && e.at == p.AccountType &&
-		slices.Equal(e.ids, p.Roles) && slices.Equal(e.groups, p.Groups) && slices.Equal(e.wgIDs, p.Workgroups)
+		slices.Equal(e.ids, p.Roles) && slices.Equal(e.groups, p.Groups) && slices.Equal(e.wgIDs, p.Workgroups) &&
+		slices.EqualFunc(e.temp, p.Temporary, TimedAssignment.equal)
 }
 
 // principalEntry returns the compiled form of p's account type, roles and
@@ -138,6 +144,9 @@ func (s *Snapshot) resolvePrincipal(p *User, rec *userRec) Reason {
 	rec.user = p
 	rec.prof = e.prof
 	rec.wgs = e.wgs
+	if e.timed != nil {
+		rec.prof = e.timed.at(s.now())
+	}
 	return ""
 }
 
@@ -160,14 +169,18 @@ func (s *Snapshot) principalRecord(p *User) (*userRec, Reason, string) {
 		return nil, e.reason, fmt.Sprintf("principal %s: %s", p.ID, e.problem)
 	}
 	u := p.Clone()
-	return &userRec{user: &u, prof: e.prof, wgs: e.wgs}, "", ""
+	rec := &userRec{user: &u, prof: e.prof, wgs: e.wgs, timed: e.timed}
+	if e.timed != nil {
+		rec.prof = e.timed.at(s.now())
+	}
+	return rec, "", ""
 }
 
 // compilePrincipal validates an account type, roles, groups and
 // workgroups as the validator validates a stored user, and compiles their
 // profile.
 func (s *Snapshot) compilePrincipal(p *User, c *principalCache) *principalEntry {
-	e := &principalEntry{roles: s.roles, src: s.src, wgt: s.wgs, at: p.AccountType, ids: slices.Clone(p.Roles), groups: slices.Clone(p.Groups), wgIDs: slices.Clone(p.Workgroups)}
+	e := &principalEntry{roles: s.roles, src: s.src, wgt: s.wgs, at: p.AccountType, ids: slices.Clone(p.Roles), groups: slices.Clone(p.Groups), wgIDs: slices.Clone(p.Workgroups), temp: slices.Clone(p.Temporary)}
 	invalid := func(format string, args ...any) *principalEntry {
 		e.reason, e.problem = ReasonInvalidRequest, fmt.Sprintf(format, args...)
 		return e
@@ -224,11 +237,41 @@ func (s *Snapshot) compilePrincipal(p *User, c *principalCache) *principalEntry 
 	for _, r := range atDef.DefaultRoles {
 		add(r)
 	}
-	if allowed, ok := rt.allowed[at]; ok {
-		set.And(allowed)
-	} else {
-		set.And(rt.allowed[""])
+	// Timed assignments: validated as a stored user's; the union of every
+	// window is what static separation of duty sees (validate.go), each
+	// interval's set what a check at an instant of it uses.
+	base := set.Clone()
+	for _, t := range p.Temporary {
+		if err := checkTimed(t); err != nil {
+			return invalid("temporary %s %v", t, err)
+		}
+		if t.Role != "" {
+			j, ok := rt.idx[t.Role]
+			if !ok {
+				return invalid("unknown temporary role %s%s", quoteShort(string(t.Role)), didYouMean(t.Role, roleIDs(rt)))
+			}
+			if role := &rt.roles[j]; (at == "" && len(role.AccountTypes) > 0) || (at != "" && !role.allows(at)) {
+				return invalid("temporary role %s is closed to account type %s (it allows %s)", t.Role, typeName(at), joinIDs(role.AccountTypes))
+			}
+			add(t.Role)
+			continue
+		}
+		group, ok := src.groups[t.Group]
+		if !ok {
+			return invalid("unknown temporary group %s%s", quoteShort(string(t.Group)), didYouMean(t.Group, sortedKeys(src.groups)))
+		}
+		if group.AccountType != "" && group.AccountType != at {
+			return invalid("may not be in group %s for a time: it is for account type %q, the principal is %s", t.Group, group.AccountType, typeName(at))
+		}
+		for _, r := range group.Roles {
+			add(r)
+		}
 	}
+	allowed, ok := rt.allowed[at]
+	if !ok {
+		allowed = rt.allowed[""]
+	}
+	set.And(allowed)
 	for _, con := range src.constraints {
 		if con.Dynamic {
 			continue
@@ -245,23 +288,53 @@ func (s *Snapshot) compilePrincipal(p *User, c *principalCache) *principalEntry 
 			return e
 		}
 	}
-	if c == nil {
-		e.prof = rt.buildProfile(set)
+	if len(p.Temporary) > 0 {
+		e.timed = &timedProfiles{bounds: timedBounds(p.Temporary)}
+		for i := range len(e.timed.bounds) + 1 {
+			instant := intervalInstant(e.timed.bounds, i)
+			held := base.Clone()
+			for _, t := range p.Temporary {
+				if !t.HeldAt(instant) {
+					continue
+				}
+				if j, ok := rt.idx[t.Role]; ok {
+					held.Or(rt.closure[j])
+				}
+				for _, r := range src.groups[t.Group].Roles {
+					if j, ok := rt.idx[r]; ok {
+						held.Or(rt.closure[j])
+					}
+				}
+			}
+			held.And(allowed)
+			e.timed.profs = append(e.timed.profs, s.principalProfile(held, c))
+		}
+		e.prof = e.timed.profs[0]
 		return e
+	}
+	e.prof = s.principalProfile(set, c)
+	return e
+}
+
+// principalProfile returns the profile of an authorized set, shared
+// through the cache c when it is not nil.
+func (s *Snapshot) principalProfile(set compile.Bits, c *principalCache) *profile {
+	rt := s.roles
+	if c == nil {
+		return rt.buildProfile(set)
 	}
 	key := set.Key()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if prof, ok := c.bySet[key]; ok && prof != nil {
-		e.prof = prof
-		return e
+		return prof
 	}
-	e.prof = rt.buildProfile(set)
+	prof := rt.buildProfile(set)
 	if len(c.bySet) >= principalSlots {
 		clear(c.bySet) // bounded: start again rather than grow
 	}
-	c.bySet[key] = e.prof
-	return e
+	c.bySet[key] = prof
+	return prof
 }
 
 func roleIDs(rt *roleTable) []RoleID {

@@ -33,6 +33,8 @@ type Authorizer struct {
 	recent recentIDs // IDs of the change sets applied lately, for retries
 
 	writing chan struct{} // a one-slot semaphore: this authorizer's writes take turns
+
+	campaignsClosed sync.Map // campaign id → true once its due removals are done here (campaign.go)
 	// adminMu serializes Admin writes, which judge and then write (admin.go).
 	adminMu sync.Mutex
 	judged  *judgedCompile // what Admin compiled for the write it is about to make (admin.go)
@@ -72,6 +74,8 @@ type options struct {
 	maxRetries     int
 	heartbeat      time.Duration
 	resolveTimeout time.Duration
+	clock          func() time.Time // timed.go
+	proposalExpiry time.Duration    // proposal.go
 	maxLag         time.Duration
 	obs            observeOptions // observe.go
 }
@@ -129,7 +133,7 @@ func WithResolveTimeout(d time.Duration) Option { return func(o *options) { o.re
 // New loads the store, compiles it and, unless WithoutFollow, follows it
 // until Close. It fails if the stored policy is not valid.
 func New(ctx context.Context, s Store, opts ...Option) (*Authorizer, error) {
-	o := options{follow: true, retryDelay: 200 * time.Millisecond, heartbeat: time.Second, resolveTimeout: 30 * time.Second,
+	o := options{follow: true, retryDelay: 200 * time.Millisecond, heartbeat: time.Second, resolveTimeout: 30 * time.Second, clock: time.Now, proposalExpiry: DefaultProposalExpiry,
 		obs: observeOptions{lagWarning: DefaultLagWarning, slowCompile: DefaultSlowCompile}}
 	for _, f := range opts {
 		f(&o)
@@ -526,7 +530,7 @@ func (a *Authorizer) follow(ctx context.Context) {
 	backoff, failures := time.Duration(0), 0
 	for {
 		rev := a.stateRev()
-		wctx, cancel := context.WithTimeout(ctx, a.opts.heartbeat)
+		wctx, cancel := context.WithTimeout(ctx, a.untilBoundary(a.opts.heartbeat))
 		_, err := a.store.Wait(wctx, rev)
 		cancel()
 		if ctx.Err() != nil {
@@ -542,6 +546,7 @@ func (a *Authorizer) follow(ctx context.Context) {
 		}
 		if err == nil {
 			backoff, failures = 0, 0
+			a.closeDueCampaigns(ctx)
 			continue
 		}
 		a.setError(err)
@@ -613,7 +618,7 @@ func (a *Authorizer) catchUpOnce(ctx context.Context) error {
 // reload loads and compiles the whole store, without holding mu, and
 // installs the result unless the state has meanwhile moved past it.
 func (a *Authorizer) reload(ctx context.Context) error {
-	st, where, early, streamed, err := loadState(ctx, a.store)
+	st, where, early, streamed, err := loadState(ctx, a.store, a.opts.clock)
 	if err != nil {
 		return err
 	}
@@ -690,8 +695,10 @@ func (a *Authorizer) applyLocked(sets []ChangeSet) {
 	}
 	if changed == nil {
 		a.touchSynced()
+		a.retimeLocked()
 		return
 	}
+	defer a.retimeLocked()
 	start := time.Now()
 	if comp, snap, ok := a.takeJudged(sets); ok {
 		a.comp = comp

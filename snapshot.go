@@ -1,8 +1,10 @@
 package rbac
 
 import (
-	"github.com/rolegraph/rbac/internal/compile"
 	"maps"
+	"time"
+
+	"github.com/rolegraph/rbac/internal/compile"
 )
 
 // Snapshot is the policy at one revision, compiled for checking. It is
@@ -20,6 +22,11 @@ type Snapshot struct {
 	// snapshots that differ only in users and owners (entries remember
 	// the role table and sources they were computed from).
 	principals *principalCache
+	// clock and at are where checks of users with timed assignments read
+	// the time, and the instant the records' own profiles hold at; next
+	// is the first bound of a timed assignment after at (zero: none).
+	clock    func() time.Time
+	at, next time.Time
 }
 
 // Revision returns the store revision the snapshot reflects.
@@ -35,6 +42,10 @@ type userRec struct {
 	user *User    // as stored (immutable, shared with the writer's state), for explanations and reviews
 	prof *profile // shared with every user of the same authorized role set
 	wgs  []int32  // the user's workgroups, interned (a Request.Principal's: the principal cache's, shared)
+	// timed: the profiles by interval of a user with timed assignments
+	// (timed.go), nil for any other; prof is then the one of the
+	// snapshot's instant.
+	timed *timedProfiles
 }
 
 // roleTable holds what depends on roles, the catalogue, constraints and
@@ -125,7 +136,9 @@ type sources struct {
 	workgroups   map[WorkgroupID]Workgroup
 	permissions  map[Permission]PermissionDef
 	constraints  []Constraint
-	kinds        []string // declared resource kinds, sorted
+	approvals    []Approval // sorted by name
+	campaigns    []Campaign // sorted by id
+	kinds        []string   // declared resource kinds, sorted
 }
 
 func scopeBit(s Scope) uint8 { return 1 << s }

@@ -36,7 +36,7 @@ func (p *Policy) duplicates(st *state) []error {
 	if len(st.accountTypes) == len(p.AccountTypes) && len(st.permissions) == len(p.Permissions) &&
 		len(st.roles) == len(p.Roles) && len(st.groups) == len(p.Groups) &&
 		len(st.workgroups) == len(p.Workgroups) && len(st.users) == len(p.Users) &&
-		len(st.constraints) == len(p.Constraints) && len(st.kinds) == len(p.Kinds) &&
+		len(st.constraints) == len(p.Constraints) && len(st.approvals) == len(p.Approvals) && len(st.campaigns) == len(p.Campaigns) && len(st.kinds) == len(p.Kinds) &&
 		len(st.ownershipRules) == len(p.OwnershipRules) && len(st.ownerships) == len(p.Ownerships) {
 		return nil
 	}
@@ -189,6 +189,8 @@ func (st *state) validateAt(where func(EntityKind, string) string, ref func(Enti
 	v.workgroups()
 	v.users()
 	v.constraints()
+	v.approvals()
+	v.campaigns()
 	v.kinds()
 	v.ownership()
 	return v.errs
@@ -603,6 +605,8 @@ func (st *state) validateStreamed(userErrs []error) []error {
 	v.errs = append(v.errs, userErrs...)
 	sortByID(v.errs[start:])
 	v.constraints()
+	v.approvals()
+	v.campaigns()
 	v.kinds()
 	v.ownership()
 	return v.errs
@@ -652,6 +656,34 @@ func (v *validator) user(u *User) {
 	for _, w := range u.Workgroups {
 		if _, ok := st.workgroups[w]; !ok {
 			v.addAt(ErrNotFound, EntityUser, key, "workgroups", string(w), "workgroup %q does not exist%s", w, v.near(EntityWorkgroup, string(w)))
+		}
+	}
+	for i, t := range u.Temporary {
+		if err := checkTimed(t); err != nil {
+			v.add(ErrInvalid, EntityUser, key, "temporary entry %d (%s) %v", i+1, t, err)
+			continue
+		}
+		if t.Role != "" {
+			var role Role
+			var ok bool
+			if v.roleTypes != nil {
+				role.AccountTypes, ok = v.roleTypes[t.Role]
+			} else {
+				role, ok = st.roles[t.Role]
+			}
+			switch {
+			case !ok:
+				v.addAt(ErrNotFound, EntityUser, key, "temporary", string(t.Role), "temporary role %q does not exist", t.Role)
+			case !v.openTo(role, u.AccountType):
+				v.add(ErrInvalid, EntityUser, key, "temporary role %q is closed to the user's account type %s", t.Role, typeName(u.AccountType))
+			}
+			continue
+		}
+		switch group, ok := st.groups[t.Group]; {
+		case !ok:
+			v.addAt(ErrNotFound, EntityUser, key, "temporary", string(t.Group), "temporary group %q does not exist", t.Group)
+		case group.AccountType != "" && group.AccountType != u.AccountType:
+			v.add(ErrInvalid, EntityUser, key, "may not join group %q for a time: it is for account type %q, the user is %s", t.Group, group.AccountType, typeName(u.AccountType))
 		}
 	}
 }
@@ -714,6 +746,14 @@ func (st *state) authorizedByWalk(u *User) map[RoleID]bool {
 	}
 	for _, g := range u.Groups {
 		for _, r := range st.groups[g].Roles {
+			push(r)
+		}
+	}
+	// A timed assignment counts whatever its window: a user may not hold
+	// conflicting roles even for a week.
+	for _, t := range u.Temporary {
+		push(t.Role)
+		for _, r := range st.groups[t.Group].Roles {
 			push(r)
 		}
 	}
@@ -852,6 +892,12 @@ func (v *validator) staticSoD(cons []Constraint) {
 		}
 		for _, g := range u.Groups {
 			for _, r := range st.groups[g].Roles {
+				add(r)
+			}
+		}
+		for _, t := range u.Temporary { // whatever the window, as authorizedByWalk
+			add(t.Role)
+			for _, r := range st.groups[t.Group].Roles {
 				add(r)
 			}
 		}

@@ -332,7 +332,9 @@ func TestDelegatePreviewShowsOnlyHisGroups(t *testing.T) {
 	if !strings.Contains(p.body, "north_permit_writers") {
 		t.Errorf("the delegate's preview does not show the membership:\n%s", p.body)
 	}
-	// Whoever manages users sees the whole user.
+	// Whoever manages users sees the change unredacted: the user's other
+	// groups (a preview lists only the fields a change sets, so the
+	// unchanged org is shown to no one).
 	p = f.post("sam", "/admin/groups", "/admin/preview", url.Values{"op": {"member.add"}, "id": {"north_permit_writers"}, "user": {"paula"}})
 	if !strings.Contains(p.body, "permitting_staff") {
 		t.Errorf("a user manager's preview hides the user:\n%s", p.body)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/rolegraph/rbac"
 )
@@ -84,6 +85,10 @@ func decodeEntity(kind rbac.EntityKind, s sql.NullString) (rbac.Entity, error) {
 		return decodeAs[rbac.Constraint](data)
 	case rbac.EntityResourceKind:
 		return decodeAs[rbac.Kind](data)
+	case rbac.EntityApproval:
+		return decodeAs[rbac.Approval](data)
+	case rbac.EntityCampaign:
+		return decodeAs[rbac.Campaign](data)
 	case rbac.EntityOwnershipRule:
 		return decodeAs[rbac.OwnershipRule](data)
 	case rbac.EntityOwnership:
@@ -119,6 +124,9 @@ func decodeAs[T rbac.Entity](data []byte) (rbac.Entity, error) {
 // is used, if a string holds a byte that json.Marshal would escape (none
 // of a valid id does), so that the two always agree.
 func appendUserJSON(b []byte, u rbac.User) ([]byte, bool) {
+	if len(u.Temporary) > 0 {
+		return b, false // rare: json.Marshal writes them
+	}
 	ok := true
 	str := func(s string) {
 		for i := 0; i < len(s); i++ {
@@ -167,4 +175,42 @@ func appendUserJSON(b []byte, u rbac.User) ([]byte, bool) {
 	b = append(b, `,"Disabled":`...)
 	b = strconv.AppendBool(b, u.Disabled)
 	return append(b, '}'), ok
+}
+
+// encodeTemporary writes a user's timed assignments as the JSON list the
+// change log's images hold too, times in UTC; "" when there are none.
+func encodeTemporary(ts []rbac.TimedAssignment) string {
+	if len(ts) == 0 {
+		return ""
+	}
+	utc := make([]rbac.TimedAssignment, len(ts))
+	for i, t := range ts {
+		utc[i] = rbac.TimedAssignment{Role: t.Role, Group: t.Group, From: inUTC(t.From), Until: inUTC(t.Until)}
+	}
+	b, err := json.Marshal(utc)
+	if err != nil {
+		// A year outside 0–9999; validation lets none through, and a
+		// column that cannot be read back fails the load, loudly.
+		return "!" + err.Error()
+	}
+	return string(b)
+}
+
+func inUTC(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC()
+}
+
+// decodeTemporary reads encodeTemporary's column.
+func decodeTemporary(s string) ([]rbac.TimedAssignment, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var ts []rbac.TimedAssignment
+	if err := json.Unmarshal([]byte(s), &ts); err != nil {
+		return nil, err
+	}
+	return ts, nil
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unsafe"
 
 	"github.com/rolegraph/rbac"
@@ -207,7 +208,8 @@ var entityTables = []*entityTable{
 	},
 	{
 		kind: rbac.EntityUser, name: "rbac_users", keys: one("id"),
-		cols: []column{{"account_type", textCol}, {"org", textCol}, {"disabled", boolCol}, {"name", textCol}, {"email", textCol}},
+		// temporary: schema 9, the JSON of User.Temporary ("" for none).
+		cols: []column{{"account_type", textCol}, {"org", textCol}, {"disabled", boolCol}, {"name", textCol}, {"email", textCol}, {"temporary", textCol}},
 		lists: []listTable{
 			{column: "role_ids", cols: one("role_id")},
 			{column: "group_ids", cols: one("group_id")},
@@ -215,13 +217,18 @@ var entityTables = []*entityTable{
 		},
 		toRecord: func(e rbac.Entity) record {
 			u := e.(rbac.User)
-			return record{one(string(u.ID)), []any{string(u.AccountType), string(u.Org), u.Disabled, u.Name, u.Email}, [][]string{strs(u.Roles), strs(u.Groups), strs(u.Workgroups)}}
+			return record{one(string(u.ID)), []any{string(u.AccountType), string(u.Org), u.Disabled, u.Name, u.Email, encodeTemporary(u.Temporary)}, [][]string{strs(u.Roles), strs(u.Groups), strs(u.Workgroups)}}
 		},
 		fromRecord: func(r record) (rbac.Entity, error) {
+			temporary, err := decodeTemporary(r.vals[5].(string))
+			if err != nil {
+				return nil, fmt.Errorf("user %q: temporary: %w", r.key[0], err)
+			}
 			return rbac.User{
 				ID: rbac.UserID(r.key[0]), AccountType: rbac.AccountType(r.vals[0].(string)), Org: rbac.OrgSlug(r.vals[1].(string)),
 				Disabled: r.vals[2].(bool), Name: r.vals[3].(string), Email: r.vals[4].(string),
 				Roles: ids[rbac.RoleID](r.lists[0]), Groups: ids[rbac.GroupID](r.lists[1]), Workgroups: ids[rbac.WorkgroupID](r.lists[2]),
+				Temporary: temporary,
 			}, nil
 		},
 	},
@@ -235,6 +242,44 @@ var entityTables = []*entityTable{
 		},
 		fromRecord: func(r record) (rbac.Entity, error) {
 			return rbac.Constraint{Name: r.key[0], Max: int(r.vals[0].(int64)), Dynamic: r.vals[1].(bool), Roles: ids[rbac.RoleID](r.lists[0])}, nil
+		},
+	},
+	{
+		// Added by migration 0010 (0010_four_eyes.sql).
+		kind: rbac.EntityApproval, name: "rbac_approvals", keys: one("name"),
+		cols: []column{{"sensitive_gains", boolCol}, {"relaxations", boolCol}}, // SENSITIVE is reserved in MySQL
+		lists: []listTable{
+			{column: "role_ids", cols: one("role_id")},
+			{column: "group_ids", cols: one("group_id")},
+		},
+		toRecord: func(e rbac.Entity) record {
+			a := e.(rbac.Approval)
+			return record{one(a.Name), []any{a.Sensitive, a.Relaxations}, [][]string{strs(a.Roles), strs(a.Groups)}}
+		},
+		fromRecord: func(r record) (rbac.Entity, error) {
+			return rbac.Approval{Name: r.key[0], Sensitive: r.vals[0].(bool), Relaxations: r.vals[1].(bool),
+				Roles: ids[rbac.RoleID](r.lists[0]), Groups: ids[rbac.GroupID](r.lists[1])}, nil
+		},
+	},
+	{
+		// Added by migration 0010 (0010_four_eyes.sql). Due is RFC 3339
+		// text in UTC, with nanoseconds.
+		kind: rbac.EntityCampaign, name: "rbac_campaigns", keys: one("id"),
+		cols: []column{{"due", textCol}},
+		lists: []listTable{
+			{column: "group_ids", cols: one("group_id")},
+			{column: "role_ids", cols: one("role_id")},
+		},
+		toRecord: func(e rbac.Entity) record {
+			c := e.(rbac.Campaign)
+			return record{one(c.ID), []any{c.Due.UTC().Format(time.RFC3339Nano)}, [][]string{strs(c.Groups), strs(c.Roles)}}
+		},
+		fromRecord: func(r record) (rbac.Entity, error) {
+			due, err := time.Parse(time.RFC3339Nano, r.vals[0].(string))
+			if err != nil {
+				return nil, fmt.Errorf("campaign %q: due: %w", r.key[0], err)
+			}
+			return rbac.Campaign{ID: r.key[0], Due: due, Groups: ids[rbac.GroupID](r.lists[0]), Roles: ids[rbac.RoleID](r.lists[1])}, nil
 		},
 	},
 	{

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strings"
+	"time"
 
 	"github.com/rolegraph/rbac"
 )
@@ -45,6 +46,10 @@ func everyKind() []rbac.Entity {
 			ID: "alice", Name: oddText + " ", Email: "alice.o'brien@example.org", AccountType: "nomis", Org: "hmpps",
 			Roles: []rbac.RoleID{"reader", "caseworker"}, Groups: []rbac.GroupID{"g1"},
 			Workgroups: []rbac.WorkgroupID{"north.leeds", "north"}, Disabled: true,
+			Temporary: []rbac.TimedAssignment{
+				{Role: "reader", Until: time.Date(2027, 1, 8, 17, 0, 0, 123456789, time.UTC)},
+				{Group: "g1", From: time.Date(2027, 1, 4, 9, 0, 0, 0, time.FixedZone("CET", 3600)), Until: time.Date(2027, 1, 5, 9, 0, 0, 0, time.UTC)},
+			},
 		},
 		rbac.User{ID: "bob"},
 		rbac.Constraint{Name: "no-self-approval", Roles: []rbac.RoleID{"maker", "checker"}, Max: 1, Dynamic: true},
@@ -92,6 +97,10 @@ func withKey(kind rbac.EntityKind, key string) rbac.Entity {
 		return rbac.User{ID: rbac.UserID(key), Org: "org"}
 	case rbac.EntityConstraint:
 		return rbac.Constraint{Name: key, Roles: []rbac.RoleID{"a", "b"}, Max: 1}
+	case rbac.EntityCampaign:
+		return rbac.Campaign{ID: key, Groups: []rbac.GroupID{"g"}, Due: time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC)}
+	case rbac.EntityApproval:
+		return rbac.Approval{Name: key, Roles: []rbac.RoleID{"a"}, Groups: []rbac.GroupID{"g"}}
 	case rbac.EntityResourceKind:
 		return rbac.Kind{Name: key, Title: "kind " + key}
 	case rbac.EntityOwnershipRule:

@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/rolegraph/rbac"
 )
@@ -86,6 +87,9 @@ func testRoundTrip(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 			if i%3 == 0 { // bulk writes carry names and emails too
 				u.Name, u.Email = fmt.Sprintf("Ünïcode Person %d ", i), fmt.Sprintf("person%d@example.org", i)
 			}
+			if i%5 == 0 { // and timed assignments
+				u.Temporary = []rbac.TimedAssignment{{Role: "member", From: time.Unix(int64(i)*3600, 0).UTC(), Until: time.Unix(int64(i)*3600+86400, 7).UTC()}}
+			}
 			entities = append(entities, u)
 		}
 		changes = append(changes, puts(entities)...)
@@ -118,6 +122,10 @@ func bareEntity(e rbac.Entity) rbac.Entity {
 		return rbac.User{ID: v.ID}
 	case rbac.Constraint:
 		return rbac.Constraint{Name: v.Name}
+	case rbac.Approval:
+		return rbac.Approval{Name: v.Name}
+	case rbac.Campaign:
+		return rbac.Campaign{ID: v.ID}
 	case rbac.Kind:
 		return rbac.Kind{Name: v.Name}
 	case rbac.OwnershipRule:

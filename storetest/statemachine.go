@@ -128,9 +128,16 @@ func drawEntity(t *rapid.T, kind rbac.EntityKind, key string) rbac.Entity {
 			Org:         rbac.OrgSlug(rapid.SampledFrom(append([]string{""}, modelIDs...)).Draw(t, "org")),
 			Roles:       drawList[rbac.RoleID](t, "roles"), Groups: drawList[rbac.GroupID](t, "groups"),
 			Workgroups: drawList[rbac.WorkgroupID](t, "workgroups"), Disabled: rapid.Bool().Draw(t, "disabled"),
+			Temporary: drawTemporary(t),
 		}
 	case rbac.EntityConstraint:
 		return rbac.Constraint{Name: key, Roles: drawList[rbac.RoleID](t, "roles"), Max: rapid.IntRange(0, 3).Draw(t, "max"), Dynamic: rapid.Bool().Draw(t, "dynamic")}
+	case rbac.EntityCampaign:
+		return rbac.Campaign{ID: key, Due: modelTimes[1].Add(time.Duration(rapid.IntRange(0, 1e9).Draw(t, "due ns"))),
+			Roles: drawList[rbac.RoleID](t, "roles"), Groups: drawList[rbac.GroupID](t, "groups")}
+	case rbac.EntityApproval:
+		return rbac.Approval{Name: key, Sensitive: rapid.Bool().Draw(t, "sensitive"), Relaxations: rapid.Bool().Draw(t, "relaxations"),
+			Roles: drawList[rbac.RoleID](t, "roles"), Groups: drawList[rbac.GroupID](t, "groups")}
 	case rbac.EntityResourceKind:
 		return rbac.Kind{Name: key, Title: drawText(t, "title")}
 	case rbac.EntityOwnershipRule:
@@ -370,4 +377,24 @@ func (m *machine) check(t *rapid.T) {
 		checkLoadEach(t, sl, m.state.policy(), m.rev)
 	}
 	m.checkChanges(t, max(m.horizon, m.rev-min(m.rev, 2)))
+}
+
+// drawTemporary draws a user's timed assignments (often none): stores keep
+// them as given, times as instants.
+func drawTemporary(t *rapid.T) []rbac.TimedAssignment {
+	var out []rbac.TimedAssignment
+	for n := rapid.IntRange(-2, 2).Draw(t, "timed"); n > 0; n-- {
+		var ta rbac.TimedAssignment
+		if rapid.Bool().Draw(t, "timed role?") {
+			ta.Role = rbac.RoleID(rapid.SampledFrom(modelIDs).Draw(t, "timed role"))
+		} else {
+			ta.Group = rbac.GroupID(rapid.SampledFrom(modelIDs).Draw(t, "timed group"))
+		}
+		if rapid.Bool().Draw(t, "from?") {
+			ta.From = time.Unix(rapid.Int64Range(0, 4e9).Draw(t, "from"), rapid.Int64Range(0, 999999999).Draw(t, "from ns")).UTC()
+		}
+		ta.Until = time.Unix(rapid.Int64Range(0, 4e9).Draw(t, "until"), 0).In(time.FixedZone("X", 7200))
+		out = append(out, ta)
+	}
+	return out
 }

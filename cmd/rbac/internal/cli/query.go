@@ -89,8 +89,9 @@ func runWhoCan(e *env, args []string) int {
 	fs := flag.NewFlagSet("who-can", flag.ContinueOnError)
 	var src source
 	src.flags(fs)
+	src.atFlag(fs)
 	perm := fs.String("permission", "", "the `PERMISSION`")
-	if _, err := parse(e, fs, args, 0, 0, "-policy FILE|-dsn DSN -permission P"); err != nil {
+	if _, err := parse(e, fs, args, 0, 0, "-policy FILE|-dsn DSN -permission P [-at TIME]"); err != nil {
 		return exitFor(err)
 	}
 	if !src.check(e, fs) {
@@ -105,7 +106,10 @@ func runWhoCan(e *env, args []string) int {
 		return e.fail("who-can", err)
 	}
 	defer done()
-	snap := a.Snapshot()
+	snap, err := src.snapshot(context.Background(), a)
+	if err != nil {
+		return e.fail("who-can", err)
+	}
 	p := rbac.Permission(*perm)
 	// A misspelt permission is an error, not "nobody": exit 1 like a
 	// denied check, since the command line itself is well formed.
@@ -152,8 +156,9 @@ func runReview(e *env, args []string) int {
 	fs := flag.NewFlagSet("review", flag.ContinueOnError)
 	var src source
 	src.flags(fs)
+	src.atFlag(fs)
 	format := fs.String("format", "", "output `format`: table, csv or markdown (default: table on a terminal, csv otherwise)")
-	if _, err := parse(e, fs, args, 0, 0, "-policy FILE|-dsn DSN [-format table|csv|markdown]"); err != nil {
+	if _, err := parse(e, fs, args, 0, 0, "-policy FILE|-dsn DSN [-format table|csv|markdown] [-at TIME]"); err != nil {
 		return exitFor(err)
 	}
 	if *format == "" {
@@ -170,7 +175,11 @@ func runReview(e *env, args []string) int {
 		return e.fail("review", err)
 	}
 	defer done()
-	items := a.Snapshot().AccessReview()
+	snap, err := src.snapshot(context.Background(), a)
+	if err != nil {
+		return e.fail("review", err)
+	}
+	items := snap.AccessReview()
 	if *format == "table" {
 		writeReviewTable(e.stdout, items)
 		return ExitOK

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/rolegraph/rbac"
 	"github.com/rolegraph/rbac/memstore"
@@ -15,11 +16,42 @@ import (
 type source struct {
 	policy string // comma-separated policy files
 	dsn    string
+	at     string // -at: the instant asked about ("" now)
 }
 
 func (s *source) flags(fs *flag.FlagSet) {
 	fs.StringVar(&s.policy, "policy", "", "policy `FILE`s (comma-separated; later files may not redefine an id)")
 	fs.StringVar(&s.dsn, "dsn", "", "database `DSN` (sqlite:PATH, postgres://..., mysql://...)")
+}
+
+// atFlag adds -at to a verb that can answer for a past or future instant.
+func (s *source) atFlag(fs *flag.FlagSet) {
+	fs.StringVar(&s.at, "at", "", "answer as of `TIME` (RFC 3339, or a date: its start in UTC): with -dsn the model as it was then, rebuilt from the change log; timed assignments as they hold then")
+}
+
+// instant parses -at; the zero time when it is not given.
+func (s *source) instant() (time.Time, error) {
+	if s.at == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s.at); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.DateOnly, s.at); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("-at %q is neither an RFC 3339 time (2027-01-08T17:00:00Z) nor a date (2027-01-08)", s.at)
+}
+
+// snapshot returns what a query reads: the authorizer's snapshot, or with
+// -at and a store the model as of that instant (rbac.System reads the
+// audit trail: the command line holds the database's credentials already).
+func (s *source) snapshot(ctx context.Context, a *rbac.Authorizer) (*rbac.Snapshot, error) {
+	at, err := s.instant()
+	if err != nil || at.IsZero() || s.dsn == "" {
+		return a.Snapshot(), err
+	}
+	return a.Admin(rbac.System).AsOfTime(ctx, at)
 }
 
 func (s *source) check(e *env, fs *flag.FlagSet) bool {
@@ -52,7 +84,16 @@ func (s *source) open(ctx context.Context) (a *rbac.Authorizer, p *rbac.Policy, 
 		}
 		store, release = sq, done
 	}
-	a, err = rbac.New(ctx, store, rbac.WithoutFollow())
+	opts := []rbac.Option{rbac.WithoutFollow()}
+	if at, err := s.instant(); err != nil {
+		release()
+		return nil, nil, nil, err
+	} else if !at.IsZero() && s.policy != "" {
+		// Policy files have no history: the model is the file's, its
+		// timed assignments as they hold at the instant.
+		opts = append(opts, rbac.WithClock(func() time.Time { return at }))
+	}
+	a, err = rbac.New(ctx, store, opts...)
 	if err != nil {
 		release()
 		return nil, nil, nil, err
