@@ -175,63 +175,80 @@ func (j *judgement) approvalMatch(a Approval) string {
 	return ""
 }
 
-// changedMembership reports whether list, read from an entity's value
-// before and after the set, gains or loses id.
-func changedMembership[T comparable](before, after []T, id T) bool {
-	return slices.Contains(before, id) != slices.Contains(after, id)
+// roleHolding lists how entity e (a user, a group or an account type)
+// confers role r: "direct" for a listed role, and each timed window in which
+// a user holds it. The set changes r's holders where the lists differ, so
+// extending a timed assignment counts as much as giving the role.
+func roleHolding(e Entity, r RoleID) []string {
+	var roles []RoleID
+	var timed []TimedAssignment
+	switch v := e.(type) {
+	case User:
+		roles, timed = v.Roles, v.Temporary
+	case Group:
+		roles = v.Roles
+	case AccountTypeDef:
+		roles = v.DefaultRoles
+	}
+	var out []string
+	if slices.Contains(roles, r) {
+		out = append(out, "direct")
+	}
+	for _, ta := range timed {
+		if ta.Role == r {
+			out = append(out, ta.From.String()+".."+ta.Until.String())
+		}
+	}
+	return out
+}
+
+// groupHolding: roleHolding for a user's membership of group g.
+func groupHolding(e Entity, g GroupID) []string {
+	u, ok := e.(User)
+	if !ok {
+		return nil
+	}
+	var out []string
+	if slices.Contains(u.Groups, g) {
+		out = append(out, "direct")
+	}
+	for _, ta := range u.Temporary {
+		if ta.Group == g {
+			out = append(out, ta.From.String()+".."+ta.Until.String())
+		}
+	}
+	return out
 }
 
 // touchesRole says how the set changes role r or who holds it directly:
-// the role itself, a user's assignment of it, a group's or an account
-// type's list of roles gaining or losing it; else "".
+// the role itself, a user's assignment of it (timed ones included), a
+// group's or an account type's list of roles gaining or losing it; else "".
 func (j *judgement) touchesRole(r RoleID) string {
 	for _, ref := range j.net.refs {
-		was, now := j.net.before[ref], j.net.after[ref]
-		switch ref.kind {
-		case EntityRole:
+		if ref.kind == EntityRole {
 			if RoleID(ref.key) == r {
 				return fmt.Sprintf("it changes role %s", quoteShort(string(r)))
 			}
+			continue
+		}
+		if slices.Equal(roleHolding(j.net.before[ref], r), roleHolding(j.net.after[ref], r)) {
+			continue
+		}
+		switch ref.kind {
 		case EntityUser:
-			var b, a []RoleID
-			if u, ok := was.(User); ok {
-				b = u.Roles
-			}
-			if u, ok := now.(User); ok {
-				a = u.Roles
-			}
-			if changedMembership(b, a, r) {
-				return fmt.Sprintf("it changes whether user %s holds role %s", quoteShort(ref.key), quoteShort(string(r)))
-			}
+			return fmt.Sprintf("it changes whether user %s holds role %s", quoteShort(ref.key), quoteShort(string(r)))
 		case EntityGroup:
-			var b, a []RoleID
-			if g, ok := was.(Group); ok {
-				b = g.Roles
-			}
-			if g, ok := now.(Group); ok {
-				a = g.Roles
-			}
-			if changedMembership(b, a, r) {
-				return fmt.Sprintf("it changes whether group %s confers role %s", quoteShort(ref.key), quoteShort(string(r)))
-			}
+			return fmt.Sprintf("it changes whether group %s confers role %s", quoteShort(ref.key), quoteShort(string(r)))
 		case EntityAccountType:
-			var b, a []RoleID
-			if t, ok := was.(AccountTypeDef); ok {
-				b = t.DefaultRoles
-			}
-			if t, ok := now.(AccountTypeDef); ok {
-				a = t.DefaultRoles
-			}
-			if changedMembership(b, a, r) {
-				return fmt.Sprintf("it changes whether account type %s confers role %s", quoteShort(ref.key), quoteShort(string(r)))
-			}
+			return fmt.Sprintf("it changes whether account type %s confers role %s", quoteShort(ref.key), quoteShort(string(r)))
 		}
 	}
 	return ""
 }
 
 // touchesGroup says how the set changes group g or its members: the group
-// itself (its roles, managers, anything), a user's membership; else "".
+// itself (its roles, managers, anything), a user's membership (timed ones
+// included); else "".
 func (j *judgement) touchesGroup(g GroupID) string {
 	for _, ref := range j.net.refs {
 		switch ref.kind {
@@ -240,14 +257,7 @@ func (j *judgement) touchesGroup(g GroupID) string {
 				return fmt.Sprintf("it changes group %s", quoteShort(string(g)))
 			}
 		case EntityUser:
-			var b, a []GroupID
-			if u, ok := j.net.before[ref].(User); ok {
-				b = u.Groups
-			}
-			if u, ok := j.net.after[ref].(User); ok {
-				a = u.Groups
-			}
-			if changedMembership(b, a, g) {
+			if !slices.Equal(groupHolding(j.net.before[ref], g), groupHolding(j.net.after[ref], g)) {
 				return fmt.Sprintf("it changes whether user %s is a member of group %s", quoteShort(ref.key), quoteShort(string(g)))
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -69,6 +70,8 @@ func TestFourEyesRefusesDirectChanges(t *testing.T) {
 		{"adding a member to a listed group", "rita", user("int1", nil, []rbac.GroupID{"writers"}), "writers-group"},
 		{"changing a listed group", "rita", rbac.PutGroup(rbac.Group{ID: "writers", Name: "Writers", AccountType: "internal", Roles: []rbac.RoleID{"case_writer", "case_reader"}}), "writers-group"},
 		{"deleting an approval entry (escalating actor)", "sam", rbac.DeleteApproval("writers-group"), "relaxations"},
+		{"a timed assignment of a listed role", "sam", rbac.PutUser(rbac.User{ID: "int1", AccountType: "internal", Temporary: []rbac.TimedAssignment{{Role: "security_admin", Until: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}}}), "admin-roles"},
+		{"a timed membership of a listed group", "rita", rbac.PutUser(rbac.User{ID: "int1", AccountType: "internal", Temporary: []rbac.TimedAssignment{{Group: "writers", Until: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}}}), "writers-group"},
 		{"an unlisted group's member", "rita", user("int1", nil, []rbac.GroupID{"readers"}), ""},
 		{"an unlisted role", "rita", user("int1", []rbac.RoleID{"case_writer"}, nil), ""},
 		{"a stricter approval entry", "sam", rbac.PutApproval(rbac.Approval{Name: "admin-roles", Roles: []rbac.RoleID{"security_admin", "role_manager"}}), ""},
