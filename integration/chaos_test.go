@@ -411,7 +411,7 @@ func runChaos(t *testing.T, db database, d time.Duration, cfg chaosConfig) {
 		from := slowest.o.at.Add(-20 * time.Millisecond)
 		t.Logf("the slowest catch-up: replica %d held revision %d (written by replica %d) %v after Apply returned; its store calls from 20ms before (t=0: Apply returned):\n%s",
 			slowest.replica, slowest.o.rev, slowest.o.replica, slowest.stale.Round(time.Microsecond),
-			replicas[slowest.replica].trace.format(from, slowest.seen.Add(time.Millisecond), slowest.o.at, killTimes, stalls.events))
+			replicas[slowest.replica].trace.format(from, slowest.seen.Add(time.Millisecond), slowest.o.at, killTimes, stalls.recorded()))
 	}
 	if counts["ok"] == 0 || kills.Load() == 0 {
 		t.Errorf("the chaos did not bite: %d successes, %d kills", counts["ok"], kills.Load())
@@ -566,6 +566,14 @@ func (s *traceStore) record(e traceEvent) {
 	s.mu.Lock()
 	s.events = append(s.events, e)
 	s.mu.Unlock()
+}
+
+// recorded returns a copy of the events so far: the stall watcher may still
+// be recording while the slowest catch-up is explained.
+func (s *traceStore) recorded() []traceEvent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.events)
 }
 
 func (s *traceStore) Wait(ctx context.Context, after rbac.Revision) (rbac.Revision, error) {
