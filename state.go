@@ -24,6 +24,7 @@ type state struct {
 	kinds          map[string]Kind
 	ownershipRules map[string]OwnershipRule
 	ownerships     map[string]Ownership // by OwnershipKey
+	elevations     map[string]Elevation
 	// loadOrder holds the users in the order a load stored them, which
 	// is their order in memory: the load's validation and first compile
 	// walk them in it rather than in the map's random order, one cache
@@ -73,6 +74,7 @@ func newEmptyState() *state {
 		kinds:          map[string]Kind{},
 		ownershipRules: map[string]OwnershipRule{},
 		ownerships:     map[string]Ownership{},
+		elevations:     map[string]Elevation{},
 	}
 }
 
@@ -97,6 +99,7 @@ func stateOwning(p *Policy, rev Revision) *state {
 		kinds:          make(map[string]Kind, len(p.Kinds)),
 		ownershipRules: make(map[string]OwnershipRule, len(p.OwnershipRules)),
 		ownerships:     make(map[string]Ownership, len(p.Ownerships)),
+		elevations:     make(map[string]Elevation, len(p.Elevations)),
 	}
 	for _, v := range p.AccountTypes {
 		st.accountTypes[v.ID] = v
@@ -127,6 +130,9 @@ func stateOwning(p *Policy, rev Revision) *state {
 	}
 	for _, v := range p.Ownerships {
 		st.ownerships[OwnershipKey(v.Kind, v.ID)] = v
+	}
+	for _, v := range p.Elevations {
+		st.elevations[v.ID] = v
 	}
 	return st
 }
@@ -159,6 +165,8 @@ func (st *state) get(kind EntityKind, key string) Entity {
 		e, ok = st.ownershipRules[key]
 	case EntityOwnership:
 		e, ok = st.ownerships[key]
+	case EntityElevation:
+		e, ok = st.elevations[key]
 	}
 	if !ok {
 		return nil
@@ -189,6 +197,8 @@ func (st *state) put(e Entity) {
 		st.ownershipRules[v.Kind] = v
 	case Ownership:
 		st.ownerships[OwnershipKey(v.Kind, v.ID)] = v
+	case Elevation:
+		st.elevations[v.ID] = v
 	}
 }
 
@@ -215,6 +225,8 @@ func (st *state) remove(kind EntityKind, key string) {
 		delete(st.ownershipRules, key)
 	case EntityOwnership:
 		delete(st.ownerships, key)
+	case EntityElevation:
+		delete(st.elevations, key)
 	}
 }
 
@@ -273,6 +285,9 @@ func (st *state) policy() *Policy {
 	}
 	for _, k := range sortedKeys(st.ownerships) {
 		p.Ownerships = append(p.Ownerships, st.ownerships[k].Clone())
+	}
+	for _, k := range sortedKeys(st.elevations) {
+		p.Elevations = append(p.Elevations, st.elevations[k].Clone())
 	}
 	return p
 }

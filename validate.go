@@ -191,6 +191,7 @@ func (st *state) validateAt(where func(EntityKind, string) string, ref func(Enti
 	v.constraints()
 	v.kinds()
 	v.ownership()
+	v.elevations()
 	return v.errs
 }
 
@@ -605,6 +606,7 @@ func (st *state) validateStreamed(userErrs []error) []error {
 	v.constraints()
 	v.kinds()
 	v.ownership()
+	v.elevations()
 	return v.errs
 }
 
