@@ -38,30 +38,38 @@ func TestAdminSequenceProperties(t *testing.T) {
 	// deleting them one set after the other.
 	start.Kinds = []rbac.Kind{{Name: "service"}, {Name: "report"}}
 	stats := map[string]int{}
-	for range rounds {
+	// A property of refused sets only would prove nothing: each of these
+	// must have been accepted. The rarest (a constraint) comes a few
+	// times per thousand sequences, so more rounds run, with new cases,
+	// until all have — at most a few, then the coverage failure is real.
+	var missing []string
+	covered := func() bool {
+		missing = nil
+		for _, what := range []string{"accepted", "gains by non-escalating actors", "reach by non-escalating actors", "re-created workgroup", "re-created role", "re-created group", "deleted"} {
+			if stats[what] == 0 {
+				missing = append(missing, what)
+			}
+		}
+		for _, kind := range rbac.EntityKinds() {
+			if stats["accepted "+string(kind)] == 0 {
+				missing = append(missing, "accepted "+string(kind))
+			}
+		}
+		return len(missing) == 0
+	}
+	round := 0
+	for ; round < rounds || !testing.Short() && !covered() && round < rounds+5; round++ {
 		rapid.Check(t, adminSequence(start, stats))
 		if t.Failed() {
 			return
 		}
 	}
-	t.Logf("%v", stats)
-	if testing.Short() {
-		return // too few sequences to expect every kind
-	}
-	// A property of refused sets only would prove nothing.
-	for _, what := range []string{"accepted", "gains by non-escalating actors", "reach by non-escalating actors", "re-created workgroup", "re-created role", "re-created group", "deleted"} {
-		if stats[what] == 0 {
-			t.Errorf("no %s in %d rounds: %v", what, rounds, stats)
-		}
-	}
-	for _, kind := range rbac.EntityKinds() {
-		if stats["accepted "+string(kind)] == 0 {
-			t.Errorf("no accepted change of a %s in %d rounds: %v", kind, rounds, stats)
-		}
+	t.Logf("%d rounds: %v", round, stats)
+	if !testing.Short() && !covered() {
+		t.Errorf("never seen in %d rounds: %v", round, missing)
 	}
 }
 
-// nonEscalating lists the enabled users of p without rbac.escalate.
 func nonEscalating(p *rbac.Policy) []rbac.UserID {
 	var out []rbac.UserID
 	for _, u := range userIDs(p) {

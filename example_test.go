@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/rolegraph/rbac"
 	"github.com/rolegraph/rbac/memstore"
@@ -139,4 +140,36 @@ kinds:
 	// allowed (granted, global)
 	// denied (invalid_request): resource kind "cases" is not declared (did you mean "case"?)
 	// denied (invalid_request): principal colin: unknown role "casewroker" (did you mean "caseworker"?)
+}
+
+// A replica that may be more than five seconds behind its store (it cannot
+// reach the database, say) refuses to decide rather than go on honouring
+// access that was revoked elsewhere. The refusal is an error wrapping
+// ErrUnavailable: deny, and tell the client to come back (HTTP 503).
+func ExampleWithMaxLag() {
+	ctx := context.Background()
+	p, err := rbac.LoadPolicy(strings.NewReader(examplePolicy))
+	if err != nil {
+		panic(err)
+	}
+	store := memstore.New()
+	if _, err := rbac.Import(ctx, store, p); err != nil {
+		panic(err)
+	}
+	authz, err := rbac.New(ctx, store, rbac.WithMaxLag(5*time.Second))
+	if err != nil {
+		panic(err)
+	}
+	defer authz.Close()
+
+	d, err := authz.Check(ctx, rbac.Request{User: "alice", Permission: "evaluation.read"})
+	switch {
+	case errors.Is(err, rbac.ErrUnavailable):
+		fmt.Println("503: this replica is too far behind:", err)
+	case err != nil || !d.Allowed:
+		fmt.Println("403")
+	default:
+		fmt.Printf("allowed; at most %v behind\n", authz.Status().Lag.Round(5*time.Second))
+	}
+	// Output: allowed; at most 0s behind
 }

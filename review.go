@@ -177,29 +177,6 @@ func (p *profile) scopedPermissions(mask func(permEntry) uint8) []ScopedPermissi
 	return out
 }
 
-// UsersWith lists the enabled users who hold permission p with all their
-// roles active, with the widest scope each holds it at, sorted by user.
-// It visits each distinct role set once, not each user; the index it reads
-// is built when the snapshot is compiled, so the first call after a write
-// costs no more than the next.
-func (s *Snapshot) UsersWith(p Permission) []Holder {
-	if s.roles.uncatalogued(p) {
-		return nil // no grant, not even "*", reaches a name outside the catalogue
-	}
-	var out []Holder
-	var last *profile
-	var scope Scope
-	s.eachHolder(func(prof *profile) bool { return prof.sod < 0 && prof.effective(p) != 0 },
-		func(u UserID, prof *profile) {
-			if prof != last {
-				last, scope = prof, widest(prof.effective(p))
-			}
-			out = append(out, Holder{User: u, Scope: scope})
-		})
-	slices.SortFunc(out, func(a, b Holder) int { return cmp.Compare(a.User, b.User) })
-	return out
-}
-
 // Reach is one route by which a role, a group or an account type
 // confers a permission: a role's own grant that matches it (by name or by
 // a wildcard), or the role it comes through (a role contained by the

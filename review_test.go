@@ -132,3 +132,51 @@ func BenchmarkUsersWithAfterWrite(b *testing.B) {
 		i++
 	}
 }
+
+// largeTeamsState is the large shape with every role also granting its
+// team's permission: team<i>.read reaches ten roles, so 100 users.
+func largeTeamsState() *state {
+	st := largeState()
+	for id, r := range st.roles {
+		i, _ := strconv.Atoi(string(id[len("group"):]))
+		r.Grants = append(r.Grants, Grant{Permission: Permission("team" + strconv.Itoa(i/10) + ".read"), Scope: ScopeGlobal})
+		st.roles[id] = r
+	}
+	return st
+}
+
+// BenchmarkUsersWith100Holders: 100 holders among 100,000 users and 10,000
+// distinct role sets, the holder index already built.
+func BenchmarkUsersWith100Holders(b *testing.B) {
+	_, snap, err := compileFull(largeTeamsState())
+	if err != nil {
+		b.Fatal(err)
+	}
+	snap.UsersWith("team0.read") // builds the holder index
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if got := snap.UsersWith(Permission("team" + strconv.Itoa(i%1000) + ".read")); len(got) != 100 {
+			b.Fatalf("%d holders", len(got))
+		}
+		i++
+	}
+}
+
+// BenchmarkUsersWithFirst: the first UsersWith on a freshly indexed
+// snapshot, which builds the holder index (compiling is not timed).
+func BenchmarkUsersWithFirst(b *testing.B) {
+	st := largeTeamsState()
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		_, snap, err := compileFull(st)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if got := snap.UsersWith("team1.read"); len(got) != 100 {
+			b.Fatalf("%d holders", len(got))
+		}
+	}
+}

@@ -194,6 +194,7 @@ type reviewIndex struct {
 	profiles []*profile
 	members  [][]*userRec // members[i]: enabled users of the base holding profiles[i], unsorted (records: 8 bytes a user)
 	*memberIndex
+	holders holderIndex // built by the first UsersWith (holders.go)
 }
 
 // memberIndex lists every user of the base of a user table (enabled or

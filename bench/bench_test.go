@@ -394,3 +394,42 @@ func BenchmarkSmallChange(b *testing.B) {
 		i++
 	}
 }
+
+// groupsShape is the large shape with every user also in one of 100
+// groups, each giving a role of its own (team<g>, granting team<g>.read):
+// a user's roles come from two sources, and nearly every user has a role
+// set of their own (100,000 distinct sets, where the large shape has
+// 10,000).
+func groupsShape() *shape {
+	s := rbacShape(10000, 100000)
+	s.extra = func(p *rbac.Policy) {
+		for g := 0; g < 100; g++ {
+			role := rbac.RoleID(fmt.Sprintf("team%d", g))
+			p.Roles = append(p.Roles, rbac.Role{ID: role, Grants: []rbac.Grant{{Permission: rbac.Permission(fmt.Sprintf("team%d.read", g)), Scope: rbac.ScopeGlobal}}})
+			p.Groups = append(p.Groups, rbac.Group{ID: rbac.GroupID(fmt.Sprintf("g%d", g)), Name: fmt.Sprintf("Group %d", g), Roles: []rbac.RoleID{role}})
+		}
+		for i := range p.Users {
+			u := &p.Users[i]
+			var n int
+			fmt.Sscanf(string(u.ID), "user%d", &n)
+			u.Groups = []rbac.GroupID{rbac.GroupID(fmt.Sprintf("g%d", n%100))}
+		}
+	}
+	return s
+}
+
+func groupsEngines(b *testing.B) *engines { return enginesFor(b, "groups", groupsShape, false) }
+
+// BenchmarkGroupsAllowed: user50001 (group g1) reads data500 through a
+// direct role and team1 through the group.
+func BenchmarkGroupsAllowed(b *testing.B) {
+	benchShape(b, groupsEngines(b), request{"user50001", "data500.read", true}, rbac.Request{})
+}
+
+func BenchmarkGroupsAllowedByGroup(b *testing.B) {
+	benchShape(b, groupsEngines(b), request{"user50001", "team1.read", true}, rbac.Request{})
+}
+
+func BenchmarkGroupsDenied(b *testing.B) {
+	benchShape(b, groupsEngines(b), request{"user50001", "data1500.read", false}, rbac.Request{})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -207,5 +208,50 @@ func TestStoreFaults(t *testing.T) {
 			s, in, _ := openFaulty(t, db, sqlstore.WithPollInterval(10*time.Millisecond))
 			return s, in
 		})
+	})
+}
+
+// TestReadsRetryALostConnection: a follower's reads (Changes, Wait) whose
+// connection is lost under a statement (killed, reset: not an error
+// database/sql retries itself) are tried again at once on another
+// connection, so that a replica does not fall behind for a lost
+// connection while the server is up.
+func TestReadsRetryALostConnection(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, db database) {
+		ctx := context.Background()
+		s, in, _ := openFaulty(t, db)
+		rev, err := s.Apply(ctx, rbac.ChangeSet{Changes: []rbac.Change{rbac.PutUser(rbac.User{ID: "u"})}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, read := range []struct {
+			name string
+			f    func() error
+		}{
+			{"Changes", func() error {
+				log, err := s.Changes(ctx, 0)
+				if err == nil && len(log) != int(rev) {
+					return fmt.Errorf("%d sets, want %d", len(log), rev)
+				}
+				return err
+			}},
+			{"Wait", func() error { _, err := s.Wait(ctx, 0); return err }},
+		} {
+			var lost atomic.Int64
+			in.SetRule(func(c faultdriver.Call) *faultdriver.Fault {
+				if c.Op == faultdriver.OpQuery && lost.Add(1) == 1 {
+					return &faultdriver.Fault{} // the connection is reset under the first query
+				}
+				return nil
+			})
+			err := read.f()
+			in.SetRule(nil)
+			if lost.Load() == 0 {
+				t.Fatalf("%s made %d queries; the fault did not happen", read.name, lost.Load())
+			}
+			if err != nil {
+				t.Errorf("%s after a lost connection: %v", read.name, err)
+			}
+		}
 	})
 }

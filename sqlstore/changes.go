@@ -18,20 +18,22 @@ func (s *Store) Changes(ctx context.Context, after rbac.Revision) ([]rbac.Change
 		return nil, err
 	}
 	var out []rbac.ChangeSet
-	err := s.inTx(ctx, false, func(q querier) error {
-		out = nil
-		rev, horizon, err := s.readRevision(ctx, q)
-		if err != nil {
+	err := s.read(ctx, func() error {
+		return s.inTx(ctx, false, func(q querier) error {
+			out = nil
+			rev, horizon, err := s.readRevision(ctx, q)
+			if err != nil {
+				return err
+			}
+			if after < horizon {
+				return &rbac.Error{Op: "changes", Msg: fmt.Sprintf("change sets up to revision %d were pruned; asked for those after %d", horizon, after), Err: rbac.ErrTruncated}
+			}
+			if after >= rev {
+				return nil
+			}
+			out, err = s.readLog(ctx, q, after)
 			return err
-		}
-		if after < horizon {
-			return &rbac.Error{Op: "changes", Msg: fmt.Sprintf("change sets up to revision %d were pruned; asked for those after %d", horizon, after), Err: rbac.ErrTruncated}
-		}
-		if after >= rev {
-			return nil
-		}
-		out, err = s.readLog(ctx, q, after)
-		return err
+		})
 	})
 	if err != nil {
 		return nil, s.wrap(ctx, "changes", err)

@@ -174,6 +174,17 @@ func lostConnection(msg string) bool {
 	return false
 }
 
+// unreachable reports whether err says no connection could be made to the
+// server (as opposed to one that was lost).
+func unreachable(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "connection refused") || strings.Contains(msg, "dial ") || strings.Contains(msg, "no such host")
+}
+
 // ctxError is the error of an operation whose context ended: it wraps
 // rbac.ErrUnavailable (the same call with a live context may succeed) and
 // the context's error.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -305,6 +306,32 @@ func (s *Store) write(ctx context.Context, f func(q querier) error) error {
 		}
 	}
 }
+
+// read runs the read-only f, and runs it again at once when it failed
+// because its connection was lost (killed, reset, timed out) while the
+// server itself is up: database/sql discards the dead connection, and
+// once the pool's idle connections are used up (a server restart or an
+// administrator's kill takes them all) it opens a fresh one. Reads are
+// safe to repeat; waiting before the next try would only make a replica
+// stale for longer. A server that cannot be reached (the connection
+// refused) is left to the caller, which backs off.
+func (s *Store) read(ctx context.Context, f func() error) error {
+	tries := 0
+	for {
+		err := f()
+		tries++
+		if err == nil || ctx.Err() != nil || classify(s.dialect, err) != classUnavailable || unreachable(err) {
+			return err
+		}
+		var re *rbac.Error
+		if errors.As(err, &re) || tries > min(s.db.Stats().Idle+1, maxReadTries) {
+			return err
+		}
+	}
+}
+
+// maxReadTries bounds read's tries after lost connections.
+const maxReadTries = 16
 
 // readRevision returns the current revision and the log's horizon.
 func (s *Store) readRevision(ctx context.Context, q querier) (rev, horizon rbac.Revision, err error) {

@@ -20,7 +20,11 @@ func (s *Store) Wait(ctx context.Context, after rbac.Revision) (rbac.Revision, e
 			return 0, err
 		}
 		wake := s.wakeChan() // taken before reading, so no signal is missed
-		rev, _, err := s.readRevision(ctx, s.db)
+		var rev rbac.Revision
+		err := s.read(ctx, func() (err error) {
+			rev, _, err = s.readRevision(ctx, s.db)
+			return err
+		})
 		if err != nil {
 			return 0, s.wrap(ctx, "wait", err)
 		}
