@@ -89,13 +89,18 @@ func builtinPermission(p Permission) bool {
 //     a prerequisite permission, un-marking or deleting a sensitive
 //     permission, switching strictness off (emptying the catalogue,
 //     deleting the last declared kind), deleting an ownership rule or
-//     changing its bypass or create permission — need rbac.escalate.
+//     changing its bypass or create permission, deleting or loosening an
+//     approval entry — need rbac.escalate.
 //  5. A change after which anyone newly reaches a permission that is
 //     sensitive before or after it needs rbac.sensitive.grant and the
 //     actor's own reason.
 //  6. No lockout: a change after which no enabled user can manage roles,
 //     groups or users is refused (for a principal actor, AdminAs, the
 //     roles, groups and account types that confer it count too).
+//  7. Four eyes: a change that matches an approval entry in force (see
+//     Approval: a sensitive gain, a relaxation, a change to given roles or
+//     groups or their members) needs a second person: Propose it, and
+//     someone else Approves it.
 //
 // A sequence of change sets therefore gives an actor nothing the same
 // changes in one set would be refused. Denials wrap ErrForbidden and say
@@ -136,6 +141,15 @@ type adminWrite struct {
 	// precheck runs after the rights, under the write lock, before the
 	// model is validated (Revert: nothing it touched has changed since).
 	precheck func(st *state) error
+	// approved: the write is a proposal being proposed or approved, so a
+	// match of an approval entry does not refuse it (see Approval).
+	approved bool
+	// id and proposedBy go into the change set (Approve).
+	id         string
+	proposedBy UserID
+	// noRetry: a conflict is returned, not judged again (a campaign's
+	// removals, whose ID another replica may have taken).
+	noRetry bool
 }
 
 func (ad *Admin) apply(ctx context.Context, w adminWrite) (Revision, error) {
@@ -156,8 +170,8 @@ func (ad *Admin) apply(ctx context.Context, w adminWrite) (Revision, error) {
 		if err != nil {
 			return 0, err
 		}
-		rev, err := ad.a.Apply(ctx, ChangeSet{Expect: ev.rev, Actor: ad.actor, Reason: w.reason, Changes: ev.requested})
-		if errors.Is(err, ErrConflict) {
+		rev, err := ad.a.Apply(ctx, ChangeSet{ID: w.id, Expect: ev.rev, Actor: ad.actor, ProposedBy: w.proposedBy, Reason: w.reason, Changes: ev.requested})
+		if errors.Is(err, ErrConflict) && !w.noRetry {
 			if attempt < maxJudgeAttempts {
 				backoff(ctx, attempt)
 				continue // another replica changed the model meanwhile: read and judge again
@@ -200,7 +214,7 @@ func (ad *Admin) rulesFor(w adminWrite) evaluationRules {
 			if err := refuseEmptyWrite(ev.expanded.Changes); err != nil {
 				return err
 			}
-			return ad.judge(ev, rights, w.ownReason)
+			return ad.judge(ev, rights, w.ownReason, w.approved)
 		},
 	}
 }
@@ -226,6 +240,7 @@ type changeEvaluation struct {
 	before    *Snapshot
 	after     *Snapshot
 	expanded  ChangeSet
+	approvals []string // the approval entries the set matches (see Approval)
 }
 
 // evaluationRules are the checks evaluate runs, in order, under the write
@@ -409,6 +424,10 @@ func (ad *Admin) rights(st *state, s *Snapshot, changes []Change) (*actorRights,
 			err = need(c, PermRolesManage, "account types")
 		case EntityConstraint:
 			err = need(c, PermRolesManage, "separation-of-duty constraints")
+		case EntityApproval:
+			err = need(c, PermRolesManage, "approval rules")
+		case EntityCampaign:
+			err = need(c, PermUsersManage, "recertification campaigns")
 		case EntityOwnershipRule:
 			err = need(c, PermRolesManage, "ownership rules")
 		case EntityResourceKind:

@@ -133,6 +133,48 @@ func permissionOf(t testing.TB, a *rbac.Authorizer, name rbac.Permission) rbac.P
 	return rbac.PermissionDef{}
 }
 
+// runAttacks runs each attack on a fresh authorizer with policy: the
+// attack fails with its sentinel, says its rule, writes nothing, and the
+// legitimate control then succeeds. current, if not nil, is set to the
+// running subtest, for the helpers of the table that look entities up.
+func runAttacks(t *testing.T, policy string, current **testing.T, attacks []attack) {
+	t.Helper()
+	for _, at := range attacks {
+		t.Run(at.name, func(t *testing.T) {
+			if current != nil {
+				*current = t
+			}
+			ctx := context.Background()
+			a, store := newAuthorizer(t, policy)
+			if at.setup != nil {
+				if err := at.setup(ctx, a); err != nil {
+					t.Fatalf("setup: %v", err)
+				}
+			}
+			rev, snap := store.Revision(), a.Snapshot()
+			before, _ := a.Policy()
+			err := at.attack(ctx, a)
+			t.Logf("refused: %v", err)
+			if !errors.Is(err, at.want) {
+				t.Fatalf("attack: got %v, want an error wrapping %v", err, at.want)
+			}
+			if !strings.Contains(strings.ToLower(err.Error()), at.mention) {
+				t.Errorf("the error does not say %q: %v", at.mention, err)
+			}
+			if store.Revision() != rev || a.Snapshot() != snap {
+				t.Errorf("the refused attack wrote: revision %d → %d", rev, store.Revision())
+			}
+			after, _ := a.Policy()
+			if diff := cmp.Diff(before.Entities(), after.Entities()); diff != "" {
+				t.Errorf("the refused attack changed the model (-before +after):\n%s", diff)
+			}
+			if err := at.control(ctx, a); err != nil {
+				t.Errorf("the legitimate version was refused: %v", err)
+			}
+		})
+	}
+}
+
 func TestEveryAttackOfIssue8IsRefused(t *testing.T) {
 	var tt *testing.T // the current subtest, for the helpers below
 	with := func(a *rbac.Authorizer, id rbac.UserID, edit func(u *rbac.User)) rbac.Change {
@@ -491,36 +533,5 @@ func TestEveryAttackOfIssue8IsRefused(t *testing.T) {
 				return err
 			}},
 	}
-	for _, at := range attacks {
-		t.Run(at.name, func(t *testing.T) {
-			tt = t
-			ctx := context.Background()
-			a, store := newAuthorizer(t, attackPolicy)
-			if at.setup != nil {
-				if err := at.setup(ctx, a); err != nil {
-					t.Fatalf("setup: %v", err)
-				}
-			}
-			rev, snap := store.Revision(), a.Snapshot()
-			policy, _ := a.Policy()
-			err := at.attack(ctx, a)
-			t.Logf("refused: %v", err)
-			if !errors.Is(err, at.want) {
-				t.Fatalf("attack: got %v, want an error wrapping %v", err, at.want)
-			}
-			if !strings.Contains(strings.ToLower(err.Error()), at.mention) {
-				t.Errorf("the error does not say %q: %v", at.mention, err)
-			}
-			if store.Revision() != rev || a.Snapshot() != snap {
-				t.Errorf("the refused attack wrote: revision %d → %d", rev, store.Revision())
-			}
-			after, _ := a.Policy()
-			if diff := cmp.Diff(policy.Entities(), after.Entities()); diff != "" {
-				t.Errorf("the refused attack changed the model (-before +after):\n%s", diff)
-			}
-			if err := at.control(ctx, a); err != nil {
-				t.Errorf("the legitimate version was refused: %v", err)
-			}
-		})
-	}
+	runAttacks(t, attackPolicy, &tt, attacks)
 }

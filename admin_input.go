@@ -85,6 +85,8 @@ var entityGoType = map[EntityKind]string{
 	EntityWorkgroup:     "rbac.Workgroup",
 	EntityUser:          "rbac.User",
 	EntityConstraint:    "rbac.Constraint",
+	EntityApproval:      "rbac.Approval",
+	EntityCampaign:      "rbac.Campaign",
 	EntityOwnershipRule: "rbac.OwnershipRule",
 	EntityResourceKind:  "rbac.Kind",
 	EntityOwnership:     "rbac.Ownership",
@@ -140,6 +142,12 @@ func checkEntityInput(e Entity) error {
 	case Elevation:
 		texts = append(texts, [2]string{"title", v.Title})
 		ids = appendIDs(ids, "role", v.Roles)
+	case Approval:
+		ids = appendIDs(ids, "role", v.Roles)
+		ids = appendIDs(ids, "group", v.Groups)
+	case Campaign:
+		ids = appendIDs(ids, "role", v.Roles)
+		ids = appendIDs(ids, "group", v.Groups)
 	case OwnershipRule:
 		ids = appendIDs(ids, "bypass permission", []Permission{v.Bypass})
 		ids = appendIDs(ids, "create permission", optional(v.Create))

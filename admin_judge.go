@@ -53,13 +53,17 @@ type judgement struct {
 	actorAfter *profile // what the actor exercises after the set (for newly catalogued names)
 	lacking    *gain    // the first gain the actor cannot exercise
 	sensitiveG *gain    // the first gain of a sensitive permission
+	relaxed    string   // the first relaxation, in words ("" if none)
 	scopeGains map[scopePair][]scopeGain
 }
 
 var managePermissions = [3]Permission{PermRolesManage, PermGroupsManage, PermUsersManage}
 
 // judge applies the rules of the full effect to a compiled change set.
-func (ad *Admin) judge(ev *changeEvaluation, r *actorRights, ownReason string) error {
+// Unless approved (Approve, Propose), a change set that matches an
+// approval entry is refused; the entries it matches are left in
+// ev.approvals either way.
+func (ad *Admin) judge(ev *changeEvaluation, r *actorRights, ownReason string, approved bool) error {
 	j := &judgement{ad: ad, ev: ev, r: r, can: map[*profile]*profile{}, net: imagesOf(ev.expanded.Changes), scopeGains: map[scopePair][]scopeGain{}}
 	j.sensitive = map[Permission]string{}
 	for _, s := range []*Snapshot{ev.before, ev.after} {
@@ -76,10 +80,8 @@ func (ad *Admin) judge(ev *changeEvaluation, r *actorRights, ownReason string) e
 	if after, err := ad.actorIn(ev.after); err == nil {
 		j.actorAfter = after.can
 	}
-	if !r.escalate {
-		if err := j.relaxations(); err != nil {
-			return err
-		}
+	if err := j.relaxations(); err != nil && !r.escalate {
+		return err
 	}
 	if err := j.userGains(); err != nil {
 		return err
@@ -104,7 +106,10 @@ func (ad *Admin) judge(ev *changeEvaluation, r *actorRights, ownReason string) e
 			return ad.forbid("the change lets %s newly reach sensitive permission %s: give your own reason for the audit trail", g.user, g)
 		}
 	}
-	return j.lockout()
+	if err := j.lockout(); err != nil {
+		return err
+	}
+	return j.fourEyes(approved)
 }
 
 // gain is one (permission, region) a user newly exercises.
@@ -548,8 +553,9 @@ func (j *judgement) actorCan(g ScopedPermission) bool {
 	return coversScope(j.r.can.can(g.Permission, false), g.Scope)
 }
 
-// relaxations refuses, without rbac.escalate, changes that weaken a rule:
-// deleting or loosening a constraint, removing a prerequisite or deleting
+// relaxations finds (into j.relaxed, for the approvals) and refuses,
+// without rbac.escalate, changes that weaken a rule: deleting or loosening
+// an approval entry or a constraint, removing a prerequisite or deleting
 // a prerequisite permission, un-marking or deleting a sensitive
 // permission, switching strictness off (emptying the catalogue, deleting
 // the last declared kind), and deleting an ownership rule or changing its
@@ -568,6 +574,8 @@ func (j *judgement) relaxations() error {
 			why = j.loosened(old, now)
 		case PermissionDef:
 			why = j.relaxedPermission(old, now)
+		case Approval:
+			why = loosenedApproval(old, now)
 		case OwnershipRule:
 			switch {
 			case now == nil:
@@ -588,7 +596,8 @@ func (j *judgement) relaxations() error {
 			}
 		}
 		if why != "" {
-			return j.ad.forbid("%s relaxes the rules (%s): that needs %s", Change{Kind: ref.kind, Key: ref.key, After: now}, why, PermEscalate)
+			j.relaxed = fmt.Sprintf("%s relaxes the rules (%s)", Change{Kind: ref.kind, Key: ref.key, After: now}, why)
+			return j.ad.forbid("%s: that needs %s", j.relaxed, PermEscalate)
 		}
 	}
 	return nil

@@ -36,26 +36,7 @@ groups:
 
 func tokenAdminSetup(t *testing.T) (*rbac.Authorizer, *memstore.Store) {
 	t.Helper()
-	return setupPolicy(t, tokenAdminPolicy)
-}
-
-func setupPolicy(t *testing.T, policy string) (*rbac.Authorizer, *memstore.Store) {
-	t.Helper()
-	ctx := context.Background()
-	p, err := rbac.LoadPolicy(strings.NewReader(policy))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := memstore.New()
-	if _, err := rbac.Import(ctx, store, p); err != nil {
-		t.Fatal(err)
-	}
-	a, err := rbac.New(ctx, store, rbac.WithoutFollow())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	return a, store
+	return newAuthorizer(t, tokenAdminPolicy, rbac.WithoutFollow())
 }
 
 var tokenAdmin = rbac.User{ID: "ada", AccountType: "staff", Roles: []rbac.RoleID{"console_admin"}}
@@ -336,7 +317,7 @@ func conferredNaively(t *rapid.T, p *rbac.Policy, q rbac.Permission) bool {
 // refused.
 func TestAdminAsCreatesOwnedRecordsInItsOrg(t *testing.T) {
 	ctx := context.Background()
-	a, _ := setupPolicy(t, attackPolicy)
+	a, _ := newAuthorizer(t, attackPolicy, rbac.WithoutFollow())
 	editor := &rbac.User{ID: "eve", AccountType: "internal", Org: "dfe", Roles: []rbac.RoleID{"editor"}}
 	owners, _, err := a.AdminAs(editor).CreateOwned(ctx, "new service", "service", "s9", nil)
 	if err != nil || !cmp.Equal(owners, []rbac.OrgSlug{"dfe"}) {

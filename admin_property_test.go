@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -139,6 +140,7 @@ func checkAccepted(t *rapid.T, stats map[string]int, before, after *rbac.Policy,
 	escalate := naive.ExercisesAt(before, actor, rbac.PermEscalate, rbac.ScopeGlobal)
 	checkReaches(t, stats, before, after, []*rbac.Policy{before, after}, actor, reason != "", changes)
 	checkNoLockout(t, after, actor, changes)
+	checkFourEyes(t, before, after, actor, changes)
 	if escalate {
 		return
 	}
@@ -402,6 +404,23 @@ func checkNoRelaxation(t *rapid.T, before, after *rbac.Policy, actor rbac.UserID
 			}
 		}
 	}
+	for _, old := range before.Approvals {
+		i := slices.IndexFunc(after.Approvals, func(a rbac.Approval) bool { return a.Name == old.Name })
+		if i < 0 {
+			t.Fatalf("%s deleted approval %s without rbac.escalate: %v", actor, old.Name, changes)
+		}
+		now := after.Approvals[i]
+		loose := old.Sensitive && !now.Sensitive || old.Relaxations && !now.Relaxations
+		for _, r := range old.Roles {
+			loose = loose || !slices.Contains(now.Roles, r)
+		}
+		for _, g := range old.Groups {
+			loose = loose || !slices.Contains(now.Groups, g)
+		}
+		if loose {
+			t.Fatalf("%s loosened approval %s without rbac.escalate: %v", actor, old.Name, changes)
+		}
+	}
 	for _, old := range before.OwnershipRules {
 		var now *rbac.OwnershipRule
 		for i := range after.OwnershipRules {
@@ -411,6 +430,62 @@ func checkNoRelaxation(t *rapid.T, before, after *rbac.Policy, actor rbac.UserID
 		}
 		if now == nil || now.Bypass != old.Bypass || now.Create != old.Create && now.Create != "" {
 			t.Fatalf("%s relaxed the ownership rule of %s without rbac.escalate: %v", actor, old.Kind, changes)
+		}
+	}
+}
+
+// checkFourEyes: a change set accepted directly touched none of the roles
+// and groups an approval entry in force before it names: neither the role
+// or group itself, nor a user's assignment or membership, nor a group's or
+// account type's list of roles (a naive reading of the two policies).
+func checkFourEyes(t *rapid.T, before, after *rbac.Policy, actor rbac.UserID, changes any) {
+	byKey := func(p *rbac.Policy) map[string]rbac.Entity {
+		m := map[string]rbac.Entity{}
+		for _, e := range p.Entities() {
+			m[string(e.EntityKind())+"/"+e.EntityKey()] = e
+		}
+		return m
+	}
+	b, a := byKey(before), byKey(after)
+	keys := map[string]bool{}
+	for k := range b {
+		keys[k] = true
+	}
+	for k := range a {
+		keys[k] = true
+	}
+	roles := func(e rbac.Entity) []rbac.RoleID {
+		switch v := e.(type) {
+		case rbac.User:
+			return v.Roles
+		case rbac.Group:
+			return v.Roles
+		case rbac.AccountTypeDef:
+			return v.DefaultRoles
+		}
+		return nil
+	}
+	groups := func(e rbac.Entity) []rbac.GroupID {
+		if u, ok := e.(rbac.User); ok {
+			return u.Groups
+		}
+		return nil
+	}
+	for _, ap := range before.Approvals {
+		for k := range keys {
+			if reflect.DeepEqual(b[k], a[k]) {
+				continue
+			}
+			for _, r := range ap.Roles {
+				if k == "role/"+string(r) || slices.Contains(roles(b[k]), r) != slices.Contains(roles(a[k]), r) {
+					t.Fatalf("%s changed %s, under approval %s (role %s), without approval: %v", actor, k, ap.Name, r, changes)
+				}
+			}
+			for _, g := range ap.Groups {
+				if k == "group/"+string(g) || slices.Contains(groups(b[k]), g) != slices.Contains(groups(a[k]), g) {
+					t.Fatalf("%s changed %s, under approval %s (group %s), without approval: %v", actor, k, ap.Name, g, changes)
+				}
+			}
 		}
 	}
 }
@@ -707,6 +782,31 @@ func changeGenOf(p *rbac.Policy, only []rbac.EntityKind) *rapid.Generator[rbac.C
 			}
 			return rbac.PutConstraint(rbac.Constraint{Name: name, Max: rapid.IntRange(0, 2).Draw(t, "max"), Dynamic: rapid.Bool().Draw(t, "dynamic"),
 				Roles: rapid.SliceOfNDistinct(rapid.SampledFrom(roles), 2, 3, func(r rbac.RoleID) rbac.RoleID { return r }).Draw(t, "roles")})
+		case rbac.EntityCampaign:
+			if rapid.IntRange(0, 3).Draw(t, "delete") == 0 {
+				return rbac.DeleteCampaign("review")
+			}
+			c := rbac.Campaign{ID: "review", Due: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+			if len(roles) > 0 && rapid.Bool().Draw(t, "with roles") {
+				c.Roles = rapid.SliceOfNDistinct(rapid.SampledFrom(roles), 1, 2, func(r rbac.RoleID) rbac.RoleID { return r }).Draw(t, "campaign roles")
+			}
+			if len(groups) > 0 && (len(c.Roles) == 0 || rapid.Bool().Draw(t, "with groups")) {
+				c.Groups = rapid.SliceOfNDistinct(rapid.SampledFrom(groups), 1, 2, func(g rbac.GroupID) rbac.GroupID { return g }).Draw(t, "campaign groups")
+			}
+			return rbac.PutCampaign(c)
+		case rbac.EntityApproval:
+			name := rapid.SampledFrom([]string{"four-eyes", "sensitive"}).Draw(t, "approval")
+			if rapid.IntRange(0, 3).Draw(t, "delete") == 0 {
+				return rbac.DeleteApproval(name)
+			}
+			a := rbac.Approval{Name: name, Sensitive: name == "sensitive", Relaxations: rapid.IntRange(0, 3).Draw(t, "relaxations") == 0}
+			if len(roles) > 0 && rapid.Bool().Draw(t, "with roles") {
+				a.Roles = rapid.SliceOfNDistinct(rapid.SampledFrom(roles), 1, 2, func(r rbac.RoleID) rbac.RoleID { return r }).Draw(t, "approval roles")
+			}
+			if len(groups) > 0 && (rapid.Bool().Draw(t, "with groups") || !a.Sensitive && !a.Relaxations && len(a.Roles) == 0) {
+				a.Groups = rapid.SliceOfNDistinct(rapid.SampledFrom(groups), 1, 2, func(g rbac.GroupID) rbac.GroupID { return g }).Draw(t, "approval groups")
+			}
+			return rbac.PutApproval(a)
 		case rbac.EntityOwnershipRule:
 			kind := rapid.SampledFrom([]string{"service", "report"}).Draw(t, "kind")
 			if rapid.IntRange(0, 3).Draw(t, "delete") == 0 {

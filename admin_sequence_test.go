@@ -274,13 +274,13 @@ func sequenceChangeGen(start, cur *rbac.Policy, kinds []rbac.EntityKind, managed
 func kindsFor(start *rbac.Policy, actor rbac.UserID) []rbac.EntityKind {
 	var out []rbac.EntityKind
 	if naive.ExercisesAt(start, actor, rbac.PermRolesManage, rbac.ScopeGlobal) {
-		out = append(out, rbac.EntityRole, rbac.EntityRole, rbac.EntityPermission, rbac.EntityAccountType, rbac.EntityConstraint, rbac.EntityOwnershipRule, rbac.EntityResourceKind, rbac.EntityElevation)
+		out = append(out, rbac.EntityRole, rbac.EntityRole, rbac.EntityPermission, rbac.EntityAccountType, rbac.EntityConstraint, rbac.EntityApproval, rbac.EntityOwnershipRule, rbac.EntityResourceKind, rbac.EntityElevation)
 	}
 	if naive.ExercisesAt(start, actor, rbac.PermGroupsManage, rbac.ScopeGlobal) {
 		out = append(out, rbac.EntityGroup, rbac.EntityGroup)
 	}
 	if len(naive.Exercisable(start, actor, rbac.PermUsersManage)) > 0 {
-		out = append(out, rbac.EntityUser, rbac.EntityUser, rbac.EntityUser, rbac.EntityWorkgroup)
+		out = append(out, rbac.EntityUser, rbac.EntityUser, rbac.EntityUser, rbac.EntityWorkgroup, rbac.EntityCampaign)
 	}
 	for _, g := range start.Groups {
 		if slices.Contains(g.Managers, actor) {

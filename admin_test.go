@@ -350,13 +350,6 @@ func TestPreviewCountsUsersUnderDynamicConstraints(t *testing.T) {
 // nothing of the role), then the model, then lockout; what it removes is
 // a loss, so a roles manager may remove what he does not hold.
 func TestRemoveGrant(t *testing.T) {
-	grant := func(s string) rbac.Grant {
-		g, err := rbac.ParseGrant(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return g
-	}
 	tests := []struct {
 		reason     string
 		policy     string
@@ -396,7 +389,7 @@ func TestRemoveGrant(t *testing.T) {
 		t.Run(tc.reason, func(t *testing.T) {
 			a, store := newAuthorizer(t, tc.policy)
 			rev := store.Revision()
-			_, err := a.Admin(tc.actor).RemoveGrant(context.Background(), "", tc.role, grant(tc.grant))
+			_, err := a.Admin(tc.actor).RemoveGrant(context.Background(), "", tc.role, mustGrant(t, tc.grant))
 			if tc.want == nil && err != nil || !errors.Is(err, tc.want) {
 				t.Fatalf("got %v, want %v", err, tc.want)
 			}
@@ -412,7 +405,7 @@ func TestRemoveGrant(t *testing.T) {
 			}
 			want, got := []string{}, []string{}
 			for _, w := range tc.wantGrants {
-				want = append(want, grant(w).String())
+				want = append(want, mustGrant(t, w).String())
 			}
 			for _, g := range r.Grants {
 				got = append(got, g.String())

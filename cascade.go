@@ -79,8 +79,12 @@ func (st *state) cascade(c Change) ([]Change, error) {
 				}
 			}
 		}
+		out = append(out, st.approvalCascade(id, "")...)
+		out = append(out, st.campaignCascade(id, "")...)
 	case EntityGroup:
 		out = withoutUserRef(out, st.users, GroupID(c.Key), func(u *User) *[]GroupID { return &u.Groups })
+		out = append(out, st.approvalCascade("", GroupID(c.Key))...)
+		out = append(out, st.campaignCascade("", GroupID(c.Key))...)
 	case EntityWorkgroup:
 		id := WorkgroupID(c.Key)
 		parent := st.workgroups[id].Parent

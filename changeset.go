@@ -23,6 +23,11 @@ func (cs ChangeSet) Validate() error {
 			return &Error{Op: "apply", Msg: "change set id: " + err.Error(), Err: ErrInvalid}
 		}
 	}
+	if cs.ProposedBy != "" {
+		if err := checkID(string(cs.ProposedBy)); err != nil {
+			return &Error{Op: "apply", Msg: "proposed by: " + err.Error(), Err: ErrInvalid}
+		}
+	}
 	if len(cs.Changes) == 0 {
 		return &Error{Op: "apply", Msg: "the change set is empty", Err: ErrInvalid}
 	}

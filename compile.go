@@ -159,6 +159,8 @@ func compileTables(st *state) (*tables, error) {
 		src.constraints = append(src.constraints, st.constraints[k])
 	}
 	src.kinds = sortedKeys(st.kinds)
+	src.approvals = approvalsOf(st)
+	src.campaigns = campaignsOf(st)
 	return &tables{roles: rt, wgs: compileWorkgroups(st), src: src}, nil
 }
 

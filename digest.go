@@ -13,8 +13,9 @@ import (
 )
 
 // Digest returns a SHA-256 (hexadecimal) of what a retry of the change set
-// must repeat: Actor, Reason and each change's kind, key, value and Cascade
-// mark. It leaves out what a store or a retry may change: ID, Revision,
+// must repeat: Actor, ProposedBy (only when set, so that the digests of
+// change sets logged before it existed stay as they were), Reason and each
+// change's kind, key, value and Cascade mark. It leaves out what a store or a retry may change: ID, Revision,
 // Expect, Time and the Before images. Nil and empty lists digest alike.
 // Stores compare digests to tell a retry from a different change set that
 // reuses an ID.
@@ -28,6 +29,10 @@ func (cs ChangeSet) Digest() string {
 	d := digester{h: sha256.New(), buf: make([]byte, 0, 64<<10)}
 	d.buf = append(d.buf, `{"Actor":`...)
 	d.buf = appendStdJSONString(d.buf, string(cs.Actor))
+	if cs.ProposedBy != "" {
+		d.buf = append(d.buf, `,"ProposedBy":`...)
+		d.buf = appendStdJSONString(d.buf, string(cs.ProposedBy))
+	}
 	d.buf = append(d.buf, `,"Reason":`...)
 	d.buf = appendStdJSONString(d.buf, cs.Reason)
 	d.buf = append(d.buf, `,"Changes":[`...)
@@ -85,10 +90,11 @@ func digestOfDocument(cs ChangeSet) string {
 		Cascade bool
 	}
 	doc := struct {
-		Actor   UserID
-		Reason  string
-		Changes []item
-	}{Actor: cs.Actor, Reason: cs.Reason, Changes: make([]item, len(cs.Changes))}
+		Actor      UserID
+		ProposedBy UserID `json:",omitempty"`
+		Reason     string
+		Changes    []item
+	}{Actor: cs.Actor, ProposedBy: cs.ProposedBy, Reason: cs.Reason, Changes: make([]item, len(cs.Changes))}
 	for i, c := range cs.Changes {
 		doc.Changes[i] = item{Kind: c.Kind, Key: c.Key, Cascade: c.Cascade}
 		if c.After != nil {

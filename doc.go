@@ -112,6 +112,17 @@
 // nothing is ErrExists (adding) or ErrNotFound (removing) and writes
 // nothing.
 //
+// Four eyes: a change set matching an Approval entry in force (a sensitive
+// gain, a relaxation — deleting or loosening an approval entry is one —,
+// a change to given roles or groups or their members) is refused unless
+// it is proposed (Admin.Propose) and approved by someone else
+// (Admin.Approve), who is judged against the model at approval as if he
+// made it; the change set's Actor is the approver and ProposedBy the
+// proposer. Recertification: a Campaign's reviewers Attest, and once the
+// clock (WithClock) passes its Due the follow loop removes, as System,
+// what nobody attested keep. Proposals and attestations live in the store
+// (the optional ProposalStore and AttestationStore).
+//
 // # Principals
 //
 // Request.Principal carries a user that the service vouches for — the

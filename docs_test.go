@@ -19,6 +19,8 @@ var policyDocSections = map[string]string{
 	"rbac.Workgroup":       "## `workgroups`",
 	"rbac.User":            "## `users`",
 	"rbac.Constraint":      "## `constraints`",
+	"rbac.Approval":        "## `approvals`",
+	"rbac.Campaign":        "## `campaigns`",
 	"rbac.Kind":            "## `kinds`",
 	"rbac.OwnershipRule":   "## `ownership`",
 	"rbac.Ownership":       "## `owners`",

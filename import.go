@@ -499,6 +499,8 @@ func withManaged(stored, p *Policy) *Policy {
 		Workgroups:     pick(EntityWorkgroup).Workgroups,
 		Users:          pick(EntityUser).Users,
 		Constraints:    pick(EntityConstraint).Constraints,
+		Approvals:      pick(EntityApproval).Approvals,
+		Campaigns:      pick(EntityCampaign).Campaigns,
 		Kinds:          pick(EntityResourceKind).Kinds,
 		OwnershipRules: pick(EntityOwnershipRule).OwnershipRules,
 		Ownerships:     pick(EntityOwnership).Ownerships,

@@ -75,7 +75,7 @@ func TestPolicyManages(t *testing.T) {
 			[]string{`validate: manages: unknown section "rols"; did you mean "roles"? (invalid)`}},
 		{"a name far from every section lists them",
 			"manages: [roles, anything]\nroles: [{id: r}]\n",
-			[]string{`validate: manages: unknown section "anything" (sections: permissions, roles, account_types, workgroups, groups, users, constraints, kinds, ownership, owners, elevations) (invalid)`}},
+			[]string{`validate: manages: unknown section "anything" (sections: permissions, roles, account_types, workgroups, groups, users, constraints, approvals, campaigns, kinds, ownership, owners, elevations) (invalid)`}},
 		{"a section listed twice", "manages: [roles, roles]\nroles: [{id: r}]\n",
 			[]string{`validate: manages: section "roles" is listed twice (invalid)`}},
 		{"an empty list would manage nothing, unlike no list", "manages: []\nroles: [{id: r}]\n",

@@ -164,6 +164,10 @@ func (st *state) reserve(kind EntityKind, n int) {
 		}
 	case EntityConstraint:
 		reserveMap(&st.constraints, n)
+	case EntityApproval:
+		reserveMap(&st.approvals, n)
+	case EntityCampaign:
+		reserveMap(&st.campaigns, n)
 	case EntityOwnershipRule:
 		reserveMap(&st.ownershipRules, n)
 	case EntityOwnership:

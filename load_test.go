@@ -82,7 +82,9 @@ func ids[T ~string](l []T) []string {
 func TestNewRejectsInvalidStoredPolicies(t *testing.T) {
 	var valid, invalid, crowds int
 	defer func() {
-		if !t.Failed() && (valid == 0 || invalid == 0 || crowds == 0) {
+		// About one policy in ten is valid: -short's 20 draws miss them
+		// often, so the generator's reach is judged on full runs only.
+		if !t.Failed() && !testing.Short() && (valid == 0 || invalid == 0 || crowds == 0) {
 			t.Errorf("the generator drew %d valid and %d invalid policies, %d with a crowd: it must reach each", valid, invalid, crowds)
 		}
 	}()

@@ -38,6 +38,8 @@ type Policy struct {
 	Workgroups     []Workgroup      `yaml:"workgroups,omitempty"`
 	Users          []User           `yaml:"users,omitempty"`
 	Constraints    []Constraint     `yaml:"constraints,omitempty"`
+	Approvals      []Approval       `yaml:"approvals,omitempty"`
+	Campaigns      []Campaign       `yaml:"campaigns,omitempty"`
 	Kinds          []Kind           `yaml:"kinds,omitempty"`
 	OwnershipRules []OwnershipRule  `yaml:"ownership,omitempty"`
 	Ownerships     []Ownership      `yaml:"owners,omitempty"`
@@ -120,6 +122,8 @@ func (p *Policy) Clone() *Policy {
 		Workgroups:     cloneAll(p.Workgroups),
 		Users:          cloneAll(p.Users),
 		Constraints:    cloneAll(p.Constraints),
+		Approvals:      cloneAll(p.Approvals),
+		Campaigns:      cloneAll(p.Campaigns),
 		Kinds:          cloneAll(p.Kinds),
 		OwnershipRules: cloneAll(p.OwnershipRules),
 		Ownerships:     cloneAll(p.Ownerships),
@@ -175,7 +179,7 @@ func (r Request) clone() Request {
 // (EntityKinds): the change set that writes the policy into an empty store.
 func (p *Policy) Entities() []Entity {
 	out := make([]Entity, 0, len(p.Permissions)+len(p.Roles)+len(p.AccountTypes)+len(p.Workgroups)+len(p.Groups)+
-		len(p.Users)+len(p.Constraints)+len(p.Kinds)+len(p.OwnershipRules)+len(p.Ownerships))
+		len(p.Users)+len(p.Constraints)+len(p.Approvals)+len(p.Campaigns)+len(p.Kinds)+len(p.OwnershipRules)+len(p.Ownerships))
 	add := func(e Entity) { out = append(out, CloneEntity(e)) }
 	for _, k := range entityKinds {
 		switch k {
@@ -205,6 +209,14 @@ func (p *Policy) Entities() []Entity {
 			}
 		case EntityConstraint:
 			for _, v := range p.Constraints {
+				add(v)
+			}
+		case EntityApproval:
+			for _, v := range p.Approvals {
+				add(v)
+			}
+		case EntityCampaign:
+			for _, v := range p.Campaigns {
 				add(v)
 			}
 		case EntityResourceKind:
@@ -310,6 +322,8 @@ func (p *Policy) merge(q *Policy) {
 	p.Workgroups = append(p.Workgroups, q.Workgroups...)
 	p.Users = append(p.Users, q.Users...)
 	p.Constraints = append(p.Constraints, q.Constraints...)
+	p.Approvals = append(p.Approvals, q.Approvals...)
+	p.Campaigns = append(p.Campaigns, q.Campaigns...)
 	p.Kinds = append(p.Kinds, q.Kinds...)
 	p.OwnershipRules = append(p.OwnershipRules, q.OwnershipRules...)
 	p.Ownerships = append(p.Ownerships, q.Ownerships...)
@@ -580,6 +594,10 @@ func yamlTypeName(goType string) string {
 		return "a user"
 	case "rbac.Constraint":
 		return "a constraint"
+	case "rbac.Approval":
+		return "an approval"
+	case "rbac.Campaign":
+		return "a campaign"
 	case "rbac.OwnershipRule":
 		return "an ownership rule"
 	case "rbac.Ownership":
@@ -688,6 +706,8 @@ var sectionKinds = map[string]EntityKind{
 	"workgroups":    EntityWorkgroup,
 	"users":         EntityUser,
 	"constraints":   EntityConstraint,
+	"approvals":     EntityApproval,
+	"campaigns":     EntityCampaign,
 	"kinds":         EntityResourceKind,
 	"ownership":     EntityOwnershipRule,
 	"owners":        EntityOwnership,
@@ -730,7 +750,7 @@ func recordPositions(p *Policy, root *yaml.Node, name string) {
 			}
 			var key string
 			switch kind {
-			case EntityPermission, EntityConstraint:
+			case EntityPermission, EntityConstraint, EntityApproval:
 				key = fields["name"]
 			case EntityOwnershipRule:
 				key = fields["kind"]

@@ -33,6 +33,8 @@ type Authorizer struct {
 	recent recentIDs // IDs of the change sets applied lately, for retries
 
 	writing chan struct{} // a one-slot semaphore: this authorizer's writes take turns
+
+	campaignsClosed sync.Map // campaign id → true once its due removals are done here (campaign.go)
 	// adminMu serializes Admin writes, which judge and then write (admin.go).
 	adminMu sync.Mutex
 	judged  *judgedCompile // what Admin compiled for the write it is about to make (admin.go)
@@ -72,9 +74,10 @@ type options struct {
 	maxRetries     int
 	heartbeat      time.Duration
 	resolveTimeout time.Duration
-	maxLag         time.Duration
 	clock          func() time.Time // timed.go
-	obs            observeOptions   // observe.go
+	proposalExpiry time.Duration    // proposal.go
+	maxLag         time.Duration
+	obs            observeOptions // observe.go
 }
 
 // firstRetryDelay is the follower's first wait after two store errors in a
@@ -130,7 +133,7 @@ func WithResolveTimeout(d time.Duration) Option { return func(o *options) { o.re
 // New loads the store, compiles it and, unless WithoutFollow, follows it
 // until Close. It fails if the stored policy is not valid.
 func New(ctx context.Context, s Store, opts ...Option) (*Authorizer, error) {
-	o := options{follow: true, retryDelay: 200 * time.Millisecond, heartbeat: time.Second, resolveTimeout: 30 * time.Second, clock: time.Now,
+	o := options{follow: true, retryDelay: 200 * time.Millisecond, heartbeat: time.Second, resolveTimeout: 30 * time.Second, clock: time.Now, proposalExpiry: DefaultProposalExpiry,
 		obs: observeOptions{lagWarning: DefaultLagWarning, slowCompile: DefaultSlowCompile}}
 	for _, f := range opts {
 		f(&o)
@@ -543,6 +546,7 @@ func (a *Authorizer) follow(ctx context.Context) {
 		}
 		if err == nil {
 			backoff, failures = 0, 0
+			a.closeDueCampaigns(ctx)
 			continue
 		}
 		a.setError(err)

@@ -39,13 +39,7 @@ func TestReach(t *testing.T) {
 	role := func(id string) rbac.Conferrer { return rbac.Conferrer{Role: rbac.RoleID(id)} }
 	group := func(id string) rbac.Conferrer { return rbac.Conferrer{Group: rbac.GroupID(id)} }
 	accountType := func(id string) rbac.Conferrer { return rbac.Conferrer{AccountType: rbac.AccountType(id)} }
-	grant := func(s string) rbac.Grant {
-		g, err := rbac.ParseGrant(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return g
-	}
+	grant := func(s string) rbac.Grant { return mustGrant(t, s) }
 	tests := []struct {
 		permission rbac.Permission
 		reason     string
@@ -159,6 +153,16 @@ roles:
 			}
 		})
 	}
+}
+
+// mustGrant parses a grant a test writes as text.
+func mustGrant(t testing.TB, s string) rbac.Grant {
+	t.Helper()
+	g, err := rbac.ParseGrant(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
 }
 
 func mustSnapshot(t *testing.T, p *rbac.Policy) *rbac.Snapshot {

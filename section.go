@@ -20,6 +20,8 @@ const (
 	SectionGroups       Section = "groups"
 	SectionUsers        Section = "users"
 	SectionConstraints  Section = "constraints"
+	SectionApprovals    Section = "approvals"
+	SectionCampaigns    Section = "campaigns"
 	SectionKinds        Section = "kinds"
 	SectionOwnership    Section = "ownership" // ownership rules
 	SectionOwners       Section = "owners"    // stored ownership of records

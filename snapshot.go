@@ -136,7 +136,9 @@ type sources struct {
 	workgroups   map[WorkgroupID]Workgroup
 	permissions  map[Permission]PermissionDef
 	constraints  []Constraint
-	kinds        []string // declared resource kinds, sorted
+	approvals    []Approval // sorted by name
+	campaigns    []Campaign // sorted by id
+	kinds        []string   // declared resource kinds, sorted
 }
 
 func scopeBit(s Scope) uint8 { return 1 << s }

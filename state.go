@@ -21,6 +21,8 @@ type state struct {
 	workgroups     map[WorkgroupID]Workgroup
 	users          map[UserID]*User // never modified in place: put replaces
 	constraints    map[string]Constraint
+	approvals      map[string]Approval
+	campaigns      map[string]Campaign
 	kinds          map[string]Kind
 	ownershipRules map[string]OwnershipRule
 	ownerships     map[string]Ownership // by OwnershipKey
@@ -71,6 +73,8 @@ func newEmptyState() *state {
 		workgroups:     map[WorkgroupID]Workgroup{},
 		users:          map[UserID]*User{},
 		constraints:    map[string]Constraint{},
+		approvals:      map[string]Approval{},
+		campaigns:      map[string]Campaign{},
 		kinds:          map[string]Kind{},
 		ownershipRules: map[string]OwnershipRule{},
 		ownerships:     map[string]Ownership{},
@@ -96,6 +100,8 @@ func stateOwning(p *Policy, rev Revision) *state {
 		workgroups:     make(map[WorkgroupID]Workgroup, len(p.Workgroups)),
 		users:          make(map[UserID]*User, len(p.Users)),
 		constraints:    make(map[string]Constraint, len(p.Constraints)),
+		approvals:      make(map[string]Approval, len(p.Approvals)),
+		campaigns:      make(map[string]Campaign, len(p.Campaigns)),
 		kinds:          make(map[string]Kind, len(p.Kinds)),
 		ownershipRules: make(map[string]OwnershipRule, len(p.OwnershipRules)),
 		ownerships:     make(map[string]Ownership, len(p.Ownerships)),
@@ -121,6 +127,12 @@ func stateOwning(p *Policy, rev Revision) *state {
 	}
 	for _, v := range p.Constraints {
 		st.constraints[v.Name] = v
+	}
+	for _, v := range p.Approvals {
+		st.approvals[v.Name] = v
+	}
+	for _, v := range p.Campaigns {
+		st.campaigns[v.ID] = v
 	}
 	for _, v := range p.Kinds {
 		st.kinds[v.Name] = v
@@ -159,6 +171,10 @@ func (st *state) get(kind EntityKind, key string) Entity {
 		}
 	case EntityConstraint:
 		e, ok = st.constraints[key]
+	case EntityApproval:
+		e, ok = st.approvals[key]
+	case EntityCampaign:
+		e, ok = st.campaigns[key]
 	case EntityResourceKind:
 		e, ok = st.kinds[key]
 	case EntityOwnershipRule:
@@ -191,6 +207,10 @@ func (st *state) put(e Entity) {
 		st.users[v.ID] = &v
 	case Constraint:
 		st.constraints[v.Name] = v
+	case Approval:
+		st.approvals[v.Name] = v
+	case Campaign:
+		st.campaigns[v.ID] = v
 	case Kind:
 		st.kinds[v.Name] = v
 	case OwnershipRule:
@@ -219,6 +239,10 @@ func (st *state) remove(kind EntityKind, key string) {
 		delete(st.users, UserID(key))
 	case EntityConstraint:
 		delete(st.constraints, key)
+	case EntityApproval:
+		delete(st.approvals, key)
+	case EntityCampaign:
+		delete(st.campaigns, key)
 	case EntityResourceKind:
 		delete(st.kinds, key)
 	case EntityOwnershipRule:
@@ -276,6 +300,12 @@ func (st *state) policy() *Policy {
 	}
 	for _, k := range sortedKeys(st.constraints) {
 		p.Constraints = append(p.Constraints, st.constraints[k].Clone())
+	}
+	for _, k := range sortedKeys(st.approvals) {
+		p.Approvals = append(p.Approvals, st.approvals[k].Clone())
+	}
+	for _, k := range sortedKeys(st.campaigns) {
+		p.Campaigns = append(p.Campaigns, st.campaigns[k].Clone())
 	}
 	for _, k := range sortedKeys(st.kinds) {
 		p.Kinds = append(p.Kinds, st.kinds[k].Clone())

@@ -104,9 +104,12 @@ type ChangeSet struct {
 	Revision Revision  // assigned by the store
 	Expect   Revision  // if not zero: apply only if the store is at this revision
 	Time     time.Time // set by the store when zero
-	Actor    UserID    // who made the change (may be empty)
-	Reason   string    // why, for the audit trail
-	Changes  []Change
+	Actor    UserID    // who made the change (may be empty); for an approved proposal, the approver
+	// ProposedBy is who proposed the change, when it was made by approving
+	// a proposal (Admin.Approve); empty otherwise.
+	ProposedBy UserID
+	Reason     string // why, for the audit trail
+	Changes    []Change
 }
 
 // Clone returns a deep copy.
@@ -142,7 +145,7 @@ func EntityKinds() []EntityKind { return slices.Clone(entityKinds[:]) }
 // entityKinds is EntityKinds' list, for the package's own loops.
 var entityKinds = [...]EntityKind{
 	EntityPermission, EntityRole, EntityAccountType, EntityWorkgroup, EntityGroup,
-	EntityUser, EntityConstraint, EntityResourceKind, EntityOwnershipRule, EntityOwnership, EntityElevation,
+	EntityUser, EntityConstraint, EntityApproval, EntityCampaign, EntityResourceKind, EntityOwnershipRule, EntityOwnership, EntityElevation,
 }
 
 // StreamKinds returns every kind in the order a StreamLoader best streams
@@ -152,12 +155,12 @@ var entityKinds = [...]EntityKind{
 func StreamKinds() []EntityKind {
 	return []EntityKind{
 		EntityPermission, EntityRole, EntityAccountType, EntityWorkgroup, EntityGroup,
-		EntityConstraint, EntityResourceKind, EntityOwnershipRule, EntityElevation, EntityUser, EntityOwnership,
+		EntityConstraint, EntityApproval, EntityCampaign, EntityResourceKind, EntityOwnershipRule, EntityElevation, EntityUser, EntityOwnership,
 	}
 }
 
 // Entity is one of AccountTypeDef, PermissionDef, Role, Group, Workgroup,
-// User, Constraint, Kind, OwnershipRule, Ownership and Elevation (values, not pointers).
+// User, Constraint, Approval, Campaign, Kind, OwnershipRule, Ownership and Elevation (values, not pointers).
 type Entity interface {
 	EntityKind() EntityKind
 	EntityKey() string
@@ -261,7 +264,7 @@ func (c Change) Validate() error {
 // isEntityValue reports whether e is one of the entity types by value.
 func isEntityValue(e Entity) bool {
 	switch e.(type) {
-	case AccountTypeDef, PermissionDef, Role, Group, Workgroup, User, Constraint, Kind, OwnershipRule, Ownership, Elevation:
+	case AccountTypeDef, PermissionDef, Role, Group, Workgroup, User, Constraint, Approval, Campaign, Kind, OwnershipRule, Ownership, Elevation:
 		return true
 	}
 	return false

@@ -36,7 +36,7 @@ func (p *Policy) duplicates(st *state) []error {
 	if len(st.accountTypes) == len(p.AccountTypes) && len(st.permissions) == len(p.Permissions) &&
 		len(st.roles) == len(p.Roles) && len(st.groups) == len(p.Groups) &&
 		len(st.workgroups) == len(p.Workgroups) && len(st.users) == len(p.Users) &&
-		len(st.constraints) == len(p.Constraints) && len(st.kinds) == len(p.Kinds) &&
+		len(st.constraints) == len(p.Constraints) && len(st.approvals) == len(p.Approvals) && len(st.campaigns) == len(p.Campaigns) && len(st.kinds) == len(p.Kinds) &&
 		len(st.ownershipRules) == len(p.OwnershipRules) && len(st.ownerships) == len(p.Ownerships) {
 		return nil
 	}
@@ -189,6 +189,8 @@ func (st *state) validateAt(where func(EntityKind, string) string, ref func(Enti
 	v.workgroups()
 	v.users()
 	v.constraints()
+	v.approvals()
+	v.campaigns()
 	v.kinds()
 	v.ownership()
 	v.elevations()
@@ -604,6 +606,8 @@ func (st *state) validateStreamed(userErrs []error) []error {
 	v.errs = append(v.errs, userErrs...)
 	sortByID(v.errs[start:])
 	v.constraints()
+	v.approvals()
+	v.campaigns()
 	v.kinds()
 	v.ownership()
 	v.elevations()

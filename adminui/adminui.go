@@ -117,6 +117,8 @@ func (c *console) routes() {
 	m.Handle("GET /review.csv", c.page(c.reviewCSV))
 	m.Handle("POST /preview", c.page(c.preview))
 	m.Handle("POST /apply", c.page(c.apply))
+	get("proposals", c.proposals)
+	m.Handle("POST /proposal", c.page(c.resolveProposal))
 	c.mux = m
 }
 

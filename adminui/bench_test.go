@@ -1,13 +1,11 @@
 package adminui_test
 
 import (
-	"context"
 	"fmt"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/rolegraph/rbac"
-	"github.com/rolegraph/rbac/memstore"
 )
 
 // largeFixture is the 100,000-user shape: 10,000 roles, each held by ten
@@ -15,7 +13,6 @@ import (
 // administrator.
 func largeFixture(b *testing.B) *fixture {
 	b.Helper()
-	ctx := context.Background()
 	p := &rbac.Policy{}
 	for i := 0; i < 10000; i++ {
 		p.Roles = append(p.Roles, rbac.Role{ID: rbac.RoleID(fmt.Sprintf("role%d", i)), Contains: containsFor(i), Grants: []rbac.Grant{{Permission: rbac.Permission(fmt.Sprintf("data%d.read", i)), Scope: rbac.ScopeGlobal}}})
@@ -28,16 +25,7 @@ func largeFixture(b *testing.B) *fixture {
 		p.Users = append(p.Users, rbac.User{ID: rbac.UserID(fmt.Sprintf("user%d", i)), Roles: []rbac.RoleID{rbac.RoleID(fmt.Sprintf("role%d", i/10))}, Groups: []rbac.GroupID{rbac.GroupID(fmt.Sprintf("group%d", i%1000))}})
 	}
 	p.Users = append(p.Users, rbac.User{ID: "admin", Roles: []rbac.RoleID{"secadmin"}})
-	store := memstore.New()
-	if _, err := rbac.Import(ctx, store, p); err != nil {
-		b.Fatal(err)
-	}
-	a, err := rbac.New(ctx, store)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { a.Close() })
-	return newFixtureFor(b, a, store)
+	return policyFixture(b, p)
 }
 
 func containsFor(i int) []rbac.RoleID {

@@ -39,9 +39,15 @@
 //     page reads only what it shows, also when an import of every entity
 //     is on it: 0.65 ms on the 100,000-user shape on a quiet machine, up to
 //     3.9 ms under load (BenchmarkPages; bench/BENCHMARKS.md). On other
-//     stores it reads the whole log.
+//     stores it reads the whole log. A change set made by approving a
+//     proposal names the approver and the proposer.
 //   - An access review of sensitive and deprecated permissions, "who can",
 //     and a CSV download.
+//   - Proposals (four eyes, rbac.Admin.Propose): the pending ones with
+//     their preview and the approval entries they match, to approve or
+//     reject with a reason, and the latest resolved ones. The Admin API
+//     judges the approver as himself; the proposer's own approval is
+//     refused.
 //
 // # Every change is previewed, then judged by the Admin API
 //

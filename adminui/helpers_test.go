@@ -35,11 +35,29 @@ type fixture struct {
 // the host's own authentication is the X-Test-User header.
 func newFixture(t testing.TB, seed string) *fixture {
 	t.Helper()
-	ctx := context.Background()
 	p, err := rbac.LoadPolicyFiles(seeds[seed]...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return policyFixture(t, p)
+}
+
+// yamlFixture serves the console of the policy policyYAML describes; set,
+// if given, changes its options.
+func yamlFixture(t testing.TB, policyYAML string, set ...func(*adminui.Options)) *fixture {
+	t.Helper()
+	p, err := rbac.LoadPolicy(strings.NewReader(policyYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return policyFixture(t, p, set...)
+}
+
+// policyFixture serves the console of p, imported into a fresh memory
+// store; set, if given, changes its options.
+func policyFixture(t testing.TB, p *rbac.Policy, set ...func(*adminui.Options)) *fixture {
+	t.Helper()
+	ctx := context.Background()
 	store := memstore.New()
 	if _, err := rbac.Import(ctx, store, p); err != nil {
 		t.Fatal(err)
@@ -49,7 +67,7 @@ func newFixture(t testing.TB, seed string) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	return newFixtureFor(t, a, store)
+	return newFixtureFor(t, a, store, set...)
 }
 
 // newFixtureFor serves a's console; set, if given, changes its options.

@@ -1,7 +1,6 @@
 package adminui_test
 
 import (
-	"context"
 	"regexp"
 	"strconv"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rolegraph/rbac"
-	"github.com/rolegraph/rbac/memstore"
 )
 
 // pictureNode reads a node of the containment picture: its box's width
@@ -32,17 +30,7 @@ func TestPictureLabelsWhole(t *testing.T) {
 		},
 		Users: []rbac.User{{ID: "ada", Roles: []rbac.RoleID{"admin"}}},
 	}
-	ctx := context.Background()
-	store := memstore.New()
-	if _, err := rbac.Import(ctx, store, p); err != nil {
-		t.Fatal(err)
-	}
-	a, err := rbac.New(ctx, store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	f := newFixtureFor(t, a, store)
+	f := policyFixture(t, p)
 	r := f.get("ada", "/admin/role?id=writer")
 	if r.status != 200 {
 		t.Fatalf("status %d\n%s", r.status, r.body)

@@ -7,9 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rolegraph/rbac"
 	"github.com/rolegraph/rbac/adminui"
-	"github.com/rolegraph/rbac/memstore"
 )
 
 const reasonPolicy = `
@@ -26,22 +24,7 @@ users:
 `
 
 func reasonFixture(t *testing.T, requireReason bool) *fixture {
-	t.Helper()
-	ctx := context.Background()
-	p, err := rbac.LoadPolicy(strings.NewReader(reasonPolicy))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := memstore.New()
-	if _, err := rbac.Import(ctx, store, p); err != nil {
-		t.Fatal(err)
-	}
-	a, err := rbac.New(ctx, store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	return newFixtureFor(t, a, store, func(o *adminui.Options) { o.RequireReason = requireReason })
+	return yamlFixture(t, reasonPolicy, func(o *adminui.Options) { o.RequireReason = requireReason })
 }
 
 // A reason is required for every change with Options.RequireReason, and

@@ -1,15 +1,11 @@
 package adminui_test
 
 import (
-	"context"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/rolegraph/rbac"
-	"github.com/rolegraph/rbac/memstore"
 )
 
 // usersPolicy: an administrator, and users whose permissions come by every
@@ -36,22 +32,7 @@ users:
 `
 
 func usersFixture(t *testing.T) *fixture {
-	t.Helper()
-	ctx := context.Background()
-	p, err := rbac.LoadPolicy(strings.NewReader(usersPolicy))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := memstore.New()
-	if _, err := rbac.Import(ctx, store, p); err != nil {
-		t.Fatal(err)
-	}
-	a, err := rbac.New(ctx, store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	return newFixtureFor(t, a, store)
+	return yamlFixture(t, usersPolicy)
 }
 
 var userLink = regexp.MustCompile(`<td><a href="user\?id=([^"]+)">`)

@@ -417,22 +417,7 @@ func readExactLinks(ctx context.Context, t *testing.T, h *sql.DB, q, table strin
 // selectIDs runs q and returns the first column as text, sorted.
 func selectIDs(ctx context.Context, t *testing.T, h *sql.DB, q string, args []any) []string {
 	t.Helper()
-	rs, err := h.QueryContext(ctx, q, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rs.Close()
-	var out []string
-	for rs.Next() {
-		var id string
-		if err := rs.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, id)
-	}
-	if err := rs.Err(); err != nil {
-		t.Fatal(err)
-	}
+	out := queryColumn[string](ctx, t, h, q, args)
 	slices.Sort(out)
 	return out
 }
@@ -558,14 +543,7 @@ func describeAssignees(t sqlfilter.Table) string {
 // listRowIDs runs q and returns the integer ids it selects, in order.
 func listRowIDs(ctx context.Context, t *testing.T, h *sql.DB, q string, args []any) []int64 {
 	t.Helper()
-	var out []int64
-	for _, s := range selectIDs(ctx, t, h, q, args) {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, n)
-	}
+	out := queryColumn[int64](ctx, t, h, q, args)
 	slices.Sort(out)
 	return out
 }

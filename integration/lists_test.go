@@ -312,19 +312,24 @@ func insertRows(ctx context.Context, tb testing.TB, tx *sql.Tx, d sqlstore.Diale
 // listIDs runs the clause and returns the ids, in order.
 func listIDs(ctx context.Context, tb testing.TB, h *sql.DB, where string, args []any, tail string) []int64 {
 	tb.Helper()
-	q := "SELECT id FROM app_cases WHERE " + where + " ORDER BY id" + tail
+	return queryColumn[int64](ctx, tb, h, "SELECT id FROM app_cases WHERE "+where+" ORDER BY id"+tail, args)
+}
+
+// queryColumn runs q and returns its first column, in the order of the rows.
+func queryColumn[T any](ctx context.Context, tb testing.TB, h *sql.DB, q string, args []any) []T {
+	tb.Helper()
 	rs, err := h.QueryContext(ctx, q, args...)
 	if err != nil {
 		tb.Fatalf("%s: %v", q, err)
 	}
 	defer rs.Close()
-	var out []int64
+	var out []T
 	for rs.Next() {
-		var id int64
-		if err := rs.Scan(&id); err != nil {
+		var v T
+		if err := rs.Scan(&v); err != nil {
 			tb.Fatal(err)
 		}
-		out = append(out, id)
+		out = append(out, v)
 	}
 	if err := rs.Err(); err != nil {
 		tb.Fatal(err)

@@ -50,6 +50,10 @@ func addToPolicy(p *rbac.Policy, e rbac.Entity) {
 		p.Users = append(p.Users, v)
 	case rbac.Constraint:
 		p.Constraints = append(p.Constraints, v)
+	case rbac.Approval:
+		p.Approvals = append(p.Approvals, v)
+	case rbac.Campaign:
+		p.Campaigns = append(p.Campaigns, v)
 	case rbac.Kind:
 		p.Kinds = append(p.Kinds, v)
 	case rbac.OwnershipRule:

@@ -25,6 +25,10 @@ type Store struct {
 	// changed is closed (and replaced) on every commit and on Close, so
 	// that Wait blocks on a channel instead of polling.
 	changed chan struct{}
+	// proposals are the rbac.ProposalStore's (proposals.go).
+	proposals map[string]rbac.Proposal
+	// attestations are the rbac.AttestationStore's (attestations.go).
+	attestations map[attestationKey]rbac.Attestation
 }
 
 // loggedID is what the store remembers of a change set's ID, also after

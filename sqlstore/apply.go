@@ -301,8 +301,8 @@ func logItemRows(rev rbac.Revision, cs rbac.ChangeSet) ([][]any, error) {
 // and how many changes of each kind it has, for history pages filtered by
 // kind (schema 6).
 func (s *Store) appendLog(ctx context.Context, q querier, rev rbac.Revision, cs rbac.ChangeSet, items [][]any) error {
-	if _, err := q.ExecContext(ctx, s.dialect.rebind("INSERT INTO rbac_changes (revision, time_ns, actor, reason) VALUES (?, ?, ?, ?)"),
-		int64(rev), cs.Time.UnixNano(), string(cs.Actor), cs.Reason); err != nil {
+	if _, err := q.ExecContext(ctx, s.dialect.rebind("INSERT INTO rbac_changes (revision, time_ns, actor, proposed_by, reason) VALUES (?, ?, ?, ?, ?)"),
+		int64(rev), cs.Time.UnixNano(), string(cs.Actor), string(cs.ProposedBy), cs.Reason); err != nil {
 		return err
 	}
 	if err := s.insertRows(ctx, q, "rbac_change_items", []string{"revision", "pos", "kind", "entity_key", "is_cascade", "before_json", "after_json"}, items); err != nil {

@@ -42,7 +42,7 @@ func (s *Store) Changes(ctx context.Context, after rbac.Revision) ([]rbac.Change
 }
 
 func (s *Store) readLog(ctx context.Context, q querier, after rbac.Revision) ([]rbac.ChangeSet, error) {
-	rows, err := q.QueryContext(ctx, s.dialect.rebind("SELECT c.revision, c.time_ns, c.actor, c.reason, i.change_id FROM rbac_changes c LEFT JOIN rbac_change_ids i ON i.revision = c.revision WHERE c.revision > ? ORDER BY c.revision"), int64(after))
+	rows, err := q.QueryContext(ctx, s.dialect.rebind("SELECT c.revision, c.time_ns, c.actor, c.proposed_by, c.reason, i.change_id FROM rbac_changes c LEFT JOIN rbac_change_ids i ON i.revision = c.revision WHERE c.revision > ? ORDER BY c.revision"), int64(after))
 	if err != nil {
 		return nil, err
 	}
@@ -50,14 +50,14 @@ func (s *Store) readLog(ctx context.Context, q querier, after rbac.Revision) ([]
 	index := make(map[rbac.Revision]int)
 	for rows.Next() {
 		var rev, ns int64
-		var actor, reason string
+		var actor, proposedBy, reason string
 		var id sql.NullString // none for change sets written before schema 2
-		if err := rows.Scan(&rev, &ns, &actor, &reason, &id); err != nil {
+		if err := rows.Scan(&rev, &ns, &actor, &proposedBy, &reason, &id); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		index[rbac.Revision(rev)] = len(out)
-		out = append(out, rbac.ChangeSet{ID: id.String, Revision: rbac.Revision(rev), Time: time.Unix(0, ns), Actor: rbac.UserID(actor), Reason: reason})
+		out = append(out, rbac.ChangeSet{ID: id.String, Revision: rbac.Revision(rev), Time: time.Unix(0, ns), Actor: rbac.UserID(actor), ProposedBy: rbac.UserID(proposedBy), Reason: reason})
 	}
 	if err := rows.Close(); err != nil {
 		return nil, err

@@ -85,6 +85,10 @@ func decodeEntity(kind rbac.EntityKind, s sql.NullString) (rbac.Entity, error) {
 		return decodeAs[rbac.Constraint](data)
 	case rbac.EntityResourceKind:
 		return decodeAs[rbac.Kind](data)
+	case rbac.EntityApproval:
+		return decodeAs[rbac.Approval](data)
+	case rbac.EntityCampaign:
+		return decodeAs[rbac.Campaign](data)
 	case rbac.EntityOwnershipRule:
 		return decodeAs[rbac.OwnershipRule](data)
 	case rbac.EntityOwnership:

@@ -75,7 +75,7 @@ func (s *Store) ReadHistory(ctx context.Context, q rbac.HistoryQuery, maxChanges
 // newest first, at most q.Limit, without their changes.
 func (s *Store) historySets(ctx context.Context, tx querier, q rbac.HistoryQuery, below, newest rbac.Revision) ([]rbac.HistorySet, error) {
 	var b strings.Builder
-	b.WriteString("SELECT c.revision, c.time_ns, c.actor, c.reason, i.change_id FROM rbac_changes c LEFT JOIN rbac_change_ids i ON i.revision = c.revision WHERE c.revision > ? AND c.revision <= ?")
+	b.WriteString("SELECT c.revision, c.time_ns, c.actor, c.proposed_by, c.reason, i.change_id FROM rbac_changes c LEFT JOIN rbac_change_ids i ON i.revision = c.revision WHERE c.revision > ? AND c.revision <= ?")
 	args := []any{int64(below), int64(newest)}
 	if q.Actor != "" {
 		b.WriteString(" AND c.actor = ?")
@@ -116,12 +116,12 @@ func (s *Store) historySets(ctx context.Context, tx querier, q rbac.HistoryQuery
 	var out []rbac.HistorySet
 	for rows.Next() {
 		var rev, ns int64
-		var actor, reason string
+		var actor, proposedBy, reason string
 		var id sql.NullString // none for change sets written before schema 2
-		if err := rows.Scan(&rev, &ns, &actor, &reason, &id); err != nil {
+		if err := rows.Scan(&rev, &ns, &actor, &proposedBy, &reason, &id); err != nil {
 			return nil, err
 		}
-		out = append(out, rbac.HistorySet{ChangeSet: rbac.ChangeSet{ID: id.String, Revision: rbac.Revision(rev), Time: time.Unix(0, ns), Actor: rbac.UserID(actor), Reason: reason}})
+		out = append(out, rbac.HistorySet{ChangeSet: rbac.ChangeSet{ID: id.String, Revision: rbac.Revision(rev), Time: time.Unix(0, ns), Actor: rbac.UserID(actor), ProposedBy: rbac.UserID(proposedBy), Reason: reason}})
 	}
 	return out, rows.Err()
 }

@@ -69,6 +69,10 @@ func growPolicy(p *rbac.Policy, kind rbac.EntityKind, n int) {
 		p.Users = slices.Grow(p.Users, n)
 	case rbac.EntityConstraint:
 		p.Constraints = slices.Grow(p.Constraints, n)
+	case rbac.EntityApproval:
+		p.Approvals = slices.Grow(p.Approvals, n)
+	case rbac.EntityCampaign:
+		p.Campaigns = slices.Grow(p.Campaigns, n)
 	case rbac.EntityResourceKind:
 		p.Kinds = slices.Grow(p.Kinds, n)
 	case rbac.EntityOwnershipRule:
@@ -97,6 +101,10 @@ func addToPolicy(p *rbac.Policy, e rbac.Entity) {
 		p.Users = append(p.Users, v)
 	case rbac.Constraint:
 		p.Constraints = append(p.Constraints, v)
+	case rbac.Approval:
+		p.Approvals = append(p.Approvals, v)
+	case rbac.Campaign:
+		p.Campaigns = append(p.Campaigns, v)
 	case rbac.Kind:
 		p.Kinds = append(p.Kinds, v)
 	case rbac.OwnershipRule:

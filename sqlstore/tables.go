@@ -245,6 +245,44 @@ var entityTables = []*entityTable{
 		},
 	},
 	{
+		// Added by migration 0010 (0010_four_eyes.sql).
+		kind: rbac.EntityApproval, name: "rbac_approvals", keys: one("name"),
+		cols: []column{{"sensitive_gains", boolCol}, {"relaxations", boolCol}}, // SENSITIVE is reserved in MySQL
+		lists: []listTable{
+			{column: "role_ids", cols: one("role_id")},
+			{column: "group_ids", cols: one("group_id")},
+		},
+		toRecord: func(e rbac.Entity) record {
+			a := e.(rbac.Approval)
+			return record{one(a.Name), []any{a.Sensitive, a.Relaxations}, [][]string{strs(a.Roles), strs(a.Groups)}}
+		},
+		fromRecord: func(r record) (rbac.Entity, error) {
+			return rbac.Approval{Name: r.key[0], Sensitive: r.vals[0].(bool), Relaxations: r.vals[1].(bool),
+				Roles: ids[rbac.RoleID](r.lists[0]), Groups: ids[rbac.GroupID](r.lists[1])}, nil
+		},
+	},
+	{
+		// Added by migration 0010 (0010_four_eyes.sql). Due is RFC 3339
+		// text in UTC, with nanoseconds.
+		kind: rbac.EntityCampaign, name: "rbac_campaigns", keys: one("id"),
+		cols: []column{{"due", textCol}},
+		lists: []listTable{
+			{column: "group_ids", cols: one("group_id")},
+			{column: "role_ids", cols: one("role_id")},
+		},
+		toRecord: func(e rbac.Entity) record {
+			c := e.(rbac.Campaign)
+			return record{one(c.ID), []any{c.Due.UTC().Format(time.RFC3339Nano)}, [][]string{strs(c.Groups), strs(c.Roles)}}
+		},
+		fromRecord: func(r record) (rbac.Entity, error) {
+			due, err := time.Parse(time.RFC3339Nano, r.vals[0].(string))
+			if err != nil {
+				return nil, fmt.Errorf("campaign %q: due: %w", r.key[0], err)
+			}
+			return rbac.Campaign{ID: r.key[0], Due: due, Groups: ids[rbac.GroupID](r.lists[0]), Roles: ids[rbac.RoleID](r.lists[1])}, nil
+		},
+	},
+	{
 		// Added by migration 0003 (0003_kinds.sql).
 		kind: rbac.EntityResourceKind, name: "rbac_kinds", keys: one("name"),
 		cols: []column{{"title", textCol}},

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -96,6 +97,12 @@ func scribble(e rbac.Entity) {
 		v.Disabled = !v.Disabled
 	case rbac.Constraint:
 		scribbleList(v.Roles, x)
+	case rbac.Approval:
+		scribbleList(v.Roles, x)
+		scribbleList(v.Groups, x)
+	case rbac.Campaign:
+		scribbleList(v.Roles, x)
+		scribbleList(v.Groups, x)
 	case rbac.Ownership:
 		scribbleList(v.Owners, x)
 	case rbac.Elevation:
@@ -138,6 +145,14 @@ func scribblePolicy(p *rbac.Policy) {
 	for i := range p.Constraints {
 		scribble(p.Constraints[i])
 		p.Constraints[i].Max++
+	}
+	for i := range p.Campaigns {
+		scribble(p.Campaigns[i])
+		p.Campaigns[i].Due = p.Campaigns[i].Due.Add(time.Hour)
+	}
+	for i := range p.Approvals {
+		scribble(p.Approvals[i])
+		p.Approvals[i].Sensitive = !p.Approvals[i].Sensitive
 	}
 	for i := range p.Kinds {
 		p.Kinds[i].Title = "scribbled"

@@ -98,6 +98,10 @@ func withKey(kind rbac.EntityKind, key string) rbac.Entity {
 		return rbac.User{ID: rbac.UserID(key), Org: "org"}
 	case rbac.EntityConstraint:
 		return rbac.Constraint{Name: key, Roles: []rbac.RoleID{"a", "b"}, Max: 1}
+	case rbac.EntityCampaign:
+		return rbac.Campaign{ID: key, Groups: []rbac.GroupID{"g"}, Due: time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC)}
+	case rbac.EntityApproval:
+		return rbac.Approval{Name: key, Roles: []rbac.RoleID{"a"}, Groups: []rbac.GroupID{"g"}}
 	case rbac.EntityResourceKind:
 		return rbac.Kind{Name: key, Title: "kind " + key}
 	case rbac.EntityOwnershipRule:

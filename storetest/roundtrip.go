@@ -122,6 +122,10 @@ func bareEntity(e rbac.Entity) rbac.Entity {
 		return rbac.User{ID: v.ID}
 	case rbac.Constraint:
 		return rbac.Constraint{Name: v.Name}
+	case rbac.Approval:
+		return rbac.Approval{Name: v.Name}
+	case rbac.Campaign:
+		return rbac.Campaign{ID: v.ID}
 	case rbac.Kind:
 		return rbac.Kind{Name: v.Name}
 	case rbac.OwnershipRule:

@@ -132,6 +132,12 @@ func drawEntity(t *rapid.T, kind rbac.EntityKind, key string) rbac.Entity {
 		}
 	case rbac.EntityConstraint:
 		return rbac.Constraint{Name: key, Roles: drawList[rbac.RoleID](t, "roles"), Max: rapid.IntRange(0, 3).Draw(t, "max"), Dynamic: rapid.Bool().Draw(t, "dynamic")}
+	case rbac.EntityCampaign:
+		return rbac.Campaign{ID: key, Due: modelTimes[1].Add(time.Duration(rapid.IntRange(0, 1e9).Draw(t, "due ns"))),
+			Roles: drawList[rbac.RoleID](t, "roles"), Groups: drawList[rbac.GroupID](t, "groups")}
+	case rbac.EntityApproval:
+		return rbac.Approval{Name: key, Sensitive: rapid.Bool().Draw(t, "sensitive"), Relaxations: rapid.Bool().Draw(t, "relaxations"),
+			Roles: drawList[rbac.RoleID](t, "roles"), Groups: drawList[rbac.GroupID](t, "groups")}
 	case rbac.EntityResourceKind:
 		return rbac.Kind{Name: key, Title: drawText(t, "title")}
 	case rbac.EntityOwnershipRule:

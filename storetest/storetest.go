@@ -41,6 +41,9 @@ func Run(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 	t.Run("Aliasing", func(t *testing.T) { testAliasing(t, newStore) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, newStore) })
 	t.Run("Import", func(t *testing.T) { testImport(t, newStore) })
+	t.Run("ProposedBy", func(t *testing.T) { testProposedBy(t, newStore) })
+	t.Run("Proposals", func(t *testing.T) { testProposals(t, newStore) })
+	t.Run("Attestations", func(t *testing.T) { testAttestations(t, newStore) })
 }
 
 // subtest runs f on a fresh store in a subtest; the store is closed after.
@@ -162,6 +165,10 @@ func policyOf(entities ...rbac.Entity) *rbac.Policy {
 			p.Users = append(p.Users, v)
 		case rbac.Constraint:
 			p.Constraints = append(p.Constraints, v)
+		case rbac.Approval:
+			p.Approvals = append(p.Approvals, v)
+		case rbac.Campaign:
+			p.Campaigns = append(p.Campaigns, v)
 		case rbac.Kind:
 			p.Kinds = append(p.Kinds, v)
 		case rbac.OwnershipRule:
@@ -187,6 +194,8 @@ func sorted(p *rbac.Policy) *rbac.Policy {
 	sortByKey(q.Workgroups)
 	sortByKey(q.Users)
 	sortByKey(q.Constraints)
+	sortByKey(q.Approvals)
+	sortByKey(q.Campaigns)
 	sortByKey(q.Kinds)
 	sortByKey(q.OwnershipRules)
 	sortByKey(q.Ownerships)

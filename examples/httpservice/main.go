@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/rolegraph/rbac"
+	"github.com/rolegraph/rbac/examples/internal/bearer"
 	"github.com/rolegraph/rbac/memstore"
 	"github.com/rolegraph/rbac/rbachttp"
 )
@@ -95,7 +96,7 @@ func (cs *Cases) Add(c Case) Case {
 func newHandler(authz *rbac.Authorizer, key []byte, cases *Cases, log *slog.Logger) http.Handler {
 	// --- glue: who, which record, which permission (44 lines with the list) ---
 	identify := func(r *http.Request) (rbachttp.Identity, error) {
-		claims, err := Verify(key, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), time.Now())
+		claims, err := bearer.Verify(key, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), time.Now())
 		return rbachttp.Identity{Principal: claims.Principal()}, err
 	}
 	resourceOf := func(c Case) rbac.Resource {
@@ -179,11 +180,11 @@ func run(ctx context.Context, addr string, out io.Writer, ready chan<- string) e
 	srv := &http.Server{Handler: newHandler(authz, key, cases, log), ReadHeaderTimeout: 5 * time.Second}
 	fmt.Fprintf(out, "listening on http://%s\n", ln.Addr())
 	exp := time.Now().Add(24 * time.Hour).Unix()
-	for _, c := range []Claims{
+	for _, c := range []bearer.Claims{
 		{Subject: "colin", AccountType: "council", Org: "council", Roles: []string{"caseworker"}, Workgroups: []string{"leeds"}, Expires: exp},
 		{Subject: "ada", AccountType: "dwp", Org: "dwp", Roles: []string{"auditor"}, Expires: exp},
 	} {
-		fmt.Fprintf(out, "token for %s: %s\n", c.Subject, Sign(key, c))
+		fmt.Fprintf(out, "token for %s: %s\n", c.Subject, bearer.Sign(key, c))
 	}
 	if ready != nil {
 		ready <- ln.Addr().String()

@@ -8,32 +8,14 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rolegraph/rbac"
+	"github.com/rolegraph/rbac/examples/internal/bearer"
+	"github.com/rolegraph/rbac/examples/internal/demo"
 	"github.com/rolegraph/rbac/memstore"
 )
-
-// syncBuffer is a bytes.Buffer safe for the server's and the test's
-// goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func do(t *testing.T, method, url, token, body string) (int, string) {
 	t.Helper()
@@ -57,7 +39,7 @@ func do(t *testing.T, method, url, token, body string) (int, string) {
 // it prints, log denials with their explanation, shut down.
 func TestRealServer(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	out := &demo.SyncBuffer{}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, "127.0.0.1:0", out, ready) }()
@@ -143,29 +125,29 @@ func TestClaimsAreCheckedAgainstThePolicy(t *testing.T) {
 	exp := time.Now().Add(time.Hour).Unix()
 	for _, tt := range []struct {
 		name   string
-		claims Claims
+		claims bearer.Claims
 		status int
 	}{
-		{"valid", Claims{Subject: "c", AccountType: "council", Org: "council", Roles: []string{"caseworker"}, Workgroups: []string{"leeds"}, Expires: exp}, 200},
-		{"a team lead through containment", Claims{Subject: "c", AccountType: "council", Org: "council", Roles: []string{"team_lead"}, Expires: exp}, 200},
-		{"a workgroup above the case's", Claims{Subject: "c", AccountType: "council", Org: "council", Roles: []string{"caseworker"}, Workgroups: []string{"north"}, Expires: exp}, 200},
-		{"another workgroup", Claims{Subject: "c", AccountType: "council", Org: "council", Roles: []string{"caseworker"}, Workgroups: []string{"york"}, Expires: exp}, 404},
-		{"a misspelt role", Claims{Subject: "c", AccountType: "council", Org: "council", Roles: []string{"casewroker"}, Workgroups: []string{"leeds"}, Expires: exp}, 403},
-		{"an unknown workgroup", Claims{Subject: "c", AccountType: "council", Org: "council", Roles: []string{"caseworker"}, Workgroups: []string{"leds"}, Expires: exp}, 403},
-		{"an unknown account type", Claims{Subject: "c", AccountType: "counsel", Org: "council", Roles: []string{"caseworker"}, Expires: exp}, 403},
-		{"expired", Claims{Subject: "c", AccountType: "council", Org: "council", Roles: []string{"team_lead"}, Expires: time.Now().Unix() - 1}, 401},
+		{"valid", bearer.Claims{Subject: "c", AccountType: "council", Org: "council", Roles: []string{"caseworker"}, Workgroups: []string{"leeds"}, Expires: exp}, 200},
+		{"a team lead through containment", bearer.Claims{Subject: "c", AccountType: "council", Org: "council", Roles: []string{"team_lead"}, Expires: exp}, 200},
+		{"a workgroup above the case's", bearer.Claims{Subject: "c", AccountType: "council", Org: "council", Roles: []string{"caseworker"}, Workgroups: []string{"north"}, Expires: exp}, 200},
+		{"another workgroup", bearer.Claims{Subject: "c", AccountType: "council", Org: "council", Roles: []string{"caseworker"}, Workgroups: []string{"york"}, Expires: exp}, 404},
+		{"a misspelt role", bearer.Claims{Subject: "c", AccountType: "council", Org: "council", Roles: []string{"casewroker"}, Workgroups: []string{"leeds"}, Expires: exp}, 403},
+		{"an unknown workgroup", bearer.Claims{Subject: "c", AccountType: "council", Org: "council", Roles: []string{"caseworker"}, Workgroups: []string{"leds"}, Expires: exp}, 403},
+		{"an unknown account type", bearer.Claims{Subject: "c", AccountType: "counsel", Org: "council", Roles: []string{"caseworker"}, Expires: exp}, 403},
+		{"expired", bearer.Claims{Subject: "c", AccountType: "council", Org: "council", Roles: []string{"team_lead"}, Expires: time.Now().Unix() - 1}, 401},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			status, body := do(t, "GET", srv.URL+"/cases/1", Sign(key, tt.claims), "")
+			status, body := do(t, "GET", srv.URL+"/cases/1", bearer.Sign(key, tt.claims), "")
 			if status != tt.status {
 				t.Errorf("%d %s, want %d", status, body, tt.status)
 			}
 		})
 	}
-	if c, err := Verify(key, Sign(key, Claims{Subject: "x", Roles: []string{"a"}, Expires: exp}), time.Now()); err != nil || c.Subject != "x" || c.Roles[0] != "a" {
+	if c, err := bearer.Verify(key, bearer.Sign(key, bearer.Claims{Subject: "x", Roles: []string{"a"}, Expires: exp}), time.Now()); err != nil || c.Subject != "x" || c.Roles[0] != "a" {
 		t.Errorf("round trip: %+v %v", c, err)
 	}
-	if _, err := Verify([]byte("another key"), Sign(key, Claims{Subject: "x", Expires: exp}), time.Now()); err == nil {
+	if _, err := bearer.Verify([]byte("another key"), bearer.Sign(key, bearer.Claims{Subject: "x", Expires: exp}), time.Now()); err == nil {
 		t.Error("a token signed with another key verified")
 	}
 }

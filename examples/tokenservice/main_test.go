@@ -13,33 +13,16 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rolegraph/rbac"
+	"github.com/rolegraph/rbac/examples/internal/bearer"
+	"github.com/rolegraph/rbac/examples/internal/demo"
 	"github.com/rolegraph/rbac/sqlstore"
 )
-
-// syncBuffer is a log sink safe for the handlers' goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // client drives a running service as a caller with a token.
 type client struct {
@@ -48,20 +31,20 @@ type client struct {
 	key []byte
 }
 
-func (c client) token(claims Claims) string {
+func (c client) token(claims bearer.Claims) string {
 	claims.Expires = time.Now().Add(time.Hour).Unix()
-	return Sign(c.key, claims)
+	return bearer.Sign(c.key, claims)
 }
 
 var (
-	ada   = Claims{Subject: "ada", AccountType: "council", Org: "council", Roles: []string{"access_admin"}}
-	colin = Claims{Subject: "colin", AccountType: "council", Org: "council", Roles: []string{"caseworker"}, Workgroups: []string{"leeds"}}
-	dora  = Claims{Subject: "dora", AccountType: "dwp", Org: "dwp", Roles: []string{"caseworker"}, Workgroups: []string{"leeds"}}
-	aud   = Claims{Subject: "aud", AccountType: "dwp", Org: "dwp", Roles: []string{"auditor"}}
-	typo  = Claims{Subject: "tess", AccountType: "council", Org: "council", Roles: []string{"case_worker"}}
+	ada   = bearer.Claims{Subject: "ada", AccountType: "council", Org: "council", Roles: []string{"access_admin"}}
+	colin = bearer.Claims{Subject: "colin", AccountType: "council", Org: "council", Roles: []string{"caseworker"}, Workgroups: []string{"leeds"}}
+	dora  = bearer.Claims{Subject: "dora", AccountType: "dwp", Org: "dwp", Roles: []string{"caseworker"}, Workgroups: []string{"leeds"}}
+	aud   = bearer.Claims{Subject: "aud", AccountType: "dwp", Org: "dwp", Roles: []string{"auditor"}}
+	typo  = bearer.Claims{Subject: "tess", AccountType: "council", Org: "council", Roles: []string{"case_worker"}}
 )
 
-func (c client) do(who *Claims, method, target, contentType, body string) (int, string) {
+func (c client) do(who *bearer.Claims, method, target, contentType, body string) (int, string) {
 	c.t.Helper()
 	req := httptest.NewRequest(method, target, strings.NewReader(body))
 	if who != nil {
@@ -83,7 +66,7 @@ var (
 
 // consoleChange makes a change in the console as an administrator would:
 // the form's preview, then its confirmation with a reason.
-func (c client) consoleChange(who Claims, page string, form url.Values, reason string) {
+func (c client) consoleChange(who bearer.Claims, page string, form url.Values, reason string) {
 	c.t.Helper()
 	_, body := c.do(&who, "GET", page, "", "")
 	m := csrfField.FindStringSubmatch(body)
@@ -119,13 +102,13 @@ func start(t *testing.T, path string, key []byte, log io.Writer) *Service {
 // the policy says; the console answers the access administrator only.
 func TestCasesAndConsole(t *testing.T) {
 	key := newKey()
-	var logs syncBuffer
+	var logs demo.SyncBuffer
 	svc := start(t, filepath.Join(t.TempDir(), "cases.db"), key, &logs)
 	defer svc.Close()
 	c := client{t, svc, key}
 	for _, tt := range []struct {
 		reason      string
-		who         *Claims
+		who         *bearer.Claims
 		method, url string
 		body        string
 		status      int
@@ -166,7 +149,7 @@ func TestCasesAndConsole(t *testing.T) {
 func TestRestartKeepsConsoleEdits(t *testing.T) {
 	key := newKey()
 	path := filepath.Join(t.TempDir(), "cases.db")
-	var logs syncBuffer
+	var logs demo.SyncBuffer
 	svc := start(t, path, key, &logs)
 	c := client{t, svc, key}
 	c.consoleChange(ada, "/admin/group-new", url.Values{"op": {"group.create"}, "id": {"leeds_team"}, "name": {"Leeds team"}, "account_type": {"council"}}, "new team")
@@ -186,7 +169,7 @@ func TestRestartKeepsConsoleEdits(t *testing.T) {
 	c.consoleChange(ada, "/admin/role-edit?id=caseworker", url.Values{"op": {"role.update"}, "id": {"caseworker"}, "title": {"Caseworker (pilot)"}}, "ticket 42")
 	svc.Close()
 
-	logs = syncBuffer{}
+	logs = demo.SyncBuffer{}
 	svc = start(t, path, key, &logs)
 	defer svc.Close()
 	if r, _ := svc.Authz.Snapshot().Role("caseworker"); r.Title != "Caseworker (pilot)" {

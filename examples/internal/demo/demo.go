@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/rolegraph/rbac"
 	"github.com/rolegraph/rbac/memstore"
@@ -64,4 +65,23 @@ func Ask(ctx context.Context, w io.Writer, a *rbac.Authorizer, questions []Quest
 		}
 	}
 	return nil
+}
+
+// SyncBuffer is a log sink the examples' tests read while a service's
+// handlers, on their own goroutines, write to it.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -34,21 +34,22 @@ var verbs map[string]verb
 
 func init() {
 	verbs = map[string]verb{
-		"lint":    {runLint, "lint FILE...: errors and warnings with file:line (-format text|json|github, -strict); several files are linted as the one policy they make together"},
-		"test":    {runTest, "test FILE...: run the policy's tests: (-run REGEXP, -junit FILE, -v)"},
-		"check":   {runCheck, "check -policy FILE|-dsn DSN -user U -permission P [resource flags]: allowed or denied"},
-		"explain": {runExplain, "explain -policy FILE|-dsn DSN -user U -permission P [resource flags]: the decision and its route"},
-		"who-can": {runWhoCan, "who-can -policy FILE|-dsn DSN -permission P: the roles, groups and account types that confer P (and through what), then the users who hold P"},
-		"review":  {runReview, "review -policy FILE|-dsn DSN: sensitive and deprecated permissions, the roles, groups and account types that confer them, their holders (-format table|csv|markdown; default: a table on a terminal, CSV otherwise)"},
-		"diff":    {runDiff, "diff OLD NEW | FILE DSN: who gains and loses what, per role, group, account type and user; FILE DSN: what importing FILE would change (-format text|markdown|json; exit 3 on a sensitive gain)"},
-		"graph":   {runGraph, "graph FILE...: roles, groups and account types' defaults (-format mermaid|dot)"},
-		"fmt":     {runFmt, "fmt FILE...: canonical YAML to stdout (-w rewrites the files, -l lists those that differ)"},
-		"export":  {runExport, "export -dsn DSN: the store's policy as YAML (-o FILE; -since-import: only what changed since the last import, in the sections it manages, to merge into the file)"},
-		"import":  {runImport, "import -dsn DSN FILE...: make the store hold the policy's managed sections, in one change set; refuses to undo changes made since the last import and lists them (-overwrite undoes them; -dry-run prints the diff and writes nothing)"},
-		"migrate": {runMigrate, "migrate -dsn DSN: bring the database schema up to date"},
-		"casbin":  {runCasbin, "casbin MODEL.conf POLICY.csv: a Casbin RBAC policy as rolegraph YAML with tests (-o FILE)"},
-		"help":    {runHelp, "help [COMMAND]: this list, or the command's flags"},
-		"version": {runVersion, "version: the module version"},
+		"lint":      {runLint, "lint FILE...: errors and warnings with file:line (-format text|json|github, -strict); several files are linted as the one policy they make together"},
+		"test":      {runTest, "test FILE...: run the policy's tests: (-run REGEXP, -junit FILE, -v)"},
+		"check":     {runCheck, "check -policy FILE|-dsn DSN -user U -permission P [resource flags]: allowed or denied"},
+		"explain":   {runExplain, "explain -policy FILE|-dsn DSN -user U -permission P [resource flags]: the decision and its route"},
+		"who-can":   {runWhoCan, "who-can -policy FILE|-dsn DSN -permission P: the roles, groups and account types that confer P (and through what), then the users who hold P"},
+		"review":    {runReview, "review -policy FILE|-dsn DSN: sensitive and deprecated permissions, the roles, groups and account types that confer them, their holders (-format table|csv|markdown; default: a table on a terminal, CSV otherwise)"},
+		"diff":      {runDiff, "diff OLD NEW | FILE DSN: who gains and loses what, per role, group, account type and user; FILE DSN: what importing FILE would change (-format text|markdown|json; exit 3 on a sensitive gain)"},
+		"graph":     {runGraph, "graph FILE...: roles, groups and account types' defaults (-format mermaid|dot)"},
+		"fmt":       {runFmt, "fmt FILE...: canonical YAML to stdout (-w rewrites the files, -l lists those that differ)"},
+		"export":    {runExport, "export -dsn DSN: the store's policy as YAML (-o FILE; -since-import: only what changed since the last import, in the sections it manages, to merge into the file)"},
+		"import":    {runImport, "import -dsn DSN FILE...: make the store hold the policy's managed sections, in one change set; refuses to undo changes made since the last import and lists them (-overwrite undoes them; -dry-run prints the diff and writes nothing)"},
+		"campaigns": {runCampaigns, "campaigns -policy FILE|-dsn DSN: recertification campaigns, their state and progress (-campaign ID: its report; -format text|csv|json)"},
+		"migrate":   {runMigrate, "migrate -dsn DSN: bring the database schema up to date"},
+		"casbin":    {runCasbin, "casbin MODEL.conf POLICY.csv: a Casbin RBAC policy as rolegraph YAML with tests (-o FILE)"},
+		"help":      {runHelp, "help [COMMAND]: this list, or the command's flags"},
+		"version":   {runVersion, "version: the module version"},
 	}
 }
 

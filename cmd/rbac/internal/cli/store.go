@@ -151,6 +151,10 @@ func exportSinceImport(ctx context.Context, s rbac.Store) ([]byte, error) {
 			fragment.Users = append(fragment.Users, v)
 		case rbac.Constraint:
 			fragment.Constraints = append(fragment.Constraints, v)
+		case rbac.Approval:
+			fragment.Approvals = append(fragment.Approvals, v)
+		case rbac.Campaign:
+			fragment.Campaigns = append(fragment.Campaigns, v)
 		case rbac.Kind:
 			fragment.Kinds = append(fragment.Kinds, v)
 		case rbac.OwnershipRule:

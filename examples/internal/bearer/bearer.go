@@ -1,4 +1,9 @@
-package main
+// Package bearer is the examples' stand-in for an identity provider's
+// tokens. Claims are what the provider vouches for (HMPPS Auth's tokens
+// carry the user's roles and account type). A real service verifies a JWT
+// with its provider's keys; the examples sign plain JSON with HMAC so that
+// they need no library: token = base64url(claims) "." base64url(mac).
+package bearer
 
 import (
 	"crypto/hmac"
@@ -12,10 +17,7 @@ import (
 	"github.com/rolegraph/rbac"
 )
 
-// Claims are what the identity provider vouches for (HMPPS Auth's tokens
-// carry the user's roles and account type). A real service verifies a JWT
-// with its provider's keys; this example signs plain JSON with HMAC so
-// that it needs no library: token = base64url(claims) "." base64url(mac).
+// Claims are what a verified token says about its caller.
 type Claims struct {
 	Subject     string   `json:"sub"`
 	AccountType string   `json:"account_type,omitempty"`
@@ -35,7 +37,9 @@ func (c Claims) Principal() *rbac.User {
 	}
 }
 
-var errBadToken = errors.New("invalid or expired token")
+// ErrBadToken is Verify's one answer to any token it refuses: a caller
+// learns nothing from which check failed.
+var ErrBadToken = errors.New("invalid or expired token")
 
 // Sign issues a token for claims (the identity provider's side).
 func Sign(key []byte, c Claims) string {
@@ -49,15 +53,15 @@ func Verify(key []byte, token string, now time.Time) (Claims, error) {
 	p, sig, ok := strings.Cut(token, ".")
 	got, err := base64.RawURLEncoding.DecodeString(sig)
 	if !ok || err != nil || !hmac.Equal(got, mac(key, p)) {
-		return Claims{}, errBadToken
+		return Claims{}, ErrBadToken
 	}
 	payload, err := base64.RawURLEncoding.DecodeString(p)
 	if err != nil {
-		return Claims{}, errBadToken
+		return Claims{}, ErrBadToken
 	}
 	var c Claims
 	if err := json.Unmarshal(payload, &c); err != nil || now.Unix() >= c.Expires {
-		return Claims{}, errBadToken
+		return Claims{}, ErrBadToken
 	}
 	return c, nil
 }
