@@ -432,6 +432,10 @@ func (ad *Admin) rights(st *state, s *Snapshot, changes []Change) (*actorRights,
 			err = need(c, PermRolesManage, "ownership rules")
 		case EntityResourceKind:
 			err = need(c, PermRolesManage, "resource kinds")
+		case EntityElevation:
+			if err = need(c, PermRolesManage, "elevations"); err == nil {
+				err = ad.mayDeclareElevation(s, r, c)
+			}
 		case EntityGroup:
 			err = need(c, PermGroupsManage, "groups")
 		case EntityWorkgroup:

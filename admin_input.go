@@ -90,6 +90,7 @@ var entityGoType = map[EntityKind]string{
 	EntityOwnershipRule: "rbac.OwnershipRule",
 	EntityResourceKind:  "rbac.Kind",
 	EntityOwnership:     "rbac.Ownership",
+	EntityElevation:     "rbac.Elevation",
 }
 
 // checkEntityInput checks the ids and free text inside one entity value.
@@ -137,6 +138,9 @@ func checkEntityInput(e Entity) error {
 		ids = appendIDs(ids, "group", v.Groups)
 		ids = appendIDs(ids, "workgroup", v.Workgroups)
 	case Constraint:
+		ids = appendIDs(ids, "role", v.Roles)
+	case Elevation:
+		texts = append(texts, [2]string{"title", v.Title})
 		ids = appendIDs(ids, "role", v.Roles)
 	case Approval:
 		ids = appendIDs(ids, "role", v.Roles)

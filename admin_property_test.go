@@ -836,6 +836,13 @@ func changeGenOf(p *rbac.Policy, only []rbac.EntityKind) *rapid.Generator[rbac.C
 			}
 			return rbac.PutOwnership(rbac.Ownership{Kind: "service", ID: id,
 				Owners: rapid.SliceOfNDistinct(rapid.SampledFrom([]rbac.OrgSlug{"dfe", "hmrc", "gds"}), 1, 2, func(o rbac.OrgSlug) rbac.OrgSlug { return o }).Draw(t, "owners")})
+		case rbac.EntityElevation:
+			id := rapid.SampledFrom([]string{"incident", "audit"}).Draw(t, "elevation")
+			if rapid.IntRange(0, 3).Draw(t, "delete") == 0 {
+				return rbac.DeleteElevation(id)
+			}
+			return rbac.PutElevation(rbac.Elevation{ID: id, MaxDuration: time.Hour, Invoke: rapid.SampledFrom(catalogued).Draw(t, "invoke"),
+				Roles: rapid.SliceOfNDistinct(rapid.SampledFrom(roles), 1, 2, func(r rbac.RoleID) rbac.RoleID { return r }).Draw(t, "roles")})
 		default:
 			panic(fmt.Sprintf("no generator for %s", kind))
 		}

@@ -274,7 +274,7 @@ func sequenceChangeGen(start, cur *rbac.Policy, kinds []rbac.EntityKind, managed
 func kindsFor(start *rbac.Policy, actor rbac.UserID) []rbac.EntityKind {
 	var out []rbac.EntityKind
 	if naive.ExercisesAt(start, actor, rbac.PermRolesManage, rbac.ScopeGlobal) {
-		out = append(out, rbac.EntityRole, rbac.EntityRole, rbac.EntityPermission, rbac.EntityAccountType, rbac.EntityConstraint, rbac.EntityApproval, rbac.EntityOwnershipRule, rbac.EntityResourceKind)
+		out = append(out, rbac.EntityRole, rbac.EntityRole, rbac.EntityPermission, rbac.EntityAccountType, rbac.EntityConstraint, rbac.EntityApproval, rbac.EntityOwnershipRule, rbac.EntityResourceKind, rbac.EntityElevation)
 	}
 	if naive.ExercisesAt(start, actor, rbac.PermGroupsManage, rbac.ScopeGlobal) {
 		out = append(out, rbac.EntityGroup, rbac.EntityGroup)

@@ -29,6 +29,7 @@ var policyDocSections = map[string]string{
 	"rbac.Resource":        "### `tests` resource",
 	"rbac.Expectation":     "### `tests` expect",
 	"rbac.TimedAssignment": "### `users` temporary",
+	"rbac.Elevation":       "## `elevations`",
 }
 
 // policyDocScalars are struct types a policy file writes as a string

@@ -41,6 +41,9 @@ func equalEntities(a, b Entity) bool {
 	case OwnershipRule:
 		y, ok := b.(OwnershipRule)
 		return ok && x == y
+	case Elevation:
+		y, ok := b.(Elevation)
+		return ok && x.ID == y.ID && x.Title == y.Title && x.MaxDuration == y.MaxDuration && x.Invoke == y.Invoke && slices.Equal(x.Roles, y.Roles)
 	case Ownership:
 		y, ok := b.(Ownership)
 		return ok && x.Kind == y.Kind && x.ID == y.ID && slices.Equal(x.Owners, y.Owners)

@@ -504,6 +504,7 @@ func withManaged(stored, p *Policy) *Policy {
 		Kinds:          pick(EntityResourceKind).Kinds,
 		OwnershipRules: pick(EntityOwnershipRule).OwnershipRules,
 		Ownerships:     pick(EntityOwnership).Ownerships,
+		Elevations:     pick(EntityElevation).Elevations,
 		where:          p.where,
 		refs:           p.refs,
 	}

@@ -43,6 +43,7 @@ type Policy struct {
 	Kinds          []Kind           `yaml:"kinds,omitempty"`
 	OwnershipRules []OwnershipRule  `yaml:"ownership,omitempty"`
 	Ownerships     []Ownership      `yaml:"owners,omitempty"`
+	Elevations     []Elevation      `yaml:"elevations,omitempty"`
 	// Tests are expectations run by policytest.Run in a go test and by
 	// "rbac test" (cmd/rbac); they are validated with the policy (a test
 	// naming an unknown user, role, permission or workgroup is an error)
@@ -126,6 +127,7 @@ func (p *Policy) Clone() *Policy {
 		Kinds:          cloneAll(p.Kinds),
 		OwnershipRules: cloneAll(p.OwnershipRules),
 		Ownerships:     cloneAll(p.Ownerships),
+		Elevations:     cloneAll(p.Elevations),
 	}
 	for _, t := range p.Tests {
 		t.Request = t.Request.clone()
@@ -229,6 +231,10 @@ func (p *Policy) Entities() []Entity {
 			for _, v := range p.Ownerships {
 				add(v)
 			}
+		case EntityElevation:
+			for _, v := range p.Elevations {
+				add(v)
+			}
 		}
 	}
 	return out
@@ -321,6 +327,7 @@ func (p *Policy) merge(q *Policy) {
 	p.Kinds = append(p.Kinds, q.Kinds...)
 	p.OwnershipRules = append(p.OwnershipRules, q.OwnershipRules...)
 	p.Ownerships = append(p.Ownerships, q.Ownerships...)
+	p.Elevations = append(p.Elevations, q.Elevations...)
 	p.Tests = append(p.Tests, q.Tests...)
 	for k, v := range q.where {
 		if p.where == nil {
@@ -547,6 +554,10 @@ func yamlTagName(tag string) string {
 // yamlExpected says in policy-file words what a Go type holds.
 func yamlExpected(goType string) string {
 	switch {
+	case goType == "time.Duration":
+		return "a duration such as 4h or 30m"
+	case goType == "time.Time":
+		return "an RFC 3339 time such as 2027-01-08T17:00:00Z"
 	case strings.HasPrefix(goType, "[]"):
 		return "a list"
 	case strings.HasPrefix(goType, "map["):
@@ -601,6 +612,8 @@ func yamlTypeName(goType string) string {
 		return "a test's expect"
 	case "rbac.Kind":
 		return "a kind"
+	case "rbac.Elevation":
+		return "an elevation"
 	}
 	return "this entry"
 }
@@ -698,6 +711,7 @@ var sectionKinds = map[string]EntityKind{
 	"kinds":         EntityResourceKind,
 	"ownership":     EntityOwnershipRule,
 	"owners":        EntityOwnership,
+	"elevations":    EntityElevation,
 }
 
 // recordPositions remembers where each entity and test was written.

@@ -23,7 +23,7 @@ func TestPolicyErrorsSpeakYAML(t *testing.T) {
 			`policy:3: load policy: unknown key "contians" in a role; did you mean "contains"? (known keys: id, title, description, account_types, contains, grants) (invalid)`},
 		{"a misspelt section",
 			"rolez: []\n",
-			`policy:1: load policy: unknown key "rolez" in the top level (keys are manages, principals, account_types, permissions, roles, groups, workgroups, users, constraints, approvals, campaigns, kinds, ownership, owners, tests); did you mean "roles"? (known keys: manages, principals, account_types, permissions, roles, groups, workgroups, users, constraints, approvals, campaigns, kinds, ownership, owners, tests) (invalid)`},
+			`policy:1: load policy: unknown key "rolez" in the top level (keys are manages, principals, account_types, permissions, roles, groups, workgroups, users, constraints, approvals, campaigns, kinds, ownership, owners, elevations, tests); did you mean "roles"? (known keys: manages, principals, account_types, permissions, roles, groups, workgroups, users, constraints, approvals, campaigns, kinds, ownership, owners, elevations, tests) (invalid)`},
 		{"a misspelt key of a test's request",
 			"tests:\n  - {name: x, request: {user: a, permision: b}}\n",
 			`policy:2: load policy: unknown key "permision" in a test's request; did you mean "permission"? (known keys: user, principal, active_roles, permission, resource) (invalid)`},

@@ -26,6 +26,7 @@ type state struct {
 	kinds          map[string]Kind
 	ownershipRules map[string]OwnershipRule
 	ownerships     map[string]Ownership // by OwnershipKey
+	elevations     map[string]Elevation
 	// loadOrder holds the users in the order a load stored them, which
 	// is their order in memory: the load's validation and first compile
 	// walk them in it rather than in the map's random order, one cache
@@ -77,6 +78,7 @@ func newEmptyState() *state {
 		kinds:          map[string]Kind{},
 		ownershipRules: map[string]OwnershipRule{},
 		ownerships:     map[string]Ownership{},
+		elevations:     map[string]Elevation{},
 	}
 }
 
@@ -103,6 +105,7 @@ func stateOwning(p *Policy, rev Revision) *state {
 		kinds:          make(map[string]Kind, len(p.Kinds)),
 		ownershipRules: make(map[string]OwnershipRule, len(p.OwnershipRules)),
 		ownerships:     make(map[string]Ownership, len(p.Ownerships)),
+		elevations:     make(map[string]Elevation, len(p.Elevations)),
 	}
 	for _, v := range p.AccountTypes {
 		st.accountTypes[v.ID] = v
@@ -140,6 +143,9 @@ func stateOwning(p *Policy, rev Revision) *state {
 	for _, v := range p.Ownerships {
 		st.ownerships[OwnershipKey(v.Kind, v.ID)] = v
 	}
+	for _, v := range p.Elevations {
+		st.elevations[v.ID] = v
+	}
 	return st
 }
 
@@ -175,6 +181,8 @@ func (st *state) get(kind EntityKind, key string) Entity {
 		e, ok = st.ownershipRules[key]
 	case EntityOwnership:
 		e, ok = st.ownerships[key]
+	case EntityElevation:
+		e, ok = st.elevations[key]
 	}
 	if !ok {
 		return nil
@@ -209,6 +217,8 @@ func (st *state) put(e Entity) {
 		st.ownershipRules[v.Kind] = v
 	case Ownership:
 		st.ownerships[OwnershipKey(v.Kind, v.ID)] = v
+	case Elevation:
+		st.elevations[v.ID] = v
 	}
 }
 
@@ -239,6 +249,8 @@ func (st *state) remove(kind EntityKind, key string) {
 		delete(st.ownershipRules, key)
 	case EntityOwnership:
 		delete(st.ownerships, key)
+	case EntityElevation:
+		delete(st.elevations, key)
 	}
 }
 
@@ -303,6 +315,9 @@ func (st *state) policy() *Policy {
 	}
 	for _, k := range sortedKeys(st.ownerships) {
 		p.Ownerships = append(p.Ownerships, st.ownerships[k].Clone())
+	}
+	for _, k := range sortedKeys(st.elevations) {
+		p.Elevations = append(p.Elevations, st.elevations[k].Clone())
 	}
 	return p
 }

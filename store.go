@@ -145,7 +145,7 @@ func EntityKinds() []EntityKind { return slices.Clone(entityKinds[:]) }
 // entityKinds is EntityKinds' list, for the package's own loops.
 var entityKinds = [...]EntityKind{
 	EntityPermission, EntityRole, EntityAccountType, EntityWorkgroup, EntityGroup,
-	EntityUser, EntityConstraint, EntityApproval, EntityCampaign, EntityResourceKind, EntityOwnershipRule, EntityOwnership,
+	EntityUser, EntityConstraint, EntityApproval, EntityCampaign, EntityResourceKind, EntityOwnershipRule, EntityOwnership, EntityElevation,
 }
 
 // StreamKinds returns every kind in the order a StreamLoader best streams
@@ -155,12 +155,12 @@ var entityKinds = [...]EntityKind{
 func StreamKinds() []EntityKind {
 	return []EntityKind{
 		EntityPermission, EntityRole, EntityAccountType, EntityWorkgroup, EntityGroup,
-		EntityConstraint, EntityApproval, EntityCampaign, EntityResourceKind, EntityOwnershipRule, EntityUser, EntityOwnership,
+		EntityConstraint, EntityApproval, EntityCampaign, EntityResourceKind, EntityOwnershipRule, EntityElevation, EntityUser, EntityOwnership,
 	}
 }
 
 // Entity is one of AccountTypeDef, PermissionDef, Role, Group, Workgroup,
-// User, Constraint, Approval, Campaign, Kind, OwnershipRule and Ownership (values, not pointers).
+// User, Constraint, Approval, Campaign, Kind, OwnershipRule, Ownership and Elevation (values, not pointers).
 type Entity interface {
 	EntityKind() EntityKind
 	EntityKey() string
@@ -264,7 +264,7 @@ func (c Change) Validate() error {
 // isEntityValue reports whether e is one of the entity types by value.
 func isEntityValue(e Entity) bool {
 	switch e.(type) {
-	case AccountTypeDef, PermissionDef, Role, Group, Workgroup, User, Constraint, Approval, Campaign, Kind, OwnershipRule, Ownership:
+	case AccountTypeDef, PermissionDef, Role, Group, Workgroup, User, Constraint, Approval, Campaign, Kind, OwnershipRule, Ownership, Elevation:
 		return true
 	}
 	return false

@@ -17,7 +17,7 @@ func TestEntityKindsIsACopy(t *testing.T) {
 	if diff := cmp.Diff(want, rbac.EntityKinds()); diff != "" {
 		t.Errorf("EntityKinds after a caller changed its copy: -want +got\n%s", diff)
 	}
-	if want[0] != rbac.EntityPermission || len(want) != 12 {
-		t.Errorf("EntityKinds() = %v; want the twelve kinds in dependency order, permissions first", want)
+	if want[0] != rbac.EntityPermission || len(want) != 13 {
+		t.Errorf("EntityKinds() = %v; want the thirteen kinds in dependency order, permissions first", want)
 	}
 }

@@ -193,6 +193,7 @@ func (st *state) validateAt(where func(EntityKind, string) string, ref func(Enti
 	v.campaigns()
 	v.kinds()
 	v.ownership()
+	v.elevations()
 	return v.errs
 }
 
@@ -609,6 +610,7 @@ func (st *state) validateStreamed(userErrs []error) []error {
 	v.campaigns()
 	v.kinds()
 	v.ownership()
+	v.elevations()
 	return v.errs
 }
 

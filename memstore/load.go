@@ -60,6 +60,8 @@ func addToPolicy(p *rbac.Policy, e rbac.Entity) {
 		p.OwnershipRules = append(p.OwnershipRules, v)
 	case rbac.Ownership:
 		p.Ownerships = append(p.Ownerships, v)
+	case rbac.Elevation:
+		p.Elevations = append(p.Elevations, v)
 	}
 }
 
@@ -88,6 +90,7 @@ func (s *Store) LoadEach(ctx context.Context, size func(rbac.EntityKind, int), f
 					users = make([]rbac.User, 0, min(len(s.entities[kind]), 1024))
 				}
 				u.Roles, u.Groups, u.Workgroups = roles.CopyLong(u.Roles), groups.CopyLong(u.Groups), workgroups.CopyLong(u.Workgroups)
+				u.Temporary = slices.Clone(u.Temporary) // rare: not interned
 				users = append(users, u)
 				e = &users[len(users)-1]
 			} else {

@@ -93,6 +93,8 @@ func decodeEntity(kind rbac.EntityKind, s sql.NullString) (rbac.Entity, error) {
 		return decodeAs[rbac.OwnershipRule](data)
 	case rbac.EntityOwnership:
 		return decodeAs[rbac.Ownership](data)
+	case rbac.EntityElevation:
+		return decodeAs[rbac.Elevation](data)
 	case rbac.EntityRole:
 		var rj roleJSON
 		if err := json.Unmarshal(data, &rj); err != nil {

@@ -79,6 +79,8 @@ func growPolicy(p *rbac.Policy, kind rbac.EntityKind, n int) {
 		p.OwnershipRules = slices.Grow(p.OwnershipRules, n)
 	case rbac.EntityOwnership:
 		p.Ownerships = slices.Grow(p.Ownerships, n)
+	case rbac.EntityElevation:
+		p.Elevations = slices.Grow(p.Elevations, n)
 	}
 }
 
@@ -109,6 +111,8 @@ func addToPolicy(p *rbac.Policy, e rbac.Entity) {
 		p.OwnershipRules = append(p.OwnershipRules, v)
 	case rbac.Ownership:
 		p.Ownerships = append(p.Ownerships, v)
+	case rbac.Elevation:
+		p.Elevations = append(p.Elevations, v)
 	}
 }
 

@@ -330,6 +330,20 @@ var entityTables = []*entityTable{
 			return rbac.Ownership{Kind: r.key[0], ID: r.key[1], Owners: ids[rbac.OrgSlug](r.lists[0])}, nil
 		},
 	},
+	{
+		// Added by migration 0009 (0009_timed_assignments.sql).
+		kind: rbac.EntityElevation, name: "rbac_elevations", keys: one("id"),
+		cols:  []column{{"title", textCol}, {"max_duration_ns", intCol}, {"invoke", textCol}},
+		lists: []listTable{{column: "role_ids", cols: one("role_id")}},
+		toRecord: func(e rbac.Entity) record {
+			v := e.(rbac.Elevation)
+			return record{one(v.ID), []any{v.Title, int64(v.MaxDuration), string(v.Invoke)}, [][]string{strs(v.Roles)}}
+		},
+		fromRecord: func(r record) (rbac.Entity, error) {
+			return rbac.Elevation{ID: r.key[0], Title: r.vals[0].(string), MaxDuration: time.Duration(r.vals[1].(int64)),
+				Invoke: rbac.Permission(r.vals[2].(string)), Roles: ids[rbac.RoleID](r.lists[0])}, nil
+		},
+	},
 }
 
 // tableOf returns the table of an entity kind.

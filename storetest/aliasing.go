@@ -91,6 +91,7 @@ func scribble(e rbac.Entity) {
 		scribbleList(v.Roles, x)
 		scribbleList(v.Groups, x)
 		scribbleList(v.Workgroups, x)
+		scribbleList(v.Temporary, rbac.TimedAssignment{Role: x})
 	case *rbac.User: // handed over by a StreamLoader
 		scribble(*v)
 		v.Disabled = !v.Disabled
@@ -104,6 +105,8 @@ func scribble(e rbac.Entity) {
 		scribbleList(v.Groups, x)
 	case rbac.Ownership:
 		scribbleList(v.Owners, x)
+	case rbac.Elevation:
+		scribbleList(v.Roles, x)
 	}
 }
 
@@ -159,6 +162,10 @@ func scribblePolicy(p *rbac.Policy) {
 	}
 	for i := range p.Ownerships {
 		scribble(p.Ownerships[i])
+	}
+	for i := range p.Elevations {
+		scribble(p.Elevations[i])
+		p.Elevations[i].Title = "scribbled"
 	}
 	p.Users = append(p.Users[:0], rbac.User{ID: "scribbled"})
 }

@@ -57,6 +57,7 @@ func everyKind() []rbac.Entity {
 		rbac.OwnershipRule{Kind: "document", Bypass: "document.bypass", Create: "document.create"},
 		rbac.Ownership{Kind: "document", ID: "d1", Owners: []rbac.OrgSlug{"zeta", "alpha", "mid"}},
 		rbac.Ownership{Kind: "document", ID: "dept/2024/7", Owners: []rbac.OrgSlug{"hmrc"}},
+		rbac.Elevation{ID: "incident", Title: oddText, Roles: []rbac.RoleID{"caseworker", "reader"}, MaxDuration: 90*time.Minute + time.Nanosecond, Invoke: "case.break_glass"},
 	}
 }
 
@@ -108,6 +109,8 @@ func withKey(kind rbac.EntityKind, key string) rbac.Entity {
 	case rbac.EntityOwnership:
 		k, id, _ := strings.Cut(key, "/")
 		return rbac.Ownership{Kind: k, ID: id, Owners: []rbac.OrgSlug{"o1"}}
+	case rbac.EntityElevation:
+		return rbac.Elevation{ID: key, Title: "elevation " + key, Roles: []rbac.RoleID{"a"}, MaxDuration: time.Hour, Invoke: "x.read"}
 	}
 	panic("storetest: unknown entity kind " + string(kind))
 }

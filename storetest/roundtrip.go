@@ -132,6 +132,8 @@ func bareEntity(e rbac.Entity) rbac.Entity {
 		return rbac.OwnershipRule{Kind: v.Kind}
 	case rbac.Ownership:
 		return rbac.Ownership{Kind: v.Kind, ID: v.ID}
+	case rbac.Elevation:
+		return rbac.Elevation{ID: v.ID}
 	}
 	panic(fmt.Sprintf("storetest: unknown entity %T", e))
 }

@@ -149,6 +149,9 @@ func drawEntity(t *rapid.T, kind rbac.EntityKind, key string) rbac.Entity {
 	case rbac.EntityOwnership:
 		k, id, _ := strings.Cut(key, "/")
 		return rbac.Ownership{Kind: k, ID: id, Owners: drawList[rbac.OrgSlug](t, "owners")}
+	case rbac.EntityElevation:
+		return rbac.Elevation{ID: key, Title: drawText(t, "title"), Roles: drawList[rbac.RoleID](t, "roles"),
+			MaxDuration: time.Duration(rapid.Int64Range(0, 1<<50).Draw(t, "max duration")), Invoke: rbac.Permission(rapid.SampledFrom(modelIDs).Draw(t, "invoke"))}
 	}
 	panic("storetest: unknown entity kind " + string(kind))
 }

@@ -175,6 +175,8 @@ func policyOf(entities ...rbac.Entity) *rbac.Policy {
 			p.OwnershipRules = append(p.OwnershipRules, v)
 		case rbac.Ownership:
 			p.Ownerships = append(p.Ownerships, v)
+		case rbac.Elevation:
+			p.Elevations = append(p.Elevations, v)
 		}
 	}
 	return p
@@ -197,6 +199,7 @@ func sorted(p *rbac.Policy) *rbac.Policy {
 	sortByKey(q.Kinds)
 	sortByKey(q.OwnershipRules)
 	sortByKey(q.Ownerships)
+	sortByKey(q.Elevations)
 	return q
 }
 

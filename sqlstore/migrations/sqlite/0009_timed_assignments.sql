@@ -4,3 +4,14 @@
 -- sqlstore adds a column only if it is absent.
 
 ALTER TABLE rbac_users ADD COLUMN IF NOT EXISTS temporary TEXT NOT NULL DEFAULT '';
+
+-- Elevations (rbac.Elevation): break-glass declared in advance; the roles
+-- as a JSON list, the longest use in nanoseconds.
+CREATE TABLE IF NOT EXISTS rbac_elevations (
+    id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    max_duration_ns INTEGER NOT NULL,
+    invoke TEXT NOT NULL,
+    role_ids TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (id)
+) WITHOUT ROWID;
