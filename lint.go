@@ -186,6 +186,9 @@ func (l *linter) roles() {
 			}
 		}
 	}
+	for _, e := range p.Elevations { // held by whoever invokes it
+		push(e.Roles)
+	}
 	for len(stack) > 0 {
 		r := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]

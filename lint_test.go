@@ -61,6 +61,41 @@ ownership:
 	}
 }
 
+// TestLintElevationRoles: a role given only by an elevation is held by
+// whoever invokes it, so it is not unheld; without the elevation it is.
+func TestLintElevationRoles(t *testing.T) {
+	const policy = `roles:
+  - {id: support, grants: [case.break_glass]}
+  - {id: records_admin, grants: [case.restore]}
+users:
+  - {id: ian, roles: [support]}
+elevations:
+  - {id: incident, roles: [records_admin], max_duration: 2h, invoke: case.break_glass}
+`
+	for _, tc := range []struct {
+		reason string
+		policy string
+		want   []string
+	}{
+		{"the elevation gives the role", policy, nil},
+		{"nothing gives the role", policy[:strings.Index(policy, "elevations:")], []string{
+			`policy:3: role "records_admin": no enabled user holds it (directly, through a group, an account type's defaults or containment) (unheld-role)`,
+		}},
+	} {
+		p, err := rbac.LoadPolicy(strings.NewReader(tc.policy))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.reason, err)
+		}
+		var got []string
+		for _, f := range p.Lint() {
+			got = append(got, f.String())
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s: Lint (-want +got):\n%s", tc.reason, diff)
+		}
+	}
+}
+
 // TestLintServiceNowAsPublished: the published catalogue's faults that no
 // validation can see — "None" descriptions and titles shifted one row —
 // are warnings.
