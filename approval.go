@@ -14,13 +14,18 @@ import (
 // loosening an approval is one), or changes one of Roles or Groups or
 // their members: the role or group itself, a user's assignment of the
 // role or membership of the group, a group's list of roles gaining or
-// losing the role. The approvals in force before the change decide.
+// losing the role. It also matches every change set made by an actor
+// authorized for one of MadeBy (through any route: directly, a group, an
+// account type's defaults, containment, a running timed assignment),
+// whatever the set changes. The approvals in force before the change
+// decide, and so does what the actor holds before it.
 type Approval struct {
 	Name        string    `yaml:"name"`
 	Sensitive   bool      `yaml:"sensitive,omitempty"`
 	Relaxations bool      `yaml:"relaxations,omitempty"`
 	Roles       []RoleID  `yaml:"roles,omitempty"`
 	Groups      []GroupID `yaml:"groups,omitempty"`
+	MadeBy      []RoleID  `yaml:"made_by,omitempty"`
 }
 
 // EntityApproval is the entity kind of an Approval.
@@ -30,7 +35,13 @@ const EntityApproval EntityKind = "approval"
 func (a Approval) Clone() Approval {
 	a.Roles = slices.Clone(a.Roles)
 	a.Groups = slices.Clone(a.Groups)
+	a.MadeBy = slices.Clone(a.MadeBy)
 	return a
+}
+
+// matchesNothing reports whether a names nothing that needs approval.
+func (a Approval) matchesNothing() bool {
+	return !a.Sensitive && !a.Relaxations && len(a.Roles) == 0 && len(a.Groups) == 0 && len(a.MadeBy) == 0
 }
 
 func (a Approval) EntityKind() EntityKind { return EntityApproval }
@@ -57,17 +68,22 @@ func (v *validator) approvals() {
 	for _, name := range sortedKeys(st.approvals) {
 		a := st.approvals[name]
 		v.id(EntityApproval, name, "name", name)
-		if !a.Sensitive && !a.Relaxations && len(a.Roles) == 0 && len(a.Groups) == 0 {
-			v.add(ErrInvalid, EntityApproval, name, "matches nothing: set sensitive or relaxations, or list roles or groups")
+		if a.matchesNothing() {
+			v.add(ErrInvalid, EntityApproval, name, "matches nothing: set sensitive or relaxations, or list roles, groups or made_by")
 		}
-		seenRoles := map[RoleID]bool{}
-		for _, r := range a.Roles {
-			if _, ok := st.roles[r]; !ok {
-				v.add(ErrNotFound, EntityApproval, name, "role %q does not exist", r)
-			} else if seenRoles[r] {
-				v.add(ErrInvalid, EntityApproval, name, "role %q is listed twice", r)
+		for _, list := range []struct {
+			field string
+			roles []RoleID
+		}{{"roles", a.Roles}, {"made_by", a.MadeBy}} {
+			seenRoles := map[RoleID]bool{}
+			for _, r := range list.roles {
+				if _, ok := st.roles[r]; !ok {
+					v.addAt(ErrNotFound, EntityApproval, name, list.field, string(r), "%s: role %q does not exist%s", list.field, r, v.near(EntityRole, string(r)))
+				} else if seenRoles[r] {
+					v.addAt(ErrInvalid, EntityApproval, name, list.field, string(r), "%s: role %q is listed twice", list.field, r)
+				}
+				seenRoles[r] = true
 			}
-			seenRoles[r] = true
 		}
 		seenGroups := map[GroupID]bool{}
 		for _, g := range a.Groups {
@@ -88,17 +104,18 @@ func (st *state) approvalCascade(role RoleID, group GroupID) []Change {
 	var out []Change
 	for _, k := range sortedKeys(st.approvals) {
 		a := st.approvals[k]
-		if !(role != "" && slices.Contains(a.Roles, role) || group != "" && slices.Contains(a.Groups, group)) {
+		if !(role != "" && (slices.Contains(a.Roles, role) || slices.Contains(a.MadeBy, role)) || group != "" && slices.Contains(a.Groups, group)) {
 			continue
 		}
 		a = a.Clone()
 		if role != "" {
 			a.Roles = without(a.Roles, role)
+			a.MadeBy = without(a.MadeBy, role)
 		}
 		if group != "" {
 			a.Groups = without(a.Groups, group)
 		}
-		if !a.Sensitive && !a.Relaxations && len(a.Roles) == 0 && len(a.Groups) == 0 {
+		if a.matchesNothing() {
 			out = append(out, DeleteApproval(a.Name))
 		} else {
 			out = append(out, PutApproval(a))
@@ -127,6 +144,11 @@ func loosenedApproval(old Approval, now Entity) string {
 	for _, g := range old.Groups {
 		if !slices.Contains(a.Groups, g) {
 			return fmt.Sprintf("taking group %q out of it", g)
+		}
+	}
+	for _, r := range old.MadeBy {
+		if !slices.Contains(a.MadeBy, r) {
+			return fmt.Sprintf("no longer requiring approval of changes made by role %q", r)
 		}
 	}
 	return ""
@@ -172,7 +194,21 @@ func (j *judgement) approvalMatch(a Approval) string {
 			return w
 		}
 	}
+	for _, r := range a.MadeBy {
+		if j.actorHolds(r) {
+			return fmt.Sprintf("it is made by an actor holding role %s", quoteShort(string(r)))
+		}
+	}
 	return ""
+}
+
+// actorHolds reports whether the actor is authorized for role r before
+// the set, through any route (a running timed assignment included): a
+// principal's record is the one its token gives (see AdminAs).
+func (j *judgement) actorHolds(r RoleID) bool {
+	s := j.ev.before
+	i, ok := s.roles.idx[r]
+	return ok && s.profileNow(j.r.rec).roles.Has(int(i))
 }
 
 // roleHolding lists how entity e (a user, a group or an account type)

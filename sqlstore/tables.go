@@ -251,14 +251,15 @@ var entityTables = []*entityTable{
 		lists: []listTable{
 			{column: "role_ids", cols: one("role_id")},
 			{column: "group_ids", cols: one("group_id")},
+			{column: "made_by_role_ids", cols: one("role_id")},
 		},
 		toRecord: func(e rbac.Entity) record {
 			a := e.(rbac.Approval)
-			return record{one(a.Name), []any{a.Sensitive, a.Relaxations}, [][]string{strs(a.Roles), strs(a.Groups)}}
+			return record{one(a.Name), []any{a.Sensitive, a.Relaxations}, [][]string{strs(a.Roles), strs(a.Groups), strs(a.MadeBy)}}
 		},
 		fromRecord: func(r record) (rbac.Entity, error) {
 			return rbac.Approval{Name: r.key[0], Sensitive: r.vals[0].(bool), Relaxations: r.vals[1].(bool),
-				Roles: ids[rbac.RoleID](r.lists[0]), Groups: ids[rbac.GroupID](r.lists[1])}, nil
+				Roles: ids[rbac.RoleID](r.lists[0]), Groups: ids[rbac.GroupID](r.lists[1]), MadeBy: ids[rbac.RoleID](r.lists[2])}, nil
 		},
 	},
 	{

@@ -100,6 +100,7 @@ func scribble(e rbac.Entity) {
 	case rbac.Approval:
 		scribbleList(v.Roles, x)
 		scribbleList(v.Groups, x)
+		scribbleList(v.MadeBy, x)
 	case rbac.Campaign:
 		scribbleList(v.Roles, x)
 		scribbleList(v.Groups, x)

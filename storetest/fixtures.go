@@ -101,7 +101,7 @@ func withKey(kind rbac.EntityKind, key string) rbac.Entity {
 	case rbac.EntityCampaign:
 		return rbac.Campaign{ID: key, Groups: []rbac.GroupID{"g"}, Due: time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC)}
 	case rbac.EntityApproval:
-		return rbac.Approval{Name: key, Roles: []rbac.RoleID{"a"}, Groups: []rbac.GroupID{"g"}}
+		return rbac.Approval{Name: key, Roles: []rbac.RoleID{"a"}, Groups: []rbac.GroupID{"g"}, MadeBy: []rbac.RoleID{"b"}}
 	case rbac.EntityResourceKind:
 		return rbac.Kind{Name: key, Title: "kind " + key}
 	case rbac.EntityOwnershipRule:

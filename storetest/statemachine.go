@@ -137,7 +137,7 @@ func drawEntity(t *rapid.T, kind rbac.EntityKind, key string) rbac.Entity {
 			Roles: drawList[rbac.RoleID](t, "roles"), Groups: drawList[rbac.GroupID](t, "groups")}
 	case rbac.EntityApproval:
 		return rbac.Approval{Name: key, Sensitive: rapid.Bool().Draw(t, "sensitive"), Relaxations: rapid.Bool().Draw(t, "relaxations"),
-			Roles: drawList[rbac.RoleID](t, "roles"), Groups: drawList[rbac.GroupID](t, "groups")}
+			Roles: drawList[rbac.RoleID](t, "roles"), Groups: drawList[rbac.GroupID](t, "groups"), MadeBy: drawList[rbac.RoleID](t, "made by")}
 	case rbac.EntityResourceKind:
 		return rbac.Kind{Name: key, Title: drawText(t, "title")}
 	case rbac.EntityOwnershipRule:

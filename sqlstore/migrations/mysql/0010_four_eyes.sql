@@ -10,6 +10,7 @@ CREATE TABLE IF NOT EXISTS rbac_approvals (
     relaxations BOOLEAN NOT NULL,
     role_ids JSON NOT NULL DEFAULT ('[]'),
     group_ids JSON NOT NULL DEFAULT ('[]'),
+    made_by_role_ids JSON NOT NULL DEFAULT ('[]'),
     PRIMARY KEY (name)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 

@@ -10,6 +10,7 @@ CREATE TABLE IF NOT EXISTS rbac_approvals (
     relaxations BOOLEAN NOT NULL,
     role_ids JSONB NOT NULL DEFAULT '[]',
     group_ids JSONB NOT NULL DEFAULT '[]',
+    made_by_role_ids JSONB NOT NULL DEFAULT '[]',
     PRIMARY KEY (name)
 );
 

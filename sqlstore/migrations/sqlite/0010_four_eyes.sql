@@ -10,6 +10,7 @@ CREATE TABLE IF NOT EXISTS rbac_approvals (
     relaxations INTEGER NOT NULL,
     role_ids TEXT NOT NULL DEFAULT '[]',
     group_ids TEXT NOT NULL DEFAULT '[]',
+    made_by_role_ids TEXT NOT NULL DEFAULT '[]',
     PRIMARY KEY (name)
 ) WITHOUT ROWID;
 
