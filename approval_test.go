@@ -211,3 +211,30 @@ func TestApprovalsValidateAndCascade(t *testing.T) {
 		t.Errorf("approvals after deleting merger and writers (-want +got):\n%s", diff)
 	}
 }
+
+// TestMadeByPrincipal: made_by judges a principal actor (AdminAs) by the
+// roles its token gives, a group's included.
+func TestMadeByPrincipal(t *testing.T) {
+	ctx := context.Background()
+	change := rbac.PutRole(rbac.Role{ID: "caseworker", Grants: grants("case.read")})
+	inAdmins := tokenAdmin.Clone()
+	inAdmins.Groups = []rbac.GroupID{"admins"}
+	for _, tt := range []struct {
+		reason    string
+		principal rbac.User
+		want      error
+	}{
+		{"a token whose group confers the listed role", inAdmins, rbac.ErrForbidden},
+		{"a token without it", tokenAdmin, nil},
+	} {
+		a, store := newAuthorizer(t, tokenAdminPolicy+"approvals:\n  - {name: grouped-admins, made_by: [grouped_roles_admin]}\n", rbac.WithoutFollow())
+		rev := store.Revision()
+		_, err := a.AdminAs(&tt.principal).Apply(ctx, "ticket 2", change)
+		if !errors.Is(err, tt.want) || tt.want != nil && !strings.Contains(err.Error(), `"grouped-admins"`) {
+			t.Errorf("%s: got %v, want %v naming grouped-admins", tt.reason, err, tt.want)
+		}
+		if err != nil && store.Revision() != rev {
+			t.Errorf("%s: refused but written", tt.reason)
+		}
+	}
+}
