@@ -119,6 +119,8 @@ func (c *console) routes() {
 	m.Handle("POST /apply", c.page(c.apply))
 	get("proposals", c.proposals)
 	m.Handle("POST /proposal", c.page(c.resolveProposal))
+	get("attest", c.attestPage)
+	m.Handle("POST /attest", c.page(c.attest))
 	c.mux = m
 }
 
