@@ -94,6 +94,9 @@ func (c *console) attest(req *request) error {
 		}
 		return c.renderAttest(req, status, msg)
 	}
-	http.Redirect(req.w, req.r, "attest", http.StatusSeeOther)
+	// A relative Location, set by hand: http.Redirect would resolve it
+	// against the path StripPrefix left, losing the host's prefix.
+	req.w.Header().Set("Location", "attest")
+	req.w.WriteHeader(http.StatusSeeOther)
 	return nil
 }

@@ -76,8 +76,8 @@ func TestReviewerPageListsWhatTheActorReviews(t *testing.T) {
 func TestReviewerAttests(t *testing.T) {
 	f := yamlFixture(t, attestPolicy)
 	ok := f.post("mia", "/admin/attest", "/admin/attest", url.Values{"campaign": {"q1"}, "user": {"pat"}, "decision": {"keep"}})
-	if ok.status != 303 {
-		t.Fatalf("mia keeps pat: %d\n%s", ok.status, ok.body)
+	if ok.status != 303 || ok.header.Get("Location") != "attest" {
+		t.Fatalf("mia keeps pat: %d to %q (want 303 to the relative \"attest\", which keeps the host's prefix)\n%s", ok.status, ok.header.Get("Location"), ok.body)
 	}
 	if page := f.get("mia", "/admin/attest"); !strings.Contains(page.body, "keep by mia") {
 		t.Errorf("the page does not show mia's decision:\n%s", page.body)

@@ -78,6 +78,8 @@ func (c *console) resolveProposal(req *request) error {
 	if rev != 0 {
 		target += "?done=applied-" + strconv.FormatUint(uint64(rev), 10)
 	}
-	http.Redirect(req.w, req.r, target, http.StatusSeeOther)
+	// Relative, set by hand: http.Redirect would lose the host's prefix.
+	req.w.Header().Set("Location", target)
+	req.w.WriteHeader(http.StatusSeeOther)
 	return nil
 }
