@@ -121,6 +121,8 @@ func (c *console) routes() {
 	m.Handle("POST /proposal", c.page(c.resolveProposal))
 	get("attest", c.attestPage)
 	m.Handle("POST /attest", c.page(c.attest))
+	get("elevations", c.elevations)
+	m.Handle("POST /elevate", c.page(c.elevate))
 	c.mux = m
 }
 
@@ -178,7 +180,7 @@ func (c *console) page(h func(*request) error) http.Handler {
 		}
 		req := &request{c: c, w: w, r: r, snap: c.authz.Snapshot()}
 		req.rights = rightsOf(req.snap, actor, principal)
-		if !req.rights.any() {
+		if !req.rights.any() && !req.mayElevate() {
 			c.fail(w, req, http.StatusForbidden, "You do not have access", "Your account has no administration rights and manages no group.")
 			return
 		}

@@ -27,6 +27,13 @@ type fieldChange struct {
 // are read from the entities' YAML, so grants show as "permission@scope".
 func fieldChanges(before, after rbac.Entity) []fieldChange {
 	b, a := yamlFields(before), yamlFields(after)
+	// Timed entries as their windows, not as YAML maps: moving Until shows.
+	if b != nil && b["temporary"] != nil {
+		b["temporary"] = timedItems(before)
+	}
+	if a != nil && a["temporary"] != nil {
+		a["temporary"] = timedItems(after)
+	}
 	typ := reflect.TypeOf(after)
 	if after == nil {
 		typ = reflect.TypeOf(before)

@@ -2,7 +2,10 @@ package adminui
 
 import (
 	"encoding/csv"
+	"errors"
+	"net/http"
 	"strings"
+	"time"
 
 	"github.com/rolegraph/rbac"
 )
@@ -18,6 +21,8 @@ type reviewView struct {
 	Holders    []rbac.Holder
 	HolderMore int
 	Asked      bool
+	At         string // "as of": the review as the model was then; "" for now
+	AtErr      string
 }
 
 type reviewItem struct {
@@ -30,8 +35,14 @@ func (c *console) review(req *request) error {
 	if !req.rights.Audit {
 		return errForbidden
 	}
-	v := reviewView{WhoCan: strings.TrimSpace(req.r.URL.Query().Get("permission"))}
-	for _, it := range req.snap.AccessReview() {
+	v := reviewView{WhoCan: strings.TrimSpace(req.r.URL.Query().Get("permission")), At: strings.TrimSpace(req.r.URL.Query().Get("at"))}
+	s := req.snap
+	if v.At != "" {
+		if s, v.AtErr = asOfSnapshot(req, v.At); v.AtErr != "" {
+			return c.render(req, http.StatusBadRequest, "review", "Access review", "review", v)
+		}
+	}
+	for _, it := range s.AccessReview() {
 		ri := reviewItem{ReviewItem: it, Shown: it.Holders}
 		if len(ri.Shown) > c.opts.PageSize {
 			ri.Shown, ri.More = ri.Shown[:c.opts.PageSize], len(ri.Shown)-c.opts.PageSize
@@ -44,7 +55,7 @@ func (c *console) review(req *request) error {
 		if !rbac.ValidID(v.WhoCan) || p.IsWildcard() {
 			v.WhoCanErr = "Enter one permission name, for example evaluation.read (no wildcard)."
 		} else {
-			v.Holders = req.snap.UsersWith(p)
+			v.Holders = s.UsersWith(p)
 			if len(v.Holders) > c.opts.PageSize {
 				v.Holders, v.HolderMore = v.Holders[:c.opts.PageSize], len(v.Holders)-c.opts.PageSize
 			}
@@ -90,4 +101,33 @@ func csvSafe(row []string) []string {
 		out[i] = s
 	}
 	return out
+}
+
+// asOfLayouts are the times the "as of" field takes: a browser's
+// datetime-local, a date (its midnight, UTC), or RFC 3339.
+var asOfLayouts = []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02", time.RFC3339}
+
+// asOfSnapshot rebuilds the model as it was at the time at names
+// (Admin.AsOfTime, which needs rbac.audit.read), or says why it cannot.
+func asOfSnapshot(req *request, at string) (*rbac.Snapshot, string) {
+	var t time.Time
+	var err error
+	for _, layout := range asOfLayouts {
+		if t, err = time.ParseInLocation(layout, at, time.UTC); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return nil, "Enter the time as a date and time, for example 2026-03-01T09:00 (UTC)."
+	}
+	s, err := req.admin().AsOfTime(req.r.Context(), t)
+	switch {
+	case errors.Is(err, rbac.ErrTruncated):
+		return nil, "The history no longer reaches back to " + t.Format("2006-01-02 15:04 MST") + ": older changes were pruned, so the model as it was then cannot be rebuilt. Choose a later time."
+	case errors.Is(err, rbac.ErrForbidden):
+		return nil, "Reading the model as it was needs rbac.audit.read at scope global."
+	case err != nil:
+		return nil, "The model as it was at " + t.Format("2006-01-02 15:04 MST") + " could not be rebuilt: " + err.Error()
+	}
+	return s, ""
 }

@@ -9,6 +9,9 @@ import (
 
 func (c *console) home(req *request) error {
 	if !req.rights.Reader() {
+		if !req.rights.any() {
+			return c.elevations(req) // let in only to invoke an elevation
+		}
 		if req.rights.Agency {
 			return c.users(req)
 		}

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/rolegraph/rbac"
 )
@@ -49,6 +50,7 @@ type userView struct {
 	Permissions []permSection
 	Workgroups  []rbac.Workgroup
 	Groups      []rbac.Group
+	Temporary   []timedRow // timed assignments with their windows
 	Assignable  []rbac.Role
 	Joinable    []rbac.Group
 	TypeRole    bool // too many roles for a list: type the id
@@ -152,7 +154,7 @@ func (c *console) user(req *request) error {
 	if !ok {
 		return notFound("There is no user with the id " + quote(string(id)) + ".")
 	}
-	v := userView{User: u, Roles: req.snap.RolesOf(id), Direct: u.Roles, MayChange: req.rights.mayChangeUser(req.snap, id)}
+	v := userView{User: u, Roles: req.snap.RolesOf(id), Direct: u.Roles, Temporary: timedRows(req, u, time.Now()), MayChange: req.rights.mayChangeUser(req.snap, id)}
 	cat := req.c.catalogue(req.snap)
 	for _, row := range permissionRows(req, u) {
 		sec := cat.sectionOfGrant(row.Permission)
