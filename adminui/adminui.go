@@ -230,6 +230,14 @@ func (c *console) whoIsAsking(r *http.Request) (rbac.UserID, *rbac.User, error) 
 	return actor, nil, nil
 }
 
+// seeOther sends the browser to target, a page relative to the console, after
+// a POST. The Location is set by hand: http.Redirect would resolve a relative
+// target against the path StripPrefix left, losing the host's prefix.
+func (req *request) seeOther(target string) {
+	req.w.Header().Set("Location", target)
+	req.w.WriteHeader(http.StatusSeeOther)
+}
+
 // admin is the Admin API for the actor of req.
 func (req *request) admin() *rbac.Admin {
 	if req.rights.principal != nil {

@@ -94,9 +94,6 @@ func (c *console) attest(req *request) error {
 		}
 		return c.renderAttest(req, status, msg)
 	}
-	// A relative Location, set by hand: http.Redirect would resolve it
-	// against the path StripPrefix left, losing the host's prefix.
-	req.w.Header().Set("Location", "attest")
-	req.w.WriteHeader(http.StatusSeeOther)
+	req.seeOther("attest")
 	return nil
 }

@@ -78,8 +78,6 @@ func (c *console) resolveProposal(req *request) error {
 	if rev != 0 {
 		target += "?done=applied-" + strconv.FormatUint(uint64(rev), 10)
 	}
-	// Relative, set by hand: http.Redirect would lose the host's prefix.
-	req.w.Header().Set("Location", target)
-	req.w.WriteHeader(http.StatusSeeOther)
+	req.seeOther(target)
 	return nil
 }
