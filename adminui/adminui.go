@@ -119,6 +119,8 @@ func (c *console) routes() {
 	m.Handle("POST /apply", c.page(c.apply))
 	get("proposals", c.proposals)
 	m.Handle("POST /proposal", c.page(c.resolveProposal))
+	get("attest", c.attestPage)
+	m.Handle("POST /attest", c.page(c.attest))
 	get("elevations", c.elevations)
 	m.Handle("POST /elevate", c.page(c.elevate))
 	c.mux = m
@@ -226,6 +228,14 @@ func (c *console) whoIsAsking(r *http.Request) (rbac.UserID, *rbac.User, error) 
 		return "", nil, errors.New("no actor")
 	}
 	return actor, nil, nil
+}
+
+// seeOther sends the browser to target, a page relative to the console, after
+// a POST. The Location is set by hand: http.Redirect would resolve a relative
+// target against the path StripPrefix left, losing the host's prefix.
+func (req *request) seeOther(target string) {
+	req.w.Header().Set("Location", target)
+	req.w.WriteHeader(http.StatusSeeOther)
 }
 
 // admin is the Admin API for the actor of req.

@@ -77,8 +77,8 @@ func TestInboxApprovesByASecondAdministrator(t *testing.T) {
 		t.Errorf("the proposer's approval: %d\n%s", own.status, own.body)
 	}
 	ok := f.post("sue", "/admin/proposals", "/admin/proposal", url.Values{"id": {prop.ID}, "decision": {"approve"}, "reason": {"checked"}})
-	if ok.status != 303 {
-		t.Fatalf("sue's approval: %d\n%s", ok.status, ok.body)
+	if loc := ok.header.Get("Location"); ok.status != 303 || !strings.HasPrefix(loc, "proposals?done=applied-") {
+		t.Fatalf("sue's approval: %d to %q (want a relative Location, which keeps the host's prefix)\n%s", ok.status, loc, ok.body)
 	}
 	if u, _ := a.Snapshot().User("int1"); len(u.Groups) != 1 {
 		t.Errorf("int1 after the approval: %+v", u)

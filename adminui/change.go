@@ -290,10 +290,7 @@ func (c *console) apply(req *request) error {
 	if strings.Contains(back, "?") {
 		sep = "&"
 	}
-	// A relative Location, set by hand: http.Redirect would resolve it
-	// against the path StripPrefix left, losing the host's prefix.
-	req.w.Header().Set("Location", back+sep+"done=applied-"+strconv.FormatUint(uint64(rev), 10))
-	req.w.WriteHeader(http.StatusSeeOther)
+	req.seeOther(back + sep + "done=applied-" + strconv.FormatUint(uint64(rev), 10))
 	return nil
 }
 

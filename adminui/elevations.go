@@ -128,6 +128,6 @@ func (c *console) elevate(req *request) error {
 		}
 		return c.renderElevations(req, status, v, err.Error())
 	}
-	http.Redirect(req.w, req.r, "elevations", http.StatusSeeOther)
+	req.seeOther("elevations")
 	return nil
 }

@@ -65,8 +65,8 @@ func TestBreakGlassFlow(t *testing.T) {
 		t.Fatal("cara holds case.admin after refused elevations")
 	}
 	got := f.post("cara", "/admin/elevations", "/admin/elevate", url.Values{"op": {"start"}, "id": {"incident"}, "duration": {"1h"}, "reason": {"database outage INC-7"}})
-	if got.status != http.StatusSeeOther {
-		t.Fatalf("invoking: %d, want 303:\n%s", got.status, got.body)
+	if got.status != http.StatusSeeOther || got.header.Get("Location") != "elevations" {
+		t.Fatalf("invoking: %d to %q, want 303 to the relative \"elevations\", which keeps the host's prefix:\n%s", got.status, got.header.Get("Location"), got.body)
 	}
 	if !holds(f, "cara", "case.admin") {
 		t.Fatal("cara does not hold case.admin after invoking the elevation")

@@ -78,6 +78,6 @@ func (c *console) resolveProposal(req *request) error {
 	if rev != 0 {
 		target += "?done=applied-" + strconv.FormatUint(uint64(rev), 10)
 	}
-	http.Redirect(req.w, req.r, target, http.StatusSeeOther)
+	req.seeOther(target)
 	return nil
 }

@@ -1,0 +1,73 @@
+package rbac
+
+import (
+	"cmp"
+	"context"
+	"slices"
+)
+
+// CampaignToReview returns the rows of the campaign that the actor may
+// attest (Admin.Attest): for each user whose access under review the
+// actor reviews in full (a manager of each of his reviewed groups, or a
+// user manager covering him), each membership and role under review
+// with its decision so far. Unlike CampaignReport it needs no
+// rbac.audit.read: a reviewer sees only his own list. A campaign that
+// gives the actor nothing to review answers no rows.
+func (ad *Admin) CampaignToReview(ctx context.Context, campaign string) ([]CampaignRow, error) {
+	if _, err := ad.a.Sync(ctx); err != nil {
+		return nil, relabel("campaign to review", "catching up with the store", err)
+	}
+	s := ad.a.Snapshot()
+	c, ok := s.campaign(campaign)
+	if !ok {
+		return nil, &Error{Op: "campaign to review", Kind: EntityCampaign, ID: campaign, Msg: "no such campaign", Err: ErrNotFound}
+	}
+	byUser := map[UserID]Attestation{}
+	if as, ok := ad.a.store.(AttestationStore); ok {
+		list, err := as.Attestations(ctx, campaign)
+		if err != nil {
+			return nil, relabel("campaign to review", "reading the attestations", err)
+		}
+		for _, at := range list {
+			byUser[at.User] = at
+		}
+	}
+	var rows []CampaignRow
+	s.users.Range(func(id string, rec *userRec) bool {
+		if rec == nil {
+			return true
+		}
+		groups, roles := underReview(c, rec.user)
+		if len(groups) == 0 && len(roles) == 0 {
+			return true
+		}
+		// The same rule Attest applies, so the list offers only what
+		// Attest would accept.
+		if ad.actor != System && ad.mayReview(s, rec.user, groups, roles) != nil {
+			return true
+		}
+		u := UserID(id)
+		row := CampaignRow{Campaign: c.ID, Due: c.Due, User: u, Decision: "pending"}
+		if at, attested := byUser[u]; attested {
+			row.Decision, row.By, row.At = "remove", at.By, at.At
+			if at.Keep {
+				row.Decision = "keep"
+			}
+		}
+		for _, g := range groups {
+			r := row
+			r.Group = g
+			rows = append(rows, r)
+		}
+		for _, role := range roles {
+			r := row
+			r.Role = role
+			rows = append(rows, r)
+		}
+		return true
+	})
+	slices.SortFunc(rows, func(x, y CampaignRow) int {
+		return cmp.Or(cmp.Compare(x.User, y.User), cmp.Compare(x.Group, y.Group), cmp.Compare(x.Role, y.Role))
+	})
+	return rows, nil
+}
