@@ -27,6 +27,10 @@ type Campaign struct {
 // EntityCampaign is the entity kind of a Campaign.
 const EntityCampaign EntityKind = "campaign"
 
+// campaignChangeSetPrefix and the campaign's ID are the ID of the change
+// set that removes, at Due, what was not attested keep.
+const campaignChangeSetPrefix = "campaign."
+
 // Clone returns a deep copy.
 func (c Campaign) Clone() Campaign {
 	c.Groups = slices.Clone(c.Groups)
@@ -312,7 +316,7 @@ func (a *Authorizer) closeCampaign(ctx context.Context, c Campaign) error {
 		return nil, errNothingLeft
 	}
 	for attempt := 0; attempt < maxCloseAttempts; attempt++ {
-		_, err := ad.apply(ctx, adminWrite{reason: reason, build: build, id: "campaign." + c.ID, noRetry: true})
+		_, err := ad.apply(ctx, adminWrite{reason: reason, build: build, id: campaignChangeSetPrefix + c.ID, noRetry: true})
 		if errors.Is(err, errNothingLeft) {
 			return nil // done here or by another replica
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"slices"
 	"time"
@@ -28,11 +29,12 @@ type CampaignRow struct {
 }
 
 // CampaignReport returns the campaign's rows, by user: every access under
-// review now with its decision, and each attested user who no longer
-// holds any ("removed"). Users removed at Due without an attestation are
-// not rows: the change set "campaign." and the campaign's ID in the
-// history lists them. It reads the audit trail's kind of data, so the actor needs
-// rbac.audit.read at scope global or all.
+// review now with its decision; every access the campaign removed at Due
+// ("removed", read from its change set "campaign.ID", with the attestation
+// if there was one); and each attested user who no longer holds any for
+// another reason ("removed"). It reads the audit trail, so the actor needs
+// rbac.audit.read at scope global or all; a change log pruned past the
+// campaign's removals is ErrTruncated.
 func (ad *Admin) CampaignReport(ctx context.Context, campaign string) ([]CampaignRow, error) {
 	if err := ad.mayReadAudit("a campaign's report"); err != nil {
 		return nil, err
@@ -84,6 +86,17 @@ func (ad *Admin) CampaignReport(ctx context.Context, campaign string) ([]Campaig
 		reviewed[u] = len(groups)+len(roles) > 0
 		return true
 	})
+	removals, err := removedAtDue(ctx, ad.a.store, c)
+	if err != nil {
+		return nil, relabel("campaign report", "reading the removals at Due", err)
+	}
+	for _, r := range removals {
+		if at, ok := byUser[r.User]; ok {
+			r.By, r.At = at.By, at.At
+		}
+		rows = append(rows, r)
+		reviewed[r.User] = true
+	}
 	for _, at := range byUser {
 		if !reviewed[at.User] {
 			rows = append(rows, CampaignRow{Campaign: c.ID, Due: c.Due, User: at.User, Decision: "removed", By: at.By, At: at.At})
@@ -124,4 +137,50 @@ func WriteCampaignJSON(w io.Writer, rows []CampaignRow) error {
 	}
 	_, err = w.Write(append(b, '\n'))
 	return err
+}
+
+// removedAtDue lists, as "removed" rows, what campaign c's own change set
+// took away at Due: each user's memberships of its groups and assignments
+// of its roles that the set removed. None before Due. (The set's Time is
+// the store's clock, not the authorizer's, so it is found by its ID.)
+func removedAtDue(ctx context.Context, s Store, c Campaign) ([]CampaignRow, error) {
+	page, err := readHistory(ctx, s, HistoryQuery{Actor: System}, -1)
+	if err != nil {
+		return nil, err
+	}
+	id := campaignChangeSetPrefix + c.ID
+	i := slices.IndexFunc(page.Sets, func(hs HistorySet) bool { return hs.ChangeSet.ID == id })
+	if i < 0 {
+		if page.Horizon > 0 {
+			return nil, &Error{Op: "campaign report", Kind: EntityCampaign, ID: c.ID, Msg: fmt.Sprintf("change sets up to revision %d were pruned: the removals at Due may be among them", page.Horizon), Err: ErrTruncated}
+		}
+		return nil, nil
+	}
+	var rows []CampaignRow
+	for _, ch := range page.Sets[i].ChangeSet.Changes {
+		before, ok := ch.Before.(User)
+		if !ok {
+			continue
+		}
+		var after User
+		if u, ok := ch.After.(User); ok {
+			after = u
+		}
+		row := CampaignRow{Campaign: c.ID, Due: c.Due, User: before.ID, Decision: "removed"}
+		for _, g := range before.Groups {
+			if slices.Contains(c.Groups, g) && !slices.Contains(after.Groups, g) {
+				r := row
+				r.Group = g
+				rows = append(rows, r)
+			}
+		}
+		for _, role := range before.Roles {
+			if slices.Contains(c.Roles, role) && !slices.Contains(after.Roles, role) {
+				r := row
+				r.Role = role
+				rows = append(rows, r)
+			}
+		}
+	}
+	return rows, nil
 }
