@@ -39,23 +39,9 @@ func (ad *Admin) CampaignReport(ctx context.Context, campaign string) ([]Campaig
 	if err := ad.mayReadAudit("a campaign's report"); err != nil {
 		return nil, err
 	}
-	if _, err := ad.a.Sync(ctx); err != nil {
-		return nil, relabel("campaign report", "catching up with the store", err)
-	}
-	s := ad.a.Snapshot()
-	c, ok := s.campaign(campaign)
-	if !ok {
-		return nil, &Error{Op: "campaign report", Kind: EntityCampaign, ID: campaign, Msg: "no such campaign", Err: ErrNotFound}
-	}
-	byUser := map[UserID]Attestation{}
-	if as, ok := ad.a.store.(AttestationStore); ok {
-		list, err := as.Attestations(ctx, campaign)
-		if err != nil {
-			return nil, relabel("campaign report", "reading the attestations", err)
-		}
-		for _, at := range list {
-			byUser[at.User] = at
-		}
+	s, c, byUser, err := ad.campaignNow(ctx, "campaign report", campaign)
+	if err != nil {
+		return nil, err
 	}
 	var rows []CampaignRow
 	reviewed := map[UserID]bool{}
@@ -183,4 +169,29 @@ func removedAtDue(ctx context.Context, s Store, c Campaign) ([]CampaignRow, erro
 		}
 	}
 	return rows, nil
+}
+
+// campaignNow catches up with the store and returns the snapshot, campaign
+// id in it and its attestations by user: what a report and a reviewer's
+// list both read. op names the caller in errors.
+func (ad *Admin) campaignNow(ctx context.Context, op, campaign string) (*Snapshot, Campaign, map[UserID]Attestation, error) {
+	if _, err := ad.a.Sync(ctx); err != nil {
+		return nil, Campaign{}, nil, relabel(op, "catching up with the store", err)
+	}
+	s := ad.a.Snapshot()
+	c, ok := s.campaign(campaign)
+	if !ok {
+		return nil, Campaign{}, nil, &Error{Op: op, Kind: EntityCampaign, ID: campaign, Msg: "no such campaign", Err: ErrNotFound}
+	}
+	byUser := map[UserID]Attestation{}
+	if as, ok := ad.a.store.(AttestationStore); ok {
+		list, err := as.Attestations(ctx, campaign)
+		if err != nil {
+			return nil, Campaign{}, nil, relabel(op, "reading the attestations", err)
+		}
+		for _, at := range list {
+			byUser[at.User] = at
+		}
+	}
+	return s, c, byUser, nil
 }

@@ -14,23 +14,9 @@ import (
 // rbac.audit.read: a reviewer sees only his own list. A campaign that
 // gives the actor nothing to review answers no rows.
 func (ad *Admin) CampaignToReview(ctx context.Context, campaign string) ([]CampaignRow, error) {
-	if _, err := ad.a.Sync(ctx); err != nil {
-		return nil, relabel("campaign to review", "catching up with the store", err)
-	}
-	s := ad.a.Snapshot()
-	c, ok := s.campaign(campaign)
-	if !ok {
-		return nil, &Error{Op: "campaign to review", Kind: EntityCampaign, ID: campaign, Msg: "no such campaign", Err: ErrNotFound}
-	}
-	byUser := map[UserID]Attestation{}
-	if as, ok := ad.a.store.(AttestationStore); ok {
-		list, err := as.Attestations(ctx, campaign)
-		if err != nil {
-			return nil, relabel("campaign to review", "reading the attestations", err)
-		}
-		for _, at := range list {
-			byUser[at.User] = at
-		}
+	s, c, byUser, err := ad.campaignNow(ctx, "campaign to review", campaign)
+	if err != nil {
+		return nil, err
 	}
 	var rows []CampaignRow
 	s.users.Range(func(id string, rec *userRec) bool {
