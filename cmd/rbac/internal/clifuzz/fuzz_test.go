@@ -12,13 +12,16 @@ import (
 	"github.com/rolegraph/rbac/cmd/rbac/internal/cli"
 )
 
+// dsnErrorText is the fixed wording ParseDSN puts after the DSN it names.
+const dsnErrorText = "want sqlite:PATH, postgres://... or mysql://user:pass@host:port/db; no host"
+
 // FuzzParseDSN: never panics; a password never appears in an error; an
 // accepted DSN names a driver and a dialect.
 func FuzzParseDSN(f *testing.F) {
 	for _, s := range []string{
 		"sqlite:rbac.db", "sqlite:", "sqlite://x?y", "postgres://u:secret@h:5432/db?sslmode=disable",
 		"postgresql://h/db", "mysql://u:secret@h:3306/db?parseTime=true", "mysql://u:secret@h/", "mysql://u:secret@/db",
-		"oracle://scott:secret@db/x", "postgres://u:secret@[::1", "%",
+		"oracle://scott:secret@db/x", "postgres://u:secret@[::1", "%", "://:000:@000",
 	} {
 		f.Add(s)
 	}
@@ -27,7 +30,11 @@ func FuzzParseDSN(f *testing.F) {
 		if err != nil {
 			if _, rest, ok := strings.Cut(s, "://"); ok {
 				if at := strings.LastIndex(rest, "@"); at >= 0 {
-					if _, pw, ok := strings.Cut(rest[:at], ":"); ok && len(pw) >= 4 && strings.Contains(err.Error(), pw) && !strings.Contains(cli.Redact(s), pw) {
+					// What the error adds around the redacted DSN is fixed text;
+					// a password that happens to spell part of it ("000:" after
+					// host 000) is not a leak.
+					said := strings.Replace(err.Error(), "DSN "+cli.Redact(s)+":", "", 1)
+					if _, pw, ok := strings.Cut(rest[:at], ":"); ok && len(pw) >= 4 && strings.Contains(said, pw) && !strings.Contains(dsnErrorText, pw) {
 						t.Fatalf("ParseDSN(%q): error %q shows the password", s, err)
 					}
 				}
