@@ -382,7 +382,7 @@ func (s *Snapshot) AppendPermissionsOn(dst []Permission, req Request, candidates
 	for _, c := range candidates {
 		req.Permission = c
 		var ev evaluation
-		if s.evaluate(&req, &ev).Allowed {
+		if s.evaluate(&req, &ev).allowed {
 			if cap(dst) == 0 {
 				dst = make([]Permission, 0, len(candidates))
 			}
