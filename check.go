@@ -84,7 +84,7 @@ func (s *Snapshot) evaluate(req *Request, ev *evaluation) verdict {
 	ev.user = u
 	if u.timed != nil {
 		// The one clock read, for users with timed assignments only.
-		ev.prof = u.timed.at(s.now())
+		ev.prof = s.timedAt(u.timed)
 	}
 	return s.decide(req, u, ev)
 }

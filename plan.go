@@ -181,7 +181,7 @@ func (s *Snapshot) planUser(req PlanRequest) (*userRec, Reason) {
 		// The plan keeps its user: a record holding the plan's instant's
 		// profile (the one allocation of such a user's plan).
 		r := *u
-		r.prof = u.timed.at(s.now())
+		r.prof = s.timedAt(u.timed)
 		return &r, ReasonGranted
 	}
 	return u, ReasonGranted
