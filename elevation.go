@@ -192,7 +192,7 @@ func (ad *Admin) Elevate(ctx context.Context, reason, id string, d time.Duration
 	}
 	rev, err := ad.apply(ctx, adminWrite{reason: elevationReasonPrefix + id + ": " + reason, ownReason: reason, build: build, elevation: &el})
 	if err != nil {
-		return 0, relabel(op, "writing the elevation", err)
+		return 0, relabel(op, fmt.Sprintf("invoking elevation %q", id), err)
 	}
 	ad.a.elevated(ctx, ElevationRecord{ID: id, Actor: ad.actor, Reason: reason, Revision: rev, From: from, Until: until, Roles: slices.Clone(el.Roles)}, "rbac: elevation invoked")
 	return rev, nil
@@ -225,7 +225,7 @@ func (ad *Admin) EndElevation(ctx context.Context, reason, id string) (Revision,
 			kept = append(kept, t)
 		}
 		if len(kept) == len(u.Temporary) {
-			return nil, &Error{Op: op, Kind: EntityElevation, ID: id, Msg: fmt.Sprintf("%s has no running elevation %q", ad.actor, id), Err: ErrNotFound}
+			return nil, &Error{Op: op, Kind: EntityUser, ID: string(ad.actor), Msg: "it is not running", Err: ErrNotFound}
 		}
 		u.Temporary = kept
 		if len(u.Temporary) == 0 {
@@ -235,7 +235,7 @@ func (ad *Admin) EndElevation(ctx context.Context, reason, id string) (Revision,
 	}
 	rev, err := ad.apply(ctx, adminWrite{reason: endElevationReasonPrefix + id + ": " + reason, ownReason: reason, build: build, elevation: &el})
 	if err != nil {
-		return 0, relabel(op, "writing the end of the elevation", err)
+		return 0, relabel(op, fmt.Sprintf("ending elevation %q", id), err)
 	}
 	ad.a.elevated(ctx, ElevationRecord{ID: id, Actor: ad.actor, Revision: rev, EndedAt: rev, EndedTime: now, EndedReason: reason, Roles: slices.Clone(el.Roles)}, "rbac: elevation ended early")
 	return rev, nil
