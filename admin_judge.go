@@ -502,6 +502,9 @@ func (j *judgement) elevationGain() *profile {
 	if !j.ad.elevationAllows(el, j.r, c, old, had, j.ev.before.now()) {
 		return nil
 	}
+	if adds, _ := elevationRows(el, old, cur, j.ev.before.now()); !adds {
+		return nil // EndElevation takes away: judged as any loss
+	}
 	return j.roleSetProfile(j.ev.after, el.Roles, true, cur.AccountType)
 }
 
