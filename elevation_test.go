@@ -3,6 +3,7 @@ package rbac_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/rolegraph/rbac"
 )
@@ -340,5 +342,38 @@ func TestElevateNeedsAStoredUser(t *testing.T) {
 	}
 	if u, _ := a.Snapshot().User("cara"); len(u.Temporary) != 0 {
 		t.Errorf("stored cara got timed assignments from a principal with her id: %v", u.Temporary)
+	}
+}
+
+// TestLintElevationGuarded: rbac lint warns of an elevation that the
+// judgement of Elevate holds back — roles reaching a sensitive permission
+// (through containment too), roles an approval entry names, a sensitive
+// one under a sensitive approval entry — and not of a plain one.
+func TestLintElevationGuarded(t *testing.T) {
+	policy := strings.Replace(elevationJudgedPolicy, "  - {id: eraser, grants: [case.erase]}\n", "  - {id: eraser, grants: [case.erase]}\n  - {id: erase_lead, contains: [eraser]}\n", 1) + `
+  - {id: erase_via, roles: [erase_lead], max_duration: 1h, invoke: case.break_glass}
+approvals:
+  - {name: admins, roles: [case_admin]}
+  - {name: sensitive, sensitive: true}
+`
+	p, err := rbac.DecodePolicy(strings.NewReader(policy), "policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range p.Lint() {
+		if f.Rule == rbac.LintElevationGuarded {
+			got = append(got, fmt.Sprintf("%s: %s", f.ID, f.Message))
+		}
+	}
+	want := []string{
+		`incident: approval "admins" matches it: invoking it needs a second person to approve (Admin.Propose)`,
+		"erase: its roles reach sensitive permission case.erase: invoking it needs rbac.sensitive.grant as well as case.break_glass",
+		`erase: approval "sensitive" matches it: invoking it needs a second person to approve (Admin.Propose)`,
+		"erase_via: its roles reach sensitive permission case.erase: invoking it needs rbac.sensitive.grant as well as case.break_glass",
+		`erase_via: approval "sensitive" matches it: invoking it needs a second person to approve (Admin.Propose)`,
+	}
+	if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("elevation-guarded findings (-want +got):\n%s", diff)
 	}
 }
