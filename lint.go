@@ -46,6 +46,7 @@ const (
 	LintOwnershipUndeclare = "ownership-kind-undeclared" // an ownership rule in a policy that declares no kinds
 	LintPrincipalsUsers    = "principals-with-users"     // stored users in a policy whose users come from tokens (principals: true)
 	LintExpiredAssignment  = "expired-assignment"        // a user's timed assignment whose window has ended
+	LintElevationGuarded   = "elevation-guarded"         // an elevation whose invoker also needs a second person (an approval entry names one of its roles)
 )
 
 // placeholders are texts that a document or a spreadsheet export leaves
@@ -66,6 +67,7 @@ func (p *Policy) LintAt(now time.Time) []Finding {
 	l := &linter{p: p, now: now}
 	l.principals()
 	l.expired()
+	l.elevations()
 	l.roles()
 	l.permissions()
 	l.groups()
@@ -98,6 +100,20 @@ func (l *linter) expired() {
 			what := string(t.Role) + string(t.Group)
 			l.addAt(EntityUser, string(u.ID), "temporary", what, LintExpiredAssignment,
 				"temporary %s ended on %s: it grants nothing; remove it", t, t.Until.Format(time.RFC3339))
+		}
+	}
+}
+
+// elevations warns of break-glass that the judgement of Admin.Elevate
+// will hold back: roles reaching a sensitive permission need the invoker
+// to hold rbac.sensitive.grant, and roles an approval entry names need a
+// second person (Propose), which an emergency may not have.
+func (l *linter) elevations() {
+	for _, e := range l.p.Elevations {
+		for _, a := range l.p.Approvals {
+			if slices.ContainsFunc(e.Roles, func(r RoleID) bool { return slices.Contains(a.Roles, r) }) {
+				l.add(EntityElevation, e.ID, LintElevationGuarded, "approval %s names one of its roles: invoking it needs a second person to approve (Admin.Propose)", quoteShort(a.Name))
+			}
 		}
 	}
 }

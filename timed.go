@@ -84,6 +84,12 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
+// Now returns the time by the authorizer's clock (WithClock; time.Now by
+// default): the instant checks, Elevate, Approve and campaigns judge timed
+// assignments against. A console or report that labels assignments
+// running or expired reads it, so that it agrees with the checks.
+func (a *Authorizer) Now() time.Time { return a.opts.clock() }
+
 // equal compares two assignments, their times as instants (a time read
 // back from a store may have another location).
 func (t TimedAssignment) equal(u TimedAssignment) bool {

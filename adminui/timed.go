@@ -10,6 +10,11 @@ import (
 // window and whether it is running, and the field-by-field change tables
 // show each entry with its window, so that moving Until is visible.
 
+// now is the time by the authorizer's clock (rbac.WithClock): what the
+// console calls running, expired or pending is what checks, Approve and
+// Attest find.
+func (c *console) now() time.Time { return c.authz.Now() }
+
 // timedRow is one of a user's timed assignments as the user page shows it.
 type timedRow struct {
 	What        string // "role x" or "group y"
