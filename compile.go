@@ -357,7 +357,7 @@ func (c *compiler) compileGrants(st *state, prev *Snapshot, changes []Change) (*
 		}
 		if rec.timed != nil && slices.ContainsFunc(rec.timed.profs, func(p *profile) bool { return rebuilt[p] != nil }) {
 			r := *rec
-			t := &timedProfiles{bounds: rec.timed.bounds, micros: rec.timed.micros, fine: rec.timed.fine, profs: slices.Clone(rec.timed.profs)}
+			t := &timedProfiles{bounds: rec.timed.bounds, micros: rec.timed.micros, profs: slices.Clone(rec.timed.profs)}
 			for i, p := range t.profs {
 				if np, ok := rebuilt[p]; ok {
 					t.profs[i] = np

@@ -114,20 +114,24 @@ func (t TimedAssignment) equal(u TimedAssignment) bool {
 type timedProfiles struct {
 	bounds []time.Time // sorted, distinct
 	profs  []*profile  // len(bounds)+1
-	// micros are the bounds in microseconds since 1970, rounded down, and
-	// fine says which had a finer part: a check compares them with the
-	// system clock read to the microsecond (wallMicros), one clock read
-	// where time.Now costs two (atMicros).
-	micros []int64
-	fine   []bool
+	// micros are the bounds again, to the microsecond: a check compares
+	// them with the system clock read to the microsecond (wallMicros),
+	// one clock read where time.Now costs two (atMicros).
+	micros []microBound
+}
+
+// microBound is a bound in microseconds since 1970, rounded down, and
+// whether it had a finer part.
+type microBound struct {
+	us   int64
+	fine bool
 }
 
 // newTimedProfiles returns the timed profiles of bounds, profiles to come.
 func newTimedProfiles(bounds []time.Time) *timedProfiles {
-	t := &timedProfiles{bounds: bounds, micros: make([]int64, len(bounds)), fine: make([]bool, len(bounds))}
+	t := &timedProfiles{bounds: bounds, micros: make([]microBound, len(bounds))}
 	for i, b := range bounds {
-		t.micros[i] = b.Unix()*1e6 + int64(b.Nanosecond()/1000)
-		t.fine[i] = b.Nanosecond()%1000 != 0
+		t.micros[i] = microBound{b.Unix()*1e6 + int64(b.Nanosecond()/1000), b.Nanosecond()%1000 != 0}
 	}
 	return t
 }
@@ -151,10 +155,11 @@ func (t *timedProfiles) at(now time.Time) *profile {
 func (t *timedProfiles) atMicros(us int64) (*profile, bool) {
 	i := 0
 	for ; i < len(t.micros); i++ {
-		if us < t.micros[i] {
+		m := t.micros[i]
+		if us < m.us {
 			break
 		}
-		if us == t.micros[i] && t.fine[i] {
+		if us == m.us && m.fine {
 			return nil, false
 		}
 	}
