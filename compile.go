@@ -34,6 +34,11 @@ type compiler struct {
 	at, next time.Time
 	// instant is when authorized counts timed assignments as held.
 	instant time.Time
+
+	// The last account type defaultRoles was asked about, and its answer.
+	lastType         AccountType
+	typeSeen         bool
+	lastTypeDefaults bool
 }
 
 // compileFull compiles the whole state. Everything a check or a review
@@ -252,6 +257,7 @@ func (c *compiler) compileIncremental(st *state, prev *Snapshot, changes []Chang
 	// Users compiled now hold at now; prev's next bound stays (a passed
 	// one is the follow loop's to act on, Authorizer.retime).
 	c.at, c.next = st.now(), time.Time{}
+	c.typeSeen = false // account types are st's now
 	copiedRules := false
 	for _, ch := range changes {
 		switch ch.Kind {
@@ -427,6 +433,18 @@ func compileRoles(st *state) (*roleTable, error) {
 		rt.allowed[t] = b
 	}
 
+	// The roles open to every type, whether listed or not.
+	open := rt.allowed[""].Clone()
+	for _, b := range rt.allowed {
+		open.And(b)
+	}
+	rt.sole = compile.NewBits(len(ids))
+	for i := range rt.closure {
+		if rt.closure[i].SubsetOf(open) {
+			rt.sole.Set(i)
+		}
+	}
+
 	rt.requires = map[Permission][]Permission{}
 	for _, name := range sortedKeys(st.permissions) {
 		rt.catalog = append(rt.catalog, name)
@@ -548,8 +566,9 @@ func (wt *workgroupTable) contains(anc, x int32) bool {
 // fillUser compiles user u into rec, sharing profiles between users with
 // the same sources and between sources with the same authorized roles.
 // The user's interned workgroups are carved from *slab when slab is not
-// nil.
-func (c *compiler) fillUser(st *state, u *User, rec *userRec, slab *[]int32) {
+// nil. It returns the role-table index of the user's first role when it
+// looked it up (soleRole), else -1.
+func (c *compiler) fillUser(st *state, u *User, rec *userRec, slab *[]int32) (role0 int32) {
 	rec.user = u
 	if len(u.Workgroups) > 0 {
 		var wgs []int32
@@ -572,16 +591,42 @@ func (c *compiler) fillUser(st *state, u *User, rec *userRec, slab *[]int32) {
 	}
 	if len(u.Temporary) > 0 {
 		c.fillTimed(st, u, rec)
-		return
+		return -1
+	}
+	role0 = -1
+	if len(u.Roles) == 1 && len(u.Groups) == 0 && !c.defaultRoles(st, u.AccountType) {
+		j, ok := c.roles.idx[u.Roles[0]]
+		if ok && c.roles.sole.Has(int(j)) {
+			// authorized would compute closure[j]: its profile is single[j].
+			rec.prof = c.roles.single[j]
+			return j
+		}
+		if ok {
+			role0 = j
+		}
 	}
 	key := c.sourceKey(u)
 	if p, ok := c.bySource[string(key)]; ok { // no allocation: the compiler sees string(key) is only looked up
 		rec.prof = p
-		return
+		return role0
 	}
 	p := c.profiles.get(c.roles, c.authorized(st, u), false)
 	c.bySource[string(key)] = p
 	rec.prof = p
+	return role0
+}
+
+// defaultRoles reports whether account type t gives its users default
+// roles. Users of a load share a few types: the last answer is kept.
+func (c *compiler) defaultRoles(st *state, t AccountType) bool {
+	if t == "" {
+		return false // authorized adds no defaults without a type
+	}
+	if !c.typeSeen || t != c.lastType {
+		c.lastType, c.typeSeen = t, true
+		c.lastTypeDefaults = len(st.accountTypes[t].DefaultRoles) > 0
+	}
+	return c.lastTypeDefaults
 }
 
 // sourceKey encodes what a user's authorized roles are computed from: the

@@ -79,13 +79,12 @@ func streamUsers(st *state, early *pendingTables) *streamedUsers {
 			}
 			c := newCompiler(early.t, at)
 			forks[w] = c
-			check := st.userValidator()
+			check := st.userValidator(early.t.roles)
 			var wgs []int32
 			for b := range su.batches {
 				recs := make([]userRec, len(b.users))
 				for i, u := range b.users {
-					c.fillUser(st, u, &recs[i], &wgs)
-					check.user(u)
+					check.userAt(u, c.fillUser(st, u, &recs[i], &wgs))
 				}
 				indexing <- b.users
 				su.mu.Lock()

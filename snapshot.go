@@ -63,7 +63,11 @@ type roleTable struct {
 	rules    []ownershipRule // by rule index
 	granting compile.Bits    // roles with grants of their own
 	single   []*profile      // single[i]: the profile of closure[i], for active-role requests
-	cache    *profileCache   // every profile built for this table, by role set (writer only)
+	// sole: roles whose closure is open to every account type, so that
+	// single[i] is the profile of any user holding i alone, with no
+	// groups and no default roles (compiler.soleRole)
+	sole  compile.Bits
+	cache *profileCache // every profile built for this table, by role set (writer only)
 }
 
 type dynamicConstraint struct {
