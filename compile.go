@@ -433,6 +433,12 @@ func compileRoles(st *state) (*roleTable, error) {
 		rt.allowed[t] = b
 	}
 
+	rt.typed = compile.NewBits(len(ids))
+	for i := range rt.roles {
+		if len(rt.roles[i].AccountTypes) > 0 {
+			rt.typed.Set(i)
+		}
+	}
 	// The roles open to every type, whether listed or not.
 	open := rt.allowed[""].Clone()
 	for _, b := range rt.allowed {

@@ -34,8 +34,8 @@ func (p *pendingTables) wait() { <-p.done }
 
 // streamedUsers compiles and checks users on other goroutines, one per
 // core, as a load hands them over (sendFrom), once the tables are
-// compiled, and fills the writer's user table with them. The records are
-// kept in one chunk per batch.
+// compiled, and fills the writer's user table and the snapshot's with
+// them. The records are kept in one chunk per batch.
 type streamedUsers struct {
 	batches   chan userBatch
 	done      chan struct{}
@@ -46,8 +46,9 @@ type streamedUsers struct {
 	mu       sync.Mutex
 	c        *compiler   // nil if the tables failed
 	chunks   [][]userRec // by batch number
-	n        int         // users compiled, checked and in st.users
-	userErrs []error     // what checking them found (unsorted)
+	byID     map[string]*userRec
+	n        int     // users compiled, checked and in st.users and byID
+	userErrs []error // what checking them found (unsorted)
 }
 
 type userBatch struct {
@@ -58,14 +59,11 @@ type userBatch struct {
 // streamUsers starts compiling the users sent to it against early's
 // tables.
 func streamUsers(st *state, early *pendingTables) *streamedUsers {
-	su := &streamedUsers{batches: make(chan userBatch, 256), done: make(chan struct{})}
+	// The load announced how many users follow (state.reserve).
+	su := &streamedUsers{batches: make(chan userBatch, 256), done: make(chan struct{}), byID: make(map[string]*userRec, cap(st.loadOrder))}
 	workers := min(runtime.GOMAXPROCS(0), maxCompileWorkers)
 	at := st.now() // one instant for every worker
 	forks := make([]*compiler, workers)
-	// The writer's user table is filled as batches are done, by one
-	// goroutine (a map takes one writer).
-	indexing := make(chan []*User, 256)
-	indexed := make(chan struct{})
 	var running sync.WaitGroup
 	running.Add(workers)
 	for w := range forks {
@@ -86,8 +84,17 @@ func streamUsers(st *state, early *pendingTables) *streamedUsers {
 				for i, u := range b.users {
 					check.userAt(u, c.fillUser(st, u, &recs[i], &wgs))
 				}
-				indexing <- b.users
+				// The tables take one writer: each worker fills them
+				// with its batch in turn, while the ids' bytes are still
+				// in its cache. Which of two users listed twice stays
+				// depends on the order of the batches: reload builds
+				// the writer's table again then, in load order, and
+				// compiles without byID.
 				su.mu.Lock()
+				for i, u := range b.users {
+					st.users[u.ID] = u
+					su.byID[string(u.ID)] = &recs[i]
+				}
 				for len(su.chunks) <= b.number {
 					su.chunks = append(su.chunks, nil)
 				}
@@ -100,18 +107,8 @@ func streamUsers(st *state, early *pendingTables) *streamedUsers {
 		}()
 	}
 	go func() {
-		defer close(indexed)
-		for users := range indexing {
-			for _, u := range users {
-				st.users[u.ID] = u
-			}
-		}
-	}()
-	go func() {
 		defer close(su.done)
 		running.Wait()
-		close(indexing)
-		<-indexed
 		if forks[0] == nil {
 			return
 		}
@@ -146,19 +143,8 @@ func (su *streamedUsers) wait() { <-su.done }
 func (su *streamedUsers) snapshot(st *state, users []*User) (*compiler, *Snapshot, error) {
 	c := su.c
 	c.compileRules(st)
-	byID := make(map[string]*userRec, len(users))
-	indexed := make(chan struct{})
-	go func() {
-		defer close(indexed)
-		for _, chunk := range su.chunks {
-			for i := range chunk {
-				byID[string(chunk[i].user.ID)] = &chunk[i]
-			}
-		}
-	}()
 	members := newMemberIndex(eachOf(users))
-	<-indexed
-	return c, c.snapshot(st, byID, func(f func(*userRec)) {
+	return c, c.snapshot(st, su.byID, func(f func(*userRec)) {
 		for _, chunk := range su.chunks {
 			for i := range chunk {
 				f(&chunk[i])

@@ -123,17 +123,28 @@ func loadState(ctx context.Context, s Store, clock func() time.Time) (st *state,
 }
 
 // indexUsers fills the user table of a state fresh from loadState, which
-// lists its users in loadOrder only: the table is built while the users
-// compile (reload), not while the store streams them. It reports false if
-// a user was listed twice; the table then holds the last of each, and
-// loadOrder must not be used.
+// lists its users in loadOrder only, unless a load's workers filled it
+// (streamUsers). It reports false if a user was listed twice; the table
+// then holds the last of each, and loadOrder must not be used.
 func (st *state) indexUsers() bool {
 	if len(st.users) == 0 {
-		for _, u := range st.loadOrder {
-			st.users[u.ID] = u
-		}
+		st.fillUsers()
 	}
-	return len(st.users) == len(st.loadOrder)
+	if len(st.users) == len(st.loadOrder) {
+		return true
+	}
+	// The workers filled the table batch by batch in whatever order they
+	// finished: fill it again in load order, so that the last listing
+	// stays.
+	clear(st.users)
+	st.fillUsers()
+	return false
+}
+
+func (st *state) fillUsers() {
+	for _, u := range st.loadOrder {
+		st.users[u.ID] = u
+	}
 }
 
 // invalidLoad is the error of a load whose policy validation rejected.

@@ -67,6 +67,7 @@ type roleTable struct {
 	// single[i] is the profile of any user holding i alone, with no
 	// groups and no default roles (compiler.soleRole)
 	sole  compile.Bits
+	typed compile.Bits  // roles that list account types (Role.AccountTypes)
 	cache *profileCache // every profile built for this table, by role set (writer only)
 }
 

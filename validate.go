@@ -656,7 +656,10 @@ func (v *validator) userAt(u *User, role0 int32) {
 		var role Role
 		var ok bool
 		if i == 0 && role0 >= 0 {
-			role.AccountTypes, ok = v.rt.roles[role0].AccountTypes, true
+			ok = true
+			if v.rt.typed.Has(int(role0)) { // else reading the role is a cache miss for nothing
+				role.AccountTypes = v.rt.roles[role0].AccountTypes
+			}
 		} else {
 			role.AccountTypes, ok = v.role(r)
 		}
