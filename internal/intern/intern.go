@@ -11,11 +11,7 @@ type Lists[T ~string] struct {
 	one  map[T][]T      // one-id lists, by the id: no key to build
 	many map[string][]T // longer lists, by their ids joined
 	key  []byte
-	ones []T // CopyLong's one-id copies are carved from it
 }
-
-// onesChunk is how many one-id copies CopyLong carves from one allocation.
-const onesChunk = 1024
 
 // Own returns the shared list equal to l, or l itself, which the caller
 // hands over, when it is the first of its kind.
@@ -24,25 +20,6 @@ func (in *Lists[T]) Own(l []T) []T { return in.get(l, false) }
 // Copy returns the shared list equal to l, or a copy of l when it is the
 // first of its kind: l stays the caller's.
 func (in *Lists[T]) Copy(l []T) []T { return in.get(l, true) }
-
-// CopyLong is Copy for lists of two or more ids, and a plain copy of a
-// one-id list: looking an id up reads its bytes, a cache miss that costs
-// more than copying the 16-byte list (a third of a memory store's load of
-// 100,000 one-role users). The copies are carved from chunks of
-// onesChunk, clipped: an allocation per list was half of a load's
-// allocations. A chunk lives as long as any of its lists, which suits a
-// load (its lists arrive and live together).
-func (in *Lists[T]) CopyLong(l []T) []T {
-	if len(l) == 1 {
-		if len(in.ones) == cap(in.ones) {
-			in.ones = make([]T, 0, onesChunk)
-		}
-		in.ones = append(in.ones, l[0])
-		n := len(in.ones)
-		return in.ones[n-1 : n : n]
-	}
-	return in.get(l, true)
-}
 
 func (in *Lists[T]) get(l []T, copied bool) []T {
 	switch len(l) {
