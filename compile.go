@@ -492,11 +492,40 @@ func compileRoles(st *state) (*roleTable, error) {
 	// such check allocates nothing; shared with users whose authorized set
 	// is one role's closure.
 	rt.cache = newProfileCache()
-	rt.single = make([]*profile, len(ids))
-	for i := range rt.closure {
-		rt.single[i] = rt.cache.get(rt, rt.closure[i], true)
-	}
+	rt.single = rt.singleProfiles()
 	return rt, nil
+}
+
+// singleProfiles returns the profile of each role's closure, registered
+// in rt.cache. They are built on every core, each a share of the roles,
+// and registered in role order afterwards, so that profile ids and which
+// of two equal closures' profiles is kept do not depend on scheduling.
+func (rt *roleTable) singleProfiles() []*profile {
+	n := len(rt.closure)
+	built := make([]*profile, n)
+	hashes := make([]uint64, n)
+	share := func(w, workers int) {
+		for i := w * n / workers; i < (w+1)*n/workers; i++ {
+			set := rt.closure[i].Trim() // Closure trims: this is the set itself
+			hashes[i] = set.Hash(rt.cache.seed)
+			built[i] = rt.buildProfile(set)
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), maxCompileWorkers, max(1, n/compileBatch))
+	var done sync.WaitGroup
+	for w := 1; w < workers; w++ {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			share(w, workers)
+		}()
+	}
+	share(0, workers)
+	done.Wait()
+	for i, p := range built {
+		built[i] = rt.cache.add(hashes[i], p)
+	}
+	return built
 }
 
 // compileWorkgroups numbers the forest by an iterative depth-first walk.
@@ -729,10 +758,15 @@ func (pc *profileCache) get(rt *roleTable, set compile.Bits, immutable bool) *pr
 	if !immutable {
 		set = set.Clone()
 	}
-	built := rt.buildProfile(set)
+	return pc.add(h, rt.buildProfile(set))
+}
+
+// add returns the profile of built's role set, whose hash is h: one
+// added before, or built, which it numbers and adds.
+func (pc *profileCache) add(h uint64, built *profile) *profile {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
-	if p := pc.find(h, set); p != nil {
+	if p := pc.find(h, built.roles); p != nil {
 		return p
 	}
 	built.id = pc.n
