@@ -604,7 +604,7 @@ func (wt *workgroupTable) contains(anc, x int32) bool {
 // nil. It returns the role-table index of the user's first role when it
 // looked it up (soleRole), else -1.
 func (c *compiler) fillUser(st *state, u *User, rec *userRec, slab *[]int32) (role0 int32) {
-	rec.user = u
+	rec.user, rec.disabled = u, u.Disabled
 	if len(u.Workgroups) > 0 {
 		var wgs []int32
 		if slab != nil {

@@ -46,6 +46,9 @@ type userRec struct {
 	// (timed.go), nil for any other; prof is then the one of the
 	// snapshot's instant.
 	timed *timedProfiles
+	// disabled is user.Disabled, for the review index, which reads every
+	// record: a user's memory is a cache miss, its record's is not.
+	disabled bool
 }
 
 // roleTable holds what depends on roles, the catalogue, constraints and
@@ -229,7 +232,7 @@ func newReviewIndex(users *compile.OverlayMap[*userRec], nProfiles int32, each f
 	var counts []int
 	total := 0
 	each(func(rec *userRec) {
-		if rec == nil || rec.user.Disabled {
+		if rec == nil || rec.disabled {
 			return
 		}
 		i := slot[rec.prof.id] - 1
@@ -250,7 +253,7 @@ func newReviewIndex(users *compile.OverlayMap[*userRec], nProfiles int32, each f
 		at += n
 	}
 	each(func(rec *userRec) {
-		if rec == nil || rec.user.Disabled {
+		if rec == nil || rec.disabled {
 			return
 		}
 		i := slot[rec.prof.id] - 1
