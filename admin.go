@@ -55,7 +55,10 @@ func builtinPermission(p Permission) bool {
 //     workgroups); a group's enabled manager may add and remove other users
 //     of the group's account type to and from that group; the owners of a
 //     record: the kind's bypass holders, or for a new record the holders of
-//     the rule's Create permission (their own org only).
+//     the rule's Create permission (their own org only); the actor may
+//     add and remove its own timed assignments of an elevation's roles
+//     through Admin.Elevate and Admin.EndElevation, whose gain is the
+//     elevation's (rule 4 too), every other rule applying.
 //  3. The model stays valid (ErrInvalid, ErrNotFound, ErrCycle, ...).
 //  4. No escalation (ErrForbidden, unless the actor holds rbac.escalate):
 //     every (permission, region) any user gains must be one the actor can
@@ -150,6 +153,10 @@ type adminWrite struct {
 	// noRetry: a conflict is returned, not judged again (a campaign's
 	// removals, whose ID another replica may have taken).
 	noRetry bool
+	// elevation is the elevation whose gain the set is (Elevate) or whose
+	// timed assignments it removes (EndElevation), else nil: see
+	// elevationRows for what it allows.
+	elevation *Elevation
 }
 
 func (ad *Admin) apply(ctx context.Context, w adminWrite) (Revision, error) {
@@ -206,7 +213,7 @@ func (ad *Admin) rulesFor(w adminWrite) evaluationRules {
 		build: w.build,
 		rights: func(st *state, before *Snapshot, changes []Change) error {
 			var err error
-			rights, err = ad.rights(st, before, changes)
+			rights, err = ad.rights(st, before, changes, w.elevation)
 			return err
 		},
 		precheck: w.precheck,
@@ -214,6 +221,7 @@ func (ad *Admin) rulesFor(w adminWrite) evaluationRules {
 			if err := refuseEmptyWrite(ev.expanded.Changes); err != nil {
 				return err
 			}
+			ev.elevation = w.elevation
 			return ad.judge(ev, rights, w.ownReason, w.approved)
 		},
 	}
@@ -241,6 +249,9 @@ type changeEvaluation struct {
 	after     *Snapshot
 	expanded  ChangeSet
 	approvals []string // the approval entries the set matches (see Approval)
+	// elevation, if set, is the elevation whose gain the set is: see
+	// adminWrite.elevation.
+	elevation *Elevation
 }
 
 // evaluationRules are the checks evaluate runs, in order, under the write
@@ -400,8 +411,9 @@ func (ad *Admin) actorIn(s *Snapshot) (*actorRights, error) {
 // against its value after it), so that no order of the changes inside
 // passes where the same net change would not. Cascades are not judged
 // here: they follow from the change that causes them, whose full effect is
-// judged.
-func (ad *Admin) rights(st *state, s *Snapshot, changes []Change) (*actorRights, error) {
+// judged. The actor's own rows of elevation el, if not nil, need no rights
+// (elevationAllows).
+func (ad *Admin) rights(st *state, s *Snapshot, changes []Change, el *Elevation) (*actorRights, error) {
 	r, err := ad.actorIn(s)
 	if err != nil {
 		return nil, err
@@ -443,7 +455,7 @@ func (ad *Admin) rights(st *state, s *Snapshot, changes []Change) (*actorRights,
 		case EntityOwnership:
 			err = ad.mayChangeOwners(st, s, r, c)
 		case EntityUser:
-			err = ad.mayChangeUser(st, s, r, c)
+			err = ad.mayChangeUser(st, s, r, c, el)
 		default:
 			err = ad.forbid("%s: unknown kind of change", c)
 		}
@@ -456,12 +468,16 @@ func (ad *Admin) rights(st *state, s *Snapshot, changes []Change) (*actorRights,
 
 // mayChangeUser: rbac.users.manage at global or all; at workgroup, users
 // whose every workgroup before and after is under the actor's; or a group
-// manager changing only memberships of groups it manages.
-func (ad *Admin) mayChangeUser(st *state, s *Snapshot, r *actorRights, c Change) error {
+// manager changing only memberships of groups it manages; or the actor
+// changing only its own timed assignments of elevation el's roles.
+func (ad *Admin) mayChangeUser(st *state, s *Snapshot, r *actorRights, c Change, el *Elevation) error {
 	var old User
 	stored, had := st.users[UserID(c.Key)]
 	if had {
 		old = *stored
+	}
+	if ad.elevationAllows(el, r, c, old, had, s.now()) {
+		return nil
 	}
 	var cur User
 	if c.After != nil {

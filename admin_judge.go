@@ -55,6 +55,10 @@ type judgement struct {
 	sensitiveG *gain    // the first gain of a sensitive permission
 	relaxed    string   // the first relaxation, in words ("" if none)
 	scopeGains map[scopePair][]scopeGain
+	// elevated is what the elevation the set invokes gives the actor (the
+	// held grants of its roles, for the actor's account type), when the
+	// set is only that (see elevationGain); else nil.
+	elevated *profile
 }
 
 var managePermissions = [3]Permission{PermRolesManage, PermGroupsManage, PermUsersManage}
@@ -80,6 +84,7 @@ func (ad *Admin) judge(ev *changeEvaluation, r *actorRights, ownReason string, a
 	if after, err := ad.actorIn(ev.after); err == nil {
 		j.actorAfter = after.can
 	}
+	j.elevated = j.elevationGain()
 	if err := j.relaxations(); err != nil && !r.escalate {
 		return err
 	}
@@ -469,12 +474,45 @@ func (j *judgement) covered(ra, rb *userRec) []WorkgroupID {
 	return out
 }
 
-// judgeGain notes g if it is sensitive, and if the actor cannot exercise it.
+// judgeGain notes g if it is sensitive, and if the actor cannot exercise it
+// and it is not the gain of the elevation the set invokes.
 func (j *judgement) judgeGain(g gain) {
 	j.noteSensitive(&g)
-	if j.lacking == nil && !j.r.escalate && !j.actorReaches(&g) {
+	if j.lacking == nil && !j.r.escalate && !j.actorReaches(&g) && !j.elevationGives(&g) {
 		j.lacking = &g
 	}
+}
+
+// elevationGain returns what the elevation of the set gives the actor, if
+// the set's net effect is only the actor adding its own timed assignments
+// of the elevation's roles, holding its Invoke (elevationRows): the gain
+// its declaration was judged for. Else nil: the set is judged as any.
+func (j *judgement) elevationGain() *profile {
+	el := j.ev.elevation
+	if el == nil || len(j.net.refs) != 1 || j.net.refs[0].kind != EntityUser {
+		return nil
+	}
+	ref := j.net.refs[0]
+	old, had := j.net.before[ref].(User)
+	cur, ok := j.net.after[ref].(User)
+	if !ok {
+		return nil
+	}
+	c := Change{Kind: ref.kind, Key: ref.key, After: cur}
+	if !j.ad.elevationAllows(el, j.r, c, old, had, j.ev.before.now()) {
+		return nil
+	}
+	if adds, _ := elevationRows(el, old, cur, j.ev.before.now()); !adds {
+		return nil // EndElevation takes away: judged as any loss
+	}
+	return j.roleSetProfile(j.ev.after, el.Roles, true, cur.AccountType)
+}
+
+// elevationGives reports whether g is the actor's and within what the
+// elevation the set invokes gives (its roles' held grants, at g's scope or
+// wider).
+func (j *judgement) elevationGives(g *gain) bool {
+	return j.elevated != nil && g.user == j.ad.actor && coversScope(j.elevated.can(g.perm, true), g.scope)
 }
 
 func (j *judgement) noteSensitive(g *gain) {

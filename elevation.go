@@ -148,104 +148,176 @@ func (r ElevationRecord) Open(now time.Time) bool {
 
 // Elevate gives the actor the roles of elevation id until now+d, as timed
 // assignments, if the actor holds the elevation's Invoke permission now, d
-// is positive and at most its MaxDuration, and a reason is given. What it
-// gains is the elevation's, declared in advance by someone who could
-// confer it (Admin.Apply judged that declaration), so the rights an Admin
-// change needs are not asked for; the write is validated like any other
-// (separation of duty, account types). The change set's reason is
-// "elevation ID: REASON"; the logger warns of it, and an Observer that is
-// an ElevationObserver is told.
+// is positive and at most its MaxDuration, and a reason is given. The
+// change set is judged like any other (Admin) but for one allowance: what
+// it gains is the elevation's, declared in advance by someone who could
+// confer it (Admin.Apply judged that declaration), so the actor changing
+// only its own timed assignments of the elevation's roles, for at most
+// MaxDuration, holding Invoke, is not asked for the rights an Admin change
+// needs nor to exercise the roles itself. Every other rule still holds:
+// the model stays valid (separation of duty, account types), a sensitive
+// gain needs rbac.sensitive.grant, an approval entry the set matches needs
+// a second person (Propose the same change instead), no lockout. The
+// actor must be a stored user: an elevation is stored on the user, and a
+// principal's roles come from its token (AdminAs is refused, ErrInvalid).
+// The change set's reason is "elevation ID: REASON"; the logger warns of
+// it, and an Observer that is an ElevationObserver is told.
 func (ad *Admin) Elevate(ctx context.Context, reason, id string, d time.Duration) (Revision, error) {
 	const op = "elevate"
-	if reason == "" {
-		return 0, &Error{Op: op, ID: id, Msg: "a reason is required: say why access is needed", Err: ErrInvalid}
-	}
-	if err := checkText("the reason", reason); err != nil {
-		return 0, &Error{Op: op, ID: id, Msg: err.Error(), Err: ErrInvalid}
-	}
-	a := ad.a
-	if _, err := a.Sync(ctx); err != nil {
-		return 0, relabel(op, "catching up with the store", err)
-	}
-	s := a.Snapshot()
-	el, ok := a.elevation(id)
-	if !ok {
-		return 0, &Error{Op: op, Kind: EntityElevation, ID: id, Msg: "no such elevation", Err: ErrNotFound}
+	s, el, err := ad.elevationFor(ctx, op, reason, id)
+	if err != nil {
+		return 0, err
 	}
 	if d <= 0 || d > el.MaxDuration {
 		return 0, &Error{Op: op, Kind: EntityElevation, ID: id, Msg: fmt.Sprintf("the duration %s is not between 0 and the elevation's max_duration %s", d, el.MaxDuration), Err: ErrInvalid}
 	}
-	if ad.actor == System {
-		return 0, ad.forbid("%s is not a user: it cannot elevate", System)
-	}
-	u, ok := s.User(ad.actor)
-	if !ok || u.Disabled {
+	if u, ok := s.User(ad.actor); !ok || u.Disabled {
 		return 0, ad.forbid("the actor is not a known, enabled user")
 	}
 	if !s.Check(Request{User: ad.actor, Permission: el.Invoke}).Allowed {
 		return 0, ad.forbid("invoking elevation %q needs %s", id, el.Invoke)
 	}
-	now := a.opts.clock()
-	until := now.Add(d)
-	u = u.Clone()
-	for _, r := range el.Roles {
-		u.Temporary = append(u.Temporary, TimedAssignment{Role: r, From: now, Until: until})
+	var from, until time.Time
+	build := func(s *Snapshot) ([]Change, error) {
+		u, ok := s.User(ad.actor)
+		if !ok {
+			return nil, ad.forbid("the actor is not a known user")
+		}
+		from = ad.a.opts.clock()
+		until = from.Add(d)
+		for _, r := range el.Roles {
+			u.Temporary = append(u.Temporary, TimedAssignment{Role: r, From: from, Until: until})
+		}
+		return []Change{PutUser(u)}, nil
 	}
-	rev, err := a.Apply(ctx, ChangeSet{Actor: ad.actor, Reason: elevationReasonPrefix + id + ": " + reason, Expect: s.Revision(), Changes: []Change{PutUser(u)}})
+	rev, err := ad.apply(ctx, adminWrite{reason: elevationReasonPrefix + id + ": " + reason, ownReason: reason, build: build, elevation: &el})
 	if err != nil {
-		return 0, relabel(op, "writing the elevation", err)
+		return 0, relabel(op, fmt.Sprintf("invoking elevation %q", id), err)
 	}
-	a.elevated(ctx, ElevationRecord{ID: id, Actor: ad.actor, Reason: reason, Revision: rev, From: now, Until: until, Roles: slices.Clone(el.Roles)}, "rbac: elevation invoked")
+	ad.a.elevated(ctx, ElevationRecord{ID: id, Actor: ad.actor, Reason: reason, Revision: rev, From: from, Until: until, Roles: slices.Clone(el.Roles)}, "rbac: elevation invoked")
 	return rev, nil
 }
 
 // EndElevation ends the actor's running elevation id early: its timed
 // assignments of the elevation's roles that have not ended are removed. A
 // reason is required; the change set's reason is "end of elevation ID:
-// REASON".
+// REASON". It only takes away, so it is judged like any change (lockout,
+// approval entries) except that removing its own timed assignments of the
+// elevation's roles needs no rights of administration.
 func (ad *Admin) EndElevation(ctx context.Context, reason, id string) (Revision, error) {
 	const op = "end elevation"
+	_, el, err := ad.elevationFor(ctx, op, reason, id)
+	if err != nil {
+		return 0, err
+	}
+	var now time.Time
+	build := func(s *Snapshot) ([]Change, error) {
+		u, ok := s.User(ad.actor)
+		if !ok {
+			return nil, ad.forbid("the actor is not a known user")
+		}
+		now = ad.a.opts.clock()
+		kept := u.Temporary[:0]
+		for _, t := range u.Temporary {
+			if t.Role != "" && slices.Contains(el.Roles, t.Role) && !t.Expired(now) {
+				continue
+			}
+			kept = append(kept, t)
+		}
+		if len(kept) == len(u.Temporary) {
+			return nil, &Error{Op: op, Kind: EntityUser, ID: string(ad.actor), Msg: "it is not running", Err: ErrNotFound}
+		}
+		u.Temporary = kept
+		if len(u.Temporary) == 0 {
+			u.Temporary = nil
+		}
+		return []Change{PutUser(u)}, nil
+	}
+	rev, err := ad.apply(ctx, adminWrite{reason: endElevationReasonPrefix + id + ": " + reason, ownReason: reason, build: build, elevation: &el})
+	if err != nil {
+		return 0, relabel(op, fmt.Sprintf("ending elevation %q", id), err)
+	}
+	ad.a.elevated(ctx, ElevationRecord{ID: id, Actor: ad.actor, Revision: rev, EndedAt: rev, EndedTime: now, EndedReason: reason, Roles: slices.Clone(el.Roles)}, "rbac: elevation ended early")
+	return rev, nil
+}
+
+// elevationFor is what Elevate and EndElevation first ask: a reason, an
+// actor that is a stored user, the store caught up with, and the declared
+// elevation id. It returns the current snapshot and the elevation.
+func (ad *Admin) elevationFor(ctx context.Context, op, reason, id string) (*Snapshot, Elevation, error) {
 	if reason == "" {
-		return 0, &Error{Op: op, ID: id, Msg: "a reason is required", Err: ErrInvalid}
+		return nil, Elevation{}, &Error{Op: op, ID: id, Msg: "a reason is required: say why", Err: ErrInvalid}
 	}
 	if err := checkText("the reason", reason); err != nil {
-		return 0, &Error{Op: op, ID: id, Msg: err.Error(), Err: ErrInvalid}
+		return nil, Elevation{}, &Error{Op: op, ID: id, Msg: err.Error(), Err: ErrInvalid}
+	}
+	switch {
+	case ad.principal != nil && ad.principalErr != nil:
+		return nil, Elevation{}, ad.principalErr
+	case ad.principal != nil:
+		// A principal's roles are its token's: a timed assignment stored
+		// under its id would not reach its checks, nor be its token's.
+		return nil, Elevation{}, &Error{Op: op, Kind: EntityUser, ID: string(ad.actor), Msg: "the actor is a principal (AdminAs): an elevation is a timed assignment stored on a stored user (Authorizer.Admin); a principal's roles come from its token, so its identity provider must issue the elevation's roles", Err: ErrInvalid}
+	case ad.actor == System:
+		return nil, Elevation{}, ad.forbid("%s is not a user: it cannot elevate", System)
 	}
 	a := ad.a
 	if _, err := a.Sync(ctx); err != nil {
-		return 0, relabel(op, "catching up with the store", err)
+		return nil, Elevation{}, relabel(op, "catching up with the store", err)
 	}
 	s := a.Snapshot()
 	el, ok := a.elevation(id)
 	if !ok {
-		return 0, &Error{Op: op, Kind: EntityElevation, ID: id, Msg: "no such elevation", Err: ErrNotFound}
+		return nil, Elevation{}, &Error{Op: op, Kind: EntityElevation, ID: id, Msg: "no such elevation", Err: ErrNotFound}
 	}
-	u, ok := s.User(ad.actor)
-	if !ok {
-		return 0, ad.forbid("the actor is not a known user")
+	return s, el, nil
+}
+
+// elevationRows reports whether changing the actor from old to cur changes
+// only its timed assignments of el's roles, by adding windows that end no
+// later than now+el.MaxDuration (Elevate) or removing windows (EndElevation),
+// and whether it adds any. This is the allowance of an elevation: such a
+// change needs no rights of administration (Admin.rights), and what it
+// adds is the elevation's gain (judgement.judgeGain), if the actor holds
+// el.Invoke.
+func elevationRows(el *Elevation, old, cur User, now time.Time) (adds, ok bool) {
+	same := cur
+	same.Temporary = old.Temporary
+	if !equalUsersExceptGroups(old, same) || !slices.Equal(old.Groups, cur.Groups) {
+		return false, false
 	}
-	now := a.opts.clock()
-	u = u.Clone()
-	kept := u.Temporary[:0]
-	for _, t := range u.Temporary {
-		if t.Role != "" && slices.Contains(el.Roles, t.Role) && !t.Expired(now) {
+	ofElevation := func(t TimedAssignment) bool { return t.Role != "" && slices.Contains(el.Roles, t.Role) }
+	changed := false
+	for _, t := range cur.Temporary {
+		if slices.ContainsFunc(old.Temporary, t.within) {
 			continue
 		}
-		kept = append(kept, t)
+		if !ofElevation(t) || t.Until.IsZero() || t.Until.After(now.Add(el.MaxDuration)) {
+			return false, false
+		}
+		adds, changed = true, true
 	}
-	if len(kept) == len(u.Temporary) {
-		return 0, &Error{Op: op, Kind: EntityElevation, ID: id, Msg: fmt.Sprintf("%s has no running elevation %q", ad.actor, id), Err: ErrNotFound}
+	for _, t := range old.Temporary {
+		if slices.ContainsFunc(cur.Temporary, t.equal) {
+			continue
+		}
+		if !ofElevation(t) {
+			return false, false
+		}
+		changed = true
 	}
-	u.Temporary = kept
-	if len(u.Temporary) == 0 {
-		u.Temporary = nil
+	return adds, changed
+}
+
+// elevationAllows reports whether the user change c is the actor's own
+// elevation rows (elevationRows) that the actor may write without rights
+// of administration: removing them always, adding them holding el.Invoke.
+func (ad *Admin) elevationAllows(el *Elevation, r *actorRights, c Change, old User, had bool, now time.Time) bool {
+	if el == nil || !had || c.After == nil || UserID(c.Key) != ad.actor || ad.principal != nil {
+		return false
 	}
-	rev, err := a.Apply(ctx, ChangeSet{Actor: ad.actor, Reason: endElevationReasonPrefix + id + ": " + reason, Expect: s.Revision(), Changes: []Change{PutUser(u)}})
-	if err != nil {
-		return 0, relabel(op, "writing the end of the elevation", err)
-	}
-	a.elevated(ctx, ElevationRecord{ID: id, Actor: ad.actor, Revision: rev, EndedAt: rev, EndedTime: now, EndedReason: reason, Roles: slices.Clone(el.Roles)}, "rbac: elevation ended early")
-	return rev, nil
+	adds, ok := elevationRows(el, old, c.After.(User), now)
+	return ok && (!adds || r.can.canName(el.Invoke) != 0)
 }
 
 // elevation returns the declared elevation id.

@@ -3,6 +3,7 @@ package rbac_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/rolegraph/rbac"
 )
@@ -191,5 +193,187 @@ func TestDeclareElevationJudged(t *testing.T) {
 	}
 	if _, err := a.Admin("clerk").Apply(t.Context(), "withdraw", rbac.DeleteElevation("audit")); err != nil {
 		t.Errorf("clerk withdraws it (a loss): %v", err)
+	}
+}
+
+// elevationJudgedPolicy: elevations whose gains the judgement still
+// weighs: a sensitive permission, the manage permissions, a role in a
+// separation-of-duty constraint with the invoker's own.
+const elevationJudgedPolicy = `
+permissions:
+  - {name: case.read}
+  - {name: case.break_glass}
+  - {name: case.admin}
+  - {name: case.approve}
+  - {name: case.erase, sensitive: erases a case for good}
+roles:
+  - {id: caseworker, grants: [case.read, case.break_glass]}
+  - {id: case_admin, grants: [case.admin]}
+  - {id: approver, grants: [case.approve]}
+  - {id: eraser, grants: [case.erase]}
+  - {id: owner, grants: ["rbac.roles.manage@all", "rbac.groups.manage@all", "rbac.users.manage@all"]}
+constraints:
+  - {name: work-vs-approve, max: 1, roles: [caseworker, approver]}
+users:
+  - {id: cara, roles: [caseworker]}
+elevations:
+  - {id: incident, roles: [case_admin], max_duration: 4h, invoke: case.break_glass}
+  - {id: erase, roles: [eraser], max_duration: 1h, invoke: case.break_glass}
+  - {id: takeover, roles: [owner], max_duration: 1h, invoke: case.break_glass}
+  - {id: approve, roles: [approver], max_duration: 1h, invoke: case.break_glass}
+`
+
+// TestElevateIsJudged: an elevation passes the one judgement of Admin: its
+// gain is allowed (cara holds no right of administration), but every other
+// rule holds — a sensitive gain, a separation-of-duty constraint, an
+// approval entry, and lockout when ending it.
+func TestElevateIsJudged(t *testing.T) {
+	ctx := t.Context()
+	a, _ := newAuthorizer(t, elevationJudgedPolicy)
+	cara := a.Admin("cara")
+	for _, tc := range []struct {
+		id, says string
+		want     error
+	}{
+		{"erase", "rbac.sensitive.grant", rbac.ErrForbidden},
+		{"approve", "work-vs-approve", rbac.ErrSeparationOfDuty},
+	} {
+		_, err := cara.Elevate(ctx, "outage", tc.id, time.Hour)
+		if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("elevation %s: got %v, want %v saying %q", tc.id, err, tc.want, tc.says)
+		}
+	}
+	if _, err := cara.Elevate(ctx, "restore a deleted case", "incident", time.Hour); err != nil {
+		t.Fatalf("elevation incident, the gain its declaration allowed: %v", err)
+	}
+	// Takeover makes cara the only one who manages anything: ending it
+	// early would leave nobody (it still ends by itself).
+	if _, err := cara.Elevate(ctx, "the administrators are locked out", "takeover", time.Hour); err != nil {
+		t.Fatalf("elevation takeover: %v", err)
+	}
+	if _, err := cara.EndElevation(ctx, "done", "takeover"); !errors.Is(err, rbac.ErrForbidden) || !strings.Contains(err.Error(), "lockout") {
+		t.Errorf("ending the last administration early: %v, want ErrForbidden (lockout)", err)
+	}
+	if _, err := cara.EndElevation(ctx, "restored", "incident"); err != nil {
+		t.Errorf("ending elevation incident: %v", err)
+	}
+
+	withApproval, _ := newAuthorizer(t, elevationJudgedPolicy+"approvals:\n  - {name: admins, roles: [case_admin]}\n")
+	if _, err := withApproval.Admin("cara").Elevate(ctx, "outage", "incident", time.Hour); !errors.Is(err, rbac.ErrForbidden) || !strings.Contains(err.Error(), `approval "admins"`) {
+		t.Errorf("an elevation to a role an approval entry names: %v, want ErrForbidden naming the entry", err)
+	}
+}
+
+// TestElevationAllowsOnlyItsRows: the allowance of an elevation (no rights
+// of administration asked, its gain allowed) covers the actor adding its
+// own timed assignments of the elevation's roles for at most MaxDuration
+// while holding Invoke, or removing them; anything more is judged as any
+// change, and cara, who holds no right of administration, is refused.
+func TestElevationAllowsOnlyItsRows(t *testing.T) {
+	ctx := t.Context()
+	now := time.Date(2027, 3, 1, 2, 0, 0, 0, time.UTC)
+	clock := newFakeClock(now)
+	a, _ := newAuthorizer(t, elevationPolicy+"  - {id: audit, roles: [roles_clerk], max_duration: 1h, invoke: case.read}\n", rbac.WithClock(clock.now))
+	sys := a.Admin(rbac.System)
+	cara, _ := a.Snapshot().User("cara")
+	bob, _ := a.Snapshot().User("bob")
+	row := func(r rbac.RoleID, d time.Duration) rbac.TimedAssignment {
+		return rbac.TimedAssignment{Role: r, From: now, Until: now.Add(d)}
+	}
+	with := func(u rbac.User, f func(*rbac.User)) rbac.User {
+		u = u.Clone()
+		f(&u)
+		return u
+	}
+	for _, tc := range []struct {
+		name   string
+		actor  rbac.UserID
+		change rbac.Change
+	}{
+		{"a role the elevation does not give", "cara", rbac.PutUser(with(cara, func(u *rbac.User) { u.Temporary = []rbac.TimedAssignment{row("security_admin", time.Hour)} }))},
+		{"longer than max_duration", "cara", rbac.PutUser(with(cara, func(u *rbac.User) { u.Temporary = []rbac.TimedAssignment{row("case_admin", 4*time.Hour+time.Second)} }))},
+		{"no end", "cara", rbac.PutUser(with(cara, func(u *rbac.User) { u.Temporary = []rbac.TimedAssignment{{Role: "case_admin", From: now}} }))},
+		{"a permanent role", "cara", rbac.PutUser(with(cara, func(u *rbac.User) { u.Roles = append(u.Roles, "case_admin") }))},
+		{"the rows and a new name", "cara", rbac.PutUser(with(cara, func(u *rbac.User) {
+			u.Name = "Cara the Admin"
+			u.Temporary = []rbac.TimedAssignment{row("case_admin", time.Hour)}
+		}))},
+		{"another user's rows", "cara", rbac.PutUser(with(bob, func(u *rbac.User) { u.Temporary = []rbac.TimedAssignment{row("case_admin", time.Hour)} }))},
+		{"without invoke", "bob", rbac.PutUser(with(bob, func(u *rbac.User) { u.Temporary = []rbac.TimedAssignment{row("case_admin", time.Hour)} }))},
+	} {
+		_, err := a.Admin(tc.actor).ApplyAsElevation(ctx, "incident", tc.change)
+		if !errors.Is(err, rbac.ErrForbidden) {
+			t.Errorf("%s: got %v, want ErrForbidden", tc.name, err)
+		}
+	}
+	// Removing rows of another role is not the elevation's either.
+	if _, err := sys.Apply(ctx, "cover", rbac.PutUser(with(cara, func(u *rbac.User) { u.Temporary = []rbac.TimedAssignment{row("roles_clerk", time.Hour)} }))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Admin("cara").ApplyAsElevation(ctx, "incident", rbac.PutUser(cara)); !errors.Is(err, rbac.ErrForbidden) {
+		t.Errorf("removing a row of a role the elevation does not give: %v, want ErrForbidden", err)
+	}
+	// Exactly the rows: allowed, and their removal too.
+	elevated := with(cara, func(u *rbac.User) {
+		u.Temporary = []rbac.TimedAssignment{row("roles_clerk", time.Hour), row("case_admin", 4*time.Hour)}
+	})
+	if _, err := a.Admin("cara").ApplyAsElevation(ctx, "incident", rbac.PutUser(elevated)); err != nil {
+		t.Fatalf("the elevation's rows: %v", err)
+	}
+	if _, err := a.Admin("cara").ApplyAsElevation(ctx, "incident", rbac.PutUser(with(cara, func(u *rbac.User) { u.Temporary = []rbac.TimedAssignment{row("roles_clerk", time.Hour)} }))); err != nil {
+		t.Errorf("removing the elevation's rows: %v", err)
+	}
+}
+
+// TestElevateNeedsAStoredUser: an elevation is a timed assignment stored on
+// the actor, so a principal (AdminAs), whose roles come from its token,
+// cannot elevate, even one whose id a stored user has: the error says so.
+func TestElevateNeedsAStoredUser(t *testing.T) {
+	ctx := t.Context()
+	a, _ := newAuthorizer(t, elevationPolicy)
+	for _, p := range []*rbac.User{{ID: "cara", Roles: []rbac.RoleID{"caseworker"}}, {ID: "tok", Roles: []rbac.RoleID{"caseworker"}}} {
+		ad := a.AdminAs(p)
+		if _, err := ad.Elevate(ctx, "outage", "incident", time.Hour); !errors.Is(err, rbac.ErrInvalid) || !strings.Contains(err.Error(), "principal") {
+			t.Errorf("principal %s elevates: %v, want ErrInvalid saying elevations are for stored users", p.ID, err)
+		}
+		if _, err := ad.EndElevation(ctx, "done", "incident"); !errors.Is(err, rbac.ErrInvalid) || !strings.Contains(err.Error(), "principal") {
+			t.Errorf("principal %s ends an elevation: %v, want ErrInvalid", p.ID, err)
+		}
+	}
+	if u, _ := a.Snapshot().User("cara"); len(u.Temporary) != 0 {
+		t.Errorf("stored cara got timed assignments from a principal with her id: %v", u.Temporary)
+	}
+}
+
+// TestLintElevationGuarded: rbac lint warns of an elevation that the
+// judgement of Elevate holds back — roles reaching a sensitive permission
+// (through containment too), roles an approval entry names, a sensitive
+// one under a sensitive approval entry — and not of a plain one.
+func TestLintElevationGuarded(t *testing.T) {
+	policy := strings.Replace(elevationJudgedPolicy, "  - {id: eraser, grants: [case.erase]}\n", "  - {id: eraser, grants: [case.erase]}\n  - {id: erase_lead, contains: [eraser]}\n", 1) + `
+  - {id: erase_via, roles: [erase_lead], max_duration: 1h, invoke: case.break_glass}
+approvals:
+  - {name: admins, roles: [case_admin]}
+  - {name: sensitive, sensitive: true}
+`
+	p, err := rbac.DecodePolicy(strings.NewReader(policy), "policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range p.Lint() {
+		if f.Rule == rbac.LintElevationGuarded {
+			got = append(got, fmt.Sprintf("%s: %s", f.ID, f.Message))
+		}
+	}
+	want := []string{
+		`incident: approval "admins" matches it: invoking it needs a second person to approve (Admin.Propose)`,
+		"erase: its roles reach sensitive permission case.erase: invoking it needs rbac.sensitive.grant as well as case.break_glass",
+		`erase: approval "sensitive" matches it: invoking it needs a second person to approve (Admin.Propose)`,
+		"erase_via: its roles reach sensitive permission case.erase: invoking it needs rbac.sensitive.grant as well as case.break_glass",
+		`erase_via: approval "sensitive" matches it: invoking it needs a second person to approve (Admin.Propose)`,
+	}
+	if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("elevation-guarded findings (-want +got):\n%s", diff)
 	}
 }

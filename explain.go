@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Explain decides req like Check and fills Decision.Path with the route
@@ -89,6 +90,7 @@ func (s *Snapshot) route(req *Request, ev *evaluation, d Decision) []Step {
 			miss("roles %s are active at once; at most %d may be", strings.Join(names, ", "), dc.max)}
 	case ReasonNoGrant:
 		steps := []Step{user, miss("no active role of %s grants %s", u.user.ID, req.Permission)}
+		steps = append(steps, s.timedMisses(u, req.Permission)...)
 		if others := s.rolesGranting(req.Permission, u.user.AccountType, 3); len(others) > 0 {
 			steps = append(steps, miss("roles that grant it: %s", strings.Join(others, ", ")))
 		} else if at := u.user.AccountType; at != "" {
@@ -322,6 +324,56 @@ func (s *Snapshot) rolesGranting(p Permission, t AccountType, max int) []string 
 		}
 	}
 	return out
+}
+
+// timedMisses says which of u's timed assignments would grant p but do
+// not hold at the snapshot's clock: ended (at Until) or yet to start (at
+// From), so that a denial after an expiry says so rather than only that
+// no role grants it.
+func (s *Snapshot) timedMisses(u *userRec, p Permission) []Step {
+	now := s.now()
+	var out []Step
+	for _, t := range u.user.Temporary {
+		if t.HeldAt(now) || !s.timedGrants(t, u.user.AccountType, p) {
+			continue
+		}
+		if t.Expired(now) {
+			out = append(out, Step{Kind: StepMiss, Detail: fmt.Sprintf("timed assignment of %s ended at %s; it granted %s", t, t.Until.Format(time.RFC3339), p)})
+		} else {
+			out = append(out, Step{Kind: StepMiss, Detail: fmt.Sprintf("timed assignment of %s starts at %s; it will grant %s", t, t.From.Format(time.RFC3339), p)})
+		}
+	}
+	return out
+}
+
+// timedGrants reports whether the roles t gives (with those they contain,
+// open to account type at) hold a grant matching p, prerequisites aside.
+func (s *Snapshot) timedGrants(t TimedAssignment, at AccountType, p Permission) bool {
+	roles := []RoleID{t.Role}
+	if t.Group != "" {
+		roles = s.src.groups[t.Group].Roles
+	}
+	open, ok := s.roles.allowed[at]
+	if !ok {
+		open = s.roles.allowed[""]
+	}
+	for _, id := range roles {
+		i, ok := s.roles.idx[id]
+		if !ok {
+			continue
+		}
+		for j, r := range s.roles.roles {
+			if !s.roles.closure[i].Has(j) || !open.Has(j) {
+				continue
+			}
+			for _, g := range r.Grants {
+				if g.Permission.Matches(p) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func (s *Snapshot) workgroupID(i int32) string { return string(s.wgs.ids[i]) }

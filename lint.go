@@ -46,6 +46,7 @@ const (
 	LintOwnershipUndeclare = "ownership-kind-undeclared" // an ownership rule in a policy that declares no kinds
 	LintPrincipalsUsers    = "principals-with-users"     // stored users in a policy whose users come from tokens (principals: true)
 	LintExpiredAssignment  = "expired-assignment"        // a user's timed assignment whose window has ended
+	LintElevationGuarded   = "elevation-guarded"         // an elevation whose invoker also needs rbac.sensitive.grant or a second person
 )
 
 // placeholders are texts that a document or a spreadsheet export leaves
@@ -66,6 +67,7 @@ func (p *Policy) LintAt(now time.Time) []Finding {
 	l := &linter{p: p, now: now}
 	l.principals()
 	l.expired()
+	l.elevations()
 	l.roles()
 	l.permissions()
 	l.groups()
@@ -98,6 +100,40 @@ func (l *linter) expired() {
 			what := string(t.Role) + string(t.Group)
 			l.addAt(EntityUser, string(u.ID), "temporary", what, LintExpiredAssignment,
 				"temporary %s ended on %s: it grants nothing; remove it", t, t.Until.Format(time.RFC3339))
+		}
+	}
+}
+
+// elevations warns of break-glass that the judgement of Admin.Elevate
+// will hold back: roles reaching a sensitive permission need the invoker
+// to hold rbac.sensitive.grant, and roles an approval entry names need a
+// second person (Propose), which an emergency may not have.
+func (l *linter) elevations() {
+	byID := map[RoleID]Role{}
+	for _, r := range l.p.Roles {
+		byID[r.ID] = r
+	}
+	for _, e := range l.p.Elevations {
+		var sensitive Permission
+		for _, id := range e.Roles {
+			for _, r := range append([]RoleID{id}, containedBy(byID, id)...) {
+				for _, g := range byID[r].Grants {
+					for _, d := range l.p.Permissions {
+						if sensitive == "" && d.Sensitive != "" && g.Permission.Matches(d.Name) {
+							sensitive = d.Name
+						}
+					}
+				}
+			}
+		}
+		if sensitive != "" {
+			l.add(EntityElevation, e.ID, LintElevationGuarded, "its roles reach sensitive permission %s: invoking it needs %s as well as %s", sensitive, PermSensitiveGrant, e.Invoke)
+		}
+		for _, a := range l.p.Approvals {
+			named := slices.ContainsFunc(e.Roles, func(r RoleID) bool { return slices.Contains(a.Roles, r) })
+			if named || a.Sensitive && sensitive != "" {
+				l.add(EntityElevation, e.ID, LintElevationGuarded, "approval %s matches it: invoking it needs a second person to approve (Admin.Propose)", quoteShort(a.Name))
+			}
 		}
 	}
 }

@@ -31,7 +31,7 @@ func (ad *Admin) Preview(ctx context.Context, changes ...Change) ([]UserImpact, 
 	var rules evaluationRules
 	if ad.actor != System {
 		rules.rights = func(st *state, before *Snapshot, changes []Change) error {
-			_, err := ad.rights(st, before, changes)
+			_, err := ad.rights(st, before, changes, nil)
 			return err
 		}
 	}

@@ -238,7 +238,7 @@ func (ad *Admin) Reject(ctx context.Context, id, reason string) error {
 	}
 	if p.ProposedBy != ad.actor && ad.actor != System {
 		rules := evaluationRules{rights: func(st *state, before *Snapshot, changes []Change) error {
-			_, err := ad.rights(st, before, changes)
+			_, err := ad.rights(st, before, changes, nil)
 			return err
 		}}
 		if _, err := ad.a.evaluate(ctx, ChangeSet{Actor: ad.actor, Changes: p.Changes}, rules); err != nil && errors.Is(err, ErrForbidden) {

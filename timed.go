@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/rolegraph/rbac/internal/authzclock"
 	"github.com/rolegraph/rbac/internal/compile"
 )
 
@@ -83,6 +84,10 @@ func WithClock(now func() time.Time) Option {
 		}
 	}
 }
+
+// The console reads the authorizer's clock through authzclock, so that
+// what it shows agrees with the checks.
+func init() { authzclock.Now = func(a any) time.Time { return a.(*Authorizer).opts.clock() } }
 
 // equal compares two assignments, their times as instants (a time read
 // back from a store may have another location).

@@ -2,6 +2,7 @@ package rbac_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -215,6 +216,50 @@ func TestTimedAssignmentBoundaries(t *testing.T) {
 					t.Errorf("%s, %s, %s: allowed = %v, want %v", tc.reason, at.name, name, allowed, at.want)
 				}
 			}
+		}
+	}
+}
+
+// TestExplainTimedOutsideItsWindow: denied a permission only a timed
+// assignment gave, Explain says the assignment ended (at Until), or has
+// yet to start (at From), for a timed role and a timed group; inside the
+// window the route goes through it; a permission it never gave says
+// nothing of it.
+func TestExplainTimedOutsideItsWindow(t *testing.T) {
+	clock := newFakeClock(coverFrom.Add(-time.Hour))
+	a := newTimedAuthorizer(t, clock.now)
+	ended := "timed assignment of %s ended at 2027-01-08T17:00:00Z; it granted case.approve"
+	starts := "timed assignment of %s starts at 2027-01-04T09:00:00Z; it will grant case.approve"
+	for _, entry := range []rbac.TimedAssignment{
+		{Role: "supervisor", From: coverFrom, Until: coverUntil},
+		{Group: "cover", From: coverFrom, Until: coverUntil},
+	} {
+		sam := rbac.User{ID: "sam", Temporary: []rbac.TimedAssignment{entry}}
+		if _, err := a.Apply(t.Context(), rbac.ChangeSet{Actor: "admin", Changes: []rbac.Change{rbac.PutUser(sam)}}); err != nil {
+			t.Fatal(err)
+		}
+		for _, at := range []struct {
+			t    time.Time
+			says string // "" for a grant
+		}{
+			{coverFrom.Add(-time.Nanosecond), fmt.Sprintf(starts, entry)},
+			{coverUntil.Add(-time.Nanosecond), ""},
+			{coverUntil, fmt.Sprintf(ended, entry)},
+		} {
+			clock.set(at.t)
+			for _, req := range []rbac.Request{{User: "sam", Permission: "case.approve"}, {Principal: &sam, Permission: "case.approve"}} {
+				d := a.Snapshot().Explain(req)
+				switch {
+				case at.says == "" && (!d.Allowed || !strings.Contains(d.String(), "temporary")):
+					t.Errorf("%s at %s: %s, want allowed through the timed assignment", entry, at.t, d)
+				case at.says != "" && (d.Reason != rbac.ReasonNoGrant || !strings.Contains(d.String(), at.says)):
+					t.Errorf("%s at %s:\n%s\nwant no_grant saying %q", entry, at.t, d, at.says)
+				}
+			}
+		}
+		clock.set(coverUntil)
+		if d := a.Snapshot().Explain(rbac.Request{User: "sam", Permission: "case.delete"}); strings.Contains(d.String(), "timed assignment") {
+			t.Errorf("a permission the assignment never gave: %s", d)
 		}
 	}
 }

@@ -44,7 +44,7 @@ func (c *console) attestPage(req *request) error {
 func (c *console) renderAttest(req *request, status int, errMsg string) error {
 	v := attestView{Error: errMsg}
 	policy, _ := c.authz.Policy()
-	now := time.Now() // for display: Attest judges Due by the authorizer's clock
+	now := c.now() // Attest judges Due by the same clock
 	if policy == nil {
 		policy = &rbac.Policy{}
 	}

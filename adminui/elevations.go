@@ -63,7 +63,7 @@ func (c *console) elevations(req *request) error {
 
 func (c *console) renderElevations(req *request, status int, v elevationsView, errMsg string) error {
 	offered := req.invocable()
-	now := time.Now()
+	now := c.now()
 	var mine []rbac.TimedAssignment
 	if u, ok := req.snap.User(req.rights.actor); ok {
 		mine = u.Temporary

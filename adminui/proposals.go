@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/rolegraph/rbac"
 )
@@ -40,7 +39,7 @@ func (c *console) renderProposals(req *request, status int, errMsg string) error
 	case err != nil:
 		return err
 	}
-	now := time.Now()                     // for display: Approve judges expiry by the authorizer's clock
+	now := c.now()                        // Approve judges expiry by the same clock
 	for i := len(list) - 1; i >= 0; i-- { // newest first
 		p := list[i]
 		if p.StateAt(now) == rbac.ProposalPending {

@@ -4,11 +4,17 @@ import (
 	"time"
 
 	"github.com/rolegraph/rbac"
+	"github.com/rolegraph/rbac/internal/authzclock"
 )
 
 // Timed assignments on the console: the user page lists each with its
 // window and whether it is running, and the field-by-field change tables
 // show each entry with its window, so that moving Until is visible.
+
+// now is the time by the authorizer's clock (rbac.WithClock): what the
+// console calls running, expired or pending is what checks, Approve and
+// Attest find.
+func (c *console) now() time.Time { return authzclock.Now(c.authz) }
 
 // timedRow is one of a user's timed assignments as the user page shows it.
 type timedRow struct {

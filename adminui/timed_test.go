@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rolegraph/rbac"
+	"github.com/rolegraph/rbac/memstore"
 )
 
 // TestTimedAssignmentsShown: the user page lists each timed assignment
@@ -70,5 +71,64 @@ func TestTimedAssignmentsShown(t *testing.T) {
 		if !strings.Contains(hist.body, s) {
 			t.Errorf("the history does not show %q:\n%s", s, hist.body)
 		}
+	}
+}
+
+// TestConsoleReadsTheAuthorizersClock: on an authorizer whose clock
+// (rbac.WithClock) is years behind the wall clock, the console labels a
+// timed assignment, a running elevation, a pending proposal and an open
+// campaign as the checks, Approve and Attest find them, not by the wall
+// clock (by which all have ended).
+func TestConsoleReadsTheAuthorizersClock(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2020, 6, 1, 9, 0, 0, 0, time.UTC)
+	clock := rbac.WithClock(func() time.Time { return now })
+	day := 24 * time.Hour
+	fixture := func(policy string) *fixture {
+		p, err := rbac.LoadPolicy(strings.NewReader(policy))
+		if err != nil {
+			t.Fatal(err)
+		}
+		store := memstore.New()
+		if _, err := rbac.Import(ctx, store, p); err != nil {
+			t.Fatal(err)
+		}
+		a, err := rbac.New(ctx, store, clock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { a.Close() })
+		return newFixtureFor(t, a, store)
+	}
+
+	f := fixture(elevationPolicy + "campaigns:\n  - {id: q2, roles: [reader], due: 2020-06-02T00:00:00Z}\n")
+	u, _ := f.authz.Snapshot().User("bob")
+	u.Temporary = []rbac.TimedAssignment{{Role: "reader", From: now.Add(-day), Until: now.Add(day)}}
+	if _, err := f.authz.Admin("sec").PutUser(ctx, "cover", u); err != nil {
+		t.Fatal(err)
+	}
+	if page := f.get("sec", "/admin/user?id=bob"); !strings.Contains(page.body, "Running") || strings.Contains(page.body, "Expired") {
+		t.Errorf("bob's cover, running by the authorizer's clock, is not shown running:\n%s", page.body)
+	}
+	if _, err := f.authz.Admin("cara").Elevate(ctx, "outage", "incident", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if page := f.get("cara", "/admin/elevations"); !strings.Contains(page.body, "Running</strong> until "+now.Add(time.Hour).Format("2006-01-02 15:04 UTC")) {
+		t.Errorf("cara's elevation, running by the authorizer's clock, is not shown running:\n%s", page.body)
+	}
+	if page := f.get("sec", "/admin/elevations"); !strings.Contains(page.body, `<strong class="tag red">Open</strong>`) {
+		t.Errorf("the audit list does not show cara's elevation open:\n%s", page.body)
+	}
+	if page := f.get("sec", "/admin/attest"); !strings.Contains(page.body, "Due 2 Jun 2020 00:00:00 UTC.") {
+		t.Errorf("campaign q2, due tomorrow by the authorizer's clock, is not shown open:\n%s", page.body)
+	}
+
+	inbox := fixture(inboxPolicy)
+	prop, err := inbox.authz.Admin("sam").Propose(ctx, "ticket 6", rbac.PutUser(rbac.User{ID: "int1", AccountType: "internal", Groups: []rbac.GroupID{"writers"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page := inbox.get("sue", "/admin/proposals"); !strings.Contains(page.body, `value="`+prop.ID+`"`) {
+		t.Errorf("the proposal, pending by the authorizer's clock, is not in the inbox:\n%s", page.body)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/rolegraph/rbac"
 )
@@ -154,7 +153,7 @@ func (c *console) user(req *request) error {
 	if !ok {
 		return notFound("There is no user with the id " + quote(string(id)) + ".")
 	}
-	v := userView{User: u, Roles: req.snap.RolesOf(id), Direct: u.Roles, Temporary: timedRows(req, u, time.Now()), MayChange: req.rights.mayChangeUser(req.snap, id)}
+	v := userView{User: u, Roles: req.snap.RolesOf(id), Direct: u.Roles, Temporary: timedRows(req, u, c.now()), MayChange: req.rights.mayChangeUser(req.snap, id)}
 	cat := req.c.catalogue(req.snap)
 	for _, row := range permissionRows(req, u) {
 		sec := cat.sectionOfGrant(row.Permission)
