@@ -43,6 +43,8 @@ type streamedUsers struct {
 	sent      int // users sent so far
 	nextBatch int
 
+	usersMu sync.Mutex // held by the worker filling st.users
+
 	// Set by the workers; read after done.
 	mu       sync.Mutex
 	c        *compiler   // nil if the tables failed
@@ -86,15 +88,20 @@ func streamUsers(st *state, early *pendingTables) *streamedUsers {
 				for i, u := range b.users {
 					check.userAt(u, c.fillUser(st, u, &recs[i], &wgs))
 				}
-				// The tables take one writer: each worker fills them
-				// with its batch in turn, while the ids' bytes are still
-				// in its cache. Which of two users listed twice stays
-				// depends on the order of the batches: reload builds
-				// the writer's table again then, in load order, and
-				// compiles without byID.
+				// A map takes one writer: each worker fills each table
+				// with its batch in turn (one fills the writer's while
+				// another fills the snapshot's), while the ids' bytes
+				// are still in its cache. Which of two users listed
+				// twice stays depends on the order of the batches:
+				// reload builds the writer's table again then, in load
+				// order, and compiles without byID.
+				su.usersMu.Lock()
+				for _, u := range b.users {
+					st.users[u.ID] = u
+				}
+				su.usersMu.Unlock()
 				su.mu.Lock()
 				for i, u := range b.users {
-					st.users[u.ID] = u
 					su.byID[string(u.ID)] = &recs[i]
 				}
 				for len(su.chunks) <= b.number {
