@@ -445,9 +445,7 @@ func (ad *Admin) rights(st *state, s *Snapshot, changes []Change, el *Elevation)
 		case EntityResourceKind:
 			err = need(c, PermRolesManage, "resource kinds")
 		case EntityElevation:
-			if err = need(c, PermRolesManage, "elevations"); err == nil {
-				err = ad.mayDeclareElevation(s, r, c)
-			}
+			err = need(c, PermRolesManage, "elevations")
 		case EntityGroup:
 			err = need(c, PermGroupsManage, "groups")
 		case EntityWorkgroup:

@@ -102,6 +102,9 @@ func (ad *Admin) judge(ev *changeEvaluation, r *actorRights, ownReason string, a
 			return err
 		}
 	}
+	if err := j.elevations(); err != nil {
+		return err
+	}
 	if g := j.sensitiveG; g != nil {
 		if !r.holds(PermSensitiveGrant) {
 			return ad.forbid("the change lets %s newly reach sensitive permission %s (%s): that needs %s at scope global or all",
@@ -477,8 +480,11 @@ func (j *judgement) covered(ra, rb *userRec) []WorkgroupID {
 // judgeGain notes g if it is sensitive, and if the actor cannot exercise it
 // and it is not the gain of the elevation the set invokes.
 func (j *judgement) judgeGain(g gain) {
+	if j.elevationGives(&g) {
+		return // judged, sensitivity included, when what it gives was declared
+	}
 	j.noteSensitive(&g)
-	if j.lacking == nil && !j.r.escalate && !j.actorReaches(&g) && !j.elevationGives(&g) {
+	if j.lacking == nil && !j.r.escalate && !j.actorReaches(&g) {
 		j.lacking = &g
 	}
 }
@@ -753,6 +759,32 @@ func (j *judgement) definitions() error {
 		for _, g := range gained(was, now, true) {
 			if !j.actorCan(g) {
 				return j.ad.forbid("%s makes it confer %s, which the actor cannot exercise itself (held, with its prerequisites, at that scope or wider); that needs %s", Change{Kind: ref.kind, Key: ref.key, After: after}, g, PermEscalate)
+			}
+		}
+	}
+	return nil
+}
+
+// elevations judges what each declared elevation gives, before the set
+// against after it, as the gain of whoever will invoke it: declaring an
+// elevation, adding a role to it, or giving one of its roles a grant is
+// conferring that grant (without rbac.escalate the actor must exercise it,
+// at that scope or wider) and, for a sensitive permission, a sensitive
+// gain. Invoking it later (Admin.Elevate) then gains only what was judged
+// here, so the invocation is not asked again.
+func (j *judgement) elevations() error {
+	ev := j.ev
+	for _, id := range sortedKeys(ev.after.src.elevations) {
+		el := ev.after.src.elevations[id]
+		now := j.roleSetProfile(ev.after, el.Roles, false, "")
+		var was *profile
+		if old, ok := ev.before.src.elevations[id]; ok {
+			was = j.roleSetProfile(ev.before, old.Roles, false, "")
+		}
+		for _, g := range gained(was, now, true) {
+			j.noteSensitive(&gain{user: UserID("whoever invokes elevation " + quoteShort(id)), perm: g.Permission, scope: g.Scope})
+			if !j.r.escalate && !j.actorCan(g) {
+				return j.ad.forbid("%s gives %s, which the actor cannot exercise itself (held, with its prerequisites, at that scope or wider); that needs %s", Change{Kind: EntityElevation, Key: id, After: el}, g, PermEscalate)
 			}
 		}
 	}

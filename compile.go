@@ -159,6 +159,7 @@ func compileTables(st *state) (*tables, error) {
 		groups:       cloneMap(st.groups),
 		workgroups:   cloneMap(st.workgroups),
 		permissions:  cloneMap(st.permissions),
+		elevations:   cloneMap(st.elevations),
 	}
 	for _, k := range sortedKeys(st.constraints) {
 		src.constraints = append(src.constraints, st.constraints[k])

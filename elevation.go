@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/rolegraph/rbac/internal/compile"
 )
 
 // Elevation is a break-glass declared in advance: a user who holds Invoke
@@ -82,32 +80,6 @@ func (v *validator) elevations() {
 			v.add(ErrNotFound, EntityElevation, id, "invoke %q is not in the permission catalogue", e.Invoke)
 		}
 	}
-}
-
-// mayDeclareElevation: declaring (or changing) an elevation is judged as
-// giving its roles, so that whoever invokes it later gains only what
-// someone who could confer it declared. Without rbac.escalate the actor
-// must exercise everything the roles hold, at their scopes; the roles
-// must exist before the set.
-func (ad *Admin) mayDeclareElevation(s *Snapshot, r *actorRights, c Change) error {
-	el, ok := c.After.(Elevation)
-	if !ok || r.escalate {
-		return nil // a deletion takes away
-	}
-	set := compile.NewBits(len(s.roles.roles))
-	for _, id := range el.Roles {
-		i, ok := s.roles.idx[id]
-		if !ok {
-			return ad.forbid("%s: role %q does not exist yet: create it in an earlier change set, so that what the elevation gives can be judged", c, id)
-		}
-		set.Or(s.roles.closure[i])
-	}
-	for _, sp := range gained(nil, s.roles.buildProfile(set), true) {
-		if !coversScope(r.can.can(sp.Permission, false), sp.Scope) {
-			return ad.forbid("%s: the elevation gives %s, which the actor cannot exercise itself; declaring it needs %s", c, sp, PermEscalate)
-		}
-	}
-	return nil
 }
 
 // Reasons of the change sets Elevate and EndElevation write start with

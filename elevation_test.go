@@ -224,9 +224,10 @@ elevations:
 `
 
 // TestElevateIsJudged: an elevation passes the one judgement of Admin: its
-// gain is allowed (cara holds no right of administration), but every other
-// rule holds — a sensitive gain, a separation-of-duty constraint, an
-// approval entry, and lockout when ending it.
+// gain is allowed (cara holds no right of administration), sensitive
+// included (the declaration was judged for it), but every other rule holds
+// — a separation-of-duty constraint, an approval entry, and lockout when
+// ending it.
 func TestElevateIsJudged(t *testing.T) {
 	ctx := t.Context()
 	a, _ := newAuthorizer(t, elevationJudgedPolicy)
@@ -235,13 +236,15 @@ func TestElevateIsJudged(t *testing.T) {
 		id, says string
 		want     error
 	}{
-		{"erase", "rbac.sensitive.grant", rbac.ErrForbidden},
 		{"approve", "work-vs-approve", rbac.ErrSeparationOfDuty},
 	} {
 		_, err := cara.Elevate(ctx, "outage", tc.id, time.Hour)
 		if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.says) {
 			t.Errorf("elevation %s: got %v, want %v saying %q", tc.id, err, tc.want, tc.says)
 		}
+	}
+	if _, err := cara.Elevate(ctx, "a court order to erase", "erase", time.Hour); err != nil {
+		t.Fatalf("elevation erase, a sensitive gain its declaration was judged for: %v", err)
 	}
 	if _, err := cara.Elevate(ctx, "restore a deleted case", "incident", time.Hour); err != nil {
 		t.Fatalf("elevation incident, the gain its declaration allowed: %v", err)
@@ -346,9 +349,9 @@ func TestElevateNeedsAStoredUser(t *testing.T) {
 }
 
 // TestLintElevationGuarded: rbac lint warns of an elevation that the
-// judgement of Elevate holds back — roles reaching a sensitive permission
-// (through containment too), roles an approval entry names, a sensitive
-// one under a sensitive approval entry — and not of a plain one.
+// judgement of Elevate holds back — roles an approval entry names — and not
+// of one whose roles reach a sensitive permission (judged when declared,
+// not when invoked), even under a sensitive approval entry.
 func TestLintElevationGuarded(t *testing.T) {
 	policy := strings.Replace(elevationJudgedPolicy, "  - {id: eraser, grants: [case.erase]}\n", "  - {id: eraser, grants: [case.erase]}\n  - {id: erase_lead, contains: [eraser]}\n", 1) + `
   - {id: erase_via, roles: [erase_lead], max_duration: 1h, invoke: case.break_glass}
@@ -367,13 +370,67 @@ approvals:
 		}
 	}
 	want := []string{
-		`incident: approval "admins" matches it: invoking it needs a second person to approve (Admin.Propose)`,
-		"erase: its roles reach sensitive permission case.erase: invoking it needs rbac.sensitive.grant as well as case.break_glass",
-		`erase: approval "sensitive" matches it: invoking it needs a second person to approve (Admin.Propose)`,
-		"erase_via: its roles reach sensitive permission case.erase: invoking it needs rbac.sensitive.grant as well as case.break_glass",
-		`erase_via: approval "sensitive" matches it: invoking it needs a second person to approve (Admin.Propose)`,
+		`incident: approval "admins" names one of its roles: invoking it needs a second person to approve (Admin.Propose)`,
 	}
 	if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("elevation-guarded findings (-want +got):\n%s", diff)
+	}
+}
+
+// TestDeclareSensitiveElevation: what an elevation gives is judged when it
+// is declared or when one of its roles gains a grant, before anyone invokes
+// it: a sensitive permission needs rbac.sensitive.grant and a reason then,
+// even when nobody holds the role.
+func TestDeclareSensitiveElevation(t *testing.T) {
+	const policy = `
+permissions:
+  - {name: case.read}
+  - {name: case.break_glass}
+  - {name: case.erase, sensitive: erases a case for good}
+roles:
+  - {id: caseworker, grants: [case.read, case.break_glass]}
+  - {id: eraser, grants: [case.read]}
+  - {id: admin, grants: ["rbac.roles.manage@all", "rbac.users.manage@all", "case.erase@all", "case.read@all"]}
+  - {id: security, grants: ["rbac.sensitive.grant@all"], contains: [admin]}
+users:
+  - {id: cara, roles: [caseworker]}
+  - {id: adam, roles: [admin]}
+  - {id: sec, roles: [security]}
+`
+	ctx := t.Context()
+	el := rbac.Elevation{ID: "erase", Roles: []rbac.RoleID{"eraser"}, MaxDuration: time.Hour, Invoke: "case.break_glass"}
+	withErase := rbac.Role{ID: "eraser", Grants: []rbac.Grant{{Permission: "case.erase", Scope: rbac.ScopeAll}}}
+	for _, tc := range []struct {
+		name    string
+		actor   rbac.UserID
+		changes [][]rbac.Change
+		want    error
+		reason  string
+	}{
+		{"declared with a sensitive role, no rbac.sensitive.grant", "adam", [][]rbac.Change{{rbac.PutRole(withErase)}, {rbac.PutElevation(el)}}, rbac.ErrForbidden, "declaring it lets invokers reach case.erase"},
+		{"declared, then its role gains a sensitive grant, no rbac.sensitive.grant", "adam", [][]rbac.Change{{rbac.PutElevation(el)}, {rbac.PutRole(withErase)}}, rbac.ErrForbidden, "the role nobody holds gains it for the elevation's invokers"},
+		{"declared by a holder of rbac.sensitive.grant", "sec", [][]rbac.Change{{rbac.PutRole(withErase)}, {rbac.PutElevation(el)}}, nil, "sensitive gains are his to give"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, _ := newAuthorizer(t, policy)
+			var err error
+			for _, cs := range tc.changes {
+				if _, err = a.Admin(tc.actor).Apply(ctx, "incident readiness", cs...); err != nil {
+					break
+				}
+			}
+			if !errors.Is(err, tc.want) || (tc.want != nil && !strings.Contains(err.Error(), "elevation")) {
+				t.Fatalf("%s: got %v, want %v naming the elevation", tc.reason, err, tc.want)
+			}
+			if tc.want != nil {
+				return
+			}
+			if _, err := a.Admin("cara").Elevate(ctx, "court order", "erase", time.Hour); err != nil {
+				t.Fatalf("invoking the judged elevation: %v", err)
+			}
+			if d := a.Snapshot().Check(rbac.Request{User: "cara", Permission: "case.erase"}); !d.Allowed {
+				t.Fatalf("cara elevated: %+v, want case.erase allowed", d)
+			}
+		})
 	}
 }

@@ -46,7 +46,7 @@ const (
 	LintOwnershipUndeclare = "ownership-kind-undeclared" // an ownership rule in a policy that declares no kinds
 	LintPrincipalsUsers    = "principals-with-users"     // stored users in a policy whose users come from tokens (principals: true)
 	LintExpiredAssignment  = "expired-assignment"        // a user's timed assignment whose window has ended
-	LintElevationGuarded   = "elevation-guarded"         // an elevation whose invoker also needs rbac.sensitive.grant or a second person
+	LintElevationGuarded   = "elevation-guarded"         // an elevation whose invoker also needs a second person (an approval entry names one of its roles)
 )
 
 // placeholders are texts that a document or a spreadsheet export leaves
@@ -109,30 +109,10 @@ func (l *linter) expired() {
 // to hold rbac.sensitive.grant, and roles an approval entry names need a
 // second person (Propose), which an emergency may not have.
 func (l *linter) elevations() {
-	byID := map[RoleID]Role{}
-	for _, r := range l.p.Roles {
-		byID[r.ID] = r
-	}
 	for _, e := range l.p.Elevations {
-		var sensitive Permission
-		for _, id := range e.Roles {
-			for _, r := range append([]RoleID{id}, containedBy(byID, id)...) {
-				for _, g := range byID[r].Grants {
-					for _, d := range l.p.Permissions {
-						if sensitive == "" && d.Sensitive != "" && g.Permission.Matches(d.Name) {
-							sensitive = d.Name
-						}
-					}
-				}
-			}
-		}
-		if sensitive != "" {
-			l.add(EntityElevation, e.ID, LintElevationGuarded, "its roles reach sensitive permission %s: invoking it needs %s as well as %s", sensitive, PermSensitiveGrant, e.Invoke)
-		}
 		for _, a := range l.p.Approvals {
-			named := slices.ContainsFunc(e.Roles, func(r RoleID) bool { return slices.Contains(a.Roles, r) })
-			if named || a.Sensitive && sensitive != "" {
-				l.add(EntityElevation, e.ID, LintElevationGuarded, "approval %s matches it: invoking it needs a second person to approve (Admin.Propose)", quoteShort(a.Name))
+			if slices.ContainsFunc(e.Roles, func(r RoleID) bool { return slices.Contains(a.Roles, r) }) {
+				l.add(EntityElevation, e.ID, LintElevationGuarded, "approval %s names one of its roles: invoking it needs a second person to approve (Admin.Propose)", quoteShort(a.Name))
 			}
 		}
 	}

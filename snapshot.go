@@ -146,7 +146,8 @@ type sources struct {
 	constraints  []Constraint
 	approvals    []Approval // sorted by name
 	campaigns    []Campaign // sorted by id
-	kinds        []string   // declared resource kinds, sorted
+	elevations   map[string]Elevation
+	kinds        []string // declared resource kinds, sorted
 }
 
 func scopeBit(s Scope) uint8 { return 1 << s }

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/rolegraph/rbac/internal/authzclock"
 	"github.com/rolegraph/rbac/internal/compile"
 )
 
@@ -85,9 +84,11 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
-// The console reads the authorizer's clock through authzclock, so that
-// what it shows agrees with the checks.
-func init() { authzclock.Now = func(a any) time.Time { return a.(*Authorizer).opts.clock() } }
+// Now returns the time by the authorizer's clock (WithClock; time.Now by
+// default): the instant checks, Elevate, Approve and campaigns judge timed
+// assignments against. A console or report that labels assignments
+// running or expired reads it, so that it agrees with the checks.
+func (a *Authorizer) Now() time.Time { return a.opts.clock() }
 
 // equal compares two assignments, their times as instants (a time read
 // back from a store may have another location).

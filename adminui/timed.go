@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/rolegraph/rbac"
-	"github.com/rolegraph/rbac/internal/authzclock"
 )
 
 // Timed assignments on the console: the user page lists each with its
@@ -14,7 +13,7 @@ import (
 // now is the time by the authorizer's clock (rbac.WithClock): what the
 // console calls running, expired or pending is what checks, Approve and
 // Attest find.
-func (c *console) now() time.Time { return authzclock.Now(c.authz) }
+func (c *console) now() time.Time { return c.authz.Now() }
 
 // timedRow is one of a user's timed assignments as the user page shows it.
 type timedRow struct {

@@ -45,31 +45,7 @@ func TestCampaignDueAcrossReplicas(t *testing.T) {
 		var clock atomic.Pointer[time.Time]
 		clock.Store(&before)
 		_, dsn, _ := db.open(t)
-		var stores []*sqlstore.Store
-		var replicas []*rbac.Authorizer
-		for i := range 4 {
-			s, err := sqlstore.New(ctx, db.connect(t, dsn), db.dialect, sqlstore.WithPollInterval(10*time.Millisecond))
-			if err != nil {
-				t.Fatalf("sqlstore.New: %v", err)
-			}
-			t.Cleanup(func() { s.Close() })
-			stores = append(stores, s)
-			if i == 0 {
-				p, err := rbac.LoadPolicy(strings.NewReader(campaignPolicy))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := rbac.Import(ctx, s, p); err != nil {
-					t.Fatal(err)
-				}
-			}
-			a, err := rbac.New(ctx, s, rbac.WithClock(func() time.Time { return *clock.Load() }), rbac.WithHeartbeat(10*time.Millisecond))
-			if err != nil {
-				t.Fatalf("rbac.New: %v", err)
-			}
-			t.Cleanup(func() { a.Close() })
-			replicas = append(replicas, a)
-		}
+		stores, replicas := clockedReplicas(t, db, dsn, 4, campaignPolicy, func() time.Time { return *clock.Load() })
 		for i, at := range []struct {
 			by, user rbac.UserID
 			keep     bool
@@ -105,4 +81,38 @@ func TestCampaignDueAcrossReplicas(t *testing.T) {
 			t.Errorf("removed from %v, want quinn and ron", changed)
 		}
 	})
+}
+
+// clockedReplicas opens n stores on dsn, each with its own connection pool,
+// imports policy through the first, and starts an Authorizer on each that
+// reads clock: replicas that pass a time at once.
+func clockedReplicas(t *testing.T, db database, dsn string, n int, policy string, clock func() time.Time) ([]*sqlstore.Store, []*rbac.Authorizer) {
+	t.Helper()
+	ctx := context.Background()
+	var stores []*sqlstore.Store
+	var replicas []*rbac.Authorizer
+	for i := range n {
+		s, err := sqlstore.New(ctx, db.connect(t, dsn), db.dialect, sqlstore.WithPollInterval(10*time.Millisecond))
+		if err != nil {
+			t.Fatalf("sqlstore.New: %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores = append(stores, s)
+		if i == 0 {
+			p, err := rbac.LoadPolicy(strings.NewReader(policy))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := rbac.Import(ctx, s, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a, err := rbac.New(ctx, s, rbac.WithClock(clock), rbac.WithHeartbeat(10*time.Millisecond))
+		if err != nil {
+			t.Fatalf("rbac.New: %v", err)
+		}
+		t.Cleanup(func() { a.Close() })
+		replicas = append(replicas, a)
+	}
+	return stores, replicas
 }

@@ -3,14 +3,12 @@ package integration
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/rolegraph/rbac"
-	"github.com/rolegraph/rbac/sqlstore"
 )
 
 const elevationPolicy = `
@@ -39,29 +37,7 @@ func TestElevationAcrossReplicas(t *testing.T) {
 		clock.Store(&start)
 		set := func(t time.Time) { clock.Store(&t) }
 		_, dsn, _ := db.open(t)
-		var replicas []*rbac.Authorizer
-		for i := range 2 {
-			s, err := sqlstore.New(ctx, db.connect(t, dsn), db.dialect, sqlstore.WithPollInterval(10*time.Millisecond))
-			if err != nil {
-				t.Fatalf("sqlstore.New: %v", err)
-			}
-			t.Cleanup(func() { s.Close() })
-			if i == 0 {
-				p, err := rbac.LoadPolicy(strings.NewReader(elevationPolicy))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := rbac.Import(ctx, s, p); err != nil {
-					t.Fatal(err)
-				}
-			}
-			a, err := rbac.New(ctx, s, rbac.WithClock(func() time.Time { return *clock.Load() }), rbac.WithHeartbeat(10*time.Millisecond))
-			if err != nil {
-				t.Fatalf("rbac.New: %v", err)
-			}
-			t.Cleanup(func() { a.Close() })
-			replicas = append(replicas, a)
-		}
+		_, replicas := clockedReplicas(t, db, dsn, 2, elevationPolicy, func() time.Time { return *clock.Load() })
 		a, b := replicas[0], replicas[1]
 		check := func(r *rbac.Authorizer, rev rbac.Revision) bool {
 			t.Helper()
