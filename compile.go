@@ -34,6 +34,11 @@ type compiler struct {
 	at, next time.Time
 	// instant is when authorized counts timed assignments as held.
 	instant time.Time
+
+	// The last account type defaultRoles was asked about, and its answer.
+	lastType         AccountType
+	typeSeen         bool
+	lastTypeDefaults bool
 }
 
 // compileFull compiles the whole state. Everything a check or a review
@@ -253,6 +258,7 @@ func (c *compiler) compileIncremental(st *state, prev *Snapshot, changes []Chang
 	// Users compiled now hold at now; prev's next bound stays (a passed
 	// one is the follow loop's to act on, Authorizer.retime).
 	c.at, c.next = st.now(), time.Time{}
+	c.typeSeen = false // account types are st's now
 	copiedRules := false
 	for _, ch := range changes {
 		switch ch.Kind {
@@ -428,6 +434,24 @@ func compileRoles(st *state) (*roleTable, error) {
 		rt.allowed[t] = b
 	}
 
+	rt.typed = compile.NewBits(len(ids))
+	for i := range rt.roles {
+		if len(rt.roles[i].AccountTypes) > 0 {
+			rt.typed.Set(i)
+		}
+	}
+	// The roles open to every type, whether listed or not.
+	open := rt.allowed[""].Clone()
+	for _, b := range rt.allowed {
+		open.And(b)
+	}
+	rt.sole = compile.NewBits(len(ids))
+	for i := range rt.closure {
+		if rt.closure[i].SubsetOf(open) {
+			rt.sole.Set(i)
+		}
+	}
+
 	rt.requires = map[Permission][]Permission{}
 	for _, name := range sortedKeys(st.permissions) {
 		rt.catalog = append(rt.catalog, name)
@@ -469,11 +493,40 @@ func compileRoles(st *state) (*roleTable, error) {
 	// such check allocates nothing; shared with users whose authorized set
 	// is one role's closure.
 	rt.cache = newProfileCache()
-	rt.single = make([]*profile, len(ids))
-	for i := range rt.closure {
-		rt.single[i] = rt.cache.get(rt, rt.closure[i], true)
-	}
+	rt.single = rt.singleProfiles()
 	return rt, nil
+}
+
+// singleProfiles returns the profile of each role's closure, registered
+// in rt.cache. They are built on every core, each a share of the roles,
+// and registered in role order afterwards, so that profile ids and which
+// of two equal closures' profiles is kept do not depend on scheduling.
+func (rt *roleTable) singleProfiles() []*profile {
+	n := len(rt.closure)
+	built := make([]*profile, n)
+	hashes := make([]uint64, n)
+	share := func(w, workers int) {
+		for i := w * n / workers; i < (w+1)*n/workers; i++ {
+			set := rt.closure[i].Trim() // Closure trims: this is the set itself
+			hashes[i] = set.Hash(rt.cache.seed)
+			built[i] = rt.buildProfile(set)
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), maxCompileWorkers, max(1, n/compileBatch))
+	var done sync.WaitGroup
+	for w := 1; w < workers; w++ {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			share(w, workers)
+		}()
+	}
+	share(0, workers)
+	done.Wait()
+	for i, p := range built {
+		built[i] = rt.cache.add(hashes[i], p)
+	}
+	return built
 }
 
 // compileWorkgroups numbers the forest by an iterative depth-first walk.
@@ -549,9 +602,10 @@ func (wt *workgroupTable) contains(anc, x int32) bool {
 // fillUser compiles user u into rec, sharing profiles between users with
 // the same sources and between sources with the same authorized roles.
 // The user's interned workgroups are carved from *slab when slab is not
-// nil.
-func (c *compiler) fillUser(st *state, u *User, rec *userRec, slab *[]int32) {
-	rec.user = u
+// nil. It returns the role-table index of the user's first role when it
+// looked it up (soleRole), else -1.
+func (c *compiler) fillUser(st *state, u *User, rec *userRec, slab *[]int32) (role0 int32) {
+	rec.user, rec.disabled = u, u.Disabled
 	if len(u.Workgroups) > 0 {
 		var wgs []int32
 		if slab != nil {
@@ -573,16 +627,42 @@ func (c *compiler) fillUser(st *state, u *User, rec *userRec, slab *[]int32) {
 	}
 	if len(u.Temporary) > 0 {
 		c.fillTimed(st, u, rec)
-		return
+		return -1
+	}
+	role0 = -1
+	if len(u.Roles) == 1 && len(u.Groups) == 0 && !c.defaultRoles(st, u.AccountType) {
+		j, ok := c.roles.idx[u.Roles[0]]
+		if ok && c.roles.sole.Has(int(j)) {
+			// authorized would compute closure[j]: its profile is single[j].
+			rec.prof = c.roles.single[j]
+			return j
+		}
+		if ok {
+			role0 = j
+		}
 	}
 	key := c.sourceKey(u)
 	if p, ok := c.bySource[string(key)]; ok { // no allocation: the compiler sees string(key) is only looked up
 		rec.prof = p
-		return
+		return role0
 	}
 	p := c.profiles.get(c.roles, c.authorized(st, u), false)
 	c.bySource[string(key)] = p
 	rec.prof = p
+	return role0
+}
+
+// defaultRoles reports whether account type t gives its users default
+// roles. Users of a load share a few types: the last answer is kept.
+func (c *compiler) defaultRoles(st *state, t AccountType) bool {
+	if t == "" {
+		return false // authorized adds no defaults without a type
+	}
+	if !c.typeSeen || t != c.lastType {
+		c.lastType, c.typeSeen = t, true
+		c.lastTypeDefaults = len(st.accountTypes[t].DefaultRoles) > 0
+	}
+	return c.lastTypeDefaults
 }
 
 // sourceKey encodes what a user's authorized roles are computed from: the
@@ -679,10 +759,15 @@ func (pc *profileCache) get(rt *roleTable, set compile.Bits, immutable bool) *pr
 	if !immutable {
 		set = set.Clone()
 	}
-	built := rt.buildProfile(set)
+	return pc.add(h, rt.buildProfile(set))
+}
+
+// add returns the profile of built's role set, whose hash is h: one
+// added before, or built, which it numbers and adds.
+func (pc *profileCache) add(h uint64, built *profile) *profile {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
-	if p := pc.find(h, set); p != nil {
+	if p := pc.find(h, built.roles); p != nil {
 		return p
 	}
 	built.id = pc.n

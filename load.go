@@ -14,18 +14,19 @@ import (
 // no particular order, and returns that revision. It may first call size
 // with how many entities of a kind follow, so that tables are allocated
 // once. A user may be passed as a User or as a *User. A *User is kept as
-// it is (the store must not touch it again), which saves a copy of every
-// user; its lists too, so a store passing *User shares the arrays of
-// equal lists itself (memstore and sqlstore do), while equal lists of
-// users passed by value are shared by the Authorizer. An Authorizer starting
-// (or reloading) on a store that has it fills its indexes straight from
-// the stream instead of building a Policy, sorting it and copying it: less
-// time and a third less memory on a large store. f owns each entity it
-// receives (the store keeps no alias to it or its lists), but equal lists
-// of different entities may share one array: f changes a list by
-// replacing it, never in place (the Authorizer never changes one). If f
-// returns an error, LoadEach stops and returns it. Stores without it are
-// loaded with Load.
+// it is, lists too, which saves a copy of every user: the store may keep
+// it as well (memstore hands over the users it stores) but must never
+// change it or its lists afterwards, and neither does the Authorizer. A
+// store passing *User shares the arrays of equal lists itself (sqlstore
+// does), while equal lists of users passed by value are shared by the
+// Authorizer. An Authorizer starting (or reloading) on a store that has it
+// fills its indexes straight from the stream instead of building a Policy,
+// sorting it and copying it: less time and a third less memory on a large
+// store. f owns every other entity it receives (the store keeps no alias
+// to it or its lists), but equal lists of different entities may share
+// one array: f changes a list by replacing it, never in place (the
+// Authorizer never changes one). If f returns an error, LoadEach stops and
+// returns it. Stores without it are loaded with Load.
 // Either way, everything loaded is validated before it is served.
 type StreamLoader interface {
 	LoadEach(ctx context.Context, size func(EntityKind, int), f func(Entity) error) (Revision, error)
@@ -123,17 +124,28 @@ func loadState(ctx context.Context, s Store, clock func() time.Time) (st *state,
 }
 
 // indexUsers fills the user table of a state fresh from loadState, which
-// lists its users in loadOrder only: the table is built while the users
-// compile (reload), not while the store streams them. It reports false if
-// a user was listed twice; the table then holds the last of each, and
-// loadOrder must not be used.
+// lists its users in loadOrder only, unless a load's workers filled it
+// (streamUsers). It reports false if a user was listed twice; the table
+// then holds the last of each, and loadOrder must not be used.
 func (st *state) indexUsers() bool {
 	if len(st.users) == 0 {
-		for _, u := range st.loadOrder {
-			st.users[u.ID] = u
-		}
+		st.fillUsers()
 	}
-	return len(st.users) == len(st.loadOrder)
+	if len(st.users) == len(st.loadOrder) {
+		return true
+	}
+	// The workers filled the table batch by batch in whatever order they
+	// finished: fill it again in load order, so that the last listing
+	// stays.
+	clear(st.users)
+	st.fillUsers()
+	return false
+}
+
+func (st *state) fillUsers() {
+	for _, u := range st.loadOrder {
+		st.users[u.ID] = u
+	}
 }
 
 // invalidLoad is the error of a load whose policy validation rejected.

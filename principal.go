@@ -141,7 +141,7 @@ func (s *Snapshot) resolvePrincipal(p *User, rec *userRec) Reason {
 	if e.reason != "" {
 		return e.reason
 	}
-	rec.user = p
+	rec.user, rec.disabled = p, p.Disabled
 	rec.prof = e.prof
 	rec.wgs = e.wgs
 	if e.timed != nil {
@@ -169,7 +169,7 @@ func (s *Snapshot) principalRecord(p *User) (*userRec, Reason, string) {
 		return nil, e.reason, fmt.Sprintf("principal %s: %s", p.ID, e.problem)
 	}
 	u := p.Clone()
-	rec := &userRec{user: &u, prof: e.prof, wgs: e.wgs, timed: e.timed}
+	rec := &userRec{user: &u, prof: e.prof, wgs: e.wgs, timed: e.timed, disabled: u.Disabled}
 	if e.timed != nil {
 		rec.prof = e.timed.at(s.now())
 	}

@@ -46,6 +46,9 @@ type userRec struct {
 	// (timed.go), nil for any other; prof is then the one of the
 	// snapshot's instant.
 	timed *timedProfiles
+	// disabled is user.Disabled, for the review index, which reads every
+	// record: a user's memory is a cache miss, its record's is not.
+	disabled bool
 }
 
 // roleTable holds what depends on roles, the catalogue, constraints and
@@ -63,7 +66,12 @@ type roleTable struct {
 	rules    []ownershipRule // by rule index
 	granting compile.Bits    // roles with grants of their own
 	single   []*profile      // single[i]: the profile of closure[i], for active-role requests
-	cache    *profileCache   // every profile built for this table, by role set (writer only)
+	// sole: roles whose closure is open to every account type, so that
+	// single[i] is the profile of any user holding i alone, with no
+	// groups and no default roles (compiler.soleRole)
+	sole  compile.Bits
+	typed compile.Bits  // roles that list account types (Role.AccountTypes)
+	cache *profileCache // every profile built for this table, by role set (writer only)
 }
 
 type dynamicConstraint struct {
@@ -225,7 +233,7 @@ func newReviewIndex(users *compile.OverlayMap[*userRec], nProfiles int32, each f
 	var counts []int
 	total := 0
 	each(func(rec *userRec) {
-		if rec == nil || rec.user.Disabled {
+		if rec == nil || rec.disabled {
 			return
 		}
 		i := slot[rec.prof.id] - 1
@@ -246,7 +254,7 @@ func newReviewIndex(users *compile.OverlayMap[*userRec], nProfiles int32, each f
 		at += n
 	}
 	each(func(rec *userRec) {
-		if rec == nil || rec.user.Disabled {
+		if rec == nil || rec.disabled {
 			return
 		}
 		i := slot[rec.prof.id] - 1

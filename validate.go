@@ -63,6 +63,9 @@ type validator struct {
 	// every user: a table a ninth the size of st.roles, so that a
 	// million role lookups stay in cache.
 	roleTypes map[RoleID][]AccountType
+	// rt, when set, is the compiled role table of st, which a load's
+	// workers look roles up in instead (userValidator).
+	rt *roleTable
 	// known: the sorted ids of each kind, listed on the first unknown id
 	// of that kind; suggested: the suggestion for each unknown id (see
 	// near).
@@ -585,10 +588,28 @@ func sortByID(errs []error) {
 	})
 }
 
-// userValidator returns a validator that checks single users (user), as
-// a load's workers do while users stream in; its errors are in errs.
-func (st *state) userValidator() *validator {
-	return &validator{st: st, roleTypes: st.roleTypes()}
+// userValidator returns a validator that checks single users (user,
+// userAt), as a load's workers do while users stream in, looking roles up
+// in rt, the compiled table of st's roles; its errors are in errs.
+func (st *state) userValidator(rt *roleTable) *validator {
+	return &validator{st: st, rt: rt}
+}
+
+// role returns the account types of role r, and whether it exists.
+func (v *validator) role(r RoleID) ([]AccountType, bool) {
+	switch {
+	case v.rt != nil:
+		j, ok := v.rt.idx[r]
+		if !ok {
+			return nil, false
+		}
+		return v.rt.roles[j].AccountTypes, true
+	case v.roleTypes != nil:
+		types, ok := v.roleTypes[r] // all openTo reads
+		return types, ok
+	}
+	role, ok := v.st.roles[r]
+	return role.AccountTypes, ok
 }
 
 // validateStreamed is validate (without positions) for a state whose
@@ -614,7 +635,11 @@ func (st *state) validateStreamed(userErrs []error) []error {
 	return v.errs
 }
 
-func (v *validator) user(u *User) {
+func (v *validator) user(u *User) { v.userAt(u, -1) }
+
+// userAt is user for a user whose first role is role0 of v.rt (found
+// by the compile beside it), or -1 when it was not looked up.
+func (v *validator) userAt(u *User, role0 int32) {
 	st := v.st
 	key := string(u.ID)
 	if v.id(EntityUser, key, "id", key) && reservedUserID(u.ID) {
@@ -630,10 +655,13 @@ func (v *validator) user(u *User) {
 	for i, r := range u.Roles {
 		var role Role
 		var ok bool
-		if v.roleTypes != nil {
-			role.AccountTypes, ok = v.roleTypes[r] // all openTo reads
+		if i == 0 && role0 >= 0 {
+			ok = true
+			if v.rt.typed.Has(int(role0)) { // else reading the role is a cache miss for nothing
+				role.AccountTypes = v.rt.roles[role0].AccountTypes
+			}
 		} else {
-			role, ok = st.roles[r]
+			role.AccountTypes, ok = v.role(r)
 		}
 		switch {
 		case slices.Contains(u.Roles[:i], r):
@@ -668,11 +696,7 @@ func (v *validator) user(u *User) {
 		if t.Role != "" {
 			var role Role
 			var ok bool
-			if v.roleTypes != nil {
-				role.AccountTypes, ok = v.roleTypes[t.Role]
-			} else {
-				role, ok = st.roles[t.Role]
-			}
+			role.AccountTypes, ok = v.role(t.Role)
 			switch {
 			case !ok:
 				v.addAt(ErrNotFound, EntityUser, key, "temporary", string(t.Role), "temporary role %q does not exist", t.Role)

@@ -35,6 +35,13 @@ func (s *Store) Apply(ctx context.Context, cs rbac.ChangeSet) (rbac.Revision, er
 		cs.ID = rbac.NewChangeSetID()
 	}
 	digest := cs.Digest()
+	for i := range cs.Changes {
+		// Users are kept as *rbac.User, so that LoadEach hands over the
+		// stored user itself (never changed in place) instead of a copy.
+		if u, ok := cs.Changes[i].After.(rbac.User); ok {
+			cs.Changes[i].After = &u
+		}
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/rolegraph/rbac"
-	"github.com/rolegraph/rbac/internal/intern"
 )
 
 // Load returns a deep copy of the whole state and its revision. Each list of
@@ -65,35 +64,23 @@ func addToPolicy(p *rbac.Policy, e rbac.Entity) {
 	}
 }
 
-// LoadEach calls f with a copy of every entity, in no particular order, and
-// returns the revision they are at: rbac.StreamLoader, which an Authorizer
-// uses to start without building, sorting and copying a Policy. Users are
-// handed over as *rbac.User, copied into shared chunks, so that the
-// Authorizer keeps them as they are instead of copying each again; equal
-// lists of the users handed over share one array (never the store's).
-// The store is read-locked meanwhile, so f must not call the store.
+// LoadEach calls f with every entity, in no particular order, and returns
+// the revision they are at: rbac.StreamLoader, which an Authorizer uses to
+// start without building, sorting and copying a Policy. Users are handed
+// over as the *rbac.User the store keeps, which nobody changes in place
+// (a write stores a new one), so that starting on a large store copies no
+// user; every other entity is a copy. The store is read-locked meanwhile,
+// so f must not call the store.
 func (s *Store) LoadEach(ctx context.Context, size func(rbac.EntityKind, int), f func(rbac.Entity) error) (rbac.Revision, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if err := s.check(ctx, "load"); err != nil {
 		return 0, err
 	}
-	var roles intern.Lists[rbac.RoleID]
-	var groups intern.Lists[rbac.GroupID]
-	var workgroups intern.Lists[rbac.WorkgroupID]
 	for _, kind := range rbac.StreamKinds() {
 		size(kind, len(s.entities[kind]))
-		var users []rbac.User
 		for _, e := range s.entities[kind] {
-			if u, ok := e.(rbac.User); ok {
-				if len(users) == cap(users) {
-					users = make([]rbac.User, 0, min(len(s.entities[kind]), 1024))
-				}
-				u.Roles, u.Groups, u.Workgroups = roles.CopyLong(u.Roles), groups.CopyLong(u.Groups), workgroups.CopyLong(u.Workgroups)
-				u.Temporary = slices.Clone(u.Temporary) // rare: not interned
-				users = append(users, u)
-				e = &users[len(users)-1]
-			} else {
+			if _, ok := e.(*rbac.User); !ok {
 				e = rbac.CloneEntity(e)
 			}
 			if err := f(e); err != nil {

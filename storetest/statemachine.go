@@ -53,6 +53,7 @@ type machine struct {
 	log     []rbac.ChangeSet // log[i] is revision i+1, as the store must report it
 	horizon rbac.Revision    // pruned through this revision
 	nextID  int              // for caller-supplied IDs
+	handed  []handedUser     // users a StreamLoader handed over, which must never change
 }
 
 // Small key spaces so that changes collide. Keys that differ only in case
@@ -377,7 +378,8 @@ func (m *machine) check(t *rapid.T) {
 		t.Fatalf("Load: policy differs from the model (-model +store):\n%s", d)
 	}
 	if sl, ok := m.store.(rbac.StreamLoader); ok {
-		checkLoadEach(t, sl, m.state.policy(), m.rev)
+		checkHandedUsers(t, m.handed)
+		m.handed = append(m.handed, checkLoadEach(t, sl, m.state.policy(), m.rev)...)
 	}
 	m.checkChanges(t, max(m.horizon, m.rev-min(m.rev, 2)))
 }

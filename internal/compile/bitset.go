@@ -43,6 +43,19 @@ func (b Bits) And(o Bits) {
 	}
 }
 
+// SubsetOf reports whether every bit set in b is set in o.
+func (b Bits) SubsetOf(o Bits) bool {
+	for i, w := range b {
+		if i < len(o) {
+			w &^= o[i]
+		}
+		if w != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // Each calls f for each set bit, in increasing order.
 func (b Bits) Each(f func(i int)) {
 	for wi, w := range b {

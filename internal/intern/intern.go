@@ -21,17 +21,6 @@ func (in *Lists[T]) Own(l []T) []T { return in.get(l, false) }
 // first of its kind: l stays the caller's.
 func (in *Lists[T]) Copy(l []T) []T { return in.get(l, true) }
 
-// CopyLong is Copy for lists of two or more ids, and a plain copy of a
-// one-id list: looking an id up reads its bytes, a cache miss that costs
-// more than copying the 16-byte list (a third of a memory store's load of
-// 100,000 one-role users).
-func (in *Lists[T]) CopyLong(l []T) []T {
-	if len(l) == 1 {
-		return []T{l[0]}
-	}
-	return in.get(l, true)
-}
-
 func (in *Lists[T]) get(l []T, copied bool) []T {
 	switch len(l) {
 	case 0:
