@@ -363,13 +363,14 @@ func (c *compiler) compileGrants(st *state, prev *Snapshot, changes []Change) (*
 		}
 		if rec.timed != nil && slices.ContainsFunc(rec.timed.profs, func(p *profile) bool { return rebuilt[p] != nil }) {
 			r := *rec
-			t := &timedProfiles{bounds: rec.timed.bounds, micros: rec.timed.micros, profs: slices.Clone(rec.timed.profs)}
+			t := *rec.timed // the bounds as they were, shared
+			t.profs = slices.Clone(t.profs)
 			for i, p := range t.profs {
 				if np, ok := rebuilt[p]; ok {
 					t.profs[i] = np
 				}
 			}
-			r.timed = t
+			r.timed = &t
 			rec = &r
 		}
 		users[id] = rec
