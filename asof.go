@@ -18,7 +18,7 @@ func (ad *Admin) AsOf(ctx context.Context, rev Revision) (*Snapshot, error) {
 	if err := ad.mayReadAudit("reading the model as it was"); err != nil {
 		return nil, err
 	}
-	return ad.asOf(ctx, "as of", rev, ad.a.opts.clock)
+	return ad.asOf(ctx, "as of", rev, ad.a.snapshotClock())
 }
 
 // AsOfTime returns a read-only Snapshot of the model as it was at the

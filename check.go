@@ -7,7 +7,25 @@ import "strings"
 // snapshot denies everything.
 func (s *Snapshot) Check(req Request) Decision {
 	var ev evaluation
-	return s.evaluate(&req, &ev)
+	return s.evaluate(&req, &ev).decision()
+}
+
+// verdict is a Decision without its Path. It is small enough for the
+// compiler to keep in registers, where a Decision (six words) is copied
+// through memory at every return of the functions that pass it up; built
+// once, at the end, the Decision costs no copy.
+type verdict struct {
+	reason  Reason
+	allowed bool
+	scope   Scope
+}
+
+func deny(r Reason) verdict { return verdict{reason: r} }
+
+func grant(scope Scope) verdict { return verdict{reason: ReasonGranted, allowed: true, scope: scope} }
+
+func (v verdict) decision() Decision {
+	return Decision{Allowed: v.allowed, Scope: v.scope, Reason: v.reason}
 }
 
 // evaluation records what evaluate found, for Explain.
@@ -31,18 +49,18 @@ func (ev *evaluation) profile(u *userRec) *profile {
 	return u.prof
 }
 
-func (s *Snapshot) evaluate(req *Request, ev *evaluation) Decision {
+func (s *Snapshot) evaluate(req *Request, ev *evaluation) verdict {
 	ev.sod = -1
 	if s == nil || !validCheckedPermission(req.Permission) {
-		return Decision{Reason: ReasonInvalidRequest}
+		return deny(ReasonInvalidRequest)
 	}
 	if res := req.Resource; res != nil && s.roles.kinds != nil {
 		if _, ok := s.roles.kinds[res.Kind]; !ok {
-			return Decision{Reason: ReasonInvalidRequest}
+			return deny(ReasonInvalidRequest)
 		}
 	}
 	if req.ActiveRoles != nil && s.roles.uncatalogued(req.Permission) {
-		return Decision{Reason: ReasonInvalidRequest}
+		return deny(ReasonInvalidRequest)
 	}
 	if p := req.Principal; p != nil {
 		// The principal's record lives on this stack: decide keeps no
@@ -52,54 +70,54 @@ func (s *Snapshot) evaluate(req *Request, ev *evaluation) Decision {
 			if s.roles.uncatalogued(req.Permission) {
 				r = ReasonInvalidRequest
 			}
-			return Decision{Reason: r}
+			return deny(r)
 		}
 		return s.decide(req, &rec, ev)
 	}
 	u, ok := s.users.Get(string(req.User))
 	if !ok || u == nil {
 		if s.roles.uncatalogued(req.Permission) {
-			return Decision{Reason: ReasonInvalidRequest}
+			return deny(ReasonInvalidRequest)
 		}
-		return Decision{Reason: ReasonUnknownUser}
+		return deny(ReasonUnknownUser)
 	}
 	ev.user = u
 	if u.timed != nil {
 		// The one clock read, for users with timed assignments only.
-		ev.prof = u.timed.at(s.now())
+		ev.prof = s.timedAt(u.timed)
 	}
 	return s.decide(req, u, ev)
 }
 
 // decide evaluates a request for a known, valid user. It keeps no pointer
 // to u (which may live on the caller's stack).
-func (s *Snapshot) decide(req *Request, u *userRec, ev *evaluation) Decision {
+func (s *Snapshot) decide(req *Request, u *userRec, ev *evaluation) verdict {
 	if u.user.Disabled {
 		if s.roles.uncatalogued(req.Permission) {
-			return Decision{Reason: ReasonInvalidRequest}
+			return deny(ReasonInvalidRequest)
 		}
-		return Decision{Reason: ReasonDisabled}
+		return deny(ReasonDisabled)
 	}
 	if reason := s.grantScopes(u, req.ActiveRoles, req.Permission, ev); reason != ReasonGranted {
-		return Decision{Reason: reason}
+		return deny(reason)
 	}
 	res := req.Resource
 	if res == nil {
-		return Decision{Allowed: true, Scope: widest(ev.eff), Reason: ReasonGranted}
+		return grant(widest(ev.eff))
 	}
 	ev.cover = s.covering(u, res, ev.eff)
 	granted := ev.eff & ev.cover
 	if granted == 0 {
-		return Decision{Reason: ReasonOutOfScope}
+		return deny(ReasonOutOfScope)
 	}
 	scope := widest(granted)
 	if rule, ok := s.rules[res.Kind]; ok {
 		ev.rule = rule
 		if !s.owns(u, res) && !s.bypasses(ev.profile(u), req, rule) {
-			return Decision{Reason: ReasonNotOwner}
+			return deny(ReasonNotOwner)
 		}
 	}
-	return Decision{Allowed: true, Scope: scope, Reason: ReasonGranted}
+	return grant(scope)
 }
 
 // grantScopes is the part of a decision that does not depend on the
@@ -311,11 +329,13 @@ func validCheckedPermission(p Permission) bool {
 	if len(p) == 0 || len(p) > MaxIDLen || p[0] == '.' || p[len(p)-1] == '.' {
 		return false
 	}
+	prev := byte(0)
 	for i := 0; i < len(p); i++ {
 		c := p[i]
-		if !idByte(c) || (c == '.' && p[i-1] == '.') {
+		if !idByte(c) || (c == '.' && prev == '.') {
 			return false
 		}
+		prev = c
 	}
 	return true
 }

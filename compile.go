@@ -363,13 +363,14 @@ func (c *compiler) compileGrants(st *state, prev *Snapshot, changes []Change) (*
 		}
 		if rec.timed != nil && slices.ContainsFunc(rec.timed.profs, func(p *profile) bool { return rebuilt[p] != nil }) {
 			r := *rec
-			t := &timedProfiles{bounds: rec.timed.bounds, profs: slices.Clone(rec.timed.profs)}
+			t := *rec.timed // the bounds as they were, shared
+			t.profs = slices.Clone(t.profs)
 			for i, p := range t.profs {
 				if np, ok := rebuilt[p]; ok {
 					t.profs[i] = np
 				}
 			}
-			r.timed = t
+			r.timed = &t
 			rec = &r
 		}
 		users[id] = rec
@@ -884,7 +885,7 @@ func (rt *roleTable) singleProfile(i int32) *profile { return rt.single[i] }
 // interval between the bounds of its windows, and as its own profile the
 // one of the compile's instant.
 func (c *compiler) fillTimed(st *state, u *User, rec *userRec) {
-	t := &timedProfiles{bounds: timedBounds(u.Temporary)}
+	t := newTimedProfiles(timedBounds(u.Temporary))
 	t.profs = make([]*profile, len(t.bounds)+1)
 	for i := range t.profs {
 		c.instant = intervalInstant(t.bounds, i)

@@ -13,7 +13,7 @@ import (
 // miss. Explain allocates; use Check on hot paths.
 func (s *Snapshot) Explain(req Request) Decision {
 	var ev evaluation
-	d := s.evaluate(&req, &ev)
+	d := s.evaluate(&req, &ev).decision()
 	if req.Principal != nil && s != nil {
 		rec, _, _ := s.principalRecord(req.Principal)
 		ev.user = rec

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"sync"
+
+	"github.com/rolegraph/rbac/internal/compile"
 )
 
 // holderIndex answers "who holds permission p" (UsersWith) in time
@@ -113,20 +115,17 @@ func (s *Snapshot) UsersWith(p Permission) []Holder {
 	ix := s.review
 	h := ix.holderIndex()
 	named := h.named[p]
+	// Each profile holding p contributes a run of ids, sorted, all at one
+	// scope; the answer is their merge, written straight into the one
+	// slice allocated, sized once.
+	var fixed [16]holderRun
+	runs := fixed[:0]
 	n := 0
-	for _, i := range named {
-		n += len(h.ids[i])
-	}
-	held := make([]heldScope, 0, n)
-	runs := make([]int, 0, len(named)) // where each sorted run of held ends
 	add := func(i int32, eff uint8) {
-		scope := widest(eff)
-		for _, u := range h.ids[i] {
-			if !s.users.Overlaid(string(u.id)) {
-				held = append(held, heldScope{u, scope})
-			}
+		if ids := h.ids[i]; len(ids) > 0 {
+			runs = append(runs, holderRun{ids, widest(eff)})
+			n += len(ids)
 		}
-		runs = append(runs, len(held))
 	}
 	for _, i := range named {
 		add(i, ix.profiles[i].effective(p))
@@ -139,12 +138,8 @@ func (s *Snapshot) UsersWith(p Permission) []Holder {
 			}
 		}
 	}
-	held = mergeRuns(held, runs)
-	out := make([]Holder, len(held))
-	for k, hs := range held {
-		out[k] = Holder{User: hs.id, Scope: hs.scope}
-	}
-	changed := false
+	out := mergeHolders(make([]Holder, 0, n), runs, s.users)
+	changed := false // users changed since the index was built: asked directly, then sorted in
 	s.users.RangeOverlay(func(_ string, rec *userRec, ok bool) bool {
 		if ok && rec != nil && !rec.user.Disabled && rec.prof.sod < 0 {
 			if m := rec.prof.effective(p); m != 0 {
@@ -163,49 +158,58 @@ func (s *Snapshot) UsersWith(p Permission) []Holder {
 	return out
 }
 
-// heldScope is a holder on its way to the answer.
-type heldScope struct {
-	heldID
+// holderRun is the sorted ids of one profile's members, with the scope at
+// which that profile holds the permission asked for.
+type holderRun struct {
+	ids   []heldID
 	scope Scope
 }
 
-// mergeRuns sorts hs, made of sorted runs ending at ends, by user: merging
-// runs pairwise compares each holder about log2(runs) times, where a sort
-// would compare it log2(len(hs)) times and more. A user is in one run at
-// most.
-func mergeRuns(hs []heldScope, ends []int) []heldScope {
-	if len(ends) <= 1 {
-		return hs
-	}
-	src, dst := hs, make([]heldScope, len(hs))
-	for len(ends) > 1 {
-		merged := ends[:0] // written behind where it is read
-		start := 0
-		for k := 0; k < len(ends); k += 2 {
-			if k+1 == len(ends) { // an odd run out: copied as it is
-				copy(dst[start:ends[k]], src[start:ends[k]])
-				merged = append(merged, ends[k])
-				break
-			}
-			a, b, end := start, ends[k], ends[k+1]
-			mid, w := b, start
-			for a < mid && b < end {
-				if src[b].less(src[a].heldID) {
-					dst[w] = src[b]
-					b++
-				} else {
-					dst[w] = src[a]
-					a++
-				}
-				w++
-			}
-			w += copy(dst[w:], src[a:mid])
-			copy(dst[w:], src[b:end])
-			merged = append(merged, end)
-			start = end
+// mergeHolders appends the holders of runs to out, sorted by user, leaving
+// out users changed since the index was built (users' overlay): a binary
+// heap of the runs by their first id, so that each holder costs about
+// log2(runs) comparisons. A user is in one run at most. runs is consumed.
+func mergeHolders(out []Holder, runs []holderRun, users *compile.OverlayMap[*userRec]) []Holder {
+	emit := func(u heldID, scope Scope) {
+		if !users.Overlaid(string(u.id)) {
+			out = append(out, Holder{User: u.id, Scope: scope})
 		}
-		ends = merged
-		src, dst = dst, src
 	}
-	return src
+	if len(runs) == 1 {
+		for _, u := range runs[0].ids {
+			emit(u, runs[0].scope)
+		}
+		return out
+	}
+	less := func(a, b int) bool { return runs[a].ids[0].less(runs[b].ids[0]) }
+	down := func(i int) {
+		for {
+			m, l, r := i, 2*i+1, 2*i+2
+			if l < len(runs) && less(l, m) {
+				m = l
+			}
+			if r < len(runs) && less(r, m) {
+				m = r
+			}
+			if m == i {
+				return
+			}
+			runs[i], runs[m] = runs[m], runs[i]
+			i = m
+		}
+	}
+	for i := len(runs)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for len(runs) > 0 {
+		top := &runs[0]
+		emit(top.ids[0], top.scope)
+		if top.ids = top.ids[1:]; len(top.ids) == 0 {
+			last := len(runs) - 1
+			runs[0] = runs[last]
+			runs = runs[:last]
+		}
+		down(0)
+	}
+	return out
 }

@@ -36,17 +36,25 @@ func checkID(s string) error {
 	return nil
 }
 
-func idByte(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
+// idByte reports whether c may appear in an identifier. It reads a table:
+// checks validate every permission they are asked, byte by byte.
+func idByte(c byte) bool { return idBytes[c] }
+
+var idBytes = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
 	}
-	switch c {
-	case '_', '.', ':', '@', '+', '/', '-':
-		return true
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = true
 	}
-	return false
-}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for _, c := range "_.:@+/-" {
+		t[c] = true
+	}
+	return t
+}()
 
 // ValidID reports whether s is a well-formed identifier.
 func ValidID(s string) bool { return checkID(s) == nil }

@@ -1,6 +1,7 @@
 package rbac
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -68,5 +69,31 @@ func TestNilVersusEmptyOwners(t *testing.T) {
 				t.Errorf("bypass: %v", got)
 			}
 		})
+	}
+}
+
+// TestIDBytes compares the identifier byte table, and the check path's
+// permission validation built on it, with the rule spelled out: every
+// byte, and permissions with empty segments.
+func TestIDBytes(t *testing.T) {
+	naive := func(c byte) bool {
+		return ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9') || strings.IndexByte("_.:@+/-", c) >= 0
+	}
+	for c := range 256 {
+		if got, want := idByte(byte(c)), naive(byte(c)); got != want {
+			t.Errorf("idByte(%q) = %v, want %v", byte(c), got, want)
+		}
+		p := Permission("a" + string([]byte{byte(c)}) + "b")
+		if got, want := validCheckedPermission(p), naive(byte(c)); got != want {
+			t.Errorf("validCheckedPermission(%q) = %v, want %v", p, got, want)
+		}
+	}
+	for p, want := range map[Permission]bool{
+		"a.b": true, "a..b": false, ".a": false, "a.": false, "a.b.c": true, "a.b..c": false, "": false, "a/..": false,
+		Permission(strings.Repeat("a", MaxIDLen)): true, Permission(strings.Repeat("a", MaxIDLen+1)): false,
+	} {
+		if got := validCheckedPermission(p); got != want {
+			t.Errorf("validCheckedPermission(%q) = %v, want %v", p, got, want)
+		}
 	}
 }

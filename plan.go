@@ -181,7 +181,7 @@ func (s *Snapshot) planUser(req PlanRequest) (*userRec, Reason) {
 		// The plan keeps its user: a record holding the plan's instant's
 		// profile (the one allocation of such a user's plan).
 		r := *u
-		r.prof = u.timed.at(s.now())
+		r.prof = s.timedAt(u.timed)
 		return &r, ReasonGranted
 	}
 	return u, ReasonGranted
@@ -382,7 +382,7 @@ func (s *Snapshot) AppendPermissionsOn(dst []Permission, req Request, candidates
 	for _, c := range candidates {
 		req.Permission = c
 		var ev evaluation
-		if s.evaluate(&req, &ev).Allowed {
+		if s.evaluate(&req, &ev).allowed {
 			if cap(dst) == 0 {
 				dst = make([]Permission, 0, len(candidates))
 			}

@@ -145,7 +145,7 @@ func (s *Snapshot) resolvePrincipal(p *User, rec *userRec) Reason {
 	rec.prof = e.prof
 	rec.wgs = e.wgs
 	if e.timed != nil {
-		rec.prof = e.timed.at(s.now())
+		rec.prof = s.timedAt(e.timed)
 	}
 	return ""
 }
@@ -289,7 +289,7 @@ func (s *Snapshot) compilePrincipal(p *User, c *principalCache) *principalEntry 
 		}
 	}
 	if len(p.Temporary) > 0 {
-		e.timed = &timedProfiles{bounds: timedBounds(p.Temporary)}
+		e.timed = newTimedProfiles(timedBounds(p.Temporary))
 		for i := range len(e.timed.bounds) + 1 {
 			instant := intervalInstant(e.timed.bounds, i)
 			held := base.Clone()

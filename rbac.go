@@ -75,6 +75,7 @@ type options struct {
 	heartbeat      time.Duration
 	resolveTimeout time.Duration
 	clock          func() time.Time // timed.go
+	ownClock       bool             // clock is WithClock's, not time.Now
 	proposalExpiry time.Duration    // proposal.go
 	maxLag         time.Duration
 	obs            observeOptions // observe.go
@@ -618,7 +619,7 @@ func (a *Authorizer) catchUpOnce(ctx context.Context) error {
 // reload loads and compiles the whole store, without holding mu, and
 // installs the result unless the state has meanwhile moved past it.
 func (a *Authorizer) reload(ctx context.Context) error {
-	st, where, early, streamed, err := loadState(ctx, a.store, a.opts.clock)
+	st, where, early, streamed, err := loadState(ctx, a.store, a.snapshotClock())
 	if err != nil {
 		return err
 	}

@@ -69,9 +69,11 @@ func benchShape(b *testing.B, e *engines, q request, req rbac.Request) {
 			b.Fatalf("rolegraph answered %v, want %v: %v", got, q.want, snap.Explain(req))
 		}
 		b.ReportAllocs()
+		cpu := startThreadCPU()
 		for b.Loop() {
 			snap.Check(req)
 		}
+		cpu.report(b)
 	})
 	b.Run("rolegraph-parallel", func(b *testing.B) {
 		b.ReportAllocs()
