@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/rolegraph/rbac"
-	"github.com/rolegraph/rbac/memstore"
 )
 
 // TestHistoryShowsProposerAndApprover: a change set made by approving a
@@ -48,20 +47,8 @@ approvals:
 // refused with the rule's words; another administrator's applies it.
 func TestInboxApprovesByASecondAdministrator(t *testing.T) {
 	ctx := context.Background()
-	p, err := rbac.LoadPolicy(strings.NewReader(inboxPolicy))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := memstore.New()
-	if _, err := rbac.Import(ctx, store, p); err != nil {
-		t.Fatal(err)
-	}
-	a, err := rbac.New(ctx, store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	f := newFixtureFor(t, a, store)
+	f := yamlFixture(t, inboxPolicy)
+	a := f.authz
 	prop, err := a.Admin("sam").Propose(ctx, "ticket 5", rbac.PutUser(rbac.User{ID: "int1", AccountType: "internal", Groups: []rbac.GroupID{"writers"}}))
 	if err != nil {
 		t.Fatal(err)

@@ -57,12 +57,18 @@ func yamlFixture(t testing.TB, policyYAML string, set ...func(*adminui.Options))
 // store; set, if given, changes its options.
 func policyFixture(t testing.TB, p *rbac.Policy, set ...func(*adminui.Options)) *fixture {
 	t.Helper()
+	return authzFixture(t, p, nil, set...)
+}
+
+// authzFixture is policyFixture with the authorizer's options.
+func authzFixture(t testing.TB, p *rbac.Policy, opts []rbac.Option, set ...func(*adminui.Options)) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	store := memstore.New()
 	if _, err := rbac.Import(ctx, store, p); err != nil {
 		t.Fatal(err)
 	}
-	a, err := rbac.New(ctx, store)
+	a, err := rbac.New(ctx, store, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rolegraph/rbac"
-	"github.com/rolegraph/rbac/memstore"
 )
 
 // TestTimedAssignmentsShown: the user page lists each timed assignment
@@ -89,16 +88,7 @@ func TestConsoleReadsTheAuthorizersClock(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		store := memstore.New()
-		if _, err := rbac.Import(ctx, store, p); err != nil {
-			t.Fatal(err)
-		}
-		a, err := rbac.New(ctx, store, clock)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { a.Close() })
-		return newFixtureFor(t, a, store)
+		return authzFixture(t, p, []rbac.Option{clock})
 	}
 
 	f := fixture(elevationPolicy + "campaigns:\n  - {id: q2, roles: [reader], due: 2020-06-02T00:00:00Z}\n")
