@@ -114,6 +114,11 @@ func cedarExpressible(p *rbac.Policy) error {
 		if u.AccountType != "" || u.Disabled || len(u.Workgroups) > 0 {
 			return cannot("user " + string(u.ID) + " has an account type, workgroups or is disabled")
 		}
+		if len(u.Temporary) > 0 {
+			// Expressible with a condition on the request's time, which
+			// neither encoding has.
+			return cannot("user " + string(u.ID) + " has timed assignments")
+		}
 	}
 	return nil
 }

@@ -11,7 +11,8 @@ import (
 
 // timedShape is rbacShape with a fifth of the users (every fifth) holding
 // timed assignments: the next group's role for a day from an hour ago
-// (held now), and one that ended an hour ago. Checks of those users read
+// (held now), and the role twenty groups on (a permission two or three
+// further) that ended an hour ago. Checks of those users read
 // the clock and pick the profile of the interval it falls in.
 func timedShape(roles, users int) *shape {
 	s := rbacShape(roles, users)
@@ -26,7 +27,7 @@ func timedShape(roles, users int) *shape {
 			next := rbac.RoleID(fmt.Sprintf("group%d", (n/10+1)%roles))
 			p.Users[i].Temporary = []rbac.TimedAssignment{
 				{Role: next, From: now.Add(-time.Hour), Until: now.Add(24 * time.Hour)},
-				{Role: rbac.RoleID(fmt.Sprintf("group%d", (n/10+2)%roles)), Until: now.Add(-time.Hour)},
+				{Role: rbac.RoleID(fmt.Sprintf("group%d", (n/10+20)%roles)), Until: now.Add(-time.Hour)},
 			}
 		}
 	}
@@ -49,16 +50,17 @@ func benchTimed(b *testing.B, name string, roles, users int) {
 	u := users / 2 // a multiple of 10, so of 5: timed
 	own := fmt.Sprintf("data%d.read", u/10/10)
 	timed := fmt.Sprintf("data%d.read", (u/10+1)/10)
-	expired := fmt.Sprintf("data%d.read", (u/10+2)/10)
+	expired := fmt.Sprintf("data%d.read", (u/10+20)/10)
 	if timed == own {
 		u += 90 // group(u/10) is then 9 mod 10: its next group grants the next permission
-		own, timed, expired = fmt.Sprintf("data%d.read", u/10/10), fmt.Sprintf("data%d.read", (u/10+1)/10), fmt.Sprintf("data%d.read", (u/10+2)/10)
+		own, timed, expired = fmt.Sprintf("data%d.read", u/10/10), fmt.Sprintf("data%d.read", (u/10+1)/10), fmt.Sprintf("data%d.read", (u/10+20)/10)
 	}
 	user := fmt.Sprintf("user%d", u)
-	b.Run("timed-granted", func(b *testing.B) { benchShape(b, e, request{user, timed, true}, rbac.Request{}) })
-	if expired != timed {
-		b.Run("expired-refused", func(b *testing.B) { benchShape(b, e, request{user, expired, false}, rbac.Request{}) })
+	if expired == timed || expired == own {
+		b.Fatalf("%s: the expired role grants %s, which the user holds otherwise: the shape measures nothing", user, expired)
 	}
+	b.Run("timed-granted", func(b *testing.B) { benchShape(b, e, request{user, timed, true}, rbac.Request{}) })
+	b.Run("expired-refused", func(b *testing.B) { benchShape(b, e, request{user, expired, false}, rbac.Request{}) })
 	b.Run("untimed-user", func(b *testing.B) {
 		benchShape(b, e, request{fmt.Sprintf("user%d", u+1), own, true}, rbac.Request{})
 	})
