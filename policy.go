@@ -175,11 +175,45 @@ func (r Request) clone() Request {
 	return r
 }
 
+// Add appends e to the list of its kind, as it is (not a copy): the
+// inverse of Entities, with which a Store's Load builds the policy it
+// returns.
+func (p *Policy) Add(e Entity) {
+	switch v := e.(type) {
+	case AccountTypeDef:
+		p.AccountTypes = append(p.AccountTypes, v)
+	case PermissionDef:
+		p.Permissions = append(p.Permissions, v)
+	case Role:
+		p.Roles = append(p.Roles, v)
+	case Group:
+		p.Groups = append(p.Groups, v)
+	case Workgroup:
+		p.Workgroups = append(p.Workgroups, v)
+	case User:
+		p.Users = append(p.Users, v)
+	case Constraint:
+		p.Constraints = append(p.Constraints, v)
+	case Approval:
+		p.Approvals = append(p.Approvals, v)
+	case Campaign:
+		p.Campaigns = append(p.Campaigns, v)
+	case Kind:
+		p.Kinds = append(p.Kinds, v)
+	case OwnershipRule:
+		p.OwnershipRules = append(p.OwnershipRules, v)
+	case Ownership:
+		p.Ownerships = append(p.Ownerships, v)
+	case Elevation:
+		p.Elevations = append(p.Elevations, v)
+	}
+}
+
 // Entities returns every entity of the policy as puts, in dependency order
 // (EntityKinds): the change set that writes the policy into an empty store.
 func (p *Policy) Entities() []Entity {
 	out := make([]Entity, 0, len(p.Permissions)+len(p.Roles)+len(p.AccountTypes)+len(p.Workgroups)+len(p.Groups)+
-		len(p.Users)+len(p.Constraints)+len(p.Approvals)+len(p.Campaigns)+len(p.Kinds)+len(p.OwnershipRules)+len(p.Ownerships))
+		len(p.Users)+len(p.Constraints)+len(p.Approvals)+len(p.Campaigns)+len(p.Kinds)+len(p.OwnershipRules)+len(p.Ownerships)+len(p.Elevations))
 	add := func(e Entity) { out = append(out, CloneEntity(e)) }
 	for _, k := range entityKinds {
 		switch k {

@@ -25,43 +25,10 @@ func (s *Store) Load(ctx context.Context) (*rbac.Policy, rbac.Revision, error) {
 		}
 		slices.SortFunc(keys, strings.Compare)
 		for _, k := range keys {
-			addToPolicy(p, rbac.CloneEntity(m[k]))
+			p.Add(rbac.CloneEntity(m[k]))
 		}
 	}
 	return p, s.rev, nil
-}
-
-// addToPolicy appends e (which the caller no longer aliases) to p's list of
-// its kind.
-func addToPolicy(p *rbac.Policy, e rbac.Entity) {
-	switch v := e.(type) {
-	case rbac.AccountTypeDef:
-		p.AccountTypes = append(p.AccountTypes, v)
-	case rbac.PermissionDef:
-		p.Permissions = append(p.Permissions, v)
-	case rbac.Role:
-		p.Roles = append(p.Roles, v)
-	case rbac.Group:
-		p.Groups = append(p.Groups, v)
-	case rbac.Workgroup:
-		p.Workgroups = append(p.Workgroups, v)
-	case rbac.User:
-		p.Users = append(p.Users, v)
-	case rbac.Constraint:
-		p.Constraints = append(p.Constraints, v)
-	case rbac.Approval:
-		p.Approvals = append(p.Approvals, v)
-	case rbac.Campaign:
-		p.Campaigns = append(p.Campaigns, v)
-	case rbac.Kind:
-		p.Kinds = append(p.Kinds, v)
-	case rbac.OwnershipRule:
-		p.OwnershipRules = append(p.OwnershipRules, v)
-	case rbac.Ownership:
-		p.Ownerships = append(p.Ownerships, v)
-	case rbac.Elevation:
-		p.Elevations = append(p.Elevations, v)
-	}
 }
 
 // LoadEach calls f with every entity, in no particular order, and returns

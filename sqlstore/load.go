@@ -36,7 +36,7 @@ func (s *Store) Load(ctx context.Context) (*rbac.Policy, rbac.Revision, error) {
 				if err != nil {
 					return &rbac.Error{Op: "load", Kind: t.kind, ID: keyString(r.key), Msg: err.Error(), Err: rbac.ErrInvalid}
 				}
-				addToPolicy(p, e)
+				p.Add(e)
 			}
 		}
 		// (kind, id) order differs from "kind/id" order when one kind is
@@ -81,38 +81,6 @@ func growPolicy(p *rbac.Policy, kind rbac.EntityKind, n int) {
 		p.Ownerships = slices.Grow(p.Ownerships, n)
 	case rbac.EntityElevation:
 		p.Elevations = slices.Grow(p.Elevations, n)
-	}
-}
-
-// addToPolicy appends e to p's list of its kind.
-func addToPolicy(p *rbac.Policy, e rbac.Entity) {
-	switch v := e.(type) {
-	case rbac.AccountTypeDef:
-		p.AccountTypes = append(p.AccountTypes, v)
-	case rbac.PermissionDef:
-		p.Permissions = append(p.Permissions, v)
-	case rbac.Role:
-		p.Roles = append(p.Roles, v)
-	case rbac.Group:
-		p.Groups = append(p.Groups, v)
-	case rbac.Workgroup:
-		p.Workgroups = append(p.Workgroups, v)
-	case rbac.User:
-		p.Users = append(p.Users, v)
-	case rbac.Constraint:
-		p.Constraints = append(p.Constraints, v)
-	case rbac.Approval:
-		p.Approvals = append(p.Approvals, v)
-	case rbac.Campaign:
-		p.Campaigns = append(p.Campaigns, v)
-	case rbac.Kind:
-		p.Kinds = append(p.Kinds, v)
-	case rbac.OwnershipRule:
-		p.OwnershipRules = append(p.OwnershipRules, v)
-	case rbac.Ownership:
-		p.Ownerships = append(p.Ownerships, v)
-	case rbac.Elevation:
-		p.Elevations = append(p.Elevations, v)
 	}
 }
 

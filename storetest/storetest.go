@@ -150,34 +150,7 @@ func wantState(t testing.TB, s rbac.Store, want *rbac.Policy, rev rbac.Revision)
 func policyOf(entities ...rbac.Entity) *rbac.Policy {
 	p := &rbac.Policy{}
 	for _, e := range entities {
-		switch v := rbac.CloneEntity(e).(type) {
-		case rbac.AccountTypeDef:
-			p.AccountTypes = append(p.AccountTypes, v)
-		case rbac.PermissionDef:
-			p.Permissions = append(p.Permissions, v)
-		case rbac.Role:
-			p.Roles = append(p.Roles, v)
-		case rbac.Group:
-			p.Groups = append(p.Groups, v)
-		case rbac.Workgroup:
-			p.Workgroups = append(p.Workgroups, v)
-		case rbac.User:
-			p.Users = append(p.Users, v)
-		case rbac.Constraint:
-			p.Constraints = append(p.Constraints, v)
-		case rbac.Approval:
-			p.Approvals = append(p.Approvals, v)
-		case rbac.Campaign:
-			p.Campaigns = append(p.Campaigns, v)
-		case rbac.Kind:
-			p.Kinds = append(p.Kinds, v)
-		case rbac.OwnershipRule:
-			p.OwnershipRules = append(p.OwnershipRules, v)
-		case rbac.Ownership:
-			p.Ownerships = append(p.Ownerships, v)
-		case rbac.Elevation:
-			p.Elevations = append(p.Elevations, v)
-		}
+		p.Add(rbac.CloneEntity(e))
 	}
 	return p
 }
