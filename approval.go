@@ -54,15 +54,6 @@ func PutApproval(a Approval) Change { return put(a) }
 // DeleteApproval removes an approval entry: a relaxation.
 func DeleteApproval(name string) Change { return Change{Kind: EntityApproval, Key: name} }
 
-// approvalsOf returns st's approvals sorted by name.
-func approvalsOf(st *state) []Approval {
-	out := make([]Approval, 0, len(st.approvals))
-	for _, k := range sortedKeys(st.approvals) {
-		out = append(out, st.approvals[k])
-	}
-	return out
-}
-
 func (v *validator) approvals() {
 	st := v.st
 	for _, name := range sortedKeys(st.approvals) {

@@ -48,14 +48,6 @@ func PutCampaign(c Campaign) Change { return put(c) }
 // DeleteCampaign removes a campaign (its attestations stay in the store).
 func DeleteCampaign(id string) Change { return Change{Kind: EntityCampaign, Key: id} }
 
-func campaignsOf(st *state) []Campaign {
-	out := make([]Campaign, 0, len(st.campaigns))
-	for _, k := range sortedKeys(st.campaigns) {
-		out = append(out, st.campaigns[k])
-	}
-	return out
-}
-
 func (v *validator) campaigns() {
 	st := v.st
 	for _, id := range sortedKeys(st.campaigns) {

@@ -161,12 +161,10 @@ func compileTables(st *state) (*tables, error) {
 		permissions:  cloneMap(st.permissions),
 		elevations:   cloneMap(st.elevations),
 	}
-	for _, k := range sortedKeys(st.constraints) {
-		src.constraints = append(src.constraints, st.constraints[k])
-	}
+	src.constraints = sortedValues(st.constraints)
 	src.kinds = sortedKeys(st.kinds)
-	src.approvals = approvalsOf(st)
-	src.campaigns = campaignsOf(st)
+	src.approvals = sortedValues(st.approvals)
+	src.campaigns = sortedValues(st.campaigns)
 	return &tables{roles: rt, wgs: compileWorkgroups(st), src: src}, nil
 }
 
