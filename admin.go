@@ -85,7 +85,9 @@ func builtinPermission(p Permission) bool {
 //     enabled managers delegate its roles: listing a manager, or enabling a
 //     listed one, appoints him, and the actor must hold what the group
 //     confers; so must it for what a managed group newly confers, and for
-//     what a role, group or account type definition newly confers. A new
+//     what a role, group or account type definition newly confers, and
+//     for what an elevation newly gives whoever will invoke it (declaring
+//     it, adding a role to it, or giving one of its roles a grant). A new
 //     owner of a record must be the actor's org, or the actor holds the
 //     kind's bypass. Relaxations — deleting or loosening a constraint (a
 //     role deleted out of it included), removing a prerequisite or deleting
@@ -95,8 +97,9 @@ func builtinPermission(p Permission) bool {
 //     changing its bypass or create permission, deleting or loosening an
 //     approval entry — need rbac.escalate.
 //  5. A change after which anyone newly reaches a permission that is
-//     sensitive before or after it needs rbac.sensitive.grant and the
-//     actor's own reason.
+//     sensitive before or after it, or after which an elevation newly gives
+//     one, needs rbac.sensitive.grant and the actor's own reason (invoking
+//     the elevation is then not asked again).
 //  6. No lockout: a change after which no enabled user can manage roles,
 //     groups or users is refused (for a principal actor, AdminAs, the
 //     roles, groups and account types that confer it count too).

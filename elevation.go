@@ -122,14 +122,15 @@ func (r ElevationRecord) Open(now time.Time) bool {
 // assignments, if the actor holds the elevation's Invoke permission now, d
 // is positive and at most its MaxDuration, and a reason is given. The
 // change set is judged like any other (Admin) but for one allowance: what
-// it gains is the elevation's, declared in advance by someone who could
-// confer it (Admin.Apply judged that declaration), so the actor changing
-// only its own timed assignments of the elevation's roles, for at most
-// MaxDuration, holding Invoke, is not asked for the rights an Admin change
-// needs nor to exercise the roles itself. Every other rule still holds:
-// the model stays valid (separation of duty, account types), a sensitive
-// gain needs rbac.sensitive.grant, an approval entry the set matches needs
-// a second person (Propose the same change instead), no lockout. The
+// it gains is the elevation's, judged when it was declared (declaring it,
+// or giving one of its roles a grant, is conferring that gain, sensitivity
+// included), so the actor changing only its own timed assignments of the
+// elevation's roles, for at most MaxDuration, holding Invoke, is not asked
+// for the rights an Admin change needs, nor to exercise the roles itself,
+// nor for rbac.sensitive.grant. Every other rule still holds: the model
+// stays valid (separation of duty, account types), an approval entry
+// naming one of its roles needs a second person (Propose the same change
+// instead), no lockout. The
 // actor must be a stored user: an elevation is stored on the user, and a
 // principal's roles come from its token (AdminAs is refused, ErrInvalid).
 // The change set's reason is "elevation ID: REASON"; the logger warns of
