@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -81,8 +82,11 @@ func TestElevationAcrossReplicas(t *testing.T) {
 			t.Error("AsOfTime during the first elevation does not see it")
 		}
 
-		// Another replica writes all along: each elevation is judged again
-		// on the new model and written.
+		// Another replica writes all along, as a busy console would: each
+		// elevation is judged again on the new model and written. (A
+		// replica writing in a tight loop can starve another's Admin
+		// writes: each retry must sync and judge again between two of its
+		// commits, and a judgement takes about as long as its cycle.)
 		done := make(chan struct{})
 		var wg sync.WaitGroup
 		wg.Add(1)
@@ -98,6 +102,7 @@ func TestElevationAcrossReplicas(t *testing.T) {
 					t.Errorf("the other replica's write: %v", err)
 					return
 				}
+				time.Sleep(5*time.Millisecond + rand.N(20*time.Millisecond))
 			}
 		}()
 		for i := range 5 {
