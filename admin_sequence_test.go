@@ -137,6 +137,43 @@ func adminSequence(start *rbac.Policy, stats map[string]int) func(*rapid.T) {
 		checkNoRelaxation(t, start, end, actor, what)
 		checkNoLockout(t, end, actor, what)
 		checkDelegation(t, start, end, actor, what)
+		checkElevations(t, stats, start, end, actor, reason != "", what)
+	}
+}
+
+// checkElevations: what each elevation gives whoever invokes it at the end,
+// beyond what it gave at the start (naive.Conferred of its roles), the
+// actor could exercise at the start at that scope or wider, unless he held
+// rbac.escalate; and a permission sensitive at the start needs
+// rbac.sensitive.grant and a reason. Invoking an elevation is not judged
+// again for its gain, so this is where that gain is bounded.
+func checkElevations(t *rapid.T, stats map[string]int, start, end *rbac.Policy, actor rbac.UserID, reasoned bool, what any) {
+	admin := func(perm rbac.Permission) bool { return naive.ExercisesAt(start, actor, perm, rbac.ScopeGlobal) }
+	sensitive := func(q rbac.Permission) bool {
+		return slices.ContainsFunc(start.Permissions, func(d rbac.PermissionDef) bool { return d.Name == q && d.Sensitive != "" })
+	}
+	for _, el := range end.Elevations {
+		var was []rbac.RoleID
+		for _, old := range start.Elevations {
+			if old.ID == el.ID {
+				was = old.Roles
+			}
+		}
+		for _, q := range names(start, end) {
+			before := naive.Conferred(start, was, "", q)
+			for s := range naive.Conferred(end, el.Roles, "", q) {
+				if slices.ContainsFunc(scopes, func(b rbac.Scope) bool { return before[b] && b.Covers(s) }) {
+					continue
+				}
+				stats["elevation gains"]++
+				if sensitive(q) && (!admin(rbac.PermSensitiveGrant) || !reasoned) {
+					t.Fatalf("%s made elevation %s give sensitive %s@%s without rbac.sensitive.grant and a reason: %v", actor, el.ID, q, s, what)
+				}
+				if !admin(rbac.PermEscalate) && !naive.ExercisesAt(start, actor, q, s) {
+					t.Fatalf("%s made elevation %s give %s@%s, which %s could not exercise at the start: %v", actor, el.ID, q, s, actor, what)
+				}
+			}
+		}
 	}
 }
 
