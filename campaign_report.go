@@ -51,24 +51,7 @@ func (ad *Admin) CampaignReport(ctx context.Context, campaign string) ([]Campaig
 		}
 		groups, roles := underReview(c, rec.user)
 		u := UserID(id)
-		at, attested := byUser[u]
-		row := CampaignRow{Campaign: c.ID, Due: c.Due, User: u, Decision: "pending"}
-		if attested {
-			row.Decision, row.By, row.At = "remove", at.By, at.At
-			if at.Keep {
-				row.Decision = "keep"
-			}
-		}
-		for _, g := range groups {
-			r := row
-			r.Group = g
-			rows = append(rows, r)
-		}
-		for _, role := range roles {
-			r := row
-			r.Role = role
-			rows = append(rows, r)
-		}
+		rows = appendCampaignRows(rows, c, u, groups, roles, byUser)
 		reviewed[u] = len(groups)+len(roles) > 0
 		return true
 	})
@@ -194,4 +177,28 @@ func (ad *Admin) campaignNow(ctx context.Context, op, campaign string) (*Snapsho
 		}
 	}
 	return s, c, byUser, nil
+}
+
+// appendCampaignRows appends user u's rows of campaign c, one per group
+// membership and role under review, each with u's attestation in byUser
+// if there is one (else "pending").
+func appendCampaignRows(rows []CampaignRow, c Campaign, u UserID, groups []GroupID, roles []RoleID, byUser map[UserID]Attestation) []CampaignRow {
+	row := CampaignRow{Campaign: c.ID, Due: c.Due, User: u, Decision: "pending"}
+	if at, attested := byUser[u]; attested {
+		row.Decision, row.By, row.At = "remove", at.By, at.At
+		if at.Keep {
+			row.Decision = "keep"
+		}
+	}
+	for _, g := range groups {
+		r := row
+		r.Group = g
+		rows = append(rows, r)
+	}
+	for _, role := range roles {
+		r := row
+		r.Role = role
+		rows = append(rows, r)
+	}
+	return rows
 }

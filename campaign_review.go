@@ -32,24 +32,7 @@ func (ad *Admin) CampaignToReview(ctx context.Context, campaign string) ([]Campa
 		if ad.actor != System && ad.mayReview(s, rec.user, groups, roles) != nil {
 			return true
 		}
-		u := UserID(id)
-		row := CampaignRow{Campaign: c.ID, Due: c.Due, User: u, Decision: "pending"}
-		if at, attested := byUser[u]; attested {
-			row.Decision, row.By, row.At = "remove", at.By, at.At
-			if at.Keep {
-				row.Decision = "keep"
-			}
-		}
-		for _, g := range groups {
-			r := row
-			r.Group = g
-			rows = append(rows, r)
-		}
-		for _, role := range roles {
-			r := row
-			r.Role = role
-			rows = append(rows, r)
-		}
+		rows = appendCampaignRows(rows, c, UserID(id), groups, roles, byUser)
 		return true
 	})
 	slices.SortFunc(rows, func(x, y CampaignRow) int {
