@@ -186,7 +186,7 @@ func (ad *Admin) apply(ctx context.Context, w adminWrite) (Revision, error) {
 				backoff(ctx, attempt)
 				continue // another replica changed the model meanwhile: read and judge again
 			}
-			err = &Error{Op: "admin", Msg: fmt.Sprintf("other writers kept changing the model; gave up after %d attempts", attempt+1), Err: err}
+			err = &Error{Op: "admin", Msg: fmt.Sprintf("other writers kept changing the model; gave up after %d attempts, each judged again on the new model: nothing was written; try again once they pause", attempt+1), Err: err}
 		}
 		return rev, err
 	}
