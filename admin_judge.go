@@ -774,6 +774,9 @@ func (j *judgement) definitions() error {
 // here, so the invocation is not asked again.
 func (j *judgement) elevations() error {
 	ev := j.ev
+	if usersOnly(ev.expanded.Changes) {
+		return nil // users and owners change nothing an elevation gives
+	}
 	for _, id := range sortedKeys(ev.after.src.elevations) {
 		el := ev.after.src.elevations[id]
 		now := j.roleSetProfile(ev.after, el.Roles, false, "")
